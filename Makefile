@@ -1,0 +1,46 @@
+# Developer commands. The README's two: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: demo test lint format docs messages wheel clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## Run the example site with fictional demo content on SQLite at http://127.0.0.1:8000
+demo: $(STAMP)
+	cd example_site && ../$(BIN)/python manage.py migrate --noinput
+	cd example_site && ../$(BIN)/python manage.py sixdegrees_demo
+	cd example_site && ../$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Run the whole test suite: SQLite, then PostgreSQL (a throwaway cluster) with browser tests
+test: $(STAMP)
+	$(BIN)/python -m tests.run $(if $(ARGS),-- $(ARGS),)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+## Regenerate and compile the translation catalogues of the package
+messages: $(STAMP)
+	cd wagtail_sixdegrees && ../$(BIN)/django-admin makemessages --all --no-obsolete --ignore "static/*"
+	cd wagtail_sixdegrees && ../$(BIN)/django-admin compilemessages
+
+wheel: $(STAMP)
+	$(BIN)/python -m build --wheel --no-isolation --outdir dist
+
+clean:
+	rm -rf $(VENV) dist build site example_site/db.sqlite3 example_site/media

@@ -1,0 +1,27 @@
+"""Load the fictional demo content. Safe to run again: it only adds what is missing."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from demo.content.needs import ensure_needs
+from demo.content.site import ensure_admin_login, ensure_home_page
+
+
+class Command(BaseCommand):
+    help = "Create fictional, clearly labelled demo content and print an admin login."
+
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            home = ensure_home_page()
+            needs = ensure_needs()
+            username, password = ensure_admin_login()
+        self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
+        self.stdout.write(f"  Home page: {home.title}")
+        for name, count in needs.items():
+            self.stdout.write(f"  {name}: {count}")
+        self.stdout.write("")
+        self.stdout.write("Sign in to the Wagtail admin at http://127.0.0.1:8000/admin/ with")
+        self.stdout.write(f"  username: {username}")
+        self.stdout.write(f"  password: {password}")

@@ -1,0 +1,67 @@
+"""Suite-wide rules: where the database is, what runs where, and no silent skips in CI."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def using_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """PostgreSQL and browser tests belong to the PostgreSQL pass; deselect them elsewhere.
+
+    Deselecting (not skipping) keeps the SQLite pass honest: its summary says how many were
+    left for the other pass, and a skip always means something is missing.
+    """
+    if using_postgres():
+        return
+    kept, deselected = [], []
+    for item in items:
+        if item.get_closest_marker("postgres") or item.get_closest_marker("browser"):
+            deselected.append(item)
+        else:
+            kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+class _NoSkipsInCI:
+    """Under CI=true a skipped test is a failure: a missing dependency must not hide there."""
+
+    def __init__(self) -> None:
+        self.skipped: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.skipped and not hasattr(report, "wasxfail"):
+            self.skipped.append(report.nodeid)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.skipped and exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.skipped:
+            terminalreporter.write_line(
+                f"CI=true: {len(self.skipped)} skipped test(s) count as failures:", red=True
+            )
+            for nodeid in self.skipped:
+                terminalreporter.write_line(f"  {nodeid}", red=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI:
+        config.pluginmanager.register(_NoSkipsInCI(), "sixdegrees-no-skips-in-ci")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Every test writes uploads into its own folder, removed with pytest's tmp_path."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -1,0 +1,45 @@
+"""Small builders for test data: plain functions, sensible defaults, override what matters."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from wagtail.models import Locale
+
+from wagtail_sixdegrees.models import Cause, Need, Partner, Region
+
+_counter = itertools.count(1)
+
+
+def make_cause(name: str | None = None, **fields: Any) -> Cause:
+    number = next(_counter)
+    name = name or f"Cause {number}"
+    fields.setdefault("slug", f"cause-{number}")
+    fields.setdefault("locale", Locale.get_default())
+    return Cause.objects.create(name=name, **fields)
+
+
+def make_region(name: str | None = None, **fields: Any) -> Region:
+    number = next(_counter)
+    name = name or f"Region {number}"
+    fields.setdefault("slug", f"region-{number}")
+    fields.setdefault("locale", Locale.get_default())
+    return Region.objects.create(name=name, **fields)
+
+
+def make_partner(name: str | None = None, **fields: Any) -> Partner:
+    return Partner.objects.create(name=name or f"Partner {next(_counter)}", **fields)
+
+
+def make_need(**fields: Any) -> Need:
+    number = next(_counter)
+    fields.setdefault("title", f"Need {number}")
+    fields.setdefault("summary", "A fictional need for tests.")
+    fields.setdefault("cause", fields.pop("cause", None) or make_cause())
+    fields.setdefault("region", fields.pop("region", None) or make_region())
+    fields.setdefault("partner", fields.pop("partner", None) or make_partner())
+    fields.setdefault("target_amount", 100_000)
+    fields.setdefault("currency", "USD")
+    fields.setdefault("locale", Locale.get_default())
+    return Need.objects.create(**fields)

@@ -1,0 +1,89 @@
+"""Giving managers work with needs through Wagtail's own admin screens."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from tests.factories import make_cause, make_partner, make_region
+from wagtail_sixdegrees.models import Need
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    get_user_model().objects.create_superuser("manager", "manager@example.org", "correct horse")
+    response = client.post(
+        reverse("wagtailadmin_login"), {"username": "manager", "password": "correct horse"}
+    )
+    assert response.status_code == 302, "the login form should accept the manager"
+    return client
+
+
+def test_manager_logs_in_and_publishes_a_need(admin_client):
+    cause, region, partner = (
+        make_cause("Shelter"),
+        make_region("Chiang Rai"),
+        make_partner("Partner A"),
+    )
+    add_url = reverse(Need.snippet_viewset.get_url_name("add"))
+
+    form_page = admin_client.get(add_url)
+    assert form_page.status_code == 200
+    assert b'name="target_amount"' in form_page.content
+
+    response = admin_client.post(
+        add_url,
+        {
+            "title": "Twelve months of shelter",
+            "summary": "Fictional: a safe bed, meals and counselling.",
+            "cause": cause.pk,
+            "region": region.pk,
+            "partner": partner.pk,
+            "target_amount": "12,000",
+            "currency": "THB",
+            "priority": "2",
+            "opens_on": "2026-11-01",
+            "closes_on": "2027-06-30",
+            "action-publish": "publish",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    need = Need.objects.get()
+    assert need.title == "Twelve months of shelter"
+    assert need.target_amount == 1_200_000  # 12,000.00 THB in satang
+    assert need.currency == "THB"
+    assert need.live
+    assert need.revisions.count() == 1
+
+
+def test_bad_target_re_renders_with_an_error_and_saves_nothing(admin_client):
+    add_url = reverse(Need.snippet_viewset.get_url_name("add"))
+    response = admin_client.post(
+        add_url,
+        {
+            "title": "Bad target",
+            "summary": "Fictional.",
+            "cause": make_cause().pk,
+            "region": make_region().pk,
+            "partner": make_partner().pk,
+            "target_amount": "12.5",
+            "currency": "JPY",
+            "priority": "3",
+            "opens_on": "2026-11-01",
+        },
+    )
+    assert response.status_code == 200
+    assert "JPY amounts are whole numbers" in response.content.decode()
+    assert not Need.objects.exists()
+
+
+def test_giving_menu_groups_the_needs_screens(admin_client):
+    response = admin_client.get(reverse("wagtailadmin_home"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Giving" in content
+    assert reverse(Need.snippet_viewset.get_url_name("list")) in content

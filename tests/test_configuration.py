@@ -1,0 +1,136 @@
+"""conf.py defaults, system checks and the public signals."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import checks
+from django.dispatch import Signal
+from django.test import override_settings
+
+from wagtail_sixdegrees import conf, signals
+
+
+def ids(messages) -> set[str]:
+    return {message.id for message in messages}
+
+
+def run_checks() -> set[str]:
+    return ids(checks.run_checks())
+
+
+GOOD_KEYS = {
+    "STRIPE_SECRET_KEY": "sk_test_123",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_123",
+    "STRIPE_WEBHOOK_SECRET": "whsec_123",
+}
+
+
+def test_defaults_apply_when_a_key_is_absent():
+    with override_settings(WAGTAIL_SIXDEGREES={}):
+        assert conf.get_setting("CURRENCIES") == ["USD"]
+        assert conf.get_setting("ALLOCATE_FROM") == "net"
+        assert conf.get_setting("STRIPE_API_BASE") is None
+
+
+def test_defaults_cannot_be_mutated_by_callers():
+    with override_settings(WAGTAIL_SIXDEGREES={}):
+        conf.get_setting("CURRENCIES").append("THB")
+        assert conf.get_setting("CURRENCIES") == ["USD"]
+
+
+def test_unknown_setting_name_fails_loudly():
+    with pytest.raises(KeyError):
+        conf.get_setting("STRIPE_SECRET")
+
+
+def test_currencies_are_upper_cased_and_first_is_default():
+    with override_settings(WAGTAIL_SIXDEGREES={"CURRENCIES": ["thb", "usd"]}):
+        assert conf.currencies() == ["THB", "USD"]
+        assert conf.default_currency() == "THB"
+
+
+def test_webhook_secret_may_be_a_list_while_rotating():
+    with override_settings(
+        WAGTAIL_SIXDEGREES={"STRIPE_WEBHOOK_SECRET": ["whsec_old", "whsec_new"]}
+    ):
+        assert conf.webhook_secrets() == ["whsec_old", "whsec_new"]
+
+
+@pytest.mark.parametrize(
+    ("missing", "check_id"),
+    [
+        ("STRIPE_SECRET_KEY", "wagtail_sixdegrees.E001"),
+        ("STRIPE_PUBLISHABLE_KEY", "wagtail_sixdegrees.E002"),
+        ("STRIPE_WEBHOOK_SECRET", "wagtail_sixdegrees.E003"),
+    ],
+)
+def test_missing_stripe_credentials_are_errors_outside_debug(missing, check_id):
+    config = {key: value for key, value in GOOD_KEYS.items() if key != missing}
+    with override_settings(DEBUG=False, WAGTAIL_SIXDEGREES=config):
+        assert check_id in run_checks()
+    with override_settings(DEBUG=True, WAGTAIL_SIXDEGREES=config):
+        assert check_id not in run_checks()
+
+
+def test_swapped_keys_are_caught():
+    swapped = {**GOOD_KEYS, "STRIPE_SECRET_KEY": "pk_test_1", "STRIPE_PUBLISHABLE_KEY": "sk_test_1"}
+    with override_settings(WAGTAIL_SIXDEGREES=swapped):
+        assert {"wagtail_sixdegrees.E001", "wagtail_sixdegrees.E002"} <= run_checks()
+
+
+def test_good_configuration_passes_every_check():
+    with override_settings(
+        DEBUG=False, WAGTAIL_SIXDEGREES={**GOOD_KEYS, "CURRENCIES": ["USD", "THB"]}
+    ):
+        assert not {i for i in run_checks() if i.startswith("wagtail_sixdegrees.")}
+
+
+@pytest.mark.parametrize(
+    ("currencies", "check_id"),
+    [
+        ([], "wagtail_sixdegrees.E004"),
+        ("USD", "wagtail_sixdegrees.E004"),
+        (["USD", "ABC"], "wagtail_sixdegrees.E005"),
+        (["USD", "XAU"], "wagtail_sixdegrees.E006"),  # gold: ISO 4217, not chargeable
+    ],
+)
+def test_currency_configuration_checks(currencies, check_id):
+    with override_settings(WAGTAIL_SIXDEGREES={**GOOD_KEYS, "CURRENCIES": currencies}):
+        assert check_id in run_checks()
+
+
+def test_currency_without_known_minimum_warns_until_configured():
+    config = {**GOOD_KEYS, "CURRENCIES": ["USD", "KES"]}
+    with override_settings(WAGTAIL_SIXDEGREES=config):
+        assert "wagtail_sixdegrees.W002" in run_checks()
+    with override_settings(WAGTAIL_SIXDEGREES={**config, "MINIMUM_AMOUNTS": {"KES": 7000}}):
+        assert "wagtail_sixdegrees.W002" not in run_checks()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "check_id"),
+    [
+        ("ALLOCATE_FROM", "everything", "wagtail_sixdegrees.E007"),
+        ("MINIMUM_AMOUNTS", {"USD": 2.5}, "wagtail_sixdegrees.E008"),
+        ("MAXIMUM_AMOUNTS", {"USD": -1}, "wagtail_sixdegrees.E008"),
+        ("STRIPE_SECRETKEY", "sk_test_1", "wagtail_sixdegrees.W001"),
+    ],
+)
+def test_other_settings_are_checked(key, value, check_id):
+    with override_settings(WAGTAIL_SIXDEGREES={**GOOD_KEYS, key: value}):
+        assert check_id in run_checks()
+
+
+def test_live_key_in_debug_warns():
+    with override_settings(
+        DEBUG=True, WAGTAIL_SIXDEGREES={**GOOD_KEYS, "STRIPE_SECRET_KEY": "sk_live_x"}
+    ):
+        assert "wagtail_sixdegrees.W003" in run_checks()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["donation_paid", "donation_refunded", "allocation_committed", "story_consent_withdrawn"],
+)
+def test_public_signals_are_django_signals(name):
+    assert isinstance(getattr(signals, name), Signal)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WagtailSixDegreesConfig(AppConfig):
+    name = "wagtail_sixdegrees"
+    label = "wagtail_sixdegrees"
+    verbose_name = _("Six Degrees giving")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

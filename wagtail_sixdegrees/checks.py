@@ -1,0 +1,148 @@
+"""System checks: configuration mistakes found at ``manage.py check`` time, not by a donor.
+
+Ids are stable; docs/configuration.md lists every one with its fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.numbers import list_currencies
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+from . import conf, money
+
+STRIPE_KEY_SETTINGS = {
+    "STRIPE_SECRET_KEY": ("wagtail_sixdegrees.E001", ("sk_", "rk_")),
+    "STRIPE_PUBLISHABLE_KEY": ("wagtail_sixdegrees.E002", ("pk_",)),
+    "STRIPE_WEBHOOK_SECRET": ("wagtail_sixdegrees.E003", ("whsec_",)),
+}
+
+
+def _setting_path(key: str) -> str:
+    return f"{conf.SETTINGS_NAME}['{key}']"
+
+
+@register(Tags.compatibility)
+def check_stripe_keys(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    """E001-E003: Stripe credentials present (outside DEBUG) and of the right kind."""
+    messages: list[Error | Warning] = []
+    for key, (check_id, prefixes) in STRIPE_KEY_SETTINGS.items():
+        values = (
+            conf.webhook_secrets() if key == "STRIPE_WEBHOOK_SECRET" else [conf.get_setting(key)]
+        )
+        values = [value for value in values if value]
+        if not values:
+            if not settings.DEBUG:
+                messages.append(
+                    Error(
+                        f"{_setting_path(key)} is not set.",
+                        hint="Read it from the environment in your settings; "
+                        "see docs/configuration.md. Donations cannot work without it.",
+                        id=check_id,
+                    )
+                )
+            continue
+        for value in values:
+            if not str(value).startswith(prefixes):
+                messages.append(
+                    Error(
+                        f"{_setting_path(key)} does not look like a Stripe {key.split('_', 1)[1].lower().replace('_', ' ')} "
+                        f"(expected it to start with {' or '.join(prefixes)}).",
+                        hint="Check that the secret and publishable keys are not swapped.",
+                        id=check_id,
+                    )
+                )
+    secret = str(conf.get_setting("STRIPE_SECRET_KEY") or "")
+    if settings.DEBUG and secret.startswith(("sk_live_", "rk_live_")):
+        messages.append(
+            Warning(
+                "A live Stripe secret key is configured while DEBUG is on.",
+                hint="Use test keys (sk_test_...) on development machines.",
+                id="wagtail_sixdegrees.W003",
+            )
+        )
+    return messages
+
+
+@register(Tags.compatibility)
+def check_currencies(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    """E004-E006, W002: CURRENCIES is a non-empty list of ISO codes that Stripe supports."""
+    configured = conf.get_setting("CURRENCIES")
+    if isinstance(configured, str) or not isinstance(configured, list | tuple) or not configured:
+        return [
+            Error(
+                f"{_setting_path('CURRENCIES')} must be a non-empty list of currency codes.",
+                hint='For example ["USD", "THB"]; the first one is the default.',
+                id="wagtail_sixdegrees.E004",
+            )
+        ]
+    iso_codes = list_currencies()
+    minimums = conf.get_setting("MINIMUM_AMOUNTS")
+    messages: list[Error | Warning] = []
+    for code in configured:
+        normalised = str(code).upper()
+        if normalised not in iso_codes:
+            messages.append(
+                Error(
+                    f"{code!r} in {_setting_path('CURRENCIES')} is not an ISO 4217 currency code.",
+                    id="wagtail_sixdegrees.E005",
+                )
+            )
+        elif not money.is_supported(normalised):
+            messages.append(
+                Error(
+                    f"Stripe does not accept payments in {normalised}.",
+                    hint="Remove it from CURRENCIES; see https://docs.stripe.com/currencies.",
+                    id="wagtail_sixdegrees.E006",
+                )
+            )
+        elif money.known_minimum(normalised) is None and normalised not in minimums:
+            messages.append(
+                Warning(
+                    f"No minimum charge is known for {normalised}.",
+                    hint=f"Set {_setting_path('MINIMUM_AMOUNTS')}['{normalised}'] to the "
+                    "equivalent of Stripe's minimum in your settlement currency, in minor units.",
+                    id="wagtail_sixdegrees.W002",
+                )
+            )
+    return messages
+
+
+@register(Tags.compatibility)
+def check_other_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    """E007, E008, W001: the remaining keys have values we understand."""
+    messages: list[Error | Warning] = []
+    if conf.get_setting("ALLOCATE_FROM") not in ("net", "gross"):
+        messages.append(
+            Error(
+                f'{_setting_path("ALLOCATE_FROM")} must be "net" or "gross".',
+                id="wagtail_sixdegrees.E007",
+            )
+        )
+    for key in ("MINIMUM_AMOUNTS", "MAXIMUM_AMOUNTS"):
+        value = conf.get_setting(key)
+        valid = isinstance(value, dict) and all(
+            isinstance(amount, int) and not isinstance(amount, bool) and amount > 0
+            for amount in value.values()
+        )
+        if not valid:
+            messages.append(
+                Error(
+                    f"{_setting_path(key)} must map currency codes to positive whole numbers "
+                    "of minor units.",
+                    hint='For example {"USD": 500} for 5.00 USD.',
+                    id="wagtail_sixdegrees.E008",
+                )
+            )
+    unknown = sorted(conf.configured_keys() - set(conf.DEFAULTS))
+    if unknown:
+        messages.append(
+            Warning(
+                f"{conf.SETTINGS_NAME} has unknown keys: {', '.join(unknown)}.",
+                hint="Check the spelling against docs/configuration.md.",
+                id="wagtail_sixdegrees.W001",
+            )
+        )
+    return messages

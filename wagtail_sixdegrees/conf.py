@@ -1,0 +1,73 @@
+"""The one place that reads the ``WAGTAIL_SIXDEGREES`` settings dict.
+
+Every key has a documented default (docs/configuration.md); nothing else in the package reads
+``django.conf.settings.WAGTAIL_SIXDEGREES`` directly, so ``override_settings`` in tests and a
+site's own settings behave the same way.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.conf import settings as django_settings
+
+SETTINGS_NAME = "WAGTAIL_SIXDEGREES"
+
+DEFAULTS: dict[str, Any] = {
+    # Stripe credentials. Secrets belong in the environment, never in the database.
+    "STRIPE_SECRET_KEY": "",
+    "STRIPE_PUBLISHABLE_KEY": "",
+    # One secret, or a list of secrets while rotating webhook endpoints.
+    "STRIPE_WEBHOOK_SECRET": "",
+    # Another Stripe-compatible server (used by tests); None means Stripe itself.
+    "STRIPE_API_BASE": None,
+    # Currencies donors may give in; the first is the default.
+    "CURRENCIES": ["USD"],
+    # Allocate a donation's "net" (gross minus Stripe's fee) or its "gross".
+    "ALLOCATE_FROM": "net",
+    # Per-currency overrides in minor units, e.g. {"USD": 500} for a 5.00 USD minimum.
+    # A minimum below Stripe's own is ignored: Stripe would refuse the charge anyway.
+    "MINIMUM_AMOUNTS": {},
+    # Per-currency ceilings in minor units; the default is the largest amount Stripe accepts.
+    "MAXIMUM_AMOUNTS": {},
+}
+
+
+def get_setting(name: str) -> Any:
+    """Return the site's value for ``name``, or its documented default.
+
+    Raises ``KeyError`` for a name that is not a known setting, so typos fail loudly.
+    """
+    if name not in DEFAULTS:
+        raise KeyError(f"{SETTINGS_NAME} has no setting named {name!r}")
+    configured = getattr(django_settings, SETTINGS_NAME, None) or {}
+    if name in configured:
+        return configured[name]
+    # Copy so callers can never mutate the defaults.
+    return copy.deepcopy(DEFAULTS[name])
+
+
+def configured_keys() -> set[str]:
+    """Names the site set explicitly (used by the system checks to spot typos)."""
+    return set((getattr(django_settings, SETTINGS_NAME, None) or {}).keys())
+
+
+def currencies() -> list[str]:
+    """Allowed currencies, upper-cased, default first."""
+    return [str(code).upper() for code in get_setting("CURRENCIES")]
+
+
+def default_currency() -> str:
+    allowed = currencies()
+    return allowed[0] if allowed else "USD"
+
+
+def webhook_secrets() -> list[str]:
+    """All webhook signing secrets currently accepted (a list during rotation)."""
+    value = get_setting("STRIPE_WEBHOOK_SECRET")
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(secret) for secret in value if secret]

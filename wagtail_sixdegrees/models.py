@@ -1,0 +1,9 @@
+"""Every model of wagtail-sixdegrees, importable from one place.
+
+The models live with their domain (``needs/``, and later ``stories/``, ``giving/``,
+``allocation/``); this module is the public import path that sites and scripts rely on.
+"""
+
+from .needs.models import Cause, Need, Partner, Priority, Region
+
+__all__ = ["Cause", "Need", "Partner", "Priority", "Region"]

@@ -1,0 +1,220 @@
+"""What money is for (causes), where (regions), who spends it (partners), and targets (needs)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, TranslatableMixin
+
+from .. import money
+
+country_code_validator = RegexValidator(
+    r"^[A-Z]{2}$", _("Use the two-letter ISO 3166 country code in capitals, e.g. TH or VN.")
+)
+currency_code_validator = RegexValidator(
+    r"^[A-Z]{3}$", _("Use the three-letter ISO 4217 currency code in capitals, e.g. USD.")
+)
+
+
+class Cause(TranslatableMixin, models.Model):
+    """What money buys: shelter, medical care, legal aid, education, livelihood, safe return."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=100,
+        allow_unicode=True,
+        help_text=_("Used in addresses such as /stories/?cause=shelter."),
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("cause")
+        verbose_name_plural = _("causes")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["locale", "slug"], name="sixdegrees_cause_slug_per_locale"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(TranslatableMixin, models.Model):
+    """Where money is spent. Never finer than a province: a town or shelter can identify someone."""
+
+    class Kind(models.TextChoices):
+        COUNTRY = "country", _("Country")
+        PROVINCE = "province", _("Province or state")
+        CROSS_BORDER = "cross_border", _("Cross-border area")
+
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        help_text=_(
+            "A country, province or wider area. Never a town, village, district or shelter: "
+            "a small place can identify a survivor."
+        ),
+    )
+    slug = models.SlugField(_("slug"), max_length=100, allow_unicode=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PROVINCE)
+    country_code = models.CharField(
+        _("country code"),
+        max_length=2,
+        blank=True,
+        validators=[country_code_validator],
+        help_text=_("Two-letter ISO code. Leave empty for an area spanning several countries."),
+    )
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["locale", "slug"], name="sixdegrees_region_slug_per_locale"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Partner(models.Model):
+    """The organisation that spends the money on the ground."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    website = models.URLField(_("website"), blank=True)
+    country_code = models.CharField(
+        _("country code"), max_length=2, blank=True, validators=[country_code_validator]
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Priority(models.IntegerChoices):
+    """Lower numbers are filled first when a cause or region share is allocated."""
+
+    URGENT = 1, _("Urgent")
+    HIGH = 2, _("High")
+    NORMAL = 3, _("Normal")
+    LOW = 4, _("Low")
+
+
+class NeedQuerySet(models.QuerySet):
+    def open(self, on: datetime.date | None = None) -> NeedQuerySet:
+        """Needs that are published and accepting money on the given day (default: today)."""
+        day = on or timezone.localdate()
+        return self.filter(live=True, opens_on__lte=day).filter(
+            Q(closes_on__isnull=True) | Q(closes_on__gte=day)
+        )
+
+    def in_fill_order(self) -> NeedQuerySet:
+        """The default allocation policy's order: priority, earliest close, then oldest."""
+        return self.order_by(
+            "priority", models.F("closes_on").asc(nulls_last=True), "created_at", "pk"
+        )
+
+
+class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+    """A funding target. Its progress is always computed from the ledger, never stored."""
+
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(
+        _("summary"),
+        max_length=600,
+        help_text=_("What the money will do, in a sentence or two donors will read."),
+    )
+    cause = models.ForeignKey(
+        Cause, verbose_name=_("cause"), on_delete=models.PROTECT, related_name="needs"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="needs"
+    )
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="needs"
+    )
+    target_amount = models.BigIntegerField(
+        _("target amount"),
+        help_text=_("In minor units of the currency (cents for USD, whole yen for JPY)."),
+    )
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_code_validator])
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    opens_on = models.DateField(_("opens on"), default=timezone.localdate)
+    closes_on = models.DateField(
+        _("closes on"), null=True, blank=True, help_text=_("Leave empty to keep the need open.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = NeedQuerySet.as_manager()
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering = ["priority", "closes_on", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_amount__gt=0), name="sixdegrees_need_target_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_on__isnull=True) | Q(closes_on__gte=models.F("opens_on")),
+                name="sixdegrees_need_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        if self.currency and not money.is_supported(self.currency):
+            errors.setdefault("currency", []).append(
+                _("Stripe does not accept %(currency)s.") % {"currency": self.currency}
+            )
+        if self.target_amount is not None and self.target_amount <= 0:
+            errors.setdefault("target_amount", []).append(_("The target must be more than zero."))
+        elif (
+            self.target_amount is not None
+            and self.currency
+            and money.is_supported(self.currency)
+            and self.target_amount % money.get_currency(self.currency).step
+        ):
+            errors.setdefault("target_amount", []).append(
+                _("%(currency)s amounts cannot have that many decimal places.")
+                % {"currency": self.currency}
+            )
+        if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
+            errors.setdefault("closes_on", []).append(
+                _("The closing date must be on or after the opening date.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def is_open(self, on: datetime.date | None = None) -> bool:
+        day = on or timezone.localdate()
+        return (
+            self.live and self.opens_on <= day and (self.closes_on is None or self.closes_on >= day)
+        )
+
+    @property
+    def target_display(self) -> str:
+        return money.format_money(self.target_amount, self.currency)
