@@ -132,3 +132,15 @@ def test_need_form_shows_stored_target_in_major_units():
     need = make_need(target_amount=250_050, currency="USD")
     form = NeedForm(instance=need)
     assert form.initial["target_amount"] == "2500.50"
+
+
+@pytest.mark.postgres
+def test_postgresql_holds_the_need_constraints():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conname LIKE %s", ["sixdegrees_need_%"]
+        )
+        names = {row[0] for row in cursor.fetchall()}
+    assert {"sixdegrees_need_target_positive", "sixdegrees_need_dates_in_order"} <= names
