@@ -146,3 +146,61 @@ def check_other_settings(app_configs: Any = None, **kwargs: Any) -> list[Error |
             )
         )
     return messages
+
+
+_POSITIVE_INTEGER_SETTINGS = (
+    "RATE_LIMIT_ATTEMPTS",
+    "RATE_LIMIT_GLOBAL_ATTEMPTS",
+    "RATE_LIMIT_WINDOW",
+    "RESUBMISSION_WINDOW",
+    "STRIPE_TIMEOUT",
+    "TRUSTED_PROXY_COUNT",
+)
+
+
+@register(Tags.compatibility)
+def check_giving(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    """E020-E022, W020: giving's own settings, and what it needs installed."""
+    messages: list[Error | Warning] = []
+    for key in (*_POSITIVE_INTEGER_SETTINGS, "STRIPE_MAX_NETWORK_RETRIES"):
+        value = conf.get_setting(key)
+        minimum = 0 if key == "STRIPE_MAX_NETWORK_RETRIES" else 1
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            messages.append(
+                Error(
+                    f"{_setting_path(key)} must be a whole number of at least {minimum}.",
+                    id="wagtail_sixdegrees.E020",
+                )
+            )
+    alias = conf.get_setting("RATE_LIMIT_CACHE")
+    caches = getattr(settings, "CACHES", {"default": {}})
+    if alias not in caches:
+        messages.append(
+            Error(
+                f"{_setting_path('RATE_LIMIT_CACHE')} names the cache {alias!r}, which is not in CACHES.",
+                id="wagtail_sixdegrees.E021",
+            )
+        )
+    else:
+        backend = str(
+            caches[alias].get("BACKEND", "django.core.cache.backends.locmem.LocMemCache")
+        )
+        if backend.endswith("DummyCache") or (backend.endswith("LocMemCache") and not settings.DEBUG):
+            messages.append(
+                Warning(
+                    f"The donate form's rate limit counts in the cache {alias!r} ({backend.rsplit('.', 1)[-1]}), "
+                    "which is not shared between server processes.",
+                    hint="Point RATE_LIMIT_CACHE at a shared cache such as Redis, Memcached or the "
+                    "database cache, or the limit multiplies by your number of processes.",
+                    id="wagtail_sixdegrees.W020",
+                )
+            )
+    if "wagtail.contrib.settings" not in settings.INSTALLED_APPS:
+        messages.append(
+            Error(
+                "wagtail-sixdegrees needs 'wagtail.contrib.settings' in INSTALLED_APPS.",
+                hint="It holds the per-site giving settings (receipts, amounts, fees).",
+                id="wagtail_sixdegrees.E022",
+            )
+        )
+    return messages

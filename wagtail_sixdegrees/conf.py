@@ -31,6 +31,24 @@ DEFAULTS: dict[str, Any] = {
     "MINIMUM_AMOUNTS": {},
     # Per-currency ceilings in minor units; the default is the largest amount Stripe accepts.
     "MAXIMUM_AMOUNTS": {},
+    # Donate form rate limit: attempts allowed per client IP within RATE_LIMIT_WINDOW seconds,
+    # and for all clients together (a ceiling against card-testing from many addresses).
+    "RATE_LIMIT_ATTEMPTS": 5,
+    "RATE_LIMIT_GLOBAL_ATTEMPTS": 200,
+    "RATE_LIMIT_WINDOW": 600,
+    # The Django cache alias that holds the counters; share it between processes in production.
+    "RATE_LIMIT_CACHE": "default",
+    # Where the client's IP address comes from: a request.META key. Behind a proxy use
+    # "HTTP_X_FORWARDED_FOR" and say how many proxies you run in TRUSTED_PROXY_COUNT.
+    "CLIENT_IP_HEADER": "REMOTE_ADDR",
+    "TRUSTED_PROXY_COUNT": 1,
+    # Seconds during which an identical resubmission of one form reuses its pending donation
+    # (and so its Checkout Session) instead of starting a second payment.
+    "RESUBMISSION_WINDOW": 1800,
+    # Seconds to wait for Stripe before giving up, and how often stripe-python retries a failed
+    # request (safe: every write carries an idempotency key).
+    "STRIPE_TIMEOUT": 20,
+    "STRIPE_MAX_NETWORK_RETRIES": 2,
 }
 
 

@@ -1,9 +1,33 @@
 """Every model of wagtail-sixdegrees, importable from one place.
 
-The models live with their domain (``needs/``, and later ``stories/``, ``giving/``,
+The models live with their domain (``needs/``, ``giving/``, and later ``stories/``,
 ``allocation/``); this module is the public import path that sites and scripts rely on.
 """
 
+from .giving.models import (
+    DonatePage,
+    Donation,
+    Donor,
+    GivingSettings,
+    Preference,
+    RecurringGift,
+    RecurringPreference,
+    StripeEvent,
+)
 from .needs.models import Cause, Need, Partner, Priority, Region
 
-__all__ = ["Cause", "Need", "Partner", "Priority", "Region"]
+__all__ = [
+    "Cause",
+    "DonatePage",
+    "Donation",
+    "Donor",
+    "GivingSettings",
+    "Need",
+    "Partner",
+    "Preference",
+    "Priority",
+    "RecurringGift",
+    "RecurringPreference",
+    "Region",
+    "StripeEvent",
+]

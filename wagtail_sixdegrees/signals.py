@@ -12,6 +12,10 @@ donation_paid = Signal()
 #: A donation was refunded in part or in full. ``donation``, ``amount_refunded`` (minor units).
 donation_refunded = Signal()
 
+#: A dispute on a paid donation opened or changed status. ``donation``, ``dispute_status``
+#: (Stripe's value: ``needs_response``, ``under_review``, ``won``, ``lost``...).
+donation_disputed = Signal()
+
 #: An allocation run was committed to the ledger. ``run``: the AllocationRun.
 allocation_committed = Signal()
 

@@ -1,0 +1,1 @@
+"""Giving: the donate block and form, Stripe Checkout, webhooks, receipts and monthly gifts."""

@@ -1,0 +1,140 @@
+"""The one module that talks to Stripe.
+
+Everything goes through a ``stripe.StripeClient`` built from the settings: the secret key,
+``STRIPE_API_BASE`` for every call (tests and the development checkout server point it at
+127.0.0.1), a timeout and network retries. Results come back as plain dicts, shaped exactly
+like Stripe's API reference, so the rest of the package never handles SDK objects.
+
+Tests inject an HTTP client (``use_http_client``) that answers like Stripe's API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import stripe
+
+from .. import conf
+
+#: Stripe errors a caller may show to a person as "the payment provider failed".
+StripeError = stripe.StripeError
+SignatureVerificationError = stripe.SignatureVerificationError
+
+_http_client_override: stripe.HTTPClient | None = None
+
+
+@contextlib.contextmanager
+def use_http_client(http_client: stripe.HTTPClient) -> Iterator[stripe.HTTPClient]:
+    """Route every Stripe call made inside the block through ``http_client`` (for tests)."""
+    global _http_client_override  # noqa: PLW0603 - a test seam, restored on exit
+    previous, _http_client_override = _http_client_override, http_client
+    try:
+        yield http_client
+    finally:
+        _http_client_override = previous
+
+
+def _default_http_client() -> stripe.HTTPClient:
+    timeout = conf.get_setting("STRIPE_TIMEOUT")
+    try:
+        return stripe.RequestsClient(timeout=timeout)
+    except ImportError:  # requests is optional for stripe-python
+        return stripe.UrllibClient()
+
+
+def idempotency_key(purpose: str, reference: object) -> str:
+    """Keys derived from our own references, so a retry of the same action is the same request."""
+    return f"wagtail-sixdegrees:{purpose}:{reference}"
+
+
+class StripeGateway:
+    """Thin, typed calls to the parts of Stripe's API we use."""
+
+    def __init__(self, http_client: stripe.HTTPClient | None = None) -> None:
+        base = conf.get_setting("STRIPE_API_BASE")
+        self.client = stripe.StripeClient(
+            str(conf.get_setting("STRIPE_SECRET_KEY") or ""),
+            base_addresses={"api": base.rstrip("/")} if base else None,
+            http_client=http_client or _http_client_override or _default_http_client(),
+            max_network_retries=conf.get_setting("STRIPE_MAX_NETWORK_RETRIES"),
+        )
+
+    # --- Checkout --------------------------------------------------------------------------
+
+    def create_checkout_session(self, params: dict[str, Any], *, key: str) -> dict[str, Any]:
+        session = self.client.v1.checkout.sessions.create(
+            params,  # type: ignore[arg-type]
+            {"idempotency_key": key},
+        )
+        return session.to_dict()
+
+    def retrieve_checkout_session(self, session_id: str) -> dict[str, Any]:
+        return self.client.v1.checkout.sessions.retrieve(session_id).to_dict()
+
+    # --- Payments --------------------------------------------------------------------------
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> dict[str, Any]:
+        """The PaymentIntent with its latest charge and that charge's balance transaction: the
+        fee and net in settlement currency, in one request."""
+        return self.client.v1.payment_intents.retrieve(
+            payment_intent_id, {"expand": ["latest_charge.balance_transaction"]}
+        ).to_dict()
+
+    def retrieve_charge(self, charge_id: str) -> dict[str, Any]:
+        """The charge with its balance transaction and every refund's balance transaction."""
+        return self.client.v1.charges.retrieve(
+            charge_id, {"expand": ["balance_transaction", "refunds.data.balance_transaction"]}
+        ).to_dict()
+
+    def retrieve_invoice(self, invoice_id: str) -> dict[str, Any]:
+        """The invoice with its payments (not included by default since API 2025-03-31)."""
+        return self.client.v1.invoices.retrieve(invoice_id, {"expand": ["payments"]}).to_dict()
+
+    # --- Subscriptions ---------------------------------------------------------------------
+
+    def retrieve_subscription(self, subscription_id: str) -> dict[str, Any]:
+        return self.client.v1.subscriptions.retrieve(subscription_id).to_dict()
+
+    def cancel_subscription(self, subscription_id: str) -> dict[str, Any]:
+        return self.client.v1.subscriptions.cancel(
+            subscription_id,
+            options={"idempotency_key": idempotency_key("cancel", subscription_id)},
+        ).to_dict()
+
+    # --- Events ----------------------------------------------------------------------------
+
+    def list_events(self, since: datetime.datetime) -> list[dict[str, Any]]:
+        """Every event Stripe still holds (30 days at most) created at or after ``since``,
+        oldest first."""
+        page = self.client.v1.events.list({"created": {"gte": int(since.timestamp())}, "limit": 100})
+        events = [event.to_dict() for event in page.auto_paging_iter()]
+        return sorted(events, key=lambda event: (event.get("created") or 0, event.get("id", "")))
+
+
+def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
+    """Check ``Stripe-Signature`` against every configured secret (several while rotating) and
+    return the event exactly as Stripe sent it. Raises ``SignatureVerificationError`` for a
+    missing, forged, tampered or stale (over five minutes old) signature."""
+    secrets = conf.webhook_secrets()
+    if not secrets or not signature:
+        raise SignatureVerificationError("No signature, or no webhook secret configured.", signature)
+    last_error: SignatureVerificationError | None = None
+    for secret in secrets:
+        try:
+            stripe.Webhook.construct_event(payload, signature, secret)
+        except SignatureVerificationError as error:
+            last_error = error
+            continue
+        except ValueError as error:  # not UTF-8 or not JSON, yet somehow signed
+            raise SignatureVerificationError("The payload is not a JSON event.", signature) from error
+        return json.loads(payload)
+    assert last_error is not None
+    raise last_error
+
+
+def gateway() -> StripeGateway:
+    return StripeGateway()

@@ -1,0 +1,38 @@
+"""A page made for giving: an introduction and a body that holds the donate block."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+
+from ..blocks import DonateBlock
+
+
+class DonatePage(Page):
+    """A page whose body can hold donate forms alongside text."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    body = StreamField(
+        [
+            ("heading", blocks.CharBlock(form_classname="title", label=_("Heading"))),
+            (
+                "paragraph",
+                blocks.RichTextBlock(
+                    features=["bold", "italic", "link", "ul", "ol"], label=_("Paragraph")
+                ),
+            ),
+            ("donate", DonateBlock()),
+        ],
+        blank=True,
+        verbose_name=_("body"),
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    template = "wagtail_sixdegrees/giving/donate_page.html"
+
+    class Meta:
+        verbose_name = _("donate page")
+        verbose_name_plural = _("donate pages")
