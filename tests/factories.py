@@ -43,3 +43,23 @@ def make_need(**fields: Any) -> Need:
     fields.setdefault("currency", "USD")
     fields.setdefault("locale", Locale.get_default())
     return Need.objects.create(**fields)
+
+
+def make_donor(email: str | None = None, **fields: Any):
+    from wagtail_sixdegrees.models import Donor
+
+    return Donor.objects.create(email=email or f"donor{next(_counter)}@example.org", **fields)
+
+
+def make_donation(**fields: Any):
+    """A pending one-off donation with a single "where most needed" preference."""
+    from wagtail_sixdegrees.models import Donation
+
+    fields.setdefault("donor", fields.pop("donor", None) or make_donor())
+    fields.setdefault("amount", 2500)
+    fields.setdefault("currency", "USD")
+    preferences = fields.pop("preferences", [{"kind": "general", "share_bps": 10_000}])
+    donation = Donation.objects.create(**fields)
+    for position, preference in enumerate(preferences):
+        donation.preferences.create(position=position, **preference)
+    return donation

@@ -182,16 +182,14 @@ def check_giving(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning
             )
         )
     else:
-        backend = str(
-            caches[alias].get("BACKEND", "django.core.cache.backends.locmem.LocMemCache")
-        )
-        if backend.endswith("DummyCache") or (backend.endswith("LocMemCache") and not settings.DEBUG):
+        backend = str(caches[alias].get("BACKEND", "django.core.cache.backends.locmem.LocMemCache"))
+        if backend.endswith("DummyCache"):
             messages.append(
                 Warning(
-                    f"The donate form's rate limit counts in the cache {alias!r} ({backend.rsplit('.', 1)[-1]}), "
-                    "which is not shared between server processes.",
-                    hint="Point RATE_LIMIT_CACHE at a shared cache such as Redis, Memcached or the "
-                    "database cache, or the limit multiplies by your number of processes.",
+                    f"The donate form's rate limit counts in the cache {alias!r}, a DummyCache "
+                    "that forgets every count: the form is not rate limited.",
+                    hint="Point RATE_LIMIT_CACHE at a shared cache such as Redis, Memcached or "
+                    "the database cache.",
                     id="wagtail_sixdegrees.W020",
                 )
             )

@@ -83,9 +83,7 @@ class DonateForm(forms.Form):
     amount = forms.CharField(label=_("Other amount"), required=False, max_length=40)
     suggested = forms.CharField(required=False, max_length=40)
     currency = forms.CharField(label=_("Currency"), required=False, max_length=8)
-    frequency = forms.ChoiceField(
-        label=_("How often"), required=False, choices=Frequency.choices
-    )
+    frequency = forms.ChoiceField(label=_("How often"), required=False, choices=Frequency.choices)
     email = forms.EmailField(
         label=_("Email"),
         help_text=_("We send your receipt here. We never share it."),
@@ -109,9 +107,7 @@ class DonateForm(forms.Form):
         help_text=_("Up to 200 characters."),
     )
     allow_flexible_use = forms.BooleanField(required=False)
-    wants_updates = forms.BooleanField(
-        label=_("Tell me how my gift is used"), required=False
-    )
+    wants_updates = forms.BooleanField(label=_("Tell me how my gift is used"), required=False)
     locale = forms.CharField(required=False, max_length=16)
     submission = forms.CharField(required=False, max_length=64)
     page = forms.CharField(required=False, max_length=20)
@@ -174,9 +170,7 @@ class DonateForm(forms.Form):
         percents = []
         for _target, share in rows:
             if not _PERCENT.match(share) or not 1 <= int(share) <= 100:
-                self.add_error(
-                    None, _("Give each choice a whole percentage between 1 and 100.")
-                )
+                self.add_error(None, _("Give each choice a whole percentage between 1 and 100."))
                 return None
             percents.append(int(share))
         if sum(percents) != 100:

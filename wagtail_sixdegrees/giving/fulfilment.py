@@ -227,7 +227,9 @@ def apply_invoice(invoice: dict[str, Any], gateway: StripeGateway) -> str:
     if gift is None:
         return IGNORED
     payment_intent_id = _payment_intent_of(invoice)
-    payment_intent = gateway.retrieve_payment_intent(payment_intent_id) if payment_intent_id else None
+    payment_intent = (
+        gateway.retrieve_payment_intent(payment_intent_id) if payment_intent_id else None
+    )
 
     with transaction.atomic():
         gift = RecurringGift.objects.select_for_update().get(pk=gift.pk)
@@ -266,9 +268,10 @@ def apply_invoice(invoice: dict[str, Any], gateway: StripeGateway) -> str:
         elif not donation.is_paid:
             # Paid without a PaymentIntent (credit balance, paid out of band): no fee to read.
             before = _snapshot(donation)
-            donation.paid_at = _timestamp(
-                (invoice.get("status_transitions") or {}).get("paid_at")
-            ) or timezone.now()
+            donation.paid_at = (
+                _timestamp((invoice.get("status_transitions") or {}).get("paid_at"))
+                or timezone.now()
+            )
             changed |= _save(donation, before)
             _announce_paid(donation)
     return APPLIED if changed else UNCHANGED

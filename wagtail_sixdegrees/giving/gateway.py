@@ -110,7 +110,9 @@ class StripeGateway:
     def list_events(self, since: datetime.datetime) -> list[dict[str, Any]]:
         """Every event Stripe still holds (30 days at most) created at or after ``since``,
         oldest first."""
-        page = self.client.v1.events.list({"created": {"gte": int(since.timestamp())}, "limit": 100})
+        page = self.client.v1.events.list(
+            {"created": {"gte": int(since.timestamp())}, "limit": 100}
+        )
         events = [event.to_dict() for event in page.auto_paging_iter()]
         return sorted(events, key=lambda event: (event.get("created") or 0, event.get("id", "")))
 
@@ -121,7 +123,9 @@ def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
     missing, forged, tampered or stale (over five minutes old) signature."""
     secrets = conf.webhook_secrets()
     if not secrets or not signature:
-        raise SignatureVerificationError("No signature, or no webhook secret configured.", signature)
+        raise SignatureVerificationError(
+            "No signature, or no webhook secret configured.", signature
+        )
     last_error: SignatureVerificationError | None = None
     for secret in secrets:
         try:
@@ -130,7 +134,9 @@ def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
             last_error = error
             continue
         except ValueError as error:  # not UTF-8 or not JSON, yet somehow signed
-            raise SignatureVerificationError("The payload is not a JSON event.", signature) from error
+            raise SignatureVerificationError(
+                "The payload is not a JSON event.", signature
+            ) from error
         return json.loads(payload)
     assert last_error is not None
     raise last_error

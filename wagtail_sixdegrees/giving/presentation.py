@@ -156,7 +156,9 @@ def build_config(
         else:
             config.fixed = [(GENERAL, 100)]
             config.fixed_notice = str(
-                _("The needs on this page are fully funded or closed; your gift will go where it is most needed.")
+                _(
+                    "The needs on this page are fully funded or closed; your gift will go where it is most needed."
+                )
             )
     else:
         config.groups = choice_groups(

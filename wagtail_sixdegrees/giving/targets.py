@@ -57,7 +57,8 @@ class Target:
             return self.region.name
         if self.kind == PreferenceKind.CAUSE_REGION:
             return str(
-                _("%(cause)s in %(region)s") % {"cause": self.cause.name, "region": self.region.name}
+                _("%(cause)s in %(region)s")
+                % {"cause": self.cause.name, "region": self.region.name}
             )
         return str(_("Where most needed"))
 

@@ -97,7 +97,9 @@ def store_event(payload: dict[str, Any]) -> StripeEvent:
     try:
         stripe_id, event_type = payload["id"], payload["type"]
         obj = payload["data"]["object"]
-        if not (isinstance(stripe_id, str) and isinstance(event_type, str) and isinstance(obj, dict)):
+        if not (
+            isinstance(stripe_id, str) and isinstance(event_type, str) and isinstance(obj, dict)
+        ):
             raise TypeError
     except (KeyError, TypeError) as error:
         raise MalformedEvent("not a Stripe event") from error

@@ -52,9 +52,7 @@ class GiftTerms(models.Model):
     dedication_kind = models.CharField(
         _("dedication"), max_length=10, choices=DedicationKind.choices, blank=True
     )
-    dedication = models.CharField(
-        _("dedicated to"), max_length=DEDICATION_MAX_LENGTH, blank=True
-    )
+    dedication = models.CharField(_("dedicated to"), max_length=DEDICATION_MAX_LENGTH, blank=True)
     #: The donor's consent that money for an already funded choice may go where most needed
     #: (allocation rules 3 and 6).
     allow_flexible_use = models.BooleanField(_("may be used where most needed"), default=False)
@@ -95,9 +93,7 @@ class RecurringGift(GiftTerms):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
-    stripe_subscription_id = models.CharField(
-        _("Stripe subscription"), max_length=255, blank=True
-    )
+    stripe_subscription_id = models.CharField(_("Stripe subscription"), max_length=255, blank=True)
     stripe_customer_id = models.CharField(_("Stripe customer"), max_length=255, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -203,9 +199,7 @@ class Donation(GiftTerms):
     dispute_funds_reinstated = models.BigIntegerField(
         _("dispute funds reinstated (settlement currency)"), default=0
     )
-    dispute_fee_amount = models.BigIntegerField(
-        _("dispute fees (settlement currency)"), default=0
-    )
+    dispute_fee_amount = models.BigIntegerField(_("dispute fees (settlement currency)"), default=0)
 
     #: The form's one-time nonce and a digest of what was submitted: an identical resubmission
     #: (a double click, a reload) finds this pending donation instead of paying twice.
@@ -225,7 +219,8 @@ class Donation(GiftTerms):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="sixdegrees_donation_positive"),
             models.CheckConstraint(
-                condition=Q(covered_fee_amount__gte=0) & Q(covered_fee_amount__lt=models.F("amount")),
+                condition=Q(covered_fee_amount__gte=0)
+                & Q(covered_fee_amount__lt=models.F("amount")),
                 name="sixdegrees_donation_fee_within_amount",
             ),
             models.CheckConstraint(
@@ -377,7 +372,8 @@ class PreferenceTarget(models.Model):
             return self.region.name
         if self.kind == PreferenceKind.CAUSE_REGION:
             return str(
-                _("%(cause)s in %(region)s") % {"cause": self.cause.name, "region": self.region.name}
+                _("%(cause)s in %(region)s")
+                % {"cause": self.cause.name, "region": self.region.name}
             )
         return str(_("Where most needed"))
 

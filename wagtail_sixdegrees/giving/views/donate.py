@@ -32,8 +32,13 @@ class _SeeOther(HttpResponseRedirect):
 
 
 def _standalone(
-    request: HttpRequest, form: DonateForm | None, *, value: Any = None, page: Any = None,
-    form_key: str = "", status: int = 200,
+    request: HttpRequest,
+    form: DonateForm | None,
+    *,
+    value: Any = None,
+    page: Any = None,
+    form_key: str = "",
+    status: int = 200,
 ) -> TemplateResponse:
     context = donate_form_context(value, request=request, page=page, form_key=form_key, form=form)
     return TemplateResponse(request, STANDALONE_TEMPLATE, context, status=status)
@@ -56,8 +61,12 @@ def _render_errors(request: HttpRequest, form: DonateForm, status: int) -> HttpR
             status=status,
         )
     return _standalone(
-        request, form, value=found, page=page if found is not None else None,
-        form_key=form_key, status=status,
+        request,
+        form,
+        value=found,
+        page=page if found is not None else None,
+        form_key=form_key,
+        status=status,
     )
 
 
@@ -74,7 +83,9 @@ def donate(request: HttpRequest) -> HttpResponse:
         form.is_valid()  # so the donor's values are shown back
         form.add_error(
             None,
-            _("Too many attempts from your connection. Please wait %(minutes)d minutes and try again.")
+            _(
+                "Too many attempts from your connection. Please wait %(minutes)d minutes and try again."
+            )
             % {"minutes": max(1, decision.retry_after // 60)},
         )
         response = _render_errors(request, form, status=429)
@@ -95,7 +106,9 @@ def donate(request: HttpRequest) -> HttpResponse:
     except CheckoutUnavailable:
         form.add_error(
             None,
-            _("We could not reach our payment provider, and nothing was charged. Please try again in a few minutes."),
+            _(
+                "We could not reach our payment provider, and nothing was charged. Please try again in a few minutes."
+            ),
         )
         return _render_errors(request, form, status=502)
     return _SeeOther(url)

@@ -1,0 +1,630 @@
+"""A Stripe-compatible Checkout server for DEVELOPMENT AND TESTS ONLY. NEVER USE IN PRODUCTION.
+
+It moves no money and checks no card. It answers the few endpoints of Stripe's API that
+wagtail-sixdegrees calls, with JSON shaped like Stripe's API reference, serves a plain "hosted
+checkout" page with Pay and Cancel buttons, and on Pay marks the session paid and POSTs
+correctly signed webhook events (``checkout.session.completed``, ``invoice.paid``...) to the
+site, with a balance transaction that carries a realistic fee and net.
+
+    python example_site/devstripe.py --port 8421 \\
+        --webhook http://127.0.0.1:8000/giving/stripe/webhook/ --secret whsec_...
+
+Point ``WAGTAIL_SIXDEGREES["STRIPE_API_BASE"]`` at it. It listens on 127.0.0.1 only. The example
+site starts it by itself in ``make demo`` while the Stripe keys are the placeholders. Tests use
+:class:`DevStripe` in-process (no socket) through stripe-python's HTTP client interface.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import hmac
+import html
+import itertools
+import json
+import re
+import secrets
+import threading
+import time
+import urllib.request
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+API_VERSION = "2026-10-28.endive"
+ZERO_DECIMAL = set("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
+#: (percent in basis points, fixed minor units) per currency: roughly Stripe's public pricing.
+FEES = {"usd": (290, 30), "thb": (365, 1000), "vnd": (340, 2000), "sgd": (340, 50)}
+DEFAULT_FEE = (340, 0)
+
+
+class StripeFailure(Exception):
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status, self.message, self.kind = status, message, kind
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"type": self.kind, "message": self.message}}
+
+
+def decode_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """``line_items[0][price_data][currency]=usd`` pairs back into nested dicts and lists."""
+    root: dict[str, Any] = {}
+    for key, value in pairs:
+        parts = re.findall(r"[^\[\]]+|\[\]", key)
+        node: Any = root
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            if part == "[]":
+                part = str(len(node))
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, {})
+    return _listify(root)
+
+
+def _listify(node: Any) -> Any:
+    if isinstance(node, dict):
+        node = {key: _listify(value) for key, value in node.items()}
+        if node and all(key.isdigit() for key in node):
+            return [node[key] for key in sorted(node, key=int)]
+    return node
+
+
+def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
+    """A ``Stripe-Signature`` header for ``payload`` (scheme v1, as Stripe signs)."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+class DevStripe:
+    """Stripe's state for the objects wagtail-sixdegrees uses, and its API routes."""
+
+    def __init__(self, base_url: str = "http://127.0.0.1:8421") -> None:
+        self.base_url = base_url.rstrip("/")
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.idempotent: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.failures: list[StripeFailure] = []
+        self.lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self.clock = int(time.time())
+
+    # --- ids, objects, events ---------------------------------------------------------
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}_test_{next(self._ids):06d}{secrets.token_hex(4)}"
+
+    def now(self) -> int:
+        self.clock += 1
+        return self.clock
+
+    def put(self, obj: dict[str, Any]) -> dict[str, Any]:
+        self.objects[obj["id"]] = obj
+        return obj
+
+    def event(self, type_: str, obj: dict[str, Any]) -> dict[str, Any]:
+        """Record an event as Stripe would send it (a snapshot of ``obj``) and return it."""
+        event = {
+            "id": self.new_id("evt"),
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": self.now(),
+            "data": {"object": copy.deepcopy(obj)},
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "type": type_,
+        }
+        self.events.append(event)
+        return event
+
+    # --- the API ----------------------------------------------------------------------
+
+    def handle(
+        self, method: str, path: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        """Answer one API request: ``(status, JSON body)``."""
+        with self.lock:
+            self.requests.append(
+                {"method": method.upper(), "path": path, "params": params, "headers": headers}
+            )
+            try:
+                if not str(headers.get("authorization", "")).startswith("Bearer sk_test_"):
+                    raise StripeFailure(401, "Invalid API Key provided.", "authentication_error")
+                if self.failures:
+                    raise self.failures.pop(0)
+                key = headers.get("idempotency-key")
+                if method.upper() == "POST" and key:
+                    fingerprint = json.dumps([path, params], sort_keys=True)
+                    if key in self.idempotent:
+                        seen, response = self.idempotent[key]
+                        if seen != fingerprint:
+                            raise StripeFailure(
+                                400,
+                                "Keys for idempotent requests can only be used with the same "
+                                "parameters they were first used with.",
+                                "idempotency_error",
+                            )
+                        return 200, copy.deepcopy(response)
+                    response = self._route(method.upper(), path, params)
+                    self.idempotent[key] = (fingerprint, copy.deepcopy(response))
+                    return 200, response
+                return 200, self._route(method.upper(), path, params)
+            except StripeFailure as failure:
+                return failure.status, failure.body()
+
+    def _route(self, method: str, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        expand = params.get("expand") or []
+        if method == "POST" and path == "/v1/checkout/sessions":
+            return self.create_session(params)
+        if method == "POST" and path == "/v1/refunds":
+            return self.refund(
+                params["charge"], int(params["amount"]) if "amount" in params else None
+            )
+        if method == "GET" and path == "/v1/events":
+            since = int((params.get("created") or {}).get("gte") or 0)
+            data = [e for e in reversed(self.events) if e["created"] >= since]
+            return {"object": "list", "data": data, "has_more": False, "url": "/v1/events"}
+        match = re.fullmatch(
+            r"/v1/(checkout/sessions|payment_intents|charges|invoices|subscriptions)/([\w-]+)", path
+        )
+        if match and match[2] in self.objects:
+            if method == "DELETE" and match[1] == "subscriptions":
+                return self.cancel_subscription(match[2])
+            if method == "GET":
+                return self._expanded(self.objects[match[2]], expand)
+        raise StripeFailure(404, f"No such object: '{path.rsplit('/', 1)[-1]}'")
+
+    def _expanded(self, obj: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+        obj = copy.deepcopy(obj)
+        for path in paths:
+            obj = self._expand(obj, path.split("."))
+        return obj
+
+    def _expand(self, node: Any, parts: list[str]) -> Any:
+        if not parts:
+            return node
+        if isinstance(node, list):
+            return [self._expand(item, parts) for item in node]
+        if not isinstance(node, dict) or parts[0] not in node:
+            return node
+        value = node[parts[0]]
+        if isinstance(value, str) and value in self.objects:
+            value = copy.deepcopy(self.objects[value])
+        node[parts[0]] = self._expand(value, parts[1:])
+        return node
+
+    # --- Checkout ---------------------------------------------------------------------
+
+    def create_session(self, params: dict[str, Any]) -> dict[str, Any]:
+        for required in ("mode", "success_url", "line_items"):
+            if required not in params:
+                raise StripeFailure(400, f"Missing required param: {required}.")
+        item = params["line_items"][0]
+        price = item["price_data"]
+        amount = int(price["unit_amount"]) * int(item.get("quantity", 1))
+        session_id = self.new_id("cs")
+        return self.put(
+            {
+                "id": session_id,
+                "object": "checkout.session",
+                "amount_subtotal": amount,
+                "amount_total": amount,
+                "cancel_url": params.get("cancel_url"),
+                "client_reference_id": params.get("client_reference_id"),
+                "created": self.now(),
+                "currency": price["currency"],
+                "customer": None,
+                "customer_details": {"email": params.get("customer_email")},
+                "customer_email": params.get("customer_email"),
+                "expires_at": self.clock + 86400,
+                "invoice": None,
+                "livemode": False,
+                "locale": params.get("locale"),
+                "metadata": params.get("metadata") or {},
+                "mode": params["mode"],
+                "payment_intent": None,
+                "payment_status": "unpaid",
+                "status": "open",
+                "submit_type": params.get("submit_type"),
+                "subscription": None,
+                "success_url": params["success_url"],
+                "url": f"{self.base_url}/checkout/{session_id}",
+                "_line": {"price_data": price, "amount": amount},
+                "_subscription_data": params.get("subscription_data") or {},
+                "_payment_intent_data": params.get("payment_intent_data") or {},
+            }
+        )
+
+    def _charge(self, amount: int, currency: str, metadata: dict, customer: str | None) -> dict:
+        rate, fixed = FEES.get(currency, DEFAULT_FEE)
+        fee = -(-amount * rate // 10_000) + fixed
+        balance = self.put(
+            {
+                "id": self.new_id("txn"),
+                "object": "balance_transaction",
+                "amount": amount,
+                "currency": currency,
+                "fee": fee,
+                "net": amount - fee,
+                "status": "available",
+                "type": "charge",
+                "created": self.now(),
+                "fee_details": [{"amount": fee, "currency": currency, "type": "stripe_fee"}],
+            }
+        )
+        intent_id = self.new_id("pi")
+        charge = self.put(
+            {
+                "id": self.new_id("ch"),
+                "object": "charge",
+                "amount": amount,
+                "amount_captured": amount,
+                "amount_refunded": 0,
+                "balance_transaction": balance["id"],
+                "captured": True,
+                "created": self.now(),
+                "currency": currency,
+                "customer": customer,
+                "disputed": False,
+                "metadata": dict(metadata),
+                "paid": True,
+                "payment_intent": intent_id,
+                "payment_method_details": {"type": "card"},
+                "refunded": False,
+                "refunds": {"object": "list", "data": [], "has_more": False},
+                "status": "succeeded",
+            }
+        )
+        balance["source"] = charge["id"]
+        self.put(
+            {
+                "id": intent_id,
+                "object": "payment_intent",
+                "amount": amount,
+                "amount_received": amount,
+                "currency": currency,
+                "customer": customer,
+                "latest_charge": charge["id"],
+                "metadata": dict(metadata),
+                "status": "succeeded",
+            }
+        )
+        return charge
+
+    def pay(self, session_id: str) -> list[dict[str, Any]]:
+        """The donor paid on the hosted page: the session completes; return the events."""
+        with self.lock:
+            session = self.objects[session_id]
+            if session["status"] != "open":
+                return []
+            currency, amount = session["currency"], session["_line"]["amount"]
+            events = []
+            if session["mode"] == "payment":
+                metadata = session["_payment_intent_data"].get("metadata") or {}
+                charge = self._charge(amount, currency, metadata, None)
+                session["payment_intent"] = charge["payment_intent"]
+            else:
+                customer = self.put(
+                    {
+                        "id": self.new_id("cus"),
+                        "object": "customer",
+                        "email": session["customer_email"],
+                    }
+                )
+                session["customer"] = customer["id"]
+                subscription = self.put(
+                    {
+                        "id": self.new_id("sub"),
+                        "object": "subscription",
+                        "customer": customer["id"],
+                        "status": "active",
+                        "canceled_at": None,
+                        "cancel_at_period_end": False,
+                        "metadata": session["_subscription_data"].get("metadata") or {},
+                        "created": self.now(),
+                        "items": {
+                            "object": "list",
+                            "data": [{"price": session["_line"]["price_data"]}],
+                        },
+                    }
+                )
+                session["subscription"] = subscription["id"]
+                invoice = self.invoice(subscription["id"], "subscription_create")
+                session["invoice"] = invoice["id"]
+                events.append(self.event("invoice.paid", invoice))
+            session["status"], session["payment_status"] = "complete", "paid"
+            events.insert(0, self.event("checkout.session.completed", self.public(session)))
+            return events
+
+    def invoice(self, subscription_id: str, billing_reason: str = "subscription_cycle") -> dict:
+        """A paid invoice of ``subscription_id`` (a renewal unless told otherwise)."""
+        subscription = self.objects[subscription_id]
+        price = subscription["items"]["data"][0]["price"]
+        amount = int(price["unit_amount"])
+        charge = self._charge(amount, price["currency"], {}, subscription["customer"])
+        invoice_id = self.new_id("in")
+        return self.put(
+            {
+                "id": invoice_id,
+                "object": "invoice",
+                "amount_due": amount,
+                "amount_paid": amount,
+                "billing_reason": billing_reason,
+                "created": self.now(),
+                "currency": price["currency"],
+                "customer": subscription["customer"],
+                "parent": {
+                    "type": "subscription_details",
+                    "subscription_details": {
+                        "subscription": subscription_id,
+                        "metadata": dict(subscription["metadata"]),
+                    },
+                },
+                "payments": {
+                    "object": "list",
+                    "data": [
+                        {
+                            "id": self.new_id("inpay"),
+                            "object": "invoice_payment",
+                            "amount_paid": amount,
+                            "invoice": invoice_id,
+                            "status": "paid",
+                            "payment": {
+                                "type": "payment_intent",
+                                "payment_intent": charge["payment_intent"],
+                            },
+                        }
+                    ],
+                },
+                "status": "paid",
+                "status_transitions": {"paid_at": self.clock},
+            }
+        )
+
+    def renew(self, subscription_id: str) -> list[dict[str, Any]]:
+        """Next month: a new paid invoice for the subscription."""
+        with self.lock:
+            return [self.event("invoice.paid", self.invoice(subscription_id))]
+
+    def expire(self, session_id: str) -> list[dict[str, Any]]:
+        with self.lock:
+            session = self.objects[session_id]
+            session["status"] = "expired"
+            return [self.event("checkout.session.expired", self.public(session))]
+
+    def cancel_subscription(self, subscription_id: str) -> dict[str, Any]:
+        subscription = self.objects[subscription_id]
+        if subscription["status"] != "canceled":
+            subscription.update(status="canceled", canceled_at=self.now())
+            self.event("customer.subscription.deleted", subscription)
+        return copy.deepcopy(subscription)
+
+    def refund(self, charge_id: str, amount: int | None = None) -> dict[str, Any]:
+        with self.lock:
+            charge = self.objects[charge_id]
+            amount = amount or charge["amount"] - charge["amount_refunded"]
+            if amount <= 0 or charge["amount_refunded"] + amount > charge["amount"]:
+                raise StripeFailure(400, "Refund amount is greater than the unrefunded amount.")
+            balance = self.objects[charge["balance_transaction"]]
+            settled = amount * balance["amount"] // charge["amount"]
+            refund_balance = self.put(
+                {
+                    "id": self.new_id("txn"),
+                    "object": "balance_transaction",
+                    "amount": -settled,
+                    "currency": balance["currency"],
+                    "fee": 0,
+                    "net": -settled,
+                    "type": "refund",
+                }
+            )
+            refund = {
+                "id": self.new_id("re"),
+                "object": "refund",
+                "amount": amount,
+                "balance_transaction": refund_balance["id"],
+                "charge": charge_id,
+                "currency": charge["currency"],
+                "status": "succeeded",
+            }
+            charge["refunds"]["data"].insert(0, refund)
+            charge["amount_refunded"] += amount
+            charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+            self.event("charge.refunded", charge)
+            return copy.deepcopy(refund)
+
+    def dispute(
+        self, charge_id: str, status: str, *, withdrawn: bool = False, reinstated: bool = False
+    ) -> dict:
+        """Open or move a dispute on ``charge_id``; returns the event Stripe would send."""
+        with self.lock:
+            charge = self.objects[charge_id]
+            balance = self.objects[charge["balance_transaction"]]
+            dispute = self.objects.setdefault(
+                f"dp_{charge_id}",
+                {
+                    "id": f"dp_{charge_id}",
+                    "object": "dispute",
+                    "amount": charge["amount"],
+                    "balance_transactions": [],
+                    "charge": charge_id,
+                    "currency": charge["currency"],
+                    "reason": "fraudulent",
+                    "status": "needs_response",
+                },
+            )
+            dispute["status"] = status
+            moves = dispute["balance_transactions"]
+            if withdrawn:
+                moves.append(
+                    {"amount": -balance["amount"], "fee": 1500, "currency": balance["currency"]}
+                )
+                kind = "charge.dispute.funds_withdrawn"
+            elif reinstated:
+                moves.append(
+                    {"amount": balance["amount"], "fee": -1500, "currency": balance["currency"]}
+                )
+                kind = "charge.dispute.funds_reinstated"
+            elif status in ("won", "lost"):
+                kind = "charge.dispute.closed"
+            else:
+                kind = "charge.dispute.created"
+            charge["disputed"] = True
+            return self.event(kind, dispute)
+
+    @staticmethod
+    def public(obj: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in obj.items() if not key.startswith("_")}
+
+
+class Deliverer:
+    """POSTs events, signed, to the registered webhook endpoints."""
+
+    def __init__(self, endpoints: list[tuple[str, str]]) -> None:
+        self.endpoints = endpoints
+
+    def deliver(self, events: list[dict[str, Any]]) -> list[int]:
+        statuses = []
+        for event in events:
+            payload = json.dumps(event)
+            for url, secret in self.endpoints:
+                request = urllib.request.Request(  # noqa: S310 - loopback only
+                    url,
+                    data=payload.encode(),
+                    headers={
+                        "Content-Type": "application/json",
+                        "Stripe-Signature": sign(payload, secret),
+                    },
+                    method="POST",
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                        statuses.append(response.status)
+                except urllib.error.HTTPError as error:
+                    statuses.append(error.code)
+        return statuses
+
+
+CHECKOUT_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Test checkout (not Stripe)</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: sans-serif; max-width: 32rem; margin: 2rem auto;">
+<main>
+<h1>Test checkout</h1>
+<p><strong>Development only: no money moves and no card is checked.</strong></p>
+<p>{description}: <strong>{amount} {currency}</strong>{interval}</p>
+<p>Email: {email}</p>
+<form method="post" action="/checkout/{session_id}/pay"><button type="submit">Pay</button></form>
+<form method="post" action="/checkout/{session_id}/cancel"><button type="submit">Cancel</button></form>
+</main></body></html>
+"""
+
+
+def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "devstripe"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+        def _send(self, status: int, body: bytes, content_type: str, location: str = "") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Request-Id", f"req_{secrets.token_hex(6)}")
+            if location:
+                self.send_header("Location", location)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _api(self, method: str) -> None:
+            url = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode() if length else ""
+            params = decode_form(
+                parse_qsl(url.query, keep_blank_values=True)
+                + parse_qsl(body, keep_blank_values=True)
+            )
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            status, answer = stripe.handle(method, url.path, params, headers)
+            self._send(status, json.dumps(answer).encode(), "application/json")
+
+        def _checkout(self, method: str) -> None:
+            match = re.fullmatch(r"/checkout/([\w-]+)(?:/(pay|cancel))?", urlsplit(self.path).path)
+            session = stripe.objects.get(match[1]) if match else None
+            if session is None:
+                self._send(404, b"Unknown checkout session", "text/plain")
+                return
+            if method == "GET":
+                line = session["_line"]
+                exponent = 0 if line["price_data"]["currency"].upper() in ZERO_DECIMAL else 2
+                page = CHECKOUT_PAGE.format(
+                    description=html.escape(line["price_data"]["product_data"]["name"]),
+                    amount=f"{line['amount'] / 10**exponent:.{exponent}f}",
+                    currency=html.escape(line["price_data"]["currency"].upper()),
+                    interval=" per month" if session["mode"] == "subscription" else "",
+                    email=html.escape(str(session["customer_email"])),
+                    session_id=html.escape(session["id"]),
+                )
+                self._send(200, page.encode(), "text/html; charset=utf-8")
+            elif match[2] == "pay":
+                deliverer.deliver(stripe.pay(session["id"]))
+                target = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+                self._send(303, b"", "text/plain", location=target)
+            else:
+                self._send(303, b"", "text/plain", location=session["cancel_url"])
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path.startswith("/v1/"):
+                self._api("GET")
+            else:
+                self._checkout("GET")
+
+        def do_POST(self) -> None:  # noqa: N802
+            if self.path.startswith("/v1/"):
+                self._api("POST")
+                if self.path.startswith("/v1/refunds"):
+                    deliverer.deliver([stripe.events[-1]])
+            else:
+                self._checkout("POST")
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            before = len(stripe.events)
+            self._api("DELETE")
+            deliverer.deliver(stripe.events[before:])
+
+    return Handler
+
+
+def serve(port: int, endpoints: list[tuple[str, str]]) -> ThreadingHTTPServer:
+    """Start the server on 127.0.0.1 in a daemon thread; returns it (``.shutdown()`` to stop)."""
+    stripe = DevStripe(base_url=f"http://127.0.0.1:{port}")
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(stripe, Deliverer(endpoints)))
+    server.stripe = stripe  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, name="devstripe", daemon=True).start()
+    return server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8421)
+    parser.add_argument("--webhook", required=True, help="the site's stripe_webhook URL")
+    parser.add_argument("--secret", required=True, help="the webhook signing secret (whsec_...)")
+    args = parser.parse_args()
+    server = serve(args.port, [(args.webhook, args.secret)])
+    print(f"devstripe (development only) on http://127.0.0.1:{args.port}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Fixtures for giving: Stripe at its HTTP boundary, signed webhooks, and a donate form."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from tests.stripe_fake import DevStripe, InProcessStripe, sign
+from wagtail_sixdegrees.giving import gateway
+
+WEBHOOK_SECRET = "whsec_sixdegrees_tests"
+
+
+@pytest.fixture
+def stripe_api():
+    """A stateful fake Stripe that every Stripe call of the package goes to."""
+    state = DevStripe(base_url="http://stripe.invalid")
+    with gateway.use_http_client(InProcessStripe(state)):
+        yield state
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def post_event(client, event: dict[str, Any], *, secret: str = WEBHOOK_SECRET, **headers: Any):
+    payload = json.dumps(event)
+    return client.post(
+        reverse("wagtail_sixdegrees:stripe_webhook"),
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sign(payload, secret),
+        **headers,
+    )
+
+
+@pytest.fixture
+def deliver(client, django_capture_on_commit_callbacks):
+    """Deliver events to the webhook, signed, running on-commit work as a real commit would."""
+
+    def deliver(*events: dict[str, Any], expect: int = 200):
+        responses = []
+        for event in events:
+            with django_capture_on_commit_callbacks(execute=True):
+                response = post_event(client, event)
+            assert response.status_code == expect, response.content
+            responses.append(response)
+        return responses
+
+    return deliver
+
+
+def donate_data(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "amount": "25",
+        "currency": "USD",
+        "frequency": "once",
+        "email": "donor@example.org",
+        "name": "Fictional Donor",
+        "target": "general",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture
+def give(client, stripe_api, django_capture_on_commit_callbacks):
+    """POST the donate form; returns the response."""
+
+    def give(**overrides: Any):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("wagtail_sixdegrees:donate"), donate_data(**overrides))
+
+    return give
