@@ -34,7 +34,7 @@ def parse_amount_list(text: str, currency: str) -> list[int]:
     """``"10 25 50"`` or ``"10, 25, 50"`` in major units to minor units; AmountError if bad."""
     return [
         money.parse_charge_amount(part, currency)
-        for part in _AMOUNT_SEPARATORS.split(text.strip())
+        for part in _AMOUNT_SEPARATORS.split((text or "").strip())
         if part
     ]
 
@@ -112,6 +112,7 @@ class DonateBlock(blocks.StructBlock):
     )
     needs = blocks.ListBlock(
         SnippetChooserBlock("wagtail_sixdegrees.Need"),
+        default=[],
         required=False,
         label=_("Needs"),
         help_text=_(
@@ -142,6 +143,7 @@ class DonateBlock(blocks.StructBlock):
     )
     suggested_amounts = blocks.ListBlock(
         SuggestedAmountsBlock(),
+        default=[],
         required=False,
         label=_("Suggested amounts"),
         help_text=_("Leave empty to use the amounts in the site's giving settings."),

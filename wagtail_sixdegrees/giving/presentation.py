@@ -104,6 +104,8 @@ def build_config(
 
     suggested_by_currency = dict(site_settings.suggested_amounts())
     for block in value.get("suggested_amounts") or []:
+        if not block.get("amounts") or not block.get("currency"):
+            continue
         try:
             suggested_by_currency[block["currency"]] = parse_amount_list(
                 block["amounts"], block["currency"]

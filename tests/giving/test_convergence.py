@@ -1,0 +1,143 @@
+"""Duplicates and any arrival order end in the same state as clean, in-order delivery."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import make_need
+from tests.giving.conftest import post_event
+from wagtail_sixdegrees.models import Donation, RecurringGift
+
+pytestmark = pytest.mark.django_db
+
+DONATION_FIELDS = [
+    "status",
+    "amount",
+    "currency",
+    "frequency",
+    "amount_refunded",
+    "refunded_settlement_amount",
+    "settlement_currency",
+    "settlement_amount",
+    "fee_amount",
+    "net_amount",
+    "dispute_status",
+    "dispute_funds_withdrawn",
+    "dispute_funds_reinstated",
+    "dispute_fee_amount",
+    "stripe_charge_id",
+    "stripe_invoice_id",
+    "stripe_payment_intent_id",
+    "paid_at",
+    "created_at",
+]
+
+
+def snapshot():
+    donations = sorted(
+        (
+            tuple(getattr(d, name) for name in DONATION_FIELDS)
+            + (tuple((p.target, p.share_bps) for p in d.preferences.all()),)
+            for d in Donation.objects.all()
+        ),
+        key=repr,
+    )
+    gifts = sorted(
+        (g.status, g.stripe_subscription_id, g.cancelled_at) for g in RecurringGift.objects.all()
+    )
+    return donations, gifts
+
+
+@pytest.fixture
+def event_stream(give, stripe_api):
+    """Every handled event type, from four one-off gifts and one monthly gift, in Stripe's order."""
+    need = make_need()
+    for form in (
+        {"amount": "50"},
+        {"amount": "80", "email": "b@example.org"},
+        {"amount": "30", "email": "c@example.org"},
+        {"amount": "20", "email": "d@example.org"},
+        {
+            "frequency": "monthly",
+            "amount": "10",
+            "target": [f"need:{need.pk}", "general"],
+            "share": ["60", "40"],
+            "email": "m@example.org",
+        },
+    ):
+        assert give(**form).status_code == 303
+    refunded, disputed, failed, expired, monthly = Donation.objects.order_by("pk")
+    session = {
+        d: d.stripe_checkout_session_id for d in (refunded, disputed, failed, expired, monthly)
+    }
+
+    stripe_api.pay(session[refunded])
+    charge = stripe_api.objects[stripe_api.objects[session[refunded]]["payment_intent"]][
+        "latest_charge"
+    ]
+    stripe_api.refund(charge, 1000)
+    stripe_api.refund(charge, 1000)
+
+    stripe_api.pay(session[disputed])
+    charge = stripe_api.objects[stripe_api.objects[session[disputed]]["payment_intent"]][
+        "latest_charge"
+    ]
+    stripe_api.dispute(charge, "needs_response")
+    stripe_api.dispute(charge, "needs_response", withdrawn=True)
+    stripe_api.dispute(charge, "lost")
+
+    checkout = stripe_api.objects[session[failed]]
+    checkout["status"] = "complete"
+    stripe_api.event("checkout.session.completed", stripe_api.public(checkout))
+    stripe_api.event("checkout.session.async_payment_failed", stripe_api.public(checkout))
+
+    stripe_api.expire(session[expired])
+
+    stripe_api.pay(session[monthly])
+    subscription = stripe_api.objects[session[monthly]]["subscription"]
+    stripe_api.renew(subscription)
+    stripe_api.event("customer.subscription.updated", stripe_api.objects[subscription])
+    stripe_api.cancel_subscription(subscription)
+    return list(stripe_api.events)
+
+
+def deliver_all(client, events):
+    for event in events:
+        assert post_event(client, event).status_code == 200
+
+
+def in_savepoint(client, events):
+    """Deliver, snapshot, and roll everything back for the next ordering."""
+    with transaction.atomic():
+        point = transaction.savepoint()
+        deliver_all(client, events)
+        state = snapshot()
+        transaction.savepoint_rollback(point)
+    return state
+
+
+def test_any_order_with_duplicates_converges_to_in_order_delivery(client, event_stream):
+    types = {event["type"] for event in event_stream}
+    expected = in_savepoint(client, event_stream)
+    statuses = sorted(d[0] for d in expected[0])
+
+    assert len(types) == 10  # all handled types but async success, dispute updated and reinstated
+    assert statuses == ["disputed", "expired", "failed", "paid", "paid", "partially_refunded"]
+    assert expected[1][0][0] == "cancelled"
+
+    count = len(event_stream)
+    orders = st.permutations(range(count)).flatmap(
+        lambda order: st.lists(st.integers(0, count - 1), max_size=8).flatmap(
+            lambda extra: st.permutations([*order, *extra])
+        )
+    )
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(orders)
+    def check(order):
+        assert in_savepoint(client, [event_stream[i] for i in order]) == expected
+
+    check()
