@@ -28,13 +28,31 @@ import secrets
 import threading
 import time
 import urllib.request
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 API_VERSION = "2026-10-28.endive"
-ZERO_DECIMAL = set("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
+ZERO_DECIMAL = set(
+    [
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "JPY",
+        "KMF",
+        "KRW",
+        "MGA",
+        "PYG",
+        "RWF",
+        "UGX",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    ]
+)
 #: (percent in basis points, fixed minor units) per currency: roughly Stripe's public pricing.
 FEES = {"usd": (290, 30), "thb": (365, 1000), "vnd": (340, 2000), "sgd": (340, 50)}
 DEFAULT_FEE = (340, 0)
@@ -531,7 +549,7 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
     class Handler(BaseHTTPRequestHandler):
         server_version = "devstripe"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _send(self, status: int, body: bytes, content_type: str, location: str = "") -> None:
@@ -581,13 +599,13 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
             else:
                 self._send(303, b"", "text/plain", location=session["cancel_url"])
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path.startswith("/v1/"):
                 self._api("GET")
             else:
                 self._checkout("GET")
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             if self.path.startswith("/v1/"):
                 self._api("POST")
                 if self.path.startswith("/v1/refunds"):
@@ -595,7 +613,7 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
             else:
                 self._checkout("POST")
 
-        def do_DELETE(self) -> None:  # noqa: N802
+        def do_DELETE(self) -> None:
             before = len(stripe.events)
             self._api("DELETE")
             deliverer.deliver(stripe.events[before:])

@@ -39,8 +39,10 @@ DONATION_FIELDS = [
 def snapshot():
     donations = sorted(
         (
-            tuple(getattr(d, name) for name in DONATION_FIELDS)
-            + (tuple((p.target, p.share_bps) for p in d.preferences.all()),)
+            (
+                *(getattr(d, name) for name in DONATION_FIELDS),
+                tuple((p.target, p.share_bps) for p in d.preferences.all()),
+            )
             for d in Donation.objects.all()
         ),
         key=repr,

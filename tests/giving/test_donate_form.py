@@ -15,7 +15,7 @@ from wagtail.models import Site
 from tests.factories import make_cause, make_need, make_region
 from tests.giving.conftest import donate_data
 from wagtail_sixdegrees.giving import ratelimit
-from wagtail_sixdegrees.models import Donation, DonatePage, Donor, RecurringGift
+from wagtail_sixdegrees.models import DonatePage, Donation, Donor, RecurringGift
 
 pytestmark = pytest.mark.django_db
 

@@ -144,7 +144,7 @@ def test_allocatable_amount_is_the_gross_when_the_site_says_so(give, stripe_api,
 
 
 def test_duplicate_events_change_nothing_the_second_time(give, stripe_api, deliver, received):
-    donation, session = given(give, stripe_api)
+    _donation, session = given(give, stripe_api)
     (completed,) = stripe_api.pay(session)
     deliver(completed, completed, completed)
 

@@ -29,8 +29,42 @@ logger = logging.getLogger(__name__)
 
 #: Languages Stripe Checkout is translated into (others get "auto": the browser's choice).
 CHECKOUT_LOCALES = frozenset(
-    "bg cs da de el en es et fi fil fr hr hu id it ja ko lt lv ms mt nb nl pl pt ro ru sk sl "
-    "sv th tr vi zh".split()
+    [
+        "bg",
+        "cs",
+        "da",
+        "de",
+        "el",
+        "en",
+        "es",
+        "et",
+        "fi",
+        "fil",
+        "fr",
+        "hr",
+        "hu",
+        "id",
+        "it",
+        "ja",
+        "ko",
+        "lt",
+        "lv",
+        "ms",
+        "mt",
+        "nb",
+        "nl",
+        "pl",
+        "pt",
+        "ro",
+        "ru",
+        "sk",
+        "sl",
+        "sv",
+        "th",
+        "tr",
+        "vi",
+        "zh",
+    ]
 )
 _LOCALE_ALIASES = {"tl": "fil", "en-gb": "en-GB", "pt-br": "pt-BR", "zh-hans": "zh", "no": "nb"}
 

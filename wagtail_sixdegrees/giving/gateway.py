@@ -30,7 +30,7 @@ _http_client_override: stripe.HTTPClient | None = None
 @contextlib.contextmanager
 def use_http_client(http_client: stripe.HTTPClient) -> Iterator[stripe.HTTPClient]:
     """Route every Stripe call made inside the block through ``http_client`` (for tests)."""
-    global _http_client_override  # noqa: PLW0603 - a test seam, restored on exit
+    global _http_client_override
     previous, _http_client_override = _http_client_override, http_client
     try:
         yield http_client
@@ -138,8 +138,7 @@ def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
                 "The payload is not a JSON event.", signature
             ) from error
         return json.loads(payload)
-    assert last_error is not None
-    raise last_error
+    raise last_error or SignatureVerificationError("No webhook secret matched.", signature)
 
 
 def gateway() -> StripeGateway:

@@ -4,8 +4,8 @@ choices a donor may pick, and a bound form with the donor's values when errors a
 from __future__ import annotations
 
 import secrets
-from itertools import zip_longest
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from django.http import HttpRequest
@@ -85,6 +85,8 @@ class DonateFormConfig:
 def site_settings_for(request: HttpRequest | None) -> GivingSettings:
     site = Site.find_for_request(request) if request is not None else None
     site = site or Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    if site is None:  # no Wagtail site configured yet: the defaults, unsaved
+        return GivingSettings()
     return GivingSettings.for_site(site)
 
 

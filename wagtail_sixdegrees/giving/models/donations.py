@@ -349,6 +349,9 @@ class PreferenceTarget(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.describe()} ({self.percent_display})"
+
     @property
     def target(self) -> str:
         """The form contract's spelling of this target: ``need:3``, ``cause:1:region:2``..."""
@@ -420,6 +423,8 @@ class RecurringPreference(PreferenceTarget):
         on_delete=models.CASCADE,
         related_name="template_preferences",
     )
+
+    __str__ = PreferenceTarget.__str__
 
     class Meta(PreferenceTarget.Meta):
         verbose_name = _("monthly gift preference")

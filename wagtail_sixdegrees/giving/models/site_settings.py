@@ -107,7 +107,10 @@ class GivingSettings(BaseSiteSetting):
 
     @property
     def organisation(self) -> str:
-        return self.organisation_name or self.site.site_name or django_settings.WAGTAIL_SITE_NAME
+        site_name = self.site.site_name if self.site_id else ""
+        return (
+            self.organisation_name or site_name or getattr(django_settings, "WAGTAIL_SITE_NAME", "")
+        )
 
     @property
     def currency(self) -> str:

@@ -95,7 +95,7 @@ def donate(request: HttpRequest) -> HttpResponse:
         return _render_errors(request, form, status=400)
 
     gift = form.gift
-    donation = create_pending_donation(gift, site_settings.site)
+    donation = create_pending_donation(gift, site_settings.site if site_settings.site_id else None)
     cancel_url = (
         gift.page.get_full_url(request) if gift.page is not None else None
     ) or request.build_absolute_uri("/")

@@ -1,0 +1,100 @@
+"""On real PostgreSQL: concurrent deliveries and failures mid-way."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connections
+from django.test import Client
+
+from tests.giving.conftest import donate_data, post_event
+from tests.stripe_fake import DevStripe, InProcessStripe
+from wagtail_sixdegrees import signals
+from wagtail_sixdegrees.giving import fulfilment, gateway
+from wagtail_sixdegrees.models import Donation, StripeEvent
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def stripe_state():
+    state = DevStripe()
+    with gateway.use_http_client(InProcessStripe(state)):
+        yield state
+
+
+@pytest.fixture
+def paid_signals():
+    seen = []
+    lock = threading.Lock()
+
+    def record(sender, donation, **kwargs):
+        with lock:
+            seen.append(donation.pk)
+
+    signals.donation_paid.connect(record)
+    yield seen
+    signals.donation_paid.disconnect(record)
+
+
+def completed_event(stripe_state):
+    client = Client()
+    assert client.post("/giving/donate/", donate_data()).status_code == 303
+    donation = Donation.objects.get()
+    (completed,) = stripe_state.pay(donation.stripe_checkout_session_id)
+    return donation, completed
+
+
+def test_one_event_from_16_threads_gives_one_transition_and_one_signal(stripe_state, paid_signals):
+    donation, completed = completed_event(stripe_state)
+    barrier = threading.Barrier(16)
+    statuses = []
+
+    def deliver():
+        try:
+            barrier.wait()
+            statuses.append(post_event(Client(), completed).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    donation.refresh_from_db()
+    assert statuses == [200] * 16
+    assert donation.status == "paid"
+    assert StripeEvent.objects.count() == 1
+    assert StripeEvent.objects.get().attempts == 1
+    assert paid_signals == [donation.pk]
+
+
+def test_failure_after_storing_leaves_no_partial_state_and_redelivery_succeeds(
+    stripe_state, paid_signals, monkeypatch
+):
+    donation, completed = completed_event(stripe_state)
+    original = fulfilment._save
+
+    def save_then_fail(*args, **kwargs):
+        original(*args, **kwargs)  # the donation row is written...
+        raise RuntimeError("injected failure")  # ...and then processing dies
+
+    monkeypatch.setattr(fulfilment, "_save", save_then_fail)
+    response = post_event(Client(), completed)
+    donation.refresh_from_db()
+    event = StripeEvent.objects.get()
+    assert response.status_code == 500
+    assert donation.status == "pending"
+    assert donation.stripe_charge_id == ""
+    assert (event.processed_at, event.attempts) == (None, 1)
+    assert "injected failure" in event.last_error
+    assert paid_signals == []
+
+    monkeypatch.setattr(fulfilment, "_save", original)
+    assert post_event(Client(), completed).status_code == 200
+    donation.refresh_from_db()
+    assert donation.status == "paid"
+    assert paid_signals == [donation.pk]
