@@ -1,0 +1,576 @@
+"""The allocation engine: plain data in, a plan of postings out. No ORM, no I/O, no clock.
+
+This module implements the allocation rules of DESIGN section 4 (rules 1 to 6, and the arithmetic
+of rule 7) as pure functions over small frozen dataclasses, so the rules can be read, tested and
+reasoned about without a database. ``allocation/ledger.py`` feeds it rows and is the only code
+that writes its plan to the ledger.
+
+How a gift is divided
+---------------------
+1. The donation's allocatable amount (its net, or gross, in settlement currency) is split over its
+   preferences by the largest-remainder method on basis points; leftover units go to the largest
+   remainders, ties to the earlier preference.
+2. A **need** share goes to that need up to its remaining gap. The excess overflows to other open
+   needs of the same cause and region (policy order), then waits in the restricted pool of that
+   cause and region; only if the donor allowed flexible use does it go to the general pool.
+3. A **cause**, **region** or **cause and region** share fills the matching open needs in policy
+   order, each up to its gap; the rest waits in the matching restricted pool.
+4. A **where most needed** share goes to the general pool.
+5. Money only ever lands in a need of its own currency; shares aimed at needs in other currencies
+   wait in the restricted pool for the donation's currency. We never convert currencies.
+
+Determinism
+-----------
+Needs' gaps are consumed as donations are processed, so the order matters. The engine therefore
+processes items in one canonical order (:attr:`AllocationItem.order_key`: when the money arrived,
+then its reference). :func:`plan` sorts a finite input; :meth:`Allocator.stream` takes an
+iterator already in that order (the ledger reads it with ``ORDER BY``) and refuses anything
+out of order. Memory is bounded by the number of needs, never by the number of donations.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .. import money
+
+__all__ = [
+    "Account",
+    "AccountKind",
+    "AllocationItem",
+    "Allocator",
+    "DefaultFillPolicy",
+    "FillPolicy",
+    "NeedState",
+    "Plan",
+    "Posting",
+    "Preference",
+    "PreferenceKind",
+    "ReversalPlan",
+    "Rule",
+    "plan",
+    "plan_reversal",
+]
+
+
+class AccountKind(StrEnum):
+    NEED = "need"
+    RESTRICTED = "restricted"  # a cause and/or region pool waiting for a matching open need
+    GENERAL = "general"  # "where most needed", allocated by giving managers
+    SHORTFALL = "shortfall"  # refunded money that had already been disbursed (rule 7)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Account:
+    """Where money sits. Every account is in one currency; pools are per currency (rule 9)."""
+
+    kind: AccountKind
+    currency: str
+    need_id: int | None = None
+    cause_id: int | None = None
+    region_id: int | None = None
+
+    @classmethod
+    def need(cls, need_id: int, currency: str) -> Account:
+        return cls(AccountKind.NEED, currency, need_id=need_id)
+
+    @classmethod
+    def restricted(cls, currency: str, cause_id: int | None, region_id: int | None) -> Account:
+        if cause_id is None and region_id is None:
+            raise ValueError("a restricted pool needs a cause, a region, or both")
+        return cls(AccountKind.RESTRICTED, currency, cause_id=cause_id, region_id=region_id)
+
+    @classmethod
+    def general(cls, currency: str) -> Account:
+        return cls(AccountKind.GENERAL, currency)
+
+    @classmethod
+    def shortfall(cls, currency: str) -> Account:
+        return cls(AccountKind.SHORTFALL, currency)
+
+    @property
+    def is_restricted(self) -> bool:
+        """Money here may only move within its restriction (needs and restricted pools)."""
+        return self.kind in (AccountKind.NEED, AccountKind.RESTRICTED)
+
+
+class PreferenceKind(StrEnum):
+    NEED = "need"
+    CAUSE = "cause"
+    REGION = "region"
+    CAUSE_REGION = "cause_region"
+    GENERAL = "general"
+
+
+@dataclass(frozen=True, slots=True)
+class Preference:
+    """One of a donor's choices: a target and its share in basis points."""
+
+    kind: PreferenceKind
+    share_bps: int
+    need_id: int | None = None
+    cause_id: int | None = None
+    region_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NeedState:
+    """What the engine needs to know about an open need."""
+
+    id: int
+    cause_id: int
+    region_id: int
+    currency: str
+    gap: int  # target minus what the need holds now, never negative
+    priority: int = 3
+    closes_on: datetime.date | None = None
+    created_at: datetime.datetime | None = None
+
+
+class Rule(StrEnum):
+    """Why a posting went where it went, in words a donor could be shown."""
+
+    NEED = "need"  # the need the donor chose
+    OVERFLOW_NEED = (
+        "overflow_need"  # chosen need was full: another need of the same cause and region
+    )
+    OVERFLOW_POOL = "overflow_pool"  # chosen need was full and nothing similar was open
+    OVERFLOW_GENERAL = "overflow_general"  # chosen need was full; the donor allowed flexible use
+    MATCH_NEED = "match_need"  # a cause/region share filled a matching need
+    WAIT_POOL = "wait_pool"  # a cause/region share waits for a matching need
+    CURRENCY_POOL = "currency_pool"  # no need in this currency: waits in the restricted pool
+    GENERAL = "general"  # "where most needed"
+    FROM_POOL = "from_pool"  # money that waited in a pool reached a newly open need
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One movement of one donation's money into (positive) or out of (negative) an account."""
+
+    donation_id: int
+    account: Account
+    amount: int
+    rule: Rule
+    preference_position: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationItem:
+    """Money to allocate: a newly paid donation, or a donation's money waiting in a pool.
+
+    For a new donation, ``preferences`` holds the donor's choices in their order and ``source`` is
+    None. For pool money, ``source`` is the restricted pool it waits in and ``preferences`` is
+    empty: it may only go to needs that match that pool.
+    """
+
+    donation_id: int
+    amount: int
+    currency: str
+    arrived_at: datetime.datetime
+    reference: str
+    preferences: tuple[Preference, ...] = ()
+    allow_flexible_use: bool = False
+    source: Account | None = None
+
+    @property
+    def order_key(self) -> tuple[datetime.datetime, str, int, tuple]:
+        source_key = (
+            () if self.source is None else (self.source.cause_id or 0, self.source.region_id or 0)
+        )
+        return (self.arrived_at, self.reference, 1 if self.source else 0, source_key)
+
+
+class FillPolicy:
+    """Decides the order in which matching needs are filled. Replace it through settings.
+
+    Subclass and override :meth:`sort_key`; the key must be total and stable (end with the id).
+    """
+
+    def sort_key(self, need: NeedState) -> tuple:
+        raise NotImplementedError
+
+
+class DefaultFillPolicy(FillPolicy):
+    """Priority first, then the earliest closing date (open-ended last), then the oldest."""
+
+    FAR_FUTURE = datetime.date.max
+    LONG_AGO = datetime.datetime.min
+
+    def sort_key(self, need: NeedState) -> tuple:
+        created = need.created_at.replace(tzinfo=None) if need.created_at else self.LONG_AGO
+        return (need.priority, need.closes_on or self.FAR_FUTURE, created, need.id)
+
+
+class _Queue:
+    """Needs matching one selector, in policy order, skipping those already full."""
+
+    __slots__ = ("ids", "start")
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+        self.start = 0
+
+
+class Allocator:
+    """Allocates items against a set of open needs, consuming their gaps as it goes."""
+
+    def __init__(self, needs: Iterable[NeedState], policy: FillPolicy | None = None) -> None:
+        self.policy = policy or DefaultFillPolicy()
+        ordered = sorted(needs, key=self.policy.sort_key)
+        self.needs = {need.id: need for need in ordered}
+        self.gaps = {need.id: max(0, need.gap) for need in ordered}
+        self._queues: dict[tuple, _Queue] = {}
+        groups: dict[tuple, list[int]] = {}
+        for need in ordered:
+            for selector in (
+                ("cause", need.cause_id, need.currency),
+                ("region", need.region_id, need.currency),
+                ("cause_region", need.cause_id, need.region_id, need.currency),
+            ):
+                groups.setdefault(selector, []).append(need.id)
+        self._queues = {selector: _Queue(ids) for selector, ids in groups.items()}
+        self._last_key: tuple | None = None
+
+    # --- filling -----------------------------------------------------------------------------
+
+    def _fill(
+        self, selector: tuple, amount: int, exclude: int | None = None
+    ) -> list[tuple[int, int]]:
+        """Pour ``amount`` into the needs matching ``selector`` in policy order; (need, part) pairs."""
+        queue = self._queues.get(selector)
+        if queue is None or amount <= 0:
+            return []
+        poured: list[tuple[int, int]] = []
+        ids, gaps = queue.ids, self.gaps
+        # Needs before `start` are full for good: gaps only shrink during a run.
+        while queue.start < len(ids) and gaps[ids[queue.start]] == 0:
+            queue.start += 1
+        index = queue.start
+        while amount > 0 and index < len(ids):
+            need_id = ids[index]
+            index += 1
+            gap = gaps[need_id]
+            if gap == 0 or need_id == exclude:
+                continue
+            part = min(gap, amount)
+            gaps[need_id] = gap - part
+            amount -= part
+            poured.append((need_id, part))
+        return poured
+
+    @staticmethod
+    def _pool_selector(cause_id: int | None, region_id: int | None, currency: str) -> tuple:
+        if cause_id is not None and region_id is not None:
+            return ("cause_region", cause_id, region_id, currency)
+        if cause_id is not None:
+            return ("cause", cause_id, currency)
+        return ("region", region_id, currency)
+
+    # --- one item ----------------------------------------------------------------------------
+
+    def allocate(self, item: AllocationItem) -> list[Posting]:
+        """The postings for one item, in a fixed order. Consumes gaps."""
+        if item.amount < 0:
+            raise ValueError("an allocation item cannot be negative")
+        if item.amount == 0:
+            return []
+        if item.source is not None:
+            return self._allocate_pool_money(item)
+        if not item.preferences:
+            raise ValueError(f"donation {item.donation_id} has no preferences")
+        shares = money.split_by_basis_points(item.amount, [p.share_bps for p in item.preferences])
+        postings: list[Posting] = []
+        for position, (preference, share) in enumerate(zip(item.preferences, shares, strict=True)):
+            if share:
+                postings.extend(self._allocate_share(item, position, preference, share))
+        return _merge(postings)
+
+    def _allocate_share(
+        self, item: AllocationItem, position: int, preference: Preference, share: int
+    ) -> list[Posting]:
+        currency = item.currency
+
+        def post(account: Account, amount: int, rule: Rule) -> Posting:
+            return Posting(item.donation_id, account, amount, rule, position)
+
+        if preference.kind == PreferenceKind.GENERAL:
+            return [post(Account.general(currency), share, Rule.GENERAL)]
+
+        if preference.kind == PreferenceKind.NEED:
+            need = self.needs.get(preference.need_id) if preference.need_id is not None else None
+            if need is None:
+                # The need is closed or unknown: treat the share as its cause and region, which
+                # is where the overflow rule would send it anyway.
+                cause_id, region_id = preference.cause_id, preference.region_id
+                if cause_id is None and region_id is None:
+                    target = Account.general(currency) if item.allow_flexible_use else None
+                    if target is None:
+                        raise ValueError(
+                            f"need {preference.need_id} is not open and has no cause or region to wait in"
+                        )
+                    return [post(target, share, Rule.OVERFLOW_GENERAL)]
+                return self._overflow(item, position, share, cause_id, region_id, exclude=None)
+            if need.currency != currency:
+                return [
+                    post(
+                        Account.restricted(currency, need.cause_id, need.region_id),
+                        share,
+                        Rule.CURRENCY_POOL,
+                    )
+                ]
+            postings: list[Posting] = []
+            direct = min(self.gaps[need.id], share)
+            if direct:
+                self.gaps[need.id] -= direct
+                postings.append(post(Account.need(need.id, currency), direct, Rule.NEED))
+            excess = share - direct
+            if excess:
+                postings.extend(
+                    self._overflow(
+                        item, position, excess, need.cause_id, need.region_id, exclude=need.id
+                    )
+                )
+            return postings
+
+        cause_id = (
+            preference.cause_id
+            if preference.kind in (PreferenceKind.CAUSE, PreferenceKind.CAUSE_REGION)
+            else None
+        )
+        region_id = (
+            preference.region_id
+            if preference.kind in (PreferenceKind.REGION, PreferenceKind.CAUSE_REGION)
+            else None
+        )
+        if cause_id is None and region_id is None:
+            raise ValueError(f"a {preference.kind} preference needs its cause and/or region")
+        selector = self._pool_selector(cause_id, region_id, currency)
+        postings = [
+            post(Account.need(need_id, currency), part, Rule.MATCH_NEED)
+            for need_id, part in self._fill(selector, share)
+        ]
+        left = share - sum(p.amount for p in postings)
+        if left:
+            postings.append(
+                post(Account.restricted(currency, cause_id, region_id), left, Rule.WAIT_POOL)
+            )
+        return postings
+
+    def _overflow(
+        self,
+        item: AllocationItem,
+        position: int,
+        amount: int,
+        cause_id: int | None,
+        region_id: int | None,
+        exclude: int | None,
+    ) -> list[Posting]:
+        currency = item.currency
+        selector = self._pool_selector(cause_id, region_id, currency)
+        postings = [
+            Posting(
+                item.donation_id,
+                Account.need(need_id, currency),
+                part,
+                Rule.OVERFLOW_NEED,
+                position,
+            )
+            for need_id, part in self._fill(selector, amount, exclude=exclude)
+        ]
+        left = amount - sum(p.amount for p in postings)
+        if left:
+            if item.allow_flexible_use:
+                account, rule = Account.general(currency), Rule.OVERFLOW_GENERAL
+            else:
+                account, rule = (
+                    Account.restricted(currency, cause_id, region_id),
+                    Rule.OVERFLOW_POOL,
+                )
+            postings.append(Posting(item.donation_id, account, left, rule, position))
+        return postings
+
+    def _allocate_pool_money(self, item: AllocationItem) -> list[Posting]:
+        source = item.source
+        if (
+            source is None
+            or source.kind != AccountKind.RESTRICTED
+            or source.currency != item.currency
+        ):
+            raise ValueError(
+                "only restricted pool money in its own currency can be matched to needs"
+            )
+        selector = self._pool_selector(source.cause_id, source.region_id, item.currency)
+        postings: list[Posting] = []
+        for need_id, part in self._fill(selector, item.amount):
+            postings.append(Posting(item.donation_id, source, -part, Rule.FROM_POOL))
+            postings.append(
+                Posting(
+                    item.donation_id, Account.need(need_id, item.currency), part, Rule.FROM_POOL
+                )
+            )
+        return _merge(postings)
+
+    # --- many items --------------------------------------------------------------------------
+
+    def stream(self, items: Iterable[AllocationItem]) -> Iterator[Posting]:
+        """Postings for items that arrive already in canonical order (see module docstring)."""
+        for item in items:
+            key = item.order_key
+            if self._last_key is not None and key < self._last_key:
+                raise ValueError(
+                    "allocation items must arrive in canonical order (arrived_at, reference); "
+                    f"donation {item.donation_id} came out of order"
+                )
+            self._last_key = key
+            yield from self.allocate(item)
+
+
+def _merge(postings: Sequence[Posting]) -> list[Posting]:
+    """Combine postings of one donation to the same account, rule and position; keep order."""
+    merged: dict[tuple, Posting] = {}
+    for posting in postings:
+        key = (posting.account, posting.rule, posting.preference_position, posting.amount > 0)
+        if key in merged:
+            previous = merged[key]
+            merged[key] = Posting(
+                posting.donation_id,
+                posting.account,
+                previous.amount + posting.amount,
+                posting.rule,
+                posting.preference_position,
+            )
+        else:
+            merged[key] = posting
+    return [posting for posting in merged.values() if posting.amount]
+
+
+@dataclass
+class Plan:
+    """A whole run's postings, with totals per account for people to read."""
+
+    postings: list[Posting] = field(default_factory=list)
+
+    def totals(self) -> dict[Account, int]:
+        """Net amount per account, in a stable order (needs, then pools, by id and currency)."""
+        totals: dict[Account, int] = {}
+        for posting in self.postings:
+            totals[posting.account] = totals.get(posting.account, 0) + posting.amount
+        return dict(sorted(totals.items(), key=lambda pair: _account_sort_key(pair[0])))
+
+    def total_by_currency(self) -> dict[str, int]:
+        """New money placed (pool-to-need moves net to zero), per currency."""
+        result: dict[str, int] = {}
+        for posting in self.postings:
+            result[posting.account.currency] = (
+                result.get(posting.account.currency, 0) + posting.amount
+            )
+        return dict(sorted(result.items()))
+
+    def fingerprint(self) -> str:
+        """A stable text digest of the plan, byte for byte the same for the same inputs."""
+        digest = hashlib.sha256()
+        for p in self.postings:
+            a = p.account
+            digest.update(
+                f"{p.donation_id}|{a.kind}|{a.currency}|{a.need_id}|{a.cause_id}|{a.region_id}|"
+                f"{p.amount}|{p.rule}|{p.preference_position}\n".encode()
+            )
+        return digest.hexdigest()
+
+
+def _account_sort_key(account: Account) -> tuple:
+    order = {
+        AccountKind.NEED: 0,
+        AccountKind.RESTRICTED: 1,
+        AccountKind.GENERAL: 2,
+        AccountKind.SHORTFALL: 3,
+    }
+    return (
+        order[account.kind],
+        account.currency,
+        account.need_id or 0,
+        account.cause_id or 0,
+        account.region_id or 0,
+    )
+
+
+def plan(
+    items: Iterable[AllocationItem],
+    needs: Iterable[NeedState],
+    policy: FillPolicy | None = None,
+) -> Plan:
+    """Allocate a finite set of items in canonical order: any input order gives the same plan."""
+    allocator = Allocator(needs, policy)
+    return Plan(list(allocator.stream(sorted(items, key=lambda item: item.order_key))))
+
+
+# --- Reversals (refunds and lost disputes, rule 7) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReversalPlan:
+    postings: list[tuple[Account, int]]  # negative amounts; together they make minus the total
+    shortfall: int  # what had already been disbursed, booked negative to the shortfall account
+
+
+def plan_reversal(
+    total: int,
+    balances: Sequence[tuple[Account, int]],
+    undisbursed: Callable[[Account], int],
+    currency: str,
+) -> ReversalPlan:
+    """Reverse ``total`` of one donation's money out of the accounts it sits in.
+
+    ``balances`` are the donation's current positive balances per account, in a stable order.
+    The total is first split pro rata (largest remainder) over those balances. Money that is
+    still undisbursed is taken back from where it sits; what a need has already paid out to its
+    partner cannot be, so it is taken from other accounts' undisbursed money first (pro rata
+    again), and whatever is left is booked to the shortfall account for finance to see.
+    """
+    if total < 0:
+        raise ValueError("a reversal total cannot be negative")
+    held = [(account, amount) for account, amount in balances if amount > 0]
+    available = sum(amount for _, amount in held)
+    if total > available:
+        raise ValueError(f"cannot reverse {total}: the donation holds only {available}")
+    if total == 0:
+        return ReversalPlan([], 0)
+
+    capacity = {account: min(amount, max(0, undisbursed(account))) for account, amount in held}
+    taken = dict.fromkeys(capacity, 0)
+    parts = money.split(total, [amount for _, amount in held])
+    unplaced = 0
+    for (account, _), part in zip(held, parts, strict=True):
+        take = min(part, capacity[account])
+        taken[account] += take
+        unplaced += part - take
+
+    # Place what could not be taken where it was, on the remaining undisbursed money, pro rata.
+    while unplaced:
+        room = [(account, capacity[account] - taken[account]) for account, _ in held]
+        room = [(account, space) for account, space in room if space > 0]
+        if not room:
+            break
+        spread = money.split(
+            min(unplaced, sum(space for _, space in room)), [space for _, space in room]
+        )
+        placed = 0
+        for (account, space), part in zip(room, spread, strict=True):
+            take = min(part, space)
+            taken[account] += take
+            placed += take
+        unplaced -= placed
+        if placed == 0:
+            break
+
+    postings = [(account, -amount) for account, amount in taken.items() if amount]
+    if unplaced:
+        # Money already paid out to partners cannot come back out of its need: the need keeps
+        # what it received (so it is never disbursed beyond it) and the loss is booked, as a
+        # negative balance, to the shortfall account that finance must cover.
+        postings.append((Account.shortfall(currency), -unplaced))
+    return ReversalPlan(postings, unplaced)
