@@ -33,8 +33,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 API_VERSION = "2026-10-28.endive"
-ZERO_DECIMAL = set(
-    [
+ZERO_DECIMAL = frozenset(
+    {
         "BIF",
         "CLP",
         "DJF",
@@ -51,7 +51,7 @@ ZERO_DECIMAL = set(
         "XAF",
         "XOF",
         "XPF",
-    ]
+    }
 )
 #: (percent in basis points, fixed minor units) per currency: roughly Stripe's public pricing.
 FEES = {"usd": (290, 30), "thb": (365, 1000), "vnd": (340, 2000), "sgd": (340, 50)}
@@ -619,6 +619,30 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
             deliverer.deliver(stripe.events[before:])
 
     return Handler
+
+
+def in_process_client(state: DevStripe) -> Any:
+    """A stripe-python HTTP client answered by ``state`` without a socket (tests, demo data)."""
+    import stripe
+
+    class InProcessClient(stripe.HTTPClient):
+        name = "devstripe-in-process"
+
+        def request(
+            self, method: str, url: str, headers: Any, post_data: Any = None, **kwargs: Any
+        ):
+            parts = urlsplit(url)
+            body = post_data.decode() if isinstance(post_data, bytes) else post_data or ""
+            pairs = parse_qsl(parts.query, keep_blank_values=True)
+            params = decode_form(pairs + parse_qsl(body, keep_blank_values=True))
+            lowered = {key.lower(): value for key, value in dict(headers).items()}
+            status, answer = state.handle(method, parts.path, params, lowered)
+            return json.dumps(answer), status, {"request-id": "req_in_process"}
+
+        def close(self) -> None:
+            pass
+
+    return InProcessClient()
 
 
 def serve(port: int, endpoints: list[tuple[str, str]]) -> ThreadingHTTPServer:

@@ -4,13 +4,8 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
-
-import stripe
 
 _PATH = Path(__file__).resolve().parent.parent / "example_site" / "devstripe.py"
 
@@ -32,25 +27,5 @@ sign = devstripe.sign
 decode_form = devstripe.decode_form
 
 
-class InProcessStripe(stripe.HTTPClient):
-    """stripe-python's HTTP client interface, answered by a :class:`DevStripe`."""
-
-    name = "devstripe-in-process"
-
-    def __init__(self, state: DevStripe) -> None:
-        super().__init__()
-        self.state = state
-
-    def request(self, method: str, url: str, headers: Any, post_data: Any = None, **kwargs: Any):
-        parts = urlsplit(url)
-        body = post_data.decode() if isinstance(post_data, bytes) else post_data or ""
-        params = decode_form(
-            parse_qsl(parts.query, keep_blank_values=True) + parse_qsl(body, keep_blank_values=True)
-        )
-        status, answer = self.state.handle(
-            method, parts.path, params, {key.lower(): value for key, value in dict(headers).items()}
-        )
-        return json.dumps(answer), status, {"request-id": "req_test"}
-
-    def close(self) -> None:
-        pass
+#: stripe-python's HTTP client interface, answered by a :class:`DevStripe`.
+InProcessStripe = devstripe.in_process_client

@@ -174,15 +174,26 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 # worker; see docs/scale.md to run django-tasks-db, Celery or RQ workers instead.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
+STRIPE_PLACEHOLDER_KEY = "sk_test_example_site_placeholder"
+# Without real Stripe test keys, `make demo` gives through example_site/devstripe.py, a local
+# Stripe-compatible checkout on 127.0.0.1 (development only; it moves no money).
+DEVSTRIPE_PORT = int(os.environ.get("DEVSTRIPE_PORT", "8421"))
+USE_DEVSTRIPE = (
+    DEBUG
+    and os.environ.get("STRIPE_SECRET_KEY", STRIPE_PLACEHOLDER_KEY) == STRIPE_PLACEHOLDER_KEY
+    and not os.environ.get("STRIPE_API_BASE")
+)
+
 WAGTAIL_SIXDEGREES = {
     # Test-mode placeholders: set the real values in the environment.
-    "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", "sk_test_example_site_placeholder"),
+    "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", STRIPE_PLACEHOLDER_KEY),
     "STRIPE_PUBLISHABLE_KEY": os.environ.get(
         "STRIPE_PUBLISHABLE_KEY", "pk_test_example_site_placeholder"
     ),
     "STRIPE_WEBHOOK_SECRET": os.environ.get(
         "STRIPE_WEBHOOK_SECRET", "whsec_example_site_placeholder"
     ),
-    "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+    "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE")
+    or (f"http://127.0.0.1:{DEVSTRIPE_PORT}" if USE_DEVSTRIPE else None),
     "CURRENCIES": os.environ.get("SIXDEGREES_CURRENCIES", "USD,THB,VND").split(","),
 }

@@ -326,6 +326,9 @@ class PreferenceTarget(models.Model):
         abstract = True
         ordering = ["position"]
 
+    def __str__(self) -> str:
+        return f"{self.describe()} ({self.percent_display})"
+
     @classmethod
     def target_constraints(cls, prefix: str) -> list[models.BaseConstraint]:
         """The database refuses a row whose foreign keys do not match its kind."""
@@ -348,9 +351,6 @@ class PreferenceTarget(models.Model):
                 name=f"{prefix}_share_in_range",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.describe()} ({self.percent_display})"
 
     @property
     def target(self) -> str:

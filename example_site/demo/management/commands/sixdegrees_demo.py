@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from demo.content.giving import ensure_giving
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             home = ensure_home_page()
             needs = ensure_needs()
+            needs.update(ensure_giving(home))
             username, password = ensure_admin_login()
         self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
         self.stdout.write(f"  Home page: {home.title}")

@@ -1,0 +1,143 @@
+"""Fictional giving content: the site's giving settings, two donate pages, and a few paid
+donations in USD, THB and VND made through the same code path as real ones (the pending
+donation from a form, Stripe Checkout answered by devstripe in-process, and the webhook
+processor), so fees and nets are realistic and later allocation work has data."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+import devstripe
+from wagtail_sixdegrees.giving import gateway
+from wagtail_sixdegrees.giving.checkout import checkout_session_params, create_pending_donation
+from wagtail_sixdegrees.giving.forms import GiftRequest
+from wagtail_sixdegrees.giving.targets import GENERAL, Target
+from wagtail_sixdegrees.giving.webhooks import process_event, store_event
+from wagtail_sixdegrees.models import Cause, DonatePage, Donation, GivingSettings, Need
+
+CURRENCY_OPTIONS = [
+    {"currency": "USD", "amounts": "10 25 50 100", "fixed_fee": "0.30"},
+    {"currency": "THB", "amounts": "300 500 1000 2500", "fixed_fee": "10"},
+    {"currency": "VND", "amounts": "100000 250000 500000", "fixed_fee": "2000"},
+]
+
+# (fictional email, amount in minor units, currency, frequency, what it is for)
+DONATIONS = [
+    ("demo-donor-ann@example.org", 5_000, "USD", "once", "need"),
+    ("demo-donor-bao@example.org", 100_000, "THB", "once", "split"),
+    ("demo-donor-chi@example.org", 500_000, "VND", "once", "general"),
+    ("demo-donor-dara@example.org", 2_500, "USD", "monthly", "cause"),
+]
+
+
+def ensure_settings(site: Site) -> GivingSettings:
+    settings = GivingSettings.for_site(site)
+    settings.organisation_name = "Six Degrees example (fictional)"
+    settings.receipt_footer = "Demonstration only: no money was taken and no real person gave."
+    settings.currency_options = [("currency", option) for option in CURRENCY_OPTIONS]
+    settings.thanks_text = "<p>Thank you. This is a demonstration: no real money moved.</p>"
+    settings.save()
+    return settings
+
+
+def ensure_donate_pages(home: Page) -> list[DonatePage]:
+    pages = []
+    first_need = Need.objects.open().in_fill_order().first()
+    specs = [
+        (
+            "Give to safe shelter",
+            "give-to-shelter",
+            "Fund one fictional need directly.",
+            {
+                "mode": "fixed",
+                "needs": [first_need] if first_need else [],
+                "heading": "Give to this need",
+            },
+        ),
+        (
+            "Give your way",
+            "give",
+            "Choose up to three places for your gift and how to share it.",
+            {"mode": "split", "heading": "Share your gift"},
+        ),
+    ]
+    for title, slug, intro, block in specs:
+        page = DonatePage.objects.child_of(home).filter(slug=slug).first()
+        if page is None:
+            page = DonatePage(
+                title=title,
+                slug=slug,
+                intro=f"<p>{intro} Everything here is fictional.</p>",
+                body=[("donate", {"frequencies": ["once", "monthly"], **block})],
+            )
+            home.add_child(instance=page)
+            page.save_revision().publish()
+        pages.append(page)
+    return pages
+
+
+def _targets(kind: str) -> list[tuple[Target, int]]:
+    needs = list(Need.objects.open().in_fill_order()[:2])
+    if kind == "need" and needs:
+        return [(Target("need", need=needs[0]), 10_000)]
+    if kind == "split" and len(needs) == 2:
+        return [(Target("need", need=needs[0]), 6_000), (Target("need", need=needs[1]), 4_000)]
+    cause = Cause.objects.first()
+    if kind == "cause" and cause:
+        return [(Target("cause", cause=cause), 10_000)]
+    return [(GENERAL, 10_000)]
+
+
+def ensure_paid_donations(site: Site, organisation: str) -> int:
+    """Fictional paid gifts through checkout and the webhook processor; returns how many exist."""
+    state = devstripe.DevStripe()
+    with gateway.use_http_client(devstripe.in_process_client(state)):
+        for email, amount, currency, frequency, kind in DONATIONS:
+            if Donation.objects.filter(donor__email=email).exists():
+                continue
+            donation = create_pending_donation(
+                GiftRequest(
+                    amount=amount,
+                    covered_fee_amount=0,
+                    currency=currency,
+                    frequency=frequency,
+                    email=email,
+                    name="Fictional donor",
+                    anonymous=kind == "general",
+                    cover_fees=False,
+                    dedication_kind="",
+                    dedication="",
+                    allow_flexible_use=True,
+                    wants_updates=False,
+                    locale="en",
+                    targets=_targets(kind),
+                ),
+                site,
+            )
+            # Fictional donors get no receipt email.
+            Donation.objects.filter(pk=donation.pk).update(receipt_sent_at=timezone.now())
+            base = site.root_url
+            params = checkout_session_params(
+                donation,
+                success_url=f"{base}/giving/thanks/?donation={donation.reference}&session_id={{CHECKOUT_SESSION_ID}}",
+                cancel_url=base,
+                organisation=organisation,
+            )
+            session = gateway.StripeGateway().create_checkout_session(
+                params, key=gateway.idempotency_key("checkout", donation.reference)
+            )
+            Donation.objects.filter(pk=donation.pk).update(stripe_checkout_session_id=session["id"])
+            for event in state.pay(session["id"]):
+                process_event(store_event(event).pk)
+    return Donation.objects.filter(
+        donor__email__startswith="demo-donor-", paid_at__isnull=False
+    ).count()
+
+
+def ensure_giving(home: Page) -> dict[str, int]:
+    site = Site.objects.get(root_page=home)
+    settings = ensure_settings(site)
+    pages = ensure_donate_pages(home)
+    paid = ensure_paid_donations(site, settings.organisation)
+    return {"donate pages": len(pages), "paid demo donations": paid}
