@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from django.conf import settings
-
 import devstripe
+from django.conf import settings
 
 
 def runserver_address() -> str:

@@ -5,10 +5,10 @@ processor), so fees and nets are realistic and later allocation work has data.""
 
 from __future__ import annotations
 
+import devstripe
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-import devstripe
 from wagtail_sixdegrees.giving import gateway
 from wagtail_sixdegrees.giving.checkout import checkout_session_params, create_pending_donation
 from wagtail_sixdegrees.giving.forms import GiftRequest
