@@ -63,3 +63,36 @@ def make_donation(**fields: Any):
     for position, preference in enumerate(preferences):
         donation.preferences.create(position=position, **preference)
     return donation
+
+
+def make_paid_donation(amount: int = 10_000, currency: str = "USD", *, fee: int = 0, **fields: Any):
+    """A paid donation settled in its own currency: net = amount - fee.
+
+    ``preferences`` is a list of dicts as for :func:`make_donation` (default: where most needed).
+    No signal is sent: tests that need automatic allocation go through the webhook.
+    """
+    from django.utils import timezone
+
+    fields.setdefault("status", "paid")
+    fields.setdefault("paid_at", timezone.now())
+    fields.setdefault("settlement_currency", currency)
+    fields.setdefault("settlement_amount", amount)
+    fields.setdefault("fee_amount", fee)
+    fields.setdefault("net_amount", amount - fee)
+    return make_donation(amount=amount, currency=currency, **fields)
+
+
+def need_pref(need, bps: int = 10_000) -> dict[str, Any]:
+    return {"kind": "need", "need": need, "share_bps": bps}
+
+
+def cause_pref(cause, bps: int = 10_000) -> dict[str, Any]:
+    return {"kind": "cause", "cause": cause, "share_bps": bps}
+
+
+def region_pref(region, bps: int = 10_000) -> dict[str, Any]:
+    return {"kind": "region", "region": region, "share_bps": bps}
+
+
+def general_pref(bps: int = 10_000) -> dict[str, Any]:
+    return {"kind": "general", "share_bps": bps}

@@ -10,3 +10,6 @@ class WagtailSixDegreesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .allocation import receivers
+
+        receivers.connect()

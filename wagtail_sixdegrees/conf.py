@@ -31,6 +31,11 @@ DEFAULTS: dict[str, Any] = {
     "MINIMUM_AMOUNTS": {},
     # Per-currency ceilings in minor units; the default is the largest amount Stripe accepts.
     "MAXIMUM_AMOUNTS": {},
+    # Allocate each donation's need, cause and region shares as soon as it is paid.
+    "AUTO_ALLOCATE": True,
+    # Dotted path to a FillPolicy subclass deciding which matching need is filled first;
+    # None is priority, then earliest closing date, then oldest.
+    "ALLOCATION_POLICY": None,
     # Donate form rate limit: attempts allowed per client IP within RATE_LIMIT_WINDOW seconds,
     # and for all clients together (a ceiling against card-testing from many addresses).
     "RATE_LIMIT_ATTEMPTS": 5,

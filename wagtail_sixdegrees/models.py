@@ -4,6 +4,7 @@ The models live with their domain (``needs/``, ``giving/``, and later ``stories/
 ``allocation/``); this module is the public import path that sites and scripts rely on.
 """
 
+from .allocation.models import AllocationRun, Disbursement, LedgerEntry
 from .giving.models import (
     DonatePage,
     Donation,
@@ -17,11 +18,14 @@ from .giving.models import (
 from .needs.models import Cause, Need, Partner, Priority, Region
 
 __all__ = [
+    "AllocationRun",
     "Cause",
+    "Disbursement",
     "DonatePage",
     "Donation",
     "Donor",
     "GivingSettings",
+    "LedgerEntry",
     "Need",
     "Partner",
     "Preference",

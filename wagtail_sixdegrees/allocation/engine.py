@@ -145,6 +145,8 @@ class Rule(StrEnum):
     CURRENCY_POOL = "currency_pool"  # no need in this currency: waits in the restricted pool
     GENERAL = "general"  # "where most needed"
     FROM_POOL = "from_pool"  # money that waited in a pool reached a newly open need
+    MANUAL = "manual"  # a giving manager moved it, with a recorded reason
+    REVERSAL = "reversal"  # a refund or a lost dispute took it back
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, TranslatableMixin
@@ -124,6 +125,37 @@ class NeedQuerySet(models.QuerySet):
             Q(closes_on__isnull=True) | Q(closes_on__gte=day)
         )
 
+    def with_progress(self) -> NeedQuerySet:
+        """Annotate ``raised``, ``allocated``, ``disbursed`` and ``gap`` from the ledger.
+
+        All four come from ledger aggregates in the same query, for any number of needs, and
+        are shared by every translation of a need (money sits on the source record):
+
+        * ``raised``: everything that ever reached the need;
+        * ``allocated``: what it holds now (after refunds and moves);
+        * ``disbursed``: what has been paid out to its partner;
+        * ``gap``: what is still missing to reach the target (never negative).
+        """
+        from ..allocation.models import Disbursement, LedgerEntry
+
+        def total(rows: models.QuerySet, group: str) -> Coalesce:
+            subquery = rows.order_by().values(group).annotate(total=Sum("amount")).values("total")
+            return Coalesce(Subquery(subquery, output_field=models.BigIntegerField()), Value(0))
+
+        entries = LedgerEntry.objects.filter(need__translation_key=OuterRef("translation_key"))
+        payouts = Disbursement.objects.filter(need__translation_key=OuterRef("translation_key"))
+        return self.annotate(
+            raised=total(entries.filter(amount__gt=0), "need__translation_key"),
+            allocated=total(entries, "need__translation_key"),
+            disbursed=total(payouts, "need__translation_key"),
+        ).annotate(
+            gap=Greatest(
+                models.F("target_amount") - models.F("allocated"),
+                Value(0),
+                output_field=models.BigIntegerField(),
+            )
+        )
+
     def in_fill_order(self) -> NeedQuerySet:
         """The default allocation policy's order: priority, earliest close, then oldest."""
         return self.order_by(
@@ -214,6 +246,27 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
         return (
             self.live and self.opens_on <= day and (self.closes_on is None or self.closes_on >= day)
         )
+
+    @property
+    def progress_percent(self) -> int:
+        """Whole percent of the target held now (needs ``with_progress()``), capped at 100."""
+        allocated = getattr(self, "allocated", 0) or 0
+        if self.target_amount <= 0:
+            return 0
+        return min(100, allocated * 100 // self.target_amount)
+
+    @property
+    def allocated_display(self) -> str:
+        return money.format_money(getattr(self, "allocated", 0) or 0, self.currency)
+
+    @property
+    def disbursed_display(self) -> str:
+        return money.format_money(getattr(self, "disbursed", 0) or 0, self.currency)
+
+    @property
+    def gap_display(self) -> str:
+        gap = getattr(self, "gap", None)
+        return money.format_money(self.target_amount if gap is None else gap, self.currency)
 
     @property
     def target_display(self) -> str:

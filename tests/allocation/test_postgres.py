@@ -1,0 +1,83 @@
+"""On real PostgreSQL: the database guards the ledger, and concurrent writers stay correct."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import DatabaseError, connection, connections, transaction
+
+from tests.factories import make_need, make_paid_donation, need_pref
+from wagtail_sixdegrees.allocation import ledger
+from wagtail_sixdegrees.allocation.audit import run_audit
+from wagtail_sixdegrees.allocation.models import LedgerEntry
+from wagtail_sixdegrees.models import Need
+
+pytestmark = [pytest.mark.postgres]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE wagtail_sixdegrees_ledgerentry SET amount = amount + 1",
+        "DELETE FROM wagtail_sixdegrees_ledgerentry",
+    ],
+)
+def test_update_and_delete_on_the_ledger_fail_at_the_database(statement):
+    need = make_need(target_amount=10**9)
+    make_paid_donation(5_000, preferences=[need_pref(need)])
+    ledger.allocate()
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
+    assert LedgerEntry.objects.get().amount == 5_000
+
+
+@pytest.mark.django_db
+def test_disbursements_cannot_be_edited_at_the_database():
+    import datetime
+
+    need = make_need(target_amount=10**9)
+    make_paid_donation(5_000, preferences=[need_pref(need)])
+    ledger.allocate()
+    ledger.record_disbursement(need, 1_000, paid_on=datetime.date(2026, 11, 1), actor=None)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE wagtail_sixdegrees_disbursement SET amount = 1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_threads_allocating_to_one_capped_need_never_exceed_its_gap():
+    need = make_need(title="Capped", target_amount=10_000)
+    donations = [make_paid_donation(3_000, preferences=[need_pref(need)]) for _ in range(8)]
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def worker(donation_id: int) -> None:
+        try:
+            barrier.wait()
+            ledger.allocate([donation_id], include_pools=False)
+        except BaseException as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(d.pk,)) for d in donations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not any(thread.is_alive() for thread in threads), "a writer is stuck (deadlock?)"
+    assert errors == []
+    progress = Need.objects.with_progress().get(pk=need.pk)
+    assert progress.allocated == 10_000  # filled exactly, never past its target
+    assert LedgerEntry.objects.filter(kind="allocate").balance() == 8 * 3_000  # nothing lost
+    assert run_audit().ok

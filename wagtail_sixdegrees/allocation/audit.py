@@ -1,0 +1,322 @@
+"""The audit: DESIGN section 4 rule 8, checked against the whole ledger.
+
+A violation is a broken invariant that someone must investigate; a note is something finance
+should know (money waiting, shortfalls to cover) that is not an error.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Case, F, IntegerField, Q, Sum, When
+from django.utils.translation import gettext_lazy as _
+
+from .. import conf, money
+from ..giving.models import Donation, PreferenceKind
+from .ledger import need_balances, need_disbursed, reversal_target, unallocated_donations
+from .models import AccountKind, LedgerEntry
+
+CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    message: str
+
+
+@dataclass
+class AuditReport:
+    violations: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
+    donations_checked: int = 0
+    needs_checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def text(self) -> str:
+        """A report a person can read in a terminal or an email."""
+        lines = [
+            str(
+                _("Audit of %(donations)d donations and %(needs)d needs: %(result)s.")
+                % {
+                    "donations": self.donations_checked,
+                    "needs": self.needs_checked,
+                    "result": _("all invariants hold")
+                    if self.ok
+                    else _("%(count)d violation(s)") % {"count": len(self.violations)},
+                }
+            )
+        ]
+        for finding in self.violations:
+            lines.append(f"  VIOLATION [{finding.check}] {finding.message}")
+        for finding in self.notes:
+            lines.append(f"  note [{finding.check}] {finding.message}")
+        return "\n".join(lines)
+
+
+def _fmt(amount: int, currency: str) -> str:
+    return money.format_money(amount, currency, "en")
+
+
+def run_audit() -> AuditReport:
+    report = AuditReport()
+    _check_entries(report)
+    _check_donations(report)
+    _check_needs(report)
+    _notes(report)
+    return report
+
+
+def _check_entries(report: AuditReport) -> None:
+    zero = LedgerEntry.objects.filter(amount=0).count()
+    if zero:
+        report.violations.append(
+            Finding(
+                "zero-amount",
+                str(_("%(count)d ledger entries have a zero amount.") % {"count": zero}),
+            )
+        )
+    wrong_currency = (
+        LedgerEntry.objects.exclude(currency=F("donation__settlement_currency"))
+        .values_list("pk", "donation_id", "currency", "donation__settlement_currency")
+        .order_by("pk")[:50]
+    )
+    for pk, donation_id, currency, settlement in wrong_currency:
+        report.violations.append(
+            Finding(
+                "currency",
+                str(
+                    _(
+                        "Entry %(entry)d of donation %(donation)d is in %(currency)s, not the donation's settlement currency %(settlement)s."
+                    )
+                    % {
+                        "entry": pk,
+                        "donation": donation_id,
+                        "currency": currency,
+                        "settlement": settlement or "-",
+                    }
+                ),
+            )
+        )
+
+
+def _check_donations(report: AuditReport) -> None:
+    sums = (
+        LedgerEntry.objects.order_by()
+        .values("donation_id")
+        .annotate(
+            allocated=Sum(
+                Case(
+                    When(kind=LedgerEntry.Kind.ALLOCATE, then="amount"),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+            moved=Sum(
+                Case(
+                    When(kind=LedgerEntry.Kind.REALLOCATE, then="amount"),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+            reversed=Sum(
+                Case(
+                    When(kind=LedgerEntry.Kind.REVERSE, then="amount"),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+        )
+    )
+    per_donation = {row["donation_id"]: row for row in sums}
+    # A donation's balance in any one account must never go below zero (shortfall aside).
+    negative = (
+        LedgerEntry.objects.exclude(account_kind=AccountKind.SHORTFALL)
+        .order_by()
+        .values("donation_id", "account_kind", "need_id", "cause_id", "region_id", "currency")
+        .annotate(total=Sum("amount"))
+        .filter(total__lt=0)
+    )
+    for row in negative[:50]:
+        report.violations.append(
+            Finding(
+                "negative-balance",
+                str(
+                    _("Donation %(donation)d has %(amount)s in a %(kind)s account.")
+                    % {
+                        "donation": row["donation_id"],
+                        "amount": _fmt(row["total"], row["currency"]),
+                        "kind": row["account_kind"],
+                    }
+                ),
+            )
+        )
+    general = {
+        row["donation_id"]: row["total"]
+        for row in LedgerEntry.objects.filter(account_kind=AccountKind.GENERAL)
+        .order_by()
+        .values("donation_id")
+        .annotate(total=Sum("amount"))
+    }
+
+    ids = sorted(per_donation)
+    report.donations_checked = len(ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = Donation.objects.filter(pk__in=ids[start : start + CHUNK]).prefetch_related(
+            "preferences"
+        )
+        for donation in chunk:
+            row = per_donation[donation.pk]
+            currency = donation.settlement_currency or donation.currency
+            allocatable = donation.allocatable_amount
+            if allocatable is None or row["allocated"] != allocatable:
+                report.violations.append(
+                    Finding(
+                        "donation-sum",
+                        str(
+                            _(
+                                "Donation %(donation)s: allocations add up to %(allocated)s, but its allocatable amount is %(allocatable)s."
+                            )
+                            % {
+                                "donation": donation.reference,
+                                "allocated": _fmt(row["allocated"], currency),
+                                "allocatable": _fmt(allocatable, currency)
+                                if allocatable is not None
+                                else _("unknown"),
+                            }
+                        ),
+                    )
+                )
+                continue
+            if row["moved"] != 0:
+                report.violations.append(
+                    Finding(
+                        "reallocation-sum",
+                        str(
+                            _(
+                                "Donation %(donation)s: reallocations do not net to zero (%(moved)s)."
+                            )
+                            % {
+                                "donation": donation.reference,
+                                "moved": _fmt(row["moved"], currency),
+                            }
+                        ),
+                    )
+                )
+            due = reversal_target(donation, row["allocated"])
+            if -row["reversed"] > due:
+                report.violations.append(
+                    Finding(
+                        "reversal-sum",
+                        str(
+                            _(
+                                "Donation %(donation)s: %(reversed)s was reversed, more than its refunds and disputes require (%(due)s)."
+                            )
+                            % {
+                                "donation": donation.reference,
+                                "reversed": _fmt(-row["reversed"], currency),
+                                "due": _fmt(due, currency),
+                            }
+                        ),
+                    )
+                )
+            elif -row["reversed"] < due:
+                report.violations.append(
+                    Finding(
+                        "reversal-pending",
+                        str(
+                            _(
+                                "Donation %(donation)s: refunds or a lost dispute require %(due)s to be reversed, but only %(reversed)s has been."
+                            )
+                            % {
+                                "donation": donation.reference,
+                                "reversed": _fmt(-row["reversed"], currency),
+                                "due": _fmt(due, currency),
+                            }
+                        ),
+                    )
+                )
+            if not donation.allow_flexible_use and general.get(donation.pk, 0) > 0:
+                preferences = list(donation.preferences.all())
+                parts = money.split_by_basis_points(allocatable, [p.share_bps for p in preferences])
+                allowed = sum(
+                    part
+                    for p, part in zip(preferences, parts, strict=True)
+                    if p.kind == PreferenceKind.GENERAL
+                )
+                if general[donation.pk] > allowed:
+                    report.violations.append(
+                        Finding(
+                            "restriction",
+                            str(
+                                _(
+                                    "Donation %(donation)s: %(amount)s of restricted money is in the general pool without the donor's consent."
+                                )
+                                % {
+                                    "donation": donation.reference,
+                                    "amount": _fmt(general[donation.pk] - allowed, currency),
+                                }
+                            ),
+                        )
+                    )
+
+
+def _check_needs(report: AuditReport) -> None:
+    received = need_balances()
+    paid_out = need_disbursed()
+    report.needs_checked = len(set(received) | set(paid_out))
+    for need_id, disbursed in sorted(paid_out.items()):
+        if disbursed > received.get(need_id, 0):
+            from ..needs.models import Need
+
+            need = Need.objects.get(pk=need_id)
+            report.violations.append(
+                Finding(
+                    "over-disbursed",
+                    str(
+                        _("Need %(need)s has disbursed %(disbursed)s but holds only %(received)s.")
+                        % {
+                            "need": need.title,
+                            "disbursed": _fmt(disbursed, need.currency),
+                            "received": _fmt(received.get(need_id, 0), need.currency),
+                        }
+                    ),
+                )
+            )
+
+
+def _notes(report: AuditReport) -> None:
+    pending = unallocated_donations().count()
+    if pending:
+        report.notes.append(
+            Finding(
+                "unallocated",
+                str(_("%(count)d paid donation(s) are not allocated yet.") % {"count": pending}),
+            )
+        )
+    pools: dict[tuple[str, str], int] = defaultdict(int)
+    for row in (
+        LedgerEntry.objects.exclude(account_kind=AccountKind.NEED)
+        .order_by()
+        .values("account_kind", "currency")
+        .annotate(total=Sum("amount"))
+        .filter(~Q(total=0))
+    ):
+        pools[(row["account_kind"], row["currency"])] += row["total"]
+    labels = {
+        AccountKind.GENERAL: _("waiting in the general pool"),
+        AccountKind.RESTRICTED: _("waiting in restricted pools"),
+        AccountKind.SHORTFALL: _("shortfall for finance to cover (refunded after being disbursed)"),
+    }
+    for (kind, currency), total in sorted(pools.items()):
+        report.notes.append(
+            Finding(kind, f"{_fmt(abs(total), currency)} {labels[AccountKind(kind)]}")
+        )
+    if conf.get_setting("ALLOCATE_FROM") == "gross":
+        report.notes.append(
+            Finding("settings", str(_("Allocating gross amounts (ALLOCATE_FROM = gross).")))
+        )

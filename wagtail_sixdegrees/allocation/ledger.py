@@ -1,0 +1,907 @@
+"""The ledger: the only code that writes money rows.
+
+It reads donations, needs and balances from the database, asks the pure engine
+(``allocation/engine.py``) what to do, and writes the answer in one transaction. Every write
+locks the rows it depends on in a fixed order (donations by id, then needs by id) and checks
+again, under those locks, that no need receives more than its gap and that no account gives
+more than it holds, so concurrent writers can neither overfill a need nor deadlock.
+
+Public functions:
+
+* :func:`allocate` — place paid donations that have not been allocated yet, and move money
+  waiting in restricted pools into needs that have opened since (what a run commits).
+* :func:`preview_run` / :func:`commit_run` — the same as a reviewable, committable
+  :class:`~wagtail_sixdegrees.allocation.models.AllocationRun`.
+* :func:`reallocate` — a giving manager moves money with a reason.
+* :func:`sync_reversals` — refunds and lost disputes reverse a donation's entries.
+* :func:`record_disbursement` / :func:`reverse_disbursement` — money paid out to partners.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Subquery, Sum
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from .. import conf, money, signals
+from ..giving.models import Donation, PreferenceKind
+from ..needs.models import Cause, Need, Region
+from . import engine
+from .engine import Account, AccountKind, AllocationItem, NeedState, Plan, Posting
+from .models import AllocationRun, Disbursement, LedgerEntry
+
+#: Statuses whose money is (still, at least in part) the organisation's to allocate.
+ALLOCATABLE_STATUSES = (
+    Donation.Status.PAID,
+    Donation.Status.PARTIALLY_REFUNDED,
+    Donation.Status.REFUNDED,
+    Donation.Status.DISPUTED,
+)
+AUTOMATIC_LABEL = "automatic"
+# Above this many rows, PostgreSQL gets them through COPY instead of INSERT.
+COPY_THRESHOLD = 2_000
+
+
+class LedgerError(Exception):
+    """A ledger operation refused, with a message a giving manager can act on."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+class StalePlan(LedgerError):
+    """What was planned no longer fits the ledger (someone else wrote first)."""
+
+
+# --- Who did it -----------------------------------------------------------------------------
+
+
+def _actor(user: AbstractBaseUser | AnonymousUser | None) -> tuple[int | None, str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None, AUTOMATIC_LABEL
+    return user.pk, user.get_username()
+
+
+# --- Canonical records ----------------------------------------------------------------------
+# Translations of a need, cause or region share one translation_key. Money always attaches to the
+# oldest record of the group (the source), so progress is the same in every language.
+
+
+def _canonical_ids(model: type, ids: Iterable[int | None]) -> dict[int, int]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    keys = dict(model.objects.filter(pk__in=wanted).values_list("pk", "translation_key"))
+    sources: dict[Any, int] = {}
+    for pk, key in (
+        model.objects.filter(translation_key__in=set(keys.values()))
+        .order_by("pk")
+        .values_list("pk", "translation_key")
+    ):
+        sources.setdefault(key, pk)
+    return {pk: sources[key] for pk, key in keys.items()}
+
+
+def canonical_needs() -> Any:
+    """Needs that hold money: the source record of each translation group."""
+    first = (
+        Need.objects.filter(translation_key=OuterRef("translation_key"))
+        .order_by("pk")
+        .values("pk")[:1]
+    )
+    return Need.objects.filter(pk=Subquery(first))
+
+
+# --- Reading balances -----------------------------------------------------------------------
+
+
+def need_balances(need_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """What each need holds now: the sum of its ledger entries."""
+    entries = LedgerEntry.objects.filter(account_kind=AccountKind.NEED)
+    if need_ids is not None:
+        entries = entries.filter(need_id__in=list(need_ids))
+    return {
+        row["need_id"]: row["total"]
+        for row in entries.order_by().values("need_id").annotate(total=Sum("amount"))
+    }
+
+
+def need_disbursed(need_ids: Iterable[int] | None = None) -> dict[int, int]:
+    rows = Disbursement.objects.all()
+    if need_ids is not None:
+        rows = rows.filter(need_id__in=list(need_ids))
+    return {
+        row["need_id"]: row["total"]
+        for row in rows.order_by().values("need_id").annotate(total=Sum("amount"))
+    }
+
+
+def donation_balances(donation: Donation) -> list[tuple[Account, int]]:
+    """The donation's money per account, positive balances only, in a stable order."""
+    rows = (
+        LedgerEntry.objects.filter(donation=donation)
+        .order_by()
+        .values("account_kind", "currency", "need_id", "cause_id", "region_id")
+        .annotate(total=Sum("amount"))
+    )
+    balances = [
+        (
+            Account(
+                AccountKind(row["account_kind"]),
+                row["currency"],
+                need_id=row["need_id"],
+                cause_id=row["cause_id"],
+                region_id=row["region_id"],
+            ),
+            row["total"],
+        )
+        for row in rows
+        if row["total"] > 0 and row["account_kind"] != AccountKind.SHORTFALL
+    ]
+    return sorted(balances, key=lambda pair: engine._account_sort_key(pair[0]))
+
+
+def fill_policy() -> engine.FillPolicy:
+    dotted = conf.get_setting("ALLOCATION_POLICY")
+    return import_string(dotted)() if dotted else engine.DefaultFillPolicy()
+
+
+def open_need_states(
+    *, currencies: Iterable[str] | None = None, on: datetime.date | None = None, lock: bool = False
+) -> list[NeedState]:
+    """Open needs with their remaining gaps (target minus what they hold)."""
+    needs = canonical_needs().open(on=on).order_by("pk")
+    if currencies is not None:
+        needs = needs.filter(currency__in=list(currencies))
+    if lock:
+        needs = needs.select_for_update()
+    needs = list(
+        needs.values(
+            "pk",
+            "cause_id",
+            "region_id",
+            "currency",
+            "target_amount",
+            "priority",
+            "closes_on",
+            "created_at",
+        )
+    )
+    causes = _canonical_ids(Cause, (n["cause_id"] for n in needs))
+    regions = _canonical_ids(Region, (n["region_id"] for n in needs))
+    balances = need_balances([n["pk"] for n in needs])
+    return [
+        NeedState(
+            id=n["pk"],
+            cause_id=causes.get(n["cause_id"], n["cause_id"]),
+            region_id=regions.get(n["region_id"], n["region_id"]),
+            currency=n["currency"],
+            gap=max(0, n["target_amount"] - balances.get(n["pk"], 0)),
+            priority=n["priority"],
+            closes_on=n["closes_on"],
+            created_at=n["created_at"],
+        )
+        for n in needs
+    ]
+
+
+# --- Turning donations into engine items ----------------------------------------------------
+
+
+def unallocated_donations() -> Any:
+    """Paid donations with a known allocatable amount and no allocation yet, oldest first."""
+    amount_field = (
+        "settlement_amount" if conf.get_setting("ALLOCATE_FROM") == "gross" else "net_amount"
+    )
+    allocated = LedgerEntry.objects.filter(donation=OuterRef("pk"), kind=LedgerEntry.Kind.ALLOCATE)
+    return (
+        Donation.objects.filter(status__in=ALLOCATABLE_STATUSES, paid_at__isnull=False)
+        .exclude(settlement_currency="")
+        .filter(**{f"{amount_field}__gt": 0})
+        .exclude(Exists(allocated))
+        .order_by("paid_at", "reference")
+    )
+
+
+def _arrived_at(donation: Donation) -> datetime.datetime:
+    return donation.paid_at or donation.created_at
+
+
+def donation_items(donations: Iterable[Donation]) -> Iterator[AllocationItem]:
+    """Engine items for donations (with their preferences prefetched or not), in the same order."""
+    for donation in donations:
+        prefs = list(donation.preferences.all())
+        needs = {p.need_id for p in prefs if p.need_id}
+        need_info = (
+            {n.pk: n for n in Need.objects.filter(pk__in=needs).only("pk", "cause_id", "region_id")}
+            if needs
+            else {}
+        )
+        need_map = _canonical_ids(Need, needs)
+        causes = _canonical_ids(
+            Cause, [p.cause_id for p in prefs] + [n.cause_id for n in need_info.values()]
+        )
+        regions = _canonical_ids(
+            Region, [p.region_id for p in prefs] + [n.region_id for n in need_info.values()]
+        )
+        preferences = []
+        for p in sorted(prefs, key=lambda p: p.position):
+            need_id = need_map.get(p.need_id, p.need_id) if p.need_id else None
+            cause_id = causes.get(p.cause_id, p.cause_id) if p.cause_id else None
+            region_id = regions.get(p.region_id, p.region_id) if p.region_id else None
+            if p.kind == PreferenceKind.NEED and p.need_id in need_info:
+                # A closed need's share follows its cause and region (the overflow rule).
+                cause_id = causes.get(need_info[p.need_id].cause_id)
+                region_id = regions.get(need_info[p.need_id].region_id)
+            preferences.append(
+                engine.Preference(
+                    engine.PreferenceKind(p.kind), p.share_bps, need_id, cause_id, region_id
+                )
+            )
+        yield AllocationItem(
+            donation_id=donation.pk,
+            amount=donation.allocatable_amount or 0,
+            currency=donation.settlement_currency,
+            arrived_at=_arrived_at(donation),
+            reference=str(donation.reference),
+            preferences=tuple(preferences),
+            allow_flexible_use=donation.allow_flexible_use,
+        )
+
+
+def pool_items(currencies: Iterable[str] | None = None) -> list[AllocationItem]:
+    """Money waiting in restricted pools, per donation, in canonical order."""
+    rows = (
+        LedgerEntry.objects.filter(account_kind=AccountKind.RESTRICTED)
+        .order_by()
+        .values("donation_id", "currency", "cause_id", "region_id")
+        .annotate(total=Sum("amount"))
+        .filter(total__gt=0)
+    )
+    if currencies is not None:
+        rows = rows.filter(currency__in=list(currencies))
+    rows = list(rows)
+    donations = {
+        d.pk: d
+        for d in Donation.objects.filter(pk__in={r["donation_id"] for r in rows}).only(
+            "pk", "paid_at", "created_at", "reference", "allow_flexible_use"
+        )
+    }
+    items = [
+        AllocationItem(
+            donation_id=row["donation_id"],
+            amount=row["total"],
+            currency=row["currency"],
+            arrived_at=_arrived_at(donations[row["donation_id"]]),
+            reference=str(donations[row["donation_id"]].reference),
+            allow_flexible_use=donations[row["donation_id"]].allow_flexible_use,
+            source=Account.restricted(row["currency"], row["cause_id"], row["region_id"]),
+        )
+        for row in rows
+    ]
+    return sorted(items, key=lambda item: item.order_key)
+
+
+# --- Planning -------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What a write did: the plan, the rows written, and the run if there was one."""
+
+    plan: Plan
+    entries: list[LedgerEntry] = field(default_factory=list)
+    run: AllocationRun | None = None
+
+    @property
+    def total_by_currency(self) -> dict[str, int]:
+        return self.plan.total_by_currency()
+
+
+def plan_allocation(
+    donation_ids: Sequence[int] | None = None,
+    *,
+    include_pools: bool = True,
+    on: datetime.date | None = None,
+    lock: bool = False,
+) -> Plan:
+    """The plan for unallocated paid donations (all, or these) and, optionally, pool money."""
+    donations = unallocated_donations()
+    if donation_ids is not None:
+        donations = donations.filter(pk__in=list(donation_ids))
+    if lock:
+        # Donations first, by id: every writer locks in this order, so none waits on another
+        # that waits on it.
+        list(
+            Donation.objects.filter(pk__in=donations.values("pk"))
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+    items = list(donation_items(donations.prefetch_related("preferences")))
+    if include_pools:
+        items += pool_items()
+    currencies = {item.currency for item in items}
+    needs = open_need_states(currencies=currencies, on=on, lock=lock) if items else []
+    return engine.plan(items, needs, fill_policy())
+
+
+# --- Writing --------------------------------------------------------------------------------
+
+
+def _entry(
+    posting: Posting,
+    *,
+    kind: str,
+    run: AllocationRun | None,
+    actor: tuple[int | None, str],
+    reason: str,
+    transfer: uuid.UUID,
+    now: datetime.datetime,
+) -> LedgerEntry:
+    account = posting.account
+    return LedgerEntry(
+        donation_id=posting.donation_id,
+        account_kind=str(account.kind),
+        need_id=account.need_id,
+        cause_id=account.cause_id,
+        region_id=account.region_id,
+        currency=account.currency,
+        amount=posting.amount,
+        kind=kind,
+        rule=str(posting.rule) if posting.rule else "",
+        preference_position=posting.preference_position,
+        run=run,
+        transfer=transfer,
+        actor_id=actor[0],
+        actor_label=actor[1],
+        reason=reason,
+        created_at=now,
+    )
+
+
+def _check_plan_fits(postings: Sequence[Posting]) -> None:
+    """Under the locks: no need past its target, no donation's account below zero."""
+    incoming: dict[int, int] = defaultdict(int)
+    outgoing: dict[tuple[int, Account], int] = defaultdict(int)
+    for posting in postings:
+        if posting.account.kind == AccountKind.NEED and posting.amount > 0:
+            incoming[posting.account.need_id] += posting.amount
+        if posting.amount < 0 and posting.account.kind != AccountKind.SHORTFALL:
+            outgoing[(posting.donation_id, posting.account)] += -posting.amount
+    if incoming:
+        targets = dict(Need.objects.filter(pk__in=incoming).values_list("pk", "target_amount"))
+        balances = need_balances(incoming)
+        for need_id, amount in incoming.items():
+            if balances.get(need_id, 0) + amount > targets[need_id]:
+                raise StalePlan(
+                    _("A need received money while this was being prepared; nothing was written.")
+                )
+    for (donation_id, account), amount in outgoing.items():
+        held = LedgerEntry.objects.filter(donation_id=donation_id).for_account(account).balance()
+        if held < amount:
+            raise StalePlan(_("The money to move is no longer where it was; nothing was written."))
+
+
+def _write(entries: list[LedgerEntry]) -> None:
+    if connection.vendor == "postgresql" and len(entries) >= COPY_THRESHOLD:
+        _copy_entries(entries)
+    else:
+        LedgerEntry.objects.bulk_create(entries, batch_size=1000)
+
+
+COPY_COLUMNS = (
+    "donation_id",
+    "account_kind",
+    "need_id",
+    "cause_id",
+    "region_id",
+    "currency",
+    "amount",
+    "kind",
+    "rule",
+    "preference_position",
+    "run_id",
+    "transfer",
+    "actor_id",
+    "actor_label",
+    "reason",
+    "created_at",
+)
+
+
+def _copy_entries(entries: list[LedgerEntry]) -> None:
+    """Large plans go to PostgreSQL through COPY: the same rows, an order of magnitude faster."""
+    table = LedgerEntry._meta.db_table
+    columns = ", ".join(f'"{column}"' for column in COPY_COLUMNS)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
+    ):
+        for e in entries:
+            copy.write_row(tuple(getattr(e, column) for column in COPY_COLUMNS))
+
+
+def apply_postings(
+    postings: Sequence[Posting],
+    *,
+    kind: str,
+    run: AllocationRun | None = None,
+    actor: AbstractBaseUser | None = None,
+    reason: str = "",
+) -> list[LedgerEntry]:
+    """Write postings as ledger rows, inside the caller's transaction and locks."""
+    if not postings:
+        return []
+    _check_plan_fits(postings)
+    transfer, now, who = uuid.uuid4(), timezone.now(), _actor(actor)
+    entries = [
+        _entry(p, kind=kind, run=run, actor=who, reason=reason, transfer=transfer, now=now)
+        for p in postings
+    ]
+    _write(entries)
+    return entries
+
+
+def _allocation_kind(posting: Posting) -> str:
+    # New money is an allocation; money that waited in a pool and moves on is a reallocation.
+    return (
+        LedgerEntry.Kind.REALLOCATE
+        if posting.rule == engine.Rule.FROM_POOL
+        else LedgerEntry.Kind.ALLOCATE
+    )
+
+
+def _write_plan(
+    plan: Plan, run: AllocationRun | None, actor: AbstractBaseUser | None
+) -> list[LedgerEntry]:
+    allocations = [p for p in plan.postings if _allocation_kind(p) == LedgerEntry.Kind.ALLOCATE]
+    moves = [p for p in plan.postings if _allocation_kind(p) == LedgerEntry.Kind.REALLOCATE]
+    entries = apply_postings(allocations, kind=LedgerEntry.Kind.ALLOCATE, run=run, actor=actor)
+    entries += apply_postings(
+        moves,
+        kind=LedgerEntry.Kind.REALLOCATE,
+        run=run,
+        actor=actor,
+        reason=str(_("A matching need opened for money waiting in a restricted pool.")),
+    )
+    return entries
+
+
+def allocate(
+    donation_ids: Sequence[int] | None = None,
+    *,
+    include_pools: bool = True,
+    actor: AbstractBaseUser | None = None,
+    run: AllocationRun | None = None,
+    dry_run: bool = False,
+    retries: int = 5,
+) -> Outcome:
+    """Allocate unallocated paid donations (all, or these) and waiting pool money. Idempotent:
+    a donation is allocated once; calling again writes nothing new."""
+    for attempt in range(retries):
+        try:
+            with transaction.atomic():
+                plan = plan_allocation(donation_ids, include_pools=include_pools, lock=not dry_run)
+                if dry_run:
+                    return Outcome(plan)
+                entries = _write_plan(plan, run, actor)
+                return Outcome(plan, entries, run)
+        except StalePlan:
+            if attempt == retries - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --- Runs -----------------------------------------------------------------------------------
+
+
+def _summary(plan: Plan) -> dict[str, Any]:
+    """The plan in words: per need and pool, per currency, ready for a template or JSON."""
+    totals = plan.totals()
+    need_titles = dict(
+        Need.objects.filter(pk__in={a.need_id for a in totals if a.need_id}).values_list(
+            "pk", "title"
+        )
+    )
+    cause_names = dict(
+        Cause.objects.filter(pk__in={a.cause_id for a in totals if a.cause_id}).values_list(
+            "pk", "name"
+        )
+    )
+    region_names = dict(
+        Region.objects.filter(pk__in={a.region_id for a in totals if a.region_id}).values_list(
+            "pk", "name"
+        )
+    )
+    accounts = []
+    for account, amount in totals.items():
+        if amount == 0:
+            continue
+        if account.kind == AccountKind.NEED:
+            label = need_titles.get(account.need_id, "")
+        elif account.kind == AccountKind.RESTRICTED:
+            label = " · ".join(
+                name
+                for name in (cause_names.get(account.cause_id), region_names.get(account.region_id))
+                if name
+            )
+        else:
+            label = ""
+        accounts.append(
+            {
+                "kind": str(account.kind),
+                "currency": account.currency,
+                "need_id": account.need_id,
+                "cause_id": account.cause_id,
+                "region_id": account.region_id,
+                "label": label,
+                "amount": amount,
+            }
+        )
+    return {
+        "accounts": accounts,
+        "new_money": plan.total_by_currency(),
+        "donations": len({p.donation_id for p in plan.postings}),
+        "postings": len(plan.postings),
+    }
+
+
+def preview_run(
+    actor: AbstractBaseUser | None = None, trigger: str = AllocationRun.Trigger.PANEL
+) -> AllocationRun:
+    """Compute what allocation would do now and keep it for review. Writes no ledger rows."""
+    plan = plan_allocation()
+    who = _actor(actor)
+    summary = _summary(plan)
+    return AllocationRun.objects.create(
+        trigger=trigger,
+        fingerprint=plan.fingerprint(),
+        summary=summary,
+        donation_count=summary["donations"],
+        posting_count=summary["postings"],
+        created_by_id=who[0],
+        created_by_label=who[1],
+    )
+
+
+def commit_run(run: AllocationRun, actor: AbstractBaseUser | None = None) -> AllocationRun:
+    """Write a previewed run to the ledger. Refuses a preview that no longer matches what would
+    be written (make a new preview); committing twice changes nothing."""
+    with transaction.atomic():
+        run = AllocationRun.objects.select_for_update().get(pk=run.pk)
+        if run.status == AllocationRun.Status.COMMITTED:
+            return run
+        if run.status == AllocationRun.Status.STALE:
+            raise StalePlan(_("This preview is out of date. Make a new preview and review it."))
+        plan = plan_allocation(lock=True)
+        if plan.fingerprint() != run.fingerprint:
+            AllocationRun.objects.filter(pk=run.pk).update(status=AllocationRun.Status.STALE)
+            stale = True
+        else:
+            stale = False
+            _write_plan(plan, run, actor)
+            who = _actor(actor)
+            run.status = AllocationRun.Status.COMMITTED
+            run.committed_at = timezone.now()
+            run.committed_by_id, run.committed_by_label = who
+            run.save(update_fields=["status", "committed_at", "committed_by", "committed_by_label"])
+            committed = run
+            transaction.on_commit(
+                lambda: signals.allocation_committed.send(sender=AllocationRun, run=committed),
+                robust=True,
+            )
+    if stale:
+        raise StalePlan(
+            _(
+                "Donations or needs changed since this preview was made, so it was not committed. "
+                "Make a new preview and review it."
+            )
+        )
+    return run
+
+
+# --- Reallocation ---------------------------------------------------------------------------
+
+
+def _within_restriction(source: Account, target: Need, cause_id: int, region_id: int) -> bool:
+    """Whether money in ``source`` may go to ``target`` without leaving its restriction."""
+    if source.kind == AccountKind.GENERAL:
+        return True
+    if source.kind == AccountKind.RESTRICTED:
+        return (source.cause_id is None or source.cause_id == cause_id) and (
+            source.region_id is None or source.region_id == region_id
+        )
+    if source.kind == AccountKind.NEED:
+        source_need = Need.objects.get(pk=source.need_id)
+        causes = _canonical_ids(Cause, [source_need.cause_id])
+        regions = _canonical_ids(Region, [source_need.region_id])
+        return (
+            causes[source_need.cause_id] == cause_id and regions[source_need.region_id] == region_id
+        )
+    return False
+
+
+def reallocate(
+    source: Account,
+    target_need: Need,
+    amount: int,
+    *,
+    actor: AbstractBaseUser | None,
+    reason: str,
+) -> list[LedgerEntry]:
+    """Move ``amount`` from ``source`` (the general pool, a restricted pool or a need) to a need.
+
+    The money moved is taken from the donations holding it, oldest first. Money may leave its
+    restriction only if its donor allowed flexible use; the need may not go past its target;
+    the reason is required and recorded with who did it.
+    """
+    if not str(reason).strip():
+        raise LedgerError(_("Give a reason: it is recorded with the move."))
+    if amount <= 0:
+        raise LedgerError(_("Enter an amount greater than zero."))
+    if source.kind == AccountKind.SHORTFALL:
+        raise LedgerError(_("Money cannot be moved out of the shortfall account."))
+    target_id = _canonical_ids(Need, [target_need.pk])[target_need.pk]
+    if source.kind == AccountKind.NEED and source.need_id == target_id:
+        raise LedgerError(_("Choose a different need to move the money to."))
+    with transaction.atomic():
+        target = Need.objects.select_for_update().get(pk=target_id)
+        if target.currency != source.currency:
+            raise LedgerError(
+                _("%(need)s is in %(currency)s; money is never converted between currencies.")
+                % {"need": target.title, "currency": target.currency}
+            )
+        if not target.is_open():
+            raise LedgerError(_("%(need)s is not open.") % {"need": target.title})
+        gap = target.target_amount - need_balances([target.pk]).get(target.pk, 0)
+        if amount > gap:
+            raise LedgerError(
+                _("%(need)s only needs %(gap)s more.")
+                % {"need": target.title, "gap": money.format_money(max(gap, 0), target.currency)}
+            )
+        cause_id = _canonical_ids(Cause, [target.cause_id])[target.cause_id]
+        region_id = _canonical_ids(Region, [target.region_id])[target.region_id]
+        restricted = not _within_restriction(source, target, cause_id, region_id)
+
+        holders = (
+            LedgerEntry.objects.for_account(source)
+            .order_by()
+            .values("donation_id")
+            .annotate(total=Sum("amount"))
+            .filter(total__gt=0)
+        )
+        if restricted:
+            flexible = Donation.objects.filter(allow_flexible_use=True).values("pk")
+            holders = holders.filter(donation_id__in=flexible)
+        donation_ids = [row["donation_id"] for row in holders]
+        # Lock the donations (by id) before reading their balances again.
+        locked = list(
+            Donation.objects.filter(pk__in=donation_ids)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", "paid_at", "created_at", "reference")
+        )
+        order = sorted(locked, key=lambda row: (row[1] or row[2], str(row[3])))
+        balances = {row["donation_id"]: row["total"] for row in holders}
+        available = sum(balances.get(row[0], 0) for row in order)
+        if available < amount:
+            if restricted:
+                raise LedgerError(
+                    _(
+                        "Only %(available)s here may leave its restriction (its donors allowed "
+                        "flexible use); the rest must stay with its cause and region."
+                    )
+                    % {"available": money.format_money(available, source.currency)}
+                )
+            raise LedgerError(
+                _("Only %(available)s is available to move.")
+                % {"available": money.format_money(available, source.currency)}
+            )
+        postings: list[Posting] = []
+        left = amount
+        for donation_id, *_rest in order:
+            if left == 0:
+                break
+            part = min(left, balances.get(donation_id, 0))
+            if part <= 0:
+                continue
+            postings.append(Posting(donation_id, source, -part, engine.Rule.MANUAL))
+            postings.append(
+                Posting(
+                    donation_id, Account.need(target.pk, target.currency), part, engine.Rule.MANUAL
+                )
+            )
+            left -= part
+        return apply_postings(
+            postings, kind=LedgerEntry.Kind.REALLOCATE, actor=actor, reason=str(reason).strip()
+        )
+
+
+# --- Refunds and lost disputes (rule 7) -----------------------------------------------------
+
+
+def reversal_target(donation: Donation, allocated: int) -> int:
+    """How much of what was allocated should have been reversed, given refunds and disputes.
+
+    The refunded (and lost-in-dispute) share of the charge, applied to what was allocated,
+    rounded down; a fully refunded or lost donation reverses everything.
+    """
+    if allocated <= 0 or donation.amount <= 0:
+        return 0
+    taken = donation.amount_refunded
+    if donation.dispute_status == "lost":
+        taken += donation.dispute_amount or donation.amount
+    if taken >= donation.amount:
+        return allocated
+    return allocated * taken // donation.amount
+
+
+def sync_reversals(
+    donation: Donation, *, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> list[LedgerEntry]:
+    """Bring the donation's reversals up to what its refunds and disputes require. Idempotent:
+    calling it again, or with events in another order, writes nothing more."""
+    with transaction.atomic():
+        donation = Donation.objects.select_for_update().get(pk=donation.pk)
+        entries = LedgerEntry.objects.filter(donation=donation)
+        allocated = entries.filter(kind=LedgerEntry.Kind.ALLOCATE).balance()
+        reversed_so_far = -entries.filter(kind=LedgerEntry.Kind.REVERSE).balance()
+        due = reversal_target(donation, allocated) - reversed_so_far
+        if due <= 0:
+            return []
+        balances = donation_balances(donation)
+        need_ids = [a.need_id for a, _ in balances if a.kind == AccountKind.NEED]
+        list(
+            Need.objects.filter(pk__in=need_ids)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        held, paid_out = need_balances(need_ids), need_disbursed(need_ids)
+
+        def undisbursed(account: Account) -> int:
+            if account.kind == AccountKind.NEED:
+                return held.get(account.need_id, 0) - paid_out.get(account.need_id, 0)
+            return 10**18
+
+        plan = engine.plan_reversal(due, balances, undisbursed, donation.settlement_currency)
+        postings = [
+            Posting(donation.pk, account, amount, engine.Rule.REVERSAL)
+            for account, amount in plan.postings
+        ]
+        if not reason:
+            reason = str(_("Refund") if donation.dispute_status != "lost" else _("Dispute lost"))
+        return apply_postings(postings, kind=LedgerEntry.Kind.REVERSE, actor=actor, reason=reason)
+
+
+# --- Disbursements --------------------------------------------------------------------------
+
+
+def need_available(need: Need) -> int:
+    """What a need holds and has not yet paid out."""
+    return need_balances([need.pk]).get(need.pk, 0) - need_disbursed([need.pk]).get(need.pk, 0)
+
+
+def record_disbursement(
+    need: Need,
+    amount: int,
+    *,
+    paid_on: datetime.date,
+    actor: AbstractBaseUser | None,
+    reference: str = "",
+    note: str = "",
+) -> Disbursement:
+    """Record money sent to the need's partner; never more than the need holds undisbursed."""
+    if amount <= 0:
+        raise LedgerError(_("Enter an amount greater than zero."))
+    with transaction.atomic():
+        need = Need.objects.select_for_update().get(pk=_canonical_ids(Need, [need.pk])[need.pk])
+        money.get_currency(need.currency)
+        if amount % money.get_currency(need.currency).step:
+            raise LedgerError(
+                _("%(currency)s amounts cannot have that many decimal places.")
+                % {"currency": need.currency}
+            )
+        available = need_available(need)
+        if amount > available:
+            raise LedgerError(
+                _("%(need)s holds only %(available)s that has not been paid out yet.")
+                % {
+                    "need": need.title,
+                    "available": money.format_money(max(available, 0), need.currency),
+                }
+            )
+        who = _actor(actor)
+        return Disbursement.objects.create(
+            need=need,
+            partner_id=need.partner_id,
+            amount=amount,
+            currency=need.currency,
+            paid_on=paid_on,
+            reference=reference,
+            note=note,
+            actor_id=who[0],
+            actor_label=who[1],
+        )
+
+
+def reverse_disbursement(
+    disbursement: Disbursement, *, actor: AbstractBaseUser | None, reason: str
+) -> Disbursement:
+    """Record that a disbursement did not happen (or came back), with a reason."""
+    if not str(reason).strip():
+        raise LedgerError(_("Give a reason: it is recorded with the reversal."))
+    with transaction.atomic():
+        original = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+        if original.is_reversal:
+            raise LedgerError(_("A reversal cannot itself be reversed; record a new disbursement."))
+        if Disbursement.objects.filter(reverses=original).exists():
+            raise LedgerError(_("This disbursement has already been reversed."))
+        who = _actor(actor)
+        return Disbursement.objects.create(
+            need_id=original.need_id,
+            partner_id=original.partner_id,
+            amount=-original.amount,
+            currency=original.currency,
+            paid_on=timezone.localdate(),
+            reference=original.reference,
+            reverses=original,
+            reason=str(reason).strip(),
+            actor_id=who[0],
+            actor_label=who[1],
+        )
+
+
+# --- Balances for people --------------------------------------------------------------------
+
+
+def pool_balances() -> list[dict[str, Any]]:
+    """Money waiting in the general and restricted pools (and any shortfall), per currency."""
+    rows = (
+        LedgerEntry.objects.exclude(account_kind=AccountKind.NEED)
+        .order_by()
+        .values("account_kind", "currency", "cause_id", "region_id")
+        .annotate(total=Sum("amount"))
+        .exclude(total=0)
+        .order_by("account_kind", "currency", "cause_id", "region_id")
+    )
+    return list(rows)
+
+
+def donation_entries(donation: Donation) -> Any:
+    return LedgerEntry.objects.filter(donation=donation).select_related("need", "cause", "region")
+
+
+__all__ = [
+    "LedgerError",
+    "Outcome",
+    "StalePlan",
+    "allocate",
+    "canonical_needs",
+    "commit_run",
+    "donation_balances",
+    "need_available",
+    "need_balances",
+    "need_disbursed",
+    "open_need_states",
+    "plan_allocation",
+    "pool_balances",
+    "preview_run",
+    "reallocate",
+    "record_disbursement",
+    "reversal_target",
+    "reverse_disbursement",
+    "sync_reversals",
+]

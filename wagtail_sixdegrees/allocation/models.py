@@ -1,0 +1,332 @@
+"""The ledger, allocation runs and disbursements.
+
+Every row here is append-only: a mistake is corrected by a new row that reverses it, never by
+changing or deleting the old one. The models refuse updates and deletes; the database refuses
+zero amounts; on PostgreSQL a trigger refuses UPDATE and DELETE on the ledger and disbursements
+(see migrations). Only ``allocation/ledger.py`` creates these rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import money
+from . import engine
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete a money row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: add a correcting row")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: add a correcting row")
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are written once. Corrections are new rows."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(
+                f"{type(self).__name__} rows are append-only: add a correcting row"
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only: add a correcting row")
+
+
+def _actor_field() -> models.ForeignKey:
+    # No database constraint: deleting a user must not require changing (or block) money rows,
+    # which keep the name they were written with in `actor_label`.
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+
+class AccountKind(models.TextChoices):
+    NEED = engine.AccountKind.NEED.value, _("Need")
+    RESTRICTED = engine.AccountKind.RESTRICTED.value, _("Restricted pool")
+    GENERAL = engine.AccountKind.GENERAL.value, _("General pool")
+    SHORTFALL = engine.AccountKind.SHORTFALL.value, _("Shortfall")
+
+
+class AllocationRun(models.Model):
+    """A preview of what allocation would do, which a giving manager commits (or not).
+
+    The plan itself is recomputed at commit time from the ledger; the preview keeps a summary
+    for people to read and the plan's fingerprint, so a preview that no longer matches what
+    would be written is refused instead of being applied blindly.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Preview")
+        COMMITTED = "committed", _("Committed")
+        STALE = "stale", _("Out of date")
+
+    class Trigger(models.TextChoices):
+        PANEL = "panel", _("Admin panel")
+        COMMAND = "command", _("Management command")
+        AUTOMATIC = "automatic", _("Automatic")
+
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PREVIEW
+    )
+    trigger = models.CharField(
+        _("started from"), max_length=12, choices=Trigger.choices, default=Trigger.PANEL
+    )
+    fingerprint = models.CharField(_("plan fingerprint"), max_length=64)
+    summary = models.JSONField(_("summary"), default=dict)
+    donation_count = models.PositiveIntegerField(_("donations"), default=0)
+    posting_count = models.PositiveIntegerField(_("ledger lines"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    created_by = _actor_field()
+    created_by_label = models.CharField(_("created by"), max_length=150, blank=True)
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    committed_by = _actor_field()
+    committed_by_label = models.CharField(_("committed by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("allocation run")
+        verbose_name_plural = _("allocation runs")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("allocate", _("Can preview and commit allocation runs and reallocate"))]
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.created_at).strftime("%Y-%m-%d %H:%M")
+        return f"{_('Allocation run')} {self.pk} ({when}, {self.get_status_display()})"
+
+    @property
+    def is_committed(self) -> bool:
+        return self.status == self.Status.COMMITTED
+
+
+class LedgerEntryQuerySet(AppendOnlyQuerySet):
+    def for_account(self, account: engine.Account) -> LedgerEntryQuerySet:
+        return self.filter(**LedgerEntry.account_lookup(account))
+
+    def balance(self) -> int:
+        return self.aggregate(total=models.Sum("amount"))["total"] or 0
+
+
+class LedgerEntry(AppendOnlyModel):
+    """One movement of one donation's money into (positive) or out of (negative) an account."""
+
+    class Kind(models.TextChoices):
+        ALLOCATE = "allocate", _("Allocation")
+        REVERSE = "reverse", _("Reversal (refund or lost dispute)")
+        REALLOCATE = "reallocate", _("Reallocation")
+
+    donation = models.ForeignKey(
+        "wagtail_sixdegrees.Donation",
+        verbose_name=_("donation"),
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+    account_kind = models.CharField(_("account"), max_length=12, choices=AccountKind.choices)
+    need = models.ForeignKey(
+        "wagtail_sixdegrees.Need",
+        verbose_name=_("need"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+    cause = models.ForeignKey(
+        "wagtail_sixdegrees.Cause",
+        verbose_name=_("cause"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    region = models.ForeignKey(
+        "wagtail_sixdegrees.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    amount = models.BigIntegerField(_("amount"), help_text=_("Signed, in minor units."))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    rule = models.CharField(_("rule"), max_length=32, blank=True)
+    preference_position = models.PositiveSmallIntegerField(_("preference"), null=True, blank=True)
+    run = models.ForeignKey(
+        AllocationRun,
+        verbose_name=_("allocation run"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    transfer = models.UUIDField(
+        _("transfer"), default=uuid.uuid4, db_index=True, help_text=_("Rows written together.")
+    )
+    actor = _actor_field()
+    actor_label = models.CharField(_("by"), max_length=150, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["donation", "account_kind"], name="sixdegrees_ledger_donation"),
+            models.Index(fields=["need", "amount"], name="sixdegrees_ledger_need"),
+            models.Index(
+                fields=["account_kind", "currency", "cause", "region"],
+                name="sixdegrees_ledger_pool",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(amount=0), name="sixdegrees_ledger_amount_not_zero"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        account_kind="need",
+                        need__isnull=False,
+                        cause__isnull=True,
+                        region__isnull=True,
+                    )
+                    | Q(account_kind="restricted", need__isnull=True)
+                    & (Q(cause__isnull=False) | Q(region__isnull=False))
+                    | Q(
+                        account_kind__in=["general", "shortfall"],
+                        need__isnull=True,
+                        cause__isnull=True,
+                        region__isnull=True,
+                    )
+                ),
+                name="sixdegrees_ledger_account_shape",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {money.format_money(self.amount, self.currency)} → {self.account_label}"
+
+    @property
+    def account(self) -> engine.Account:
+        return engine.Account(
+            engine.AccountKind(self.account_kind),
+            self.currency,
+            need_id=self.need_id,
+            cause_id=self.cause_id,
+            region_id=self.region_id,
+        )
+
+    @staticmethod
+    def account_lookup(account: engine.Account) -> dict[str, Any]:
+        return {
+            "account_kind": str(account.kind),
+            "currency": account.currency,
+            "need_id": account.need_id,
+            "cause_id": account.cause_id,
+            "region_id": account.region_id,
+        }
+
+    @property
+    def account_label(self) -> str:
+        if self.account_kind == AccountKind.NEED:
+            return str(self.need)
+        if self.account_kind == AccountKind.RESTRICTED:
+            parts = [str(part) for part in (self.cause, self.region) if part is not None]
+            return str(_("Restricted pool: %(restriction)s") % {"restriction": " · ".join(parts)})
+        return str(self.get_account_kind_display())
+
+    @property
+    def amount_display(self) -> str:
+        return money.format_money(self.amount, self.currency)
+
+
+class Disbursement(AppendOnlyModel):
+    """Money sent from a need to its partner. A reversal is a new row pointing at the original."""
+
+    need = models.ForeignKey(
+        "wagtail_sixdegrees.Need",
+        verbose_name=_("need"),
+        on_delete=models.PROTECT,
+        related_name="disbursements",
+    )
+    partner = models.ForeignKey(
+        "wagtail_sixdegrees.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="disbursements",
+    )
+    amount = models.BigIntegerField(
+        _("amount"), help_text=_("Minor units; negative for a reversal.")
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    paid_on = models.DateField(_("paid on"))
+    reference = models.CharField(
+        _("payment reference"), max_length=200, blank=True, help_text=_("Bank transfer reference.")
+    )
+    note = models.TextField(_("note"), blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    actor = _actor_field()
+    actor_label = models.CharField(_("by"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
+        ordering = ["-paid_on", "-pk"]
+        permissions = [("disburse", _("Can record and reverse disbursements"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(amount=0), name="sixdegrees_disbursement_amount_not_zero"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, reverses__isnull=True)
+                | Q(amount__lt=0, reverses__isnull=False),
+                name="sixdegrees_disbursement_reversal_is_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{money.format_money(self.amount, self.currency)} → {self.partner} ({self.need})"
+
+    @property
+    def amount_display(self) -> str:
+        return money.format_money(self.amount, self.currency)
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
