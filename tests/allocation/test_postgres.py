@@ -64,7 +64,7 @@ def test_eight_threads_allocating_to_one_capped_need_never_exceed_its_gap():
         try:
             barrier.wait()
             ledger.allocate([donation_id], include_pools=False)
-        except BaseException as error:  # noqa: BLE001  (reported below)
+        except BaseException as error:
             errors.append(error)
         finally:
             connections.close_all()

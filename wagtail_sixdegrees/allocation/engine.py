@@ -47,6 +47,7 @@ __all__ = [
     "FillPolicy",
     "NeedState",
     "Plan",
+    "PlanDigest",
     "Posting",
     "Preference",
     "PreferenceKind",
@@ -450,38 +451,71 @@ def _merge(postings: Sequence[Posting]) -> list[Posting]:
     return [posting for posting in merged.values() if posting.amount]
 
 
-@dataclass
-class Plan:
-    """A whole run's postings, with totals per account for people to read."""
+class PlanDigest:
+    """Totals, counts and a fingerprint of a stream of postings, without keeping the postings.
 
-    postings: list[Posting] = field(default_factory=list)
+    Memory grows with the number of accounts (needs and pools) and of distinct donations, so
+    a ledger writer can stream a million postings to the database and still describe the run.
+    """
+
+    def __init__(self) -> None:
+        self._totals: dict[Account, int] = {}
+        self._by_currency: dict[str, int] = {}
+        self._hash = hashlib.sha256()
+        self._donations: set[int] = set()
+        self.posting_count = 0
+
+    def add(self, posting: Posting) -> None:
+        account = posting.account
+        self._totals[account] = self._totals.get(account, 0) + posting.amount
+        self._by_currency[account.currency] = (
+            self._by_currency.get(account.currency, 0) + posting.amount
+        )
+        self._donations.add(posting.donation_id)
+        self.posting_count += 1
+        self._hash.update(
+            f"{posting.donation_id}|{account.kind}|{account.currency}|{account.need_id}|"
+            f"{account.cause_id}|{account.region_id}|{posting.amount}|{posting.rule}|"
+            f"{posting.preference_position}\n".encode()
+        )
+
+    @property
+    def donation_count(self) -> int:
+        return len(self._donations)
 
     def totals(self) -> dict[Account, int]:
         """Net amount per account, in a stable order (needs, then pools, by id and currency)."""
-        totals: dict[Account, int] = {}
-        for posting in self.postings:
-            totals[posting.account] = totals.get(posting.account, 0) + posting.amount
-        return dict(sorted(totals.items(), key=lambda pair: _account_sort_key(pair[0])))
+        return dict(sorted(self._totals.items(), key=lambda pair: _account_sort_key(pair[0])))
 
     def total_by_currency(self) -> dict[str, int]:
         """New money placed (pool-to-need moves net to zero), per currency."""
-        result: dict[str, int] = {}
-        for posting in self.postings:
-            result[posting.account.currency] = (
-                result.get(posting.account.currency, 0) + posting.amount
-            )
-        return dict(sorted(result.items()))
+        return dict(sorted(self._by_currency.items()))
 
     def fingerprint(self) -> str:
-        """A stable text digest of the plan, byte for byte the same for the same inputs."""
-        digest = hashlib.sha256()
-        for p in self.postings:
-            a = p.account
-            digest.update(
-                f"{p.donation_id}|{a.kind}|{a.currency}|{a.need_id}|{a.cause_id}|{a.region_id}|"
-                f"{p.amount}|{p.rule}|{p.preference_position}\n".encode()
-            )
-        return digest.hexdigest()
+        """A digest of every posting in order: byte for byte the same for the same inputs."""
+        return self._hash.copy().hexdigest()
+
+
+@dataclass
+class Plan:
+    """A whole run's postings, kept in memory (for tests and small runs), with its digest."""
+
+    postings: list[Posting] = field(default_factory=list)
+
+    def digest(self) -> PlanDigest:
+        digest = PlanDigest()
+        for posting in self.postings:
+            digest.add(posting)
+        return digest
+
+    def totals(self) -> dict[Account, int]:
+        return self.digest().totals()
+
+    def total_by_currency(self) -> dict[str, int]:
+        return self.digest().total_by_currency()
+
+    def fingerprint(self) -> str:
+        return self.digest().fingerprint()
 
 
 def _account_sort_key(account: Account) -> tuple:

@@ -20,6 +20,7 @@ Public functions:
 from __future__ import annotations
 
 import datetime
+import heapq
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -218,32 +219,47 @@ def _arrived_at(donation: Donation) -> datetime.datetime:
     return donation.paid_at or donation.created_at
 
 
-def donation_items(donations: Iterable[Donation]) -> Iterator[AllocationItem]:
-    """Engine items for donations (with their preferences prefetched or not), in the same order."""
+def donation_items(donations: Any, chunk_size: int = 2_000) -> Iterator[AllocationItem]:
+    """Engine items for a donation queryset, in its order, reading preferences in chunks.
+
+    Four queries per chunk whatever its size: the donations with their preferences, the needs
+    they name, and the source records of translated needs, causes and regions.
+    """
+    chunk: list[Donation] = []
+    for donation in donations.prefetch_related("preferences").iterator(chunk_size=chunk_size):
+        chunk.append(donation)
+        if len(chunk) >= chunk_size:
+            yield from _items_for(chunk)
+            chunk = []
+    if chunk:
+        yield from _items_for(chunk)
+
+
+def _items_for(donations: list[Donation]) -> Iterator[AllocationItem]:
+    prefs = [p for d in donations for p in d.preferences.all()]
+    need_info = {
+        row[0]: row[1:]
+        for row in Need.objects.filter(pk__in={p.need_id for p in prefs if p.need_id}).values_list(
+            "pk", "cause_id", "region_id"
+        )
+    }
+    needs = _canonical_ids(Need, need_info)
+    causes = _canonical_ids(
+        Cause, [p.cause_id for p in prefs] + [cause for cause, _region in need_info.values()]
+    )
+    regions = _canonical_ids(
+        Region, [p.region_id for p in prefs] + [region for _cause, region in need_info.values()]
+    )
     for donation in donations:
-        prefs = list(donation.preferences.all())
-        needs = {p.need_id for p in prefs if p.need_id}
-        need_info = (
-            {n.pk: n for n in Need.objects.filter(pk__in=needs).only("pk", "cause_id", "region_id")}
-            if needs
-            else {}
-        )
-        need_map = _canonical_ids(Need, needs)
-        causes = _canonical_ids(
-            Cause, [p.cause_id for p in prefs] + [n.cause_id for n in need_info.values()]
-        )
-        regions = _canonical_ids(
-            Region, [p.region_id for p in prefs] + [n.region_id for n in need_info.values()]
-        )
         preferences = []
-        for p in sorted(prefs, key=lambda p: p.position):
-            need_id = need_map.get(p.need_id, p.need_id) if p.need_id else None
-            cause_id = causes.get(p.cause_id, p.cause_id) if p.cause_id else None
-            region_id = regions.get(p.region_id, p.region_id) if p.region_id else None
+        for p in sorted(donation.preferences.all(), key=lambda p: p.position):
+            cause_id = causes.get(p.cause_id) if p.cause_id else None
+            region_id = regions.get(p.region_id) if p.region_id else None
+            need_id = needs.get(p.need_id) if p.need_id else None
             if p.kind == PreferenceKind.NEED and p.need_id in need_info:
-                # A closed need's share follows its cause and region (the overflow rule).
-                cause_id = causes.get(need_info[p.need_id].cause_id)
-                region_id = regions.get(need_info[p.need_id].region_id)
+                # Kept with the need, so a closed need's share can follow its cause and region.
+                cause_id = causes.get(need_info[p.need_id][0])
+                region_id = regions.get(need_info[p.need_id][1])
             preferences.append(
                 engine.Preference(
                     engine.PreferenceKind(p.kind), p.share_bps, need_id, cause_id, region_id
@@ -291,50 +307,6 @@ def pool_items(currencies: Iterable[str] | None = None) -> list[AllocationItem]:
         for row in rows
     ]
     return sorted(items, key=lambda item: item.order_key)
-
-
-# --- Planning -------------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    """What a write did: the plan, the rows written, and the run if there was one."""
-
-    plan: Plan
-    entries: list[LedgerEntry] = field(default_factory=list)
-    run: AllocationRun | None = None
-
-    @property
-    def total_by_currency(self) -> dict[str, int]:
-        return self.plan.total_by_currency()
-
-
-def plan_allocation(
-    donation_ids: Sequence[int] | None = None,
-    *,
-    include_pools: bool = True,
-    on: datetime.date | None = None,
-    lock: bool = False,
-) -> Plan:
-    """The plan for unallocated paid donations (all, or these) and, optionally, pool money."""
-    donations = unallocated_donations()
-    if donation_ids is not None:
-        donations = donations.filter(pk__in=list(donation_ids))
-    if lock:
-        # Donations first, by id: every writer locks in this order, so none waits on another
-        # that waits on it.
-        list(
-            Donation.objects.filter(pk__in=donations.values("pk"))
-            .order_by("pk")
-            .select_for_update()
-            .values_list("pk", flat=True)
-        )
-    items = list(donation_items(donations.prefetch_related("preferences")))
-    if include_pools:
-        items += pool_items()
-    currencies = {item.currency for item in items}
-    needs = open_need_states(currencies=currencies, on=on, lock=lock) if items else []
-    return engine.plan(items, needs, fill_policy())
 
 
 # --- Writing --------------------------------------------------------------------------------
@@ -454,29 +426,100 @@ def apply_postings(
     return entries
 
 
+# --- Planning and writing ---------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What an allocation did: its digest (totals, fingerprint) and the rows written."""
+
+    digest: engine.PlanDigest
+    written: int = 0
+    entries: list[LedgerEntry] = field(default_factory=list)
+    run: AllocationRun | None = None
+
+    @property
+    def total_by_currency(self) -> dict[str, int]:
+        return self.digest.total_by_currency()
+
+
+def _items(
+    donation_ids: Sequence[int] | None, include_pools: bool, lock: bool
+) -> tuple[Iterator[AllocationItem], set[str]]:
+    donations = unallocated_donations()
+    if donation_ids is not None:
+        donations = donations.filter(pk__in=list(donation_ids))
+    if lock:
+        # Donations first, by id: every writer locks in this order, so none can wait on another
+        # that waits on it.
+        list(
+            Donation.objects.filter(pk__in=donations.values("pk"))
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+    currencies = set(donations.order_by().values_list("settlement_currency", flat=True).distinct())
+    pools = pool_items() if include_pools else []
+    currencies |= {item.currency for item in pools}
+    # Both streams are in canonical order; merging keeps it.
+    merged = heapq.merge(donation_items(donations), pools, key=lambda item: item.order_key)
+    return merged, currencies
+
+
 def _allocation_kind(posting: Posting) -> str:
     # New money is an allocation; money that waited in a pool and moves on is a reallocation.
-    return (
-        LedgerEntry.Kind.REALLOCATE
-        if posting.rule == engine.Rule.FROM_POOL
-        else LedgerEntry.Kind.ALLOCATE
-    )
+    if posting.rule == engine.Rule.FROM_POOL:
+        return LedgerEntry.Kind.REALLOCATE
+    return LedgerEntry.Kind.ALLOCATE
 
 
-def _write_plan(
-    plan: Plan, run: AllocationRun | None, actor: AbstractBaseUser | None
-) -> list[LedgerEntry]:
-    allocations = [p for p in plan.postings if _allocation_kind(p) == LedgerEntry.Kind.ALLOCATE]
-    moves = [p for p in plan.postings if _allocation_kind(p) == LedgerEntry.Kind.REALLOCATE]
-    entries = apply_postings(allocations, kind=LedgerEntry.Kind.ALLOCATE, run=run, actor=actor)
-    entries += apply_postings(
-        moves,
-        kind=LedgerEntry.Kind.REALLOCATE,
-        run=run,
-        actor=actor,
-        reason=str(_("A matching need opened for money waiting in a restricted pool.")),
-    )
-    return entries
+POOL_MOVE_REASON = _("A matching need opened for money waiting in a restricted pool.")
+BATCH = 20_000
+
+
+def _stream(
+    donation_ids: Sequence[int] | None,
+    *,
+    include_pools: bool,
+    write: bool,
+    run: AllocationRun | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> Outcome:
+    """Plan (and, with ``write``, write) an allocation, streaming postings in batches."""
+    items, currencies = _items(donation_ids, include_pools, lock=write)
+    needs = open_need_states(currencies=currencies, lock=write) if currencies else []
+    allocator = engine.Allocator(needs, fill_policy())
+    outcome = Outcome(engine.PlanDigest(), run=run)
+    batch: list[Posting] = []
+
+    def flush() -> None:
+        for kind in (LedgerEntry.Kind.ALLOCATE, LedgerEntry.Kind.REALLOCATE):
+            postings = [p for p in batch if _allocation_kind(p) == kind]
+            reason = str(POOL_MOVE_REASON) if kind == LedgerEntry.Kind.REALLOCATE else ""
+            entries = apply_postings(postings, kind=kind, run=run, actor=actor, reason=reason)
+            outcome.written += len(entries)
+            if len(entries) < COPY_THRESHOLD:
+                outcome.entries.extend(entries)
+        batch.clear()
+
+    for posting in allocator.stream(items):
+        outcome.digest.add(posting)
+        if write:
+            batch.append(posting)
+            if len(batch) >= BATCH:
+                flush()
+    if write and batch:
+        flush()
+    return outcome
+
+
+def plan_allocation(
+    donation_ids: Sequence[int] | None = None, *, include_pools: bool = True
+) -> Plan:
+    """The whole plan in memory, for small runs and tests; writes nothing."""
+    items, currencies = _items(donation_ids, include_pools, lock=False)
+    needs = open_need_states(currencies=currencies) if currencies else []
+    return Plan(list(engine.Allocator(needs, fill_policy()).stream(items)))
 
 
 def allocate(
@@ -488,16 +531,21 @@ def allocate(
     dry_run: bool = False,
     retries: int = 5,
 ) -> Outcome:
-    """Allocate unallocated paid donations (all, or these) and waiting pool money. Idempotent:
-    a donation is allocated once; calling again writes nothing new."""
+    """Allocate unallocated paid donations (all, or these) and waiting pool money.
+
+    Idempotent: a donation is allocated once, so calling again writes nothing new. A write that
+    finds the ledger changed under it (another writer was first) is retried from scratch.
+    """
     for attempt in range(retries):
         try:
             with transaction.atomic():
-                plan = plan_allocation(donation_ids, include_pools=include_pools, lock=not dry_run)
-                if dry_run:
-                    return Outcome(plan)
-                entries = _write_plan(plan, run, actor)
-                return Outcome(plan, entries, run)
+                return _stream(
+                    donation_ids,
+                    include_pools=include_pools,
+                    write=not dry_run,
+                    run=run,
+                    actor=actor,
+                )
         except StalePlan:
             if attempt == retries - 1:
                 raise
@@ -507,9 +555,9 @@ def allocate(
 # --- Runs -----------------------------------------------------------------------------------
 
 
-def _summary(plan: Plan) -> dict[str, Any]:
-    """The plan in words: per need and pool, per currency, ready for a template or JSON."""
-    totals = plan.totals()
+def summarise(digest: engine.PlanDigest) -> dict[str, Any]:
+    """A plan in words: per need and pool, per currency, ready for a template or JSON."""
+    totals = digest.totals()
     need_titles = dict(
         Need.objects.filter(pk__in={a.need_id for a in totals if a.need_id}).values_list(
             "pk", "title"
@@ -532,11 +580,8 @@ def _summary(plan: Plan) -> dict[str, Any]:
         if account.kind == AccountKind.NEED:
             label = need_titles.get(account.need_id, "")
         elif account.kind == AccountKind.RESTRICTED:
-            label = " · ".join(
-                name
-                for name in (cause_names.get(account.cause_id), region_names.get(account.region_id))
-                if name
-            )
+            names = (cause_names.get(account.cause_id), region_names.get(account.region_id))
+            label = " · ".join(name for name in names if name)
         else:
             label = ""
         accounts.append(
@@ -552,9 +597,9 @@ def _summary(plan: Plan) -> dict[str, Any]:
         )
     return {
         "accounts": accounts,
-        "new_money": plan.total_by_currency(),
-        "donations": len({p.donation_id for p in plan.postings}),
-        "postings": len(plan.postings),
+        "new_money": digest.total_by_currency(),
+        "donations": digest.donation_count,
+        "postings": digest.posting_count,
     }
 
 
@@ -562,12 +607,12 @@ def preview_run(
     actor: AbstractBaseUser | None = None, trigger: str = AllocationRun.Trigger.PANEL
 ) -> AllocationRun:
     """Compute what allocation would do now and keep it for review. Writes no ledger rows."""
-    plan = plan_allocation()
+    outcome = _stream(None, include_pools=True, write=False)
+    summary = summarise(outcome.digest)
     who = _actor(actor)
-    summary = _summary(plan)
     return AllocationRun.objects.create(
         trigger=trigger,
-        fingerprint=plan.fingerprint(),
+        fingerprint=outcome.digest.fingerprint(),
         summary=summary,
         donation_count=summary["donations"],
         posting_count=summary["postings"],
@@ -576,22 +621,27 @@ def preview_run(
     )
 
 
+class _Mismatch(Exception):
+    pass
+
+
 def commit_run(run: AllocationRun, actor: AbstractBaseUser | None = None) -> AllocationRun:
-    """Write a previewed run to the ledger. Refuses a preview that no longer matches what would
-    be written (make a new preview); committing twice changes nothing."""
-    with transaction.atomic():
-        run = AllocationRun.objects.select_for_update().get(pk=run.pk)
-        if run.status == AllocationRun.Status.COMMITTED:
-            return run
-        if run.status == AllocationRun.Status.STALE:
-            raise StalePlan(_("This preview is out of date. Make a new preview and review it."))
-        plan = plan_allocation(lock=True)
-        if plan.fingerprint() != run.fingerprint:
-            AllocationRun.objects.filter(pk=run.pk).update(status=AllocationRun.Status.STALE)
-            stale = True
-        else:
-            stale = False
-            _write_plan(plan, run, actor)
+    """Write a previewed run to the ledger.
+
+    The plan is recomputed under locks and written only if it is exactly the one previewed
+    (same fingerprint); otherwise nothing is written, the preview is marked out of date and the
+    manager is asked to make a new one. Committing twice changes nothing.
+    """
+    try:
+        with transaction.atomic():
+            run = AllocationRun.objects.select_for_update().get(pk=run.pk)
+            if run.status == AllocationRun.Status.COMMITTED:
+                return run
+            if run.status == AllocationRun.Status.STALE:
+                raise StalePlan(_("This preview is out of date. Make a new preview and review it."))
+            outcome = _stream(None, include_pools=True, write=True, run=run, actor=actor)
+            if outcome.digest.fingerprint() != run.fingerprint:
+                raise _Mismatch  # rolls back every row written above
             who = _actor(actor)
             run.status = AllocationRun.Status.COMMITTED
             run.committed_at = timezone.now()
@@ -602,14 +652,15 @@ def commit_run(run: AllocationRun, actor: AbstractBaseUser | None = None) -> All
                 lambda: signals.allocation_committed.send(sender=AllocationRun, run=committed),
                 robust=True,
             )
-    if stale:
+            return run
+    except _Mismatch:
+        AllocationRun.objects.filter(pk=run.pk).update(status=AllocationRun.Status.STALE)
         raise StalePlan(
             _(
                 "Donations or needs changed since this preview was made, so it was not committed. "
                 "Make a new preview and review it."
             )
-        )
-    return run
+        ) from None
 
 
 # --- Reallocation ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             outcome = ledger.allocate(dry_run=dry_run)
         except ledger.LedgerError as error:
             raise CommandError(error.message) from error
-        summary = ledger._summary(outcome.plan)
+        summary = ledger.summarise(outcome.digest)
         if not summary["accounts"]:
             self.stdout.write("Nothing to allocate: every paid donation is already allocated.")
             return
