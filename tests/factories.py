@@ -12,11 +12,18 @@ from wagtail_sixdegrees.models import Cause, Need, Partner, Region
 _counter = itertools.count(1)
 
 
+def default_locale() -> Locale:
+    """The default locale, recreated if a transactional test's flush removed Wagtail's row."""
+    from django.conf import settings
+
+    return Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)[0]
+
+
 def make_cause(name: str | None = None, **fields: Any) -> Cause:
     number = next(_counter)
     name = name or f"Cause {number}"
     fields.setdefault("slug", f"cause-{number}")
-    fields.setdefault("locale", Locale.get_default())
+    fields.setdefault("locale", default_locale())
     return Cause.objects.create(name=name, **fields)
 
 
@@ -24,7 +31,7 @@ def make_region(name: str | None = None, **fields: Any) -> Region:
     number = next(_counter)
     name = name or f"Region {number}"
     fields.setdefault("slug", f"region-{number}")
-    fields.setdefault("locale", Locale.get_default())
+    fields.setdefault("locale", default_locale())
     return Region.objects.create(name=name, **fields)
 
 
@@ -41,7 +48,7 @@ def make_need(**fields: Any) -> Need:
     fields.setdefault("partner", fields.pop("partner", None) or make_partner())
     fields.setdefault("target_amount", 100_000)
     fields.setdefault("currency", "USD")
-    fields.setdefault("locale", Locale.get_default())
+    fields.setdefault("locale", default_locale())
     return Need.objects.create(**fields)
 
 

@@ -529,6 +529,8 @@ def split(amount: int, weights: Sequence[int]) -> list[int]:
         raise ValueError("weights must not all be zero")
     if amount < 0:
         return [-part for part in split(-amount, weights)]
+    if len(weights) == 1:
+        return [amount]
     parts = []
     remainders = []
     for weight in weights:

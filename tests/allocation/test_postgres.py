@@ -81,3 +81,29 @@ def test_eight_threads_allocating_to_one_capped_need_never_exceed_its_gap():
     assert progress.allocated == 10_000  # filled exactly, never past its target
     assert LedgerEntry.objects.filter(kind="allocate").balance() == 8 * 3_000  # nothing lost
     assert run_audit().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_donation_allocated_from_four_processes_at_once_is_allocated_once():
+    need = make_need(target_amount=10**9)
+    donation = make_paid_donation(4_000, preferences=[need_pref(need)])
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            ledger.allocate([donation.pk], include_pools=False)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert LedgerEntry.objects.filter(donation=donation).balance() == 4_000
+    assert LedgerEntry.objects.filter(donation=donation).count() == 1

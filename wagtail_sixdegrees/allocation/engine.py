@@ -35,6 +35,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from .. import money
 
@@ -75,19 +76,22 @@ class Account:
     cause_id: int | None = None
     region_id: int | None = None
 
+    # Accounts are immutable values; the constructors below hand out one shared object per
+    # account (bounded by the number of needs and pools), which keeps large runs fast.
+
     @classmethod
     def need(cls, need_id: int, currency: str) -> Account:
-        return cls(AccountKind.NEED, currency, need_id=need_id)
+        return _need_account(need_id, currency)
 
     @classmethod
     def restricted(cls, currency: str, cause_id: int | None, region_id: int | None) -> Account:
         if cause_id is None and region_id is None:
             raise ValueError("a restricted pool needs a cause, a region, or both")
-        return cls(AccountKind.RESTRICTED, currency, cause_id=cause_id, region_id=region_id)
+        return _restricted_account(currency, cause_id, region_id)
 
     @classmethod
     def general(cls, currency: str) -> Account:
-        return cls(AccountKind.GENERAL, currency)
+        return _general_account(currency)
 
     @classmethod
     def shortfall(cls, currency: str) -> Account:
@@ -97,6 +101,21 @@ class Account:
     def is_restricted(self) -> bool:
         """Money here may only move within its restriction (needs and restricted pools)."""
         return self.kind in (AccountKind.NEED, AccountKind.RESTRICTED)
+
+
+@lru_cache(maxsize=65_536)
+def _need_account(need_id: int, currency: str) -> Account:
+    return Account(AccountKind.NEED, currency, need_id=need_id)
+
+
+@lru_cache(maxsize=65_536)
+def _restricted_account(currency: str, cause_id: int | None, region_id: int | None) -> Account:
+    return Account(AccountKind.RESTRICTED, currency, cause_id=cause_id, region_id=region_id)
+
+
+@lru_cache(maxsize=1_024)
+def _general_account(currency: str) -> Account:
+    return Account(AccountKind.GENERAL, currency)
 
 
 class PreferenceKind(StrEnum):
@@ -434,6 +453,8 @@ class Allocator:
 
 def _merge(postings: Sequence[Posting]) -> list[Posting]:
     """Combine postings of one donation to the same account, rule and position; keep order."""
+    if len(postings) < 2:
+        return list(postings)
     merged: dict[tuple, Posting] = {}
     for posting in postings:
         key = (posting.account, posting.rule, posting.preference_position, posting.amount > 0)
@@ -458,10 +479,10 @@ class PlanDigest:
     a ledger writer can stream a million postings to the database and still describe the run.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fingerprinted: bool = True) -> None:
         self._totals: dict[Account, int] = {}
         self._by_currency: dict[str, int] = {}
-        self._hash = hashlib.sha256()
+        self._hash = hashlib.sha256() if fingerprinted else None
         self._donations: set[int] = set()
         self.posting_count = 0
 
@@ -473,6 +494,8 @@ class PlanDigest:
         )
         self._donations.add(posting.donation_id)
         self.posting_count += 1
+        if self._hash is None:
+            return
         self._hash.update(
             f"{posting.donation_id}|{account.kind}|{account.currency}|{account.need_id}|"
             f"{account.cause_id}|{account.region_id}|{posting.amount}|{posting.rule}|"
@@ -493,6 +516,8 @@ class PlanDigest:
 
     def fingerprint(self) -> str:
         """A digest of every posting in order: byte for byte the same for the same inputs."""
+        if self._hash is None:
+            raise ValueError("this digest was made without a fingerprint")
         return self._hash.copy().hexdigest()
 
 

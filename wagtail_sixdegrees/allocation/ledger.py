@@ -2,9 +2,9 @@
 
 It reads donations, needs and balances from the database, asks the pure engine
 (``allocation/engine.py``) what to do, and writes the answer in one transaction. Every write
-locks the rows it depends on in a fixed order (donations by id, then needs by id) and checks
-again, under those locks, that no need receives more than its gap and that no account gives
-more than it holds, so concurrent writers can neither overfill a need nor deadlock.
+locks what it depends on in one fixed order (the allocation lock, then donations by id, then
+needs by id) and reads balances under those locks, or checks its plan against them before
+writing, so concurrent writers can neither overfill a need, move money twice, nor deadlock.
 
 Public functions:
 
@@ -51,6 +51,8 @@ ALLOCATABLE_STATUSES = (
 AUTOMATIC_LABEL = "automatic"
 # Above this many rows, PostgreSQL gets them through COPY instead of INSERT.
 COPY_THRESHOLD = 2_000
+# The advisory lock every allocating transaction takes on PostgreSQL (an arbitrary constant).
+ALLOCATION_LOCK_KEY = 6_2015_0001
 
 
 class LedgerError(Exception):
@@ -219,60 +221,94 @@ def _arrived_at(donation: Donation) -> datetime.datetime:
     return donation.paid_at or donation.created_at
 
 
-def donation_items(donations: Any, chunk_size: int = 2_000) -> Iterator[AllocationItem]:
-    """Engine items for a donation queryset, in its order, reading preferences in chunks.
+class Canonical:
+    """Source records of every need, cause and region, loaded once per run (bounded by needs).
 
-    Four queries per chunk whatever its size: the donations with their preferences, the needs
-    they name, and the source records of translated needs, causes and regions.
+    Also remembers each need's cause and region, so a share for a need that has closed can
+    follow them without another query.
     """
-    chunk: list[Donation] = []
-    for donation in donations.prefetch_related("preferences").iterator(chunk_size=chunk_size):
-        chunk.append(donation)
-        if len(chunk) >= chunk_size:
-            yield from _items_for(chunk)
-            chunk = []
-    if chunk:
-        yield from _items_for(chunk)
+
+    def __init__(self) -> None:
+        self.causes = self._sources(Cause)
+        self.regions = self._sources(Region)
+        self.needs = self._sources(Need)
+        self.need_place = {
+            pk: (self.causes.get(cause), self.regions.get(region))
+            for pk, cause, region in Need.objects.values_list("pk", "cause_id", "region_id")
+        }
+
+    @staticmethod
+    def _sources(model: type) -> dict[int, int]:
+        first: dict[Any, int] = {}
+        mapping: dict[int, int] = {}
+        for pk, key in model.objects.order_by("pk").values_list("pk", "translation_key"):
+            mapping[pk] = first.setdefault(key, pk)
+        return mapping
 
 
-def _items_for(donations: list[Donation]) -> Iterator[AllocationItem]:
-    prefs = [p for d in donations for p in d.preferences.all()]
-    need_info = {
-        row[0]: row[1:]
-        for row in Need.objects.filter(pk__in={p.need_id for p in prefs if p.need_id}).values_list(
-            "pk", "cause_id", "region_id"
-        )
-    }
-    needs = _canonical_ids(Need, need_info)
-    causes = _canonical_ids(
-        Cause, [p.cause_id for p in prefs] + [cause for cause, _region in need_info.values()]
+DONATION_COLUMNS = (
+    "pk",
+    "paid_at",
+    "reference",
+    "settlement_currency",
+    "allow_flexible_use",
+)
+PREFERENCE_COLUMNS = (
+    "donation_id",
+    "position",
+    "kind",
+    "need_id",
+    "cause_id",
+    "region_id",
+    "share_bps",
+)
+
+
+def donation_items(
+    donations: Any, canonical: Canonical | None = None, chunk_size: int = 5_000
+) -> Iterator[AllocationItem]:
+    """Engine items for a donation queryset, in canonical order (paid, reference, id).
+
+    This is the hot path of a large run, so it reads plain values, not model instances: the
+    donations and their preferences come as two streams in the same order, joined as they go.
+    """
+    from ..giving.models import Preference
+
+    canonical = canonical or Canonical()
+    amount_field = (
+        "settlement_amount" if conf.get_setting("ALLOCATE_FROM") == "gross" else "net_amount"
     )
-    regions = _canonical_ids(
-        Region, [p.region_id for p in prefs] + [region for _cause, region in need_info.values()]
+    ordered = donations.order_by("paid_at", "reference", "pk")
+    rows = ordered.values_list(*DONATION_COLUMNS, amount_field).iterator(chunk_size=chunk_size)
+    preferences = (
+        Preference.objects.filter(donation__in=ordered.values("pk"))
+        .order_by("donation__paid_at", "donation__reference", "donation_id", "position")
+        .values_list(*PREFERENCE_COLUMNS)
+        .iterator(chunk_size=chunk_size)
     )
-    for donation in donations:
-        preferences = []
-        for p in sorted(donation.preferences.all(), key=lambda p: p.position):
-            cause_id = causes.get(p.cause_id) if p.cause_id else None
-            region_id = regions.get(p.region_id) if p.region_id else None
-            need_id = needs.get(p.need_id) if p.need_id else None
-            if p.kind == PreferenceKind.NEED and p.need_id in need_info:
-                # Kept with the need, so a closed need's share can follow its cause and region.
-                cause_id = causes.get(need_info[p.need_id][0])
-                region_id = regions.get(need_info[p.need_id][1])
-            preferences.append(
-                engine.Preference(
-                    engine.PreferenceKind(p.kind), p.share_bps, need_id, cause_id, region_id
-                )
-            )
+    kinds = {kind.value: kind for kind in engine.PreferenceKind}
+    pending = next(preferences, None)
+    for pk, paid_at, reference, currency, flexible, amount in rows:
+        chosen = []
+        while pending is not None and pending[0] == pk:
+            _donation, _position, kind, need_id, cause_id, region_id, share = pending
+            if kind == PreferenceKind.NEED:
+                # Kept with the need, so a share for a need that closed can follow them.
+                cause_id, region_id = canonical.need_place.get(need_id, (None, None))
+                need_id = canonical.needs.get(need_id)
+            else:
+                cause_id = canonical.causes.get(cause_id) if cause_id else None
+                region_id = canonical.regions.get(region_id) if region_id else None
+            chosen.append(engine.Preference(kinds[kind], share, need_id, cause_id, region_id))
+            pending = next(preferences, None)
         yield AllocationItem(
-            donation_id=donation.pk,
-            amount=donation.allocatable_amount or 0,
-            currency=donation.settlement_currency,
-            arrived_at=_arrived_at(donation),
-            reference=str(donation.reference),
-            preferences=tuple(preferences),
-            allow_flexible_use=donation.allow_flexible_use,
+            donation_id=pk,
+            amount=amount or 0,
+            currency=currency,
+            arrived_at=paid_at,
+            reference=str(reference),
+            preferences=tuple(chosen),
+            allow_flexible_use=flexible,
         )
 
 
@@ -312,67 +348,6 @@ def pool_items(currencies: Iterable[str] | None = None) -> list[AllocationItem]:
 # --- Writing --------------------------------------------------------------------------------
 
 
-def _entry(
-    posting: Posting,
-    *,
-    kind: str,
-    run: AllocationRun | None,
-    actor: tuple[int | None, str],
-    reason: str,
-    transfer: uuid.UUID,
-    now: datetime.datetime,
-) -> LedgerEntry:
-    account = posting.account
-    return LedgerEntry(
-        donation_id=posting.donation_id,
-        account_kind=str(account.kind),
-        need_id=account.need_id,
-        cause_id=account.cause_id,
-        region_id=account.region_id,
-        currency=account.currency,
-        amount=posting.amount,
-        kind=kind,
-        rule=str(posting.rule) if posting.rule else "",
-        preference_position=posting.preference_position,
-        run=run,
-        transfer=transfer,
-        actor_id=actor[0],
-        actor_label=actor[1],
-        reason=reason,
-        created_at=now,
-    )
-
-
-def _check_plan_fits(postings: Sequence[Posting]) -> None:
-    """Under the locks: no need past its target, no donation's account below zero."""
-    incoming: dict[int, int] = defaultdict(int)
-    outgoing: dict[tuple[int, Account], int] = defaultdict(int)
-    for posting in postings:
-        if posting.account.kind == AccountKind.NEED and posting.amount > 0:
-            incoming[posting.account.need_id] += posting.amount
-        if posting.amount < 0 and posting.account.kind != AccountKind.SHORTFALL:
-            outgoing[(posting.donation_id, posting.account)] += -posting.amount
-    if incoming:
-        targets = dict(Need.objects.filter(pk__in=incoming).values_list("pk", "target_amount"))
-        balances = need_balances(incoming)
-        for need_id, amount in incoming.items():
-            if balances.get(need_id, 0) + amount > targets[need_id]:
-                raise StalePlan(
-                    _("A need received money while this was being prepared; nothing was written.")
-                )
-    for (donation_id, account), amount in outgoing.items():
-        held = LedgerEntry.objects.filter(donation_id=donation_id).for_account(account).balance()
-        if held < amount:
-            raise StalePlan(_("The money to move is no longer where it was; nothing was written."))
-
-
-def _write(entries: list[LedgerEntry]) -> None:
-    if connection.vendor == "postgresql" and len(entries) >= COPY_THRESHOLD:
-        _copy_entries(entries)
-    else:
-        LedgerEntry.objects.bulk_create(entries, batch_size=1000)
-
-
 COPY_COLUMNS = (
     "donation_id",
     "account_kind",
@@ -393,16 +368,94 @@ COPY_COLUMNS = (
 )
 
 
-def _copy_entries(entries: list[LedgerEntry]) -> None:
-    """Large plans go to PostgreSQL through COPY: the same rows, an order of magnitude faster."""
-    table = LedgerEntry._meta.db_table
-    columns = ", ".join(f'"{column}"' for column in COPY_COLUMNS)
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
-    ):
-        for e in entries:
-            copy.write_row(tuple(getattr(e, column) for column in COPY_COLUMNS))
+def _rows(
+    postings: Sequence[Posting],
+    *,
+    kind: str,
+    run: AllocationRun | None,
+    actor: AbstractBaseUser | None,
+    reason: str,
+) -> list[tuple]:
+    """Ledger rows as tuples in COPY_COLUMNS order: one shared transfer id, actor and time."""
+    transfer, now = uuid.uuid4(), timezone.now()
+    actor_id, actor_label = _actor(actor)
+    run_id = run.pk if run else None
+    kinds = {kind: kind.value for kind in AccountKind}
+    rules = {rule: rule.value for rule in engine.Rule}
+    return [
+        (
+            p.donation_id,
+            kinds[p.account.kind],
+            p.account.need_id,
+            p.account.cause_id,
+            p.account.region_id,
+            p.account.currency,
+            p.amount,
+            kind,
+            rules.get(p.rule, ""),
+            p.preference_position,
+            run_id,
+            transfer,
+            actor_id,
+            actor_label,
+            reason,
+            now,
+        )
+        for p in postings
+    ]
+
+
+def _check_plan_fits(postings: Sequence[Posting]) -> None:
+    """Under the locks: no need past its target, no donation's account below zero."""
+    incoming: dict[int, int] = defaultdict(int)
+    outgoing: dict[tuple[int, Account], int] = defaultdict(int)
+    for posting in postings:
+        if posting.account.kind == AccountKind.NEED and posting.amount > 0:
+            incoming[posting.account.need_id] += posting.amount
+        if posting.amount < 0 and posting.account.kind != AccountKind.SHORTFALL:
+            outgoing[(posting.donation_id, posting.account)] += -posting.amount
+    if incoming:
+        targets = dict(Need.objects.filter(pk__in=incoming).values_list("pk", "target_amount"))
+        balances = need_balances(incoming)
+        for need_id, amount in incoming.items():
+            if balances.get(need_id, 0) + amount > targets[need_id]:
+                raise StalePlan(
+                    _("A need received money while this was being prepared; nothing was written.")
+                )
+    if outgoing:
+        held: dict[tuple[int, Account], int] = defaultdict(int)
+        rows = (
+            LedgerEntry.objects.filter(donation_id__in={d for d, _a in outgoing})
+            .order_by()
+            .values_list(
+                "donation_id", "account_kind", "currency", "need_id", "cause_id", "region_id"
+            )
+            .annotate(total=Sum("amount"))
+        )
+        for donation_id, kind, currency, need_id, cause_id, region_id, total in rows:
+            account = Account(AccountKind(kind), currency, need_id, cause_id, region_id)
+            held[(donation_id, account)] = total
+        for key, amount in outgoing.items():
+            if held[key] < amount:
+                raise StalePlan(
+                    _("The money to move is no longer where it was; nothing was written.")
+                )
+
+
+def _write(rows: list[tuple]) -> list[LedgerEntry]:
+    """Write rows: COPY on PostgreSQL for large batches (returns no instances), else INSERT."""
+    if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        table = LedgerEntry._meta.db_table
+        columns = ", ".join(f'"{column}"' for column in COPY_COLUMNS)
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return []
+    entries = [LedgerEntry(**dict(zip(COPY_COLUMNS, row, strict=True))) for row in rows]
+    return LedgerEntry.objects.bulk_create(entries, batch_size=1000)
 
 
 def apply_postings(
@@ -412,18 +465,34 @@ def apply_postings(
     run: AllocationRun | None = None,
     actor: AbstractBaseUser | None = None,
     reason: str = "",
+    planned_under_lock: bool = False,
 ) -> list[LedgerEntry]:
-    """Write postings as ledger rows, inside the caller's transaction and locks."""
+    """Write postings as ledger rows, inside the caller's transaction and locks.
+
+    Unless the plan was computed from balances read under the same locks, it is checked
+    against the ledger first. Returns the rows as model instances, except for large batches
+    on PostgreSQL, which go through COPY and return none (callers count the postings).
+    """
     if not postings:
         return []
-    _check_plan_fits(postings)
-    transfer, now, who = uuid.uuid4(), timezone.now(), _actor(actor)
-    entries = [
-        _entry(p, kind=kind, run=run, actor=who, reason=reason, transfer=transfer, now=now)
-        for p in postings
-    ]
-    _write(entries)
+    if not planned_under_lock:
+        _check_plan_fits(postings)
+    rows = _rows(postings, kind=kind, run=run, actor=actor, reason=reason)
+    entries = _write(rows)
     return entries
+
+
+def _allocation_lock() -> None:
+    """Allocators take turns: one transaction-scoped lock, taken before any row lock.
+
+    It makes "is this donation allocated yet?" and the write that answers it atomic across
+    processes, without locking every donation row of a large run. Needs are then locked by id
+    (in ``open_need_states``), as every other writer does, so nothing can deadlock. SQLite
+    serialises writers by itself.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ALLOCATION_LOCK_KEY])
 
 
 # --- Planning and writing ---------------------------------------------------------------
@@ -450,19 +519,14 @@ def _items(
     if donation_ids is not None:
         donations = donations.filter(pk__in=list(donation_ids))
     if lock:
-        # Donations first, by id: every writer locks in this order, so none can wait on another
-        # that waits on it.
-        list(
-            Donation.objects.filter(pk__in=donations.values("pk"))
-            .order_by("pk")
-            .select_for_update()
-            .values_list("pk", flat=True)
-        )
+        _allocation_lock()
     currencies = set(donations.order_by().values_list("settlement_currency", flat=True).distinct())
     pools = pool_items() if include_pools else []
     currencies |= {item.currency for item in pools}
     # Both streams are in canonical order; merging keeps it.
-    merged = heapq.merge(donation_items(donations), pools, key=lambda item: item.order_key)
+    merged = heapq.merge(
+        donation_items(donations, Canonical()), pools, key=lambda item: item.order_key
+    )
     return merged, currencies
 
 
@@ -484,22 +548,30 @@ def _stream(
     write: bool,
     run: AllocationRun | None = None,
     actor: AbstractBaseUser | None = None,
+    fingerprinted: bool = True,
 ) -> Outcome:
     """Plan (and, with ``write``, write) an allocation, streaming postings in batches."""
     items, currencies = _items(donation_ids, include_pools, lock=write)
     needs = open_need_states(currencies=currencies, lock=write) if currencies else []
     allocator = engine.Allocator(needs, fill_policy())
-    outcome = Outcome(engine.PlanDigest(), run=run)
+    outcome = Outcome(engine.PlanDigest(fingerprinted), run=run)
     batch: list[Posting] = []
 
     def flush() -> None:
         for kind in (LedgerEntry.Kind.ALLOCATE, LedgerEntry.Kind.REALLOCATE):
             postings = [p for p in batch if _allocation_kind(p) == kind]
             reason = str(POOL_MOVE_REASON) if kind == LedgerEntry.Kind.REALLOCATE else ""
-            entries = apply_postings(postings, kind=kind, run=run, actor=actor, reason=reason)
-            outcome.written += len(entries)
-            if len(entries) < COPY_THRESHOLD:
-                outcome.entries.extend(entries)
+            outcome.entries.extend(
+                apply_postings(
+                    postings,
+                    kind=kind,
+                    run=run,
+                    actor=actor,
+                    reason=reason,
+                    planned_under_lock=True,
+                )
+            )
+            outcome.written += len(postings)
         batch.clear()
 
     for posting in allocator.stream(items):
@@ -708,7 +780,33 @@ def reallocate(
     if source.kind == AccountKind.NEED and source.need_id == target_id:
         raise LedgerError(_("Choose a different need to move the money to."))
     with transaction.atomic():
-        target = Need.objects.select_for_update().get(pk=target_id)
+
+        def holders() -> Any:
+            rows = (
+                LedgerEntry.objects.for_account(source)
+                .order_by()
+                .values("donation_id")
+                .annotate(total=Sum("amount"))
+                .filter(total__gt=0)
+            )
+            return rows
+
+        # Donations first, then needs, each by id: the order every writer locks in.
+        list(
+            Donation.objects.filter(pk__in=[row["donation_id"] for row in holders()])
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        need_ids = sorted({target_id} | ({source.need_id} if source.need_id else set()))
+        list(
+            Need.objects.filter(pk__in=need_ids)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+
+        target = Need.objects.get(pk=target_id)
         if target.currency != source.currency:
             raise LedgerError(
                 _("%(need)s is in %(currency)s; money is never converted between currencies.")
@@ -722,31 +820,34 @@ def reallocate(
                 _("%(need)s only needs %(gap)s more.")
                 % {"need": target.title, "gap": money.format_money(max(gap, 0), target.currency)}
             )
+        if source.kind == AccountKind.NEED:
+            source_need = Need.objects.get(pk=source.need_id)
+            free = need_available(source_need)
+            if amount > free:
+                raise LedgerError(
+                    _("%(need)s holds only %(available)s that has not been paid out yet.")
+                    % {
+                        "need": source_need.title,
+                        "available": money.format_money(max(free, 0), source.currency),
+                    }
+                )
         cause_id = _canonical_ids(Cause, [target.cause_id])[target.cause_id]
         region_id = _canonical_ids(Region, [target.region_id])[target.region_id]
         restricted = not _within_restriction(source, target, cause_id, region_id)
 
-        holders = (
-            LedgerEntry.objects.for_account(source)
-            .order_by()
-            .values("donation_id")
-            .annotate(total=Sum("amount"))
-            .filter(total__gt=0)
-        )
+        eligible = holders()
         if restricted:
-            flexible = Donation.objects.filter(allow_flexible_use=True).values("pk")
-            holders = holders.filter(donation_id__in=flexible)
-        donation_ids = [row["donation_id"] for row in holders]
-        # Lock the donations (by id) before reading their balances again.
-        locked = list(
-            Donation.objects.filter(pk__in=donation_ids)
-            .order_by("pk")
-            .select_for_update()
-            .values_list("pk", "paid_at", "created_at", "reference")
+            eligible = eligible.filter(
+                donation_id__in=Donation.objects.filter(allow_flexible_use=True).values("pk")
+            )
+        balances = {row["donation_id"]: row["total"] for row in eligible}
+        order = sorted(
+            Donation.objects.filter(pk__in=balances).values_list(
+                "pk", "paid_at", "created_at", "reference"
+            ),
+            key=lambda row: (row[1] or row[2], str(row[3])),
         )
-        order = sorted(locked, key=lambda row: (row[1] or row[2], str(row[3])))
-        balances = {row["donation_id"]: row["total"] for row in holders}
-        available = sum(balances.get(row[0], 0) for row in order)
+        available = sum(balances.values())
         if available < amount:
             if restricted:
                 raise LedgerError(
