@@ -32,27 +32,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from wagtail_sixdegrees.money import to_decimal_string
+
 API_VERSION = "2026-10-28.endive"
-ZERO_DECIMAL = frozenset(
-    {
-        "BIF",
-        "CLP",
-        "DJF",
-        "GNF",
-        "JPY",
-        "KMF",
-        "KRW",
-        "MGA",
-        "PYG",
-        "RWF",
-        "UGX",
-        "VND",
-        "VUV",
-        "XAF",
-        "XOF",
-        "XPF",
-    }
-)
 #: (percent in basis points, fixed minor units) per currency: roughly Stripe's public pricing.
 FEES = {"usd": (290, 30), "thb": (365, 1000), "vnd": (340, 2000), "sgd": (340, 50)}
 DEFAULT_FEE = (340, 0)
@@ -582,10 +564,10 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
                 return
             if method == "GET":
                 line = session["_line"]
-                exponent = 0 if line["price_data"]["currency"].upper() in ZERO_DECIMAL else 2
+                code = line["price_data"]["currency"].upper()
                 page = CHECKOUT_PAGE.format(
                     description=html.escape(line["price_data"]["product_data"]["name"]),
-                    amount=f"{line['amount'] / 10**exponent:.{exponent}f}",
+                    amount=to_decimal_string(line["amount"], code),
                     currency=html.escape(line["price_data"]["currency"].upper()),
                     interval=" per month" if session["mode"] == "subscription" else "",
                     email=html.escape(str(session["customer_email"])),

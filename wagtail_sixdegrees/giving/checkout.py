@@ -136,6 +136,19 @@ def _find_resubmitted(gift: GiftRequest, fingerprint: str) -> Donation | None:
     return donation
 
 
+def _add_preferences(preferences: Any, targets: list) -> None:
+    """The rows of a donation's (or a monthly gift's) preferences, in the donor's order."""
+    owner = {preferences.field.name: preferences.instance}
+    preferences.bulk_create(
+        [
+            preferences.model(
+                **owner, position=position, share_bps=share, **target.preference_fields()
+            )
+            for position, (target, share) in enumerate(targets)
+        ]
+    )
+
+
 def create_pending_donation(gift: GiftRequest, site: Site | None) -> Donation:
     """The donor, a pending donation, its preferences and (monthly) its gift; or the pending
     donation an identical earlier submission of the same form created."""
@@ -149,17 +162,7 @@ def create_pending_donation(gift: GiftRequest, site: Site | None) -> Donation:
             recurring_gift = None
             if gift.frequency == Frequency.MONTHLY:
                 recurring_gift = RecurringGift.objects.create(donor=donor, **_terms(gift, site))
-                recurring_gift.template_preferences.bulk_create(
-                    [
-                        recurring_gift.template_preferences.model(
-                            recurring_gift=recurring_gift,
-                            position=position,
-                            share_bps=share,
-                            **target.preference_fields(),
-                        )
-                        for position, (target, share) in enumerate(gift.targets)
-                    ]
-                )
+                _add_preferences(recurring_gift.template_preferences, gift.targets)
             donation = Donation.objects.create(
                 donor=donor,
                 page=gift.page,
@@ -169,17 +172,7 @@ def create_pending_donation(gift: GiftRequest, site: Site | None) -> Donation:
                 submission_fingerprint=fingerprint if gift.submission_key else "",
                 **_terms(gift, site),
             )
-            donation.preferences.bulk_create(
-                [
-                    donation.preferences.model(
-                        donation=donation,
-                        position=position,
-                        share_bps=share,
-                        **target.preference_fields(),
-                    )
-                    for position, (target, share) in enumerate(gift.targets)
-                ]
-            )
+            _add_preferences(donation.preferences, gift.targets)
             return donation
     except IntegrityError:
         # The same submission, a moment earlier, in another request.

@@ -141,7 +141,7 @@ def apply_checkout_session(
     if paid and session.get("mode") == "subscription" and _id(session.get("invoice")):
         invoice = gateway.retrieve_invoice(_id(session["invoice"]))
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         donation = _lock_donation(reference=reference)
         if donation is None:
             return IGNORED
@@ -157,7 +157,7 @@ def apply_checkout_session(
         if donation.recurring_gift_id:
             changed |= _link_gift_to_session(donation.recurring_gift_id, session)
     if payment_intent is not None:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             donation = _lock_donation(pk=donation.pk)
             changed |= record_payment_intent(donation, payment_intent)
     if invoice is not None:
@@ -231,7 +231,7 @@ def apply_invoice(invoice: dict[str, Any], gateway: StripeGateway) -> str:
         gateway.retrieve_payment_intent(payment_intent_id) if payment_intent_id else None
     )
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         gift = RecurringGift.objects.select_for_update().get(pk=gift.pk)
         changed = False
         if not gift.stripe_subscription_id and subscription_id:
@@ -332,7 +332,7 @@ def apply_subscription(subscription: dict[str, Any], *, deleted: bool = False) -
         "incomplete_expired": RecurringGift.Status.EXPIRED,
         "canceled": RecurringGift.Status.CANCELLED,
     }.get(str(stripe_status))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         gift = RecurringGift.objects.select_for_update().get(pk=gift.pk)
         if status is None or gift.status in (
             RecurringGift.Status.CANCELLED,
@@ -357,7 +357,7 @@ def apply_charge(charge: dict[str, Any]) -> str:
     """``charge.refunded`` (and late settlement): the charge's cumulative refunded amount, and
     the refunds' balance transactions for the settlement-currency figure. ``charge`` must be
     the expanded retrieve (see ``StripeGateway.retrieve_charge``)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         donation = _lock_donation(stripe_charge_id=charge["id"])
         if donation is None:
             return DEFERRED
@@ -388,7 +388,7 @@ def apply_charge(charge: dict[str, Any]) -> str:
 def apply_dispute(dispute: dict[str, Any]) -> str:
     """``charge.dispute.*``: status and the money moved, from the dispute's balance
     transactions (withdrawn is negative, reinstated positive, both in settlement currency)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         donation = _lock_donation(stripe_charge_id=_id(dispute.get("charge")))
         if donation is None:
             return DEFERRED

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
 from ..needs.models import Cause, Need, Region
-from .models.donations import PreferenceKind
+from .models.donations import PreferenceKind, target_label, target_value
 
 _TARGET = re.compile(
     r"^(?:(?P<general>general)|need:(?P<need>\d{1,18})|region:(?P<region>\d{1,18})"
@@ -37,30 +37,16 @@ class Target:
 
     @property
     def value(self) -> str:
-        if self.kind == PreferenceKind.NEED:
-            return f"need:{self.need.pk}"
-        if self.kind == PreferenceKind.CAUSE:
-            return f"cause:{self.cause.pk}"
-        if self.kind == PreferenceKind.REGION:
-            return f"region:{self.region.pk}"
-        if self.kind == PreferenceKind.CAUSE_REGION:
-            return f"cause:{self.cause.pk}:region:{self.region.pk}"
-        return "general"
+        return target_value(
+            self.kind,
+            getattr(self.need, "pk", None),
+            getattr(self.cause, "pk", None),
+            getattr(self.region, "pk", None),
+        )
 
     @property
     def label(self) -> str:
-        if self.kind == PreferenceKind.NEED:
-            return self.need.title
-        if self.kind == PreferenceKind.CAUSE:
-            return self.cause.name
-        if self.kind == PreferenceKind.REGION:
-            return self.region.name
-        if self.kind == PreferenceKind.CAUSE_REGION:
-            return str(
-                _("%(cause)s in %(region)s")
-                % {"cause": self.cause.name, "region": self.region.name}
-            )
-        return str(_("Where most needed"))
+        return target_label(self.kind, self.need, self.cause, self.region)
 
     def preference_fields(self) -> dict:
         return {"kind": self.kind, "need": self.need, "cause": self.cause, "region": self.region}

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -103,46 +103,63 @@ def store_event(payload: dict[str, Any]) -> StripeEvent:
             raise TypeError
     except (KeyError, TypeError) as error:
         raise MalformedEvent("not a Stripe event") from error
-    event, _created = StripeEvent.objects.get_or_create(
+    event = StripeEvent(
         stripe_id=stripe_id[:255],
-        defaults={
-            "type": event_type[:100],
-            "livemode": bool(payload.get("livemode")),
-            "api_version": str(payload.get("api_version") or "")[:64],
-            "created": fulfilment._timestamp(payload.get("created")),
-            "object_id": str(obj.get("id") or "")[:255],
-            "charge_id": _charge_id_of(obj)[:255],
-            "payload": payload,
-        },
+        type=event_type[:100],
+        livemode=bool(payload.get("livemode")),
+        api_version=str(payload.get("api_version") or "")[:64],
+        created=fulfilment._timestamp(payload.get("created")),
+        object_id=str(obj.get("id") or "")[:255],
+        charge_id=_charge_id_of(obj)[:255],
+        payload=payload,
     )
+    # One INSERT, committed on its own before processing starts. A redelivery hits the unique
+    # Stripe id instead, and processing then finds the row stored the first time.
+    try:
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():  # a savepoint: a duplicate must not spoil the caller's work
+                event.save(force_insert=True)
+        else:
+            event.save(force_insert=True)
+    except IntegrityError:
+        pass  # delivered before
     return event
 
 
-def _apply(event: StripeEvent, gateway: StripeGateway) -> str:
-    handler = HANDLERS.get(event.type)
+def _apply(event_type: str, payload: dict[str, Any], gateway: StripeGateway) -> str:
+    handler = HANDLERS.get(event_type)
     if handler is None:
         return fulfilment.IGNORED
-    return handler(event.payload["data"]["object"], gateway)
+    return handler(payload["data"]["object"], gateway)
 
 
-def process_event(event_pk: int, gateway: StripeGateway | None = None) -> StripeEvent:
-    """Apply a stored event once. Raises (after recording the error) if applying fails."""
+def process_event(
+    stripe_id: str, gateway: StripeGateway | None = None, *, payload: dict[str, Any] | None = None
+) -> StripeEvent:
+    """Apply a stored event once. Raises (after recording the error) if applying fails.
+
+    ``payload`` saves reading back the JSON the caller just stored."""
     try:
         with transaction.atomic():
-            event = StripeEvent.objects.select_for_update().get(pk=event_pk)
+            # The row lock makes concurrent deliveries of one event wait here, then find it done.
+            rows = StripeEvent.objects.select_for_update()
+            if payload is not None:
+                rows = rows.defer("payload")
+            event = rows.get(stripe_id=stripe_id)
             if event.processed_at is not None:
                 return event
-            event.outcome = _apply(event, gateway or StripeGateway())
+            if payload is None:
+                payload = event.payload
+            event.outcome = _apply(event.type, payload, gateway or StripeGateway())
             event.processed_at = timezone.now()
-            event.attempts = F("attempts") + 1
+            event.attempts += 1
             event.last_error = ""
             event.save(update_fields=["outcome", "processed_at", "attempts", "last_error"])
     except Exception as error:
-        StripeEvent.objects.filter(pk=event_pk).update(
+        StripeEvent.objects.filter(stripe_id=stripe_id).update(
             attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:5000]
         )
         raise
-    event.refresh_from_db()
     return event
 
 
@@ -161,5 +178,5 @@ def replay_deferred(charge_id: str) -> None:
     gateway = None
     for event in waiting:
         gateway = gateway or StripeGateway()
-        event.outcome = _apply(event, gateway)
+        event.outcome = _apply(event.type, event.payload, gateway)
         event.save(update_fields=["outcome"])

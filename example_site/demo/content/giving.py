@@ -129,7 +129,7 @@ def ensure_paid_donations(site: Site, organisation: str) -> int:
             )
             Donation.objects.filter(pk=donation.pk).update(stripe_checkout_session_id=session["id"])
             for event in state.pay(session["id"]):
-                process_event(store_event(event).pk)
+                process_event(store_event(event).stripe_id)
     return Donation.objects.filter(
         donor__email__startswith="demo-donor-", paid_at__isnull=False
     ).count()

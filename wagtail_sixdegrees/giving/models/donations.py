@@ -9,6 +9,7 @@ balance transaction.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -289,6 +290,32 @@ class PreferenceKind(models.TextChoices):
     GENERAL = "general", _("Where most needed")
 
 
+def target_value(kind: str, need_id: Any, cause_id: Any, region_id: Any) -> str:
+    """A target in the form contract's spelling: ``need:3``, ``cause:1:region:2``, ``general``."""
+    if kind == PreferenceKind.NEED:
+        return f"need:{need_id}"
+    if kind == PreferenceKind.CAUSE:
+        return f"cause:{cause_id}"
+    if kind == PreferenceKind.REGION:
+        return f"region:{region_id}"
+    if kind == PreferenceKind.CAUSE_REGION:
+        return f"cause:{cause_id}:region:{region_id}"
+    return "general"
+
+
+def target_label(kind: str, need: Any, cause: Any, region: Any) -> str:
+    """A target in the donor's words."""
+    if kind == PreferenceKind.NEED:
+        return need.title
+    if kind == PreferenceKind.CAUSE:
+        return cause.name
+    if kind == PreferenceKind.REGION:
+        return region.name
+    if kind == PreferenceKind.CAUSE_REGION:
+        return str(_("%(cause)s in %(region)s") % {"cause": cause.name, "region": region.name})
+    return str(_("Where most needed"))
+
+
 class PreferenceTarget(models.Model):
     """One (target, share) of a donor's wishes; shares of one gift sum to 10,000 basis points."""
 
@@ -355,30 +382,11 @@ class PreferenceTarget(models.Model):
     @property
     def target(self) -> str:
         """The form contract's spelling of this target: ``need:3``, ``cause:1:region:2``..."""
-        if self.kind == PreferenceKind.NEED:
-            return f"need:{self.need_id}"
-        if self.kind == PreferenceKind.CAUSE:
-            return f"cause:{self.cause_id}"
-        if self.kind == PreferenceKind.REGION:
-            return f"region:{self.region_id}"
-        if self.kind == PreferenceKind.CAUSE_REGION:
-            return f"cause:{self.cause_id}:region:{self.region_id}"
-        return "general"
+        return target_value(self.kind, self.need_id, self.cause_id, self.region_id)
 
     def describe(self) -> str:
         """The target in the donor's words: a need's title, "Shelter in Chiang Rai"..."""
-        if self.kind == PreferenceKind.NEED:
-            return self.need.title
-        if self.kind == PreferenceKind.CAUSE:
-            return self.cause.name
-        if self.kind == PreferenceKind.REGION:
-            return self.region.name
-        if self.kind == PreferenceKind.CAUSE_REGION:
-            return str(
-                _("%(cause)s in %(region)s")
-                % {"cause": self.cause.name, "region": self.region.name}
-            )
-        return str(_("Where most needed"))
+        return target_label(self.kind, self.need, self.cause, self.region)
 
     @property
     def percent_display(self) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
@@ -124,25 +126,27 @@ class GivingSettings(BaseSiteSetting):
             if block.value["currency"] in conf.currencies()
         }
 
-    def suggested_amounts(self) -> dict[str, list[int]]:
-        """Suggested amounts in minor units per currency (site-wide defaults)."""
-        amounts = {}
+    def _parsed(self, key: str, parse: Callable[[str, str], Any]) -> dict[str, Any]:
+        """One option of every currency, parsed; values that no longer parse are skipped (the
+        currency's limits may have changed since an editor saved them)."""
+        parsed = {}
         for code, options in self._options().items():
-            try:
-                amounts[code] = parse_amount_list(options["amounts"], code)
-            except money.AmountError:
-                continue  # a currency whose limits changed since an editor saved the settings
-        return amounts
-
-    def fee_estimate(self) -> FeeEstimate:
-        fixed = {}
-        for code, options in self._options().items():
-            if options.get("fixed_fee"):
+            if options.get(key):
                 try:
-                    fixed[code] = money.parse_amount(options["fixed_fee"], code)
+                    parsed[code] = parse(options[key], code)
                 except money.AmountError:
                     continue
-        return FeeEstimate(rate_bps=int(self.fee_percent * 100), fixed=fixed)
+        return parsed
+
+    def suggested_amounts(self) -> dict[str, list[int]]:
+        """Suggested amounts in minor units per currency (site-wide defaults)."""
+        return self._parsed("amounts", parse_amount_list)
+
+    def fee_estimate(self) -> FeeEstimate:
+        return FeeEstimate(
+            rate_bps=int(self.fee_percent * 100),
+            fixed=self._parsed("fixed_fee", money.parse_amount),
+        )
 
     @property
     def overflow(self) -> str:

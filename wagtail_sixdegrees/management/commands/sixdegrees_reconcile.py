@@ -55,7 +55,7 @@ class Command(BaseCommand):
             event = store_event(payload)
             counts["new"] += 1
             try:
-                event = process_event(event.pk, gateway)
+                event = process_event(event.stripe_id, gateway)
             except Exception as error:  # kept on the event; report and go on
                 counts["failed"] += 1
                 self.stderr.write(f"  {event.type} {event.stripe_id}: {error}")

@@ -65,16 +65,16 @@
         update();
       });
     });
+    // Update while typing, so nothing moves under the pointer when a field loses focus.
+    form.addEventListener("input", update);
     form.addEventListener("change", update);
-    form.addEventListener("submit", function () {
-      var button = form.querySelector("button[type=submit]");
-      // One click, one gift: the server also recognises a resubmission.
-      window.setTimeout(function () { if (button) button.disabled = true; }, 0);
+    var sent = false;
+    form.addEventListener("submit", function (event) {
+      // One click, one gift (the server also recognises a resubmission of the same form).
+      if (sent) event.preventDefault();
+      sent = true;
     });
-    window.addEventListener("pageshow", function () {
-      var button = form.querySelector("button[type=submit]");
-      if (button) button.disabled = false;
-    });
+    window.addEventListener("pageshow", function () { sent = false; });
     var summary = form.querySelector("[data-sd-error-summary]");
     if (summary) summary.focus();
     update();

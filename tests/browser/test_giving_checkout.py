@@ -1,0 +1,77 @@
+"""A donor gives through the real form, the development checkout server and its webhooks."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from playwright.sync_api import expect
+from wagtail.models import Locale, Page, Site
+
+from tests.factories import make_need
+from tests.giving.conftest import WEBHOOK_SECRET
+from tests.stripe_fake import devstripe
+from wagtail_sixdegrees.models import DonatePage, Donation
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def checkout_server(live_server, settings):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = devstripe.serve(port, [(f"{live_server.url}/giving/stripe/webhook/", WEBHOOK_SECRET)])
+    settings.WAGTAIL_SIXDEGREES = {
+        **settings.WAGTAIL_SIXDEGREES,
+        "STRIPE_API_BASE": f"http://127.0.0.1:{port}",
+    }
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def split_donate_page() -> DonatePage:
+    locale = Locale.objects.get_or_create(language_code="en")[0]
+    root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=locale)
+    )
+    page = DonatePage(
+        title="Give your way (fictional)",
+        slug="give",
+        locale=locale,
+        body=[("donate", {"mode": "split", "frequencies": ["once", "monthly"]})],
+    )
+    root.add_child(instance=page)
+    Site.objects.all().delete()
+    Site.objects.create(hostname="localhost", port=80, root_page=page, is_default_site=True)
+    return page
+
+
+def test_donor_gives_once_with_a_split_and_sees_it_paid(page, live_server, checkout_server):
+    split_donate_page()  # first: after other transactional tests, even the Locale is gone
+    shelter = make_need(title="Fictional shelter beds")
+    school = make_need(title="Fictional school fees")
+
+    page.goto(live_server.url + "/")
+    page.get_by_label("Amount", exact=True).fill("40")
+    page.get_by_label("Email").fill("browser-donor@example.org")
+    page.get_by_label("Choice 1").select_option(label="Fictional shelter beds")
+    page.get_by_label("Share (%)").nth(0).fill("75")
+    page.get_by_label("Choice 2").select_option(label="Fictional school fees")
+    page.get_by_label("Share (%)").nth(1).fill("25")
+    page.get_by_role("button", name="Continue to secure payment").click()
+
+    page.wait_for_url("**/checkout/**")
+    expect(page.get_by_text("40.00 USD")).to_be_visible()
+    page.get_by_role("button", name="Pay").click()
+
+    page.wait_for_url("**/giving/thanks/**")
+    expect(page.get_by_role("heading", name="Thank you for your gift")).to_be_visible()
+    donation = Donation.objects.get()
+    assert (donation.status, donation.amount, donation.currency) == ("paid", 4000, "USD")
+    assert donation.fee_amount is not None
+    assert [(p.need, p.share_bps) for p in donation.preferences.all()] == [
+        (shelter, 7500),
+        (school, 2500),
+    ]
