@@ -62,6 +62,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _wagtail_tree_in_transactional_tests(request):
+    """Transactional tests (threads, live_server, browsers) start from a flushed database,
+    without the rows Wagtail's migrations create; put them back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction", False):
+        return
+    request.getfixturevalue("transactional_db")
+    from tests.factories import ensure_wagtail_tree
+
+    ensure_wagtail_tree()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Every test writes uploads into its own folder, removed with pytest's tmp_path."""
     settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -103,3 +103,20 @@ def region_pref(region, bps: int = 10_000) -> dict[str, Any]:
 
 def general_pref(bps: int = 10_000) -> dict[str, Any]:
     return {"kind": "general", "share_bps": bps}
+
+
+def ensure_wagtail_tree() -> None:
+    """Recreate what Wagtail's migrations put in an empty database: the default locale, the
+    root page, a home page and the default site. A transactional test's flush removes them,
+    and the admin and page serving need them."""
+    from wagtail.models import Page, Site
+
+    locale = default_locale()
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+    if not Site.objects.exists():
+        home = root.get_children().first()
+        if home is None:
+            home = root.add_child(instance=Page(title="Welcome", slug="home", locale=locale))
+        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)

@@ -134,3 +134,29 @@ def test_live_key_in_debug_warns():
 )
 def test_public_signals_are_django_signals(name):
     assert isinstance(getattr(signals, name), Signal)
+
+
+class NewestFirst:
+    """Not a FillPolicy: the check must refuse it."""
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "check_id"),
+    [
+        ("AUTO_ALLOCATE", "yes", "wagtail_sixdegrees.E030"),
+        ("ALLOCATION_POLICY", "tests.test_configuration.NewestFirst", "wagtail_sixdegrees.E031"),
+        ("ALLOCATION_POLICY", "no.such.module.Policy", "wagtail_sixdegrees.E031"),
+    ],
+)
+def test_allocation_settings_are_checked(key, value, check_id):
+    with override_settings(WAGTAIL_SIXDEGREES={**GOOD_KEYS, key: value}):
+        assert check_id in run_checks()
+
+
+def test_a_real_fill_policy_passes_the_check():
+    config = {
+        **GOOD_KEYS,
+        "ALLOCATION_POLICY": "wagtail_sixdegrees.allocation.engine.DefaultFillPolicy",
+    }
+    with override_settings(WAGTAIL_SIXDEGREES=config):
+        assert "wagtail_sixdegrees.E031" not in run_checks()

@@ -202,3 +202,36 @@ def check_giving(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning
             )
         )
     return messages
+
+
+@register(Tags.compatibility)
+def check_allocation_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    """E030, E031: allocation settings have values we can use."""
+    messages: list[Error | Warning] = []
+    if not isinstance(conf.get_setting("AUTO_ALLOCATE"), bool):
+        messages.append(
+            Error(
+                f"{_setting_path('AUTO_ALLOCATE')} must be True or False.",
+                id="wagtail_sixdegrees.E030",
+            )
+        )
+    dotted = conf.get_setting("ALLOCATION_POLICY")
+    if dotted:
+        from django.utils.module_loading import import_string
+
+        from .allocation.engine import FillPolicy
+
+        try:
+            policy = import_string(dotted)
+        except ImportError:
+            policy = None
+        if not (isinstance(policy, type) and issubclass(policy, FillPolicy)):
+            messages.append(
+                Error(
+                    f"{_setting_path('ALLOCATION_POLICY')} = {dotted!r} is not an importable "
+                    "FillPolicy subclass.",
+                    hint="Subclass wagtail_sixdegrees.allocation.engine.FillPolicy and give its dotted path.",
+                    id="wagtail_sixdegrees.E031",
+                )
+            )
+    return messages

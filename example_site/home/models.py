@@ -27,6 +27,7 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["open_needs"] = (
             Need.objects.open()
+            .with_progress()
             .filter(locale=self.locale)
             .select_related("cause", "region", "partner")
             .in_fill_order()

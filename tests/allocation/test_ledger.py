@@ -18,7 +18,7 @@ from tests.factories import (
     need_pref,
 )
 from wagtail_sixdegrees import signals
-from wagtail_sixdegrees.allocation import ledger
+from wagtail_sixdegrees.allocation import engine, ledger
 from wagtail_sixdegrees.allocation.audit import run_audit
 from wagtail_sixdegrees.allocation.engine import Account
 from wagtail_sixdegrees.allocation.models import (
@@ -320,3 +320,39 @@ def test_allocate_command_dry_run_prints_the_plan_and_writes_nothing(capsys):
     assert not LedgerEntry.objects.exists()
     call_command("sixdegrees_allocate")
     assert LedgerEntry.objects.count() == 1
+
+
+def test_share_for_a_need_in_another_currency_waits_in_the_restricted_pool_even_if_flexible():
+    usd_need = make_need(title="Priced in dollars", currency="USD", target_amount=10**6)
+    donation = make_paid_donation(
+        10_000, currency="THB", preferences=[need_pref(usd_need)], allow_flexible_use=True
+    )
+    ledger.allocate([donation.pk], include_pools=False)
+    (entry,) = LedgerEntry.objects.filter(donation=donation)
+    assert (entry.account_kind, entry.currency, entry.cause_id, entry.region_id, entry.rule) == (
+        "restricted",
+        "THB",
+        usd_need.cause_id,
+        usd_need.region_id,
+        "currency_pool",
+    )
+
+
+class LowestTargetFirst(engine.FillPolicy):
+    """A site's own policy: fill the smallest targets first."""
+
+    def sort_key(self, need):
+        return (need.gap, need.id)
+
+
+def test_a_site_can_replace_the_fill_policy_through_settings(settings):
+    settings.WAGTAIL_SIXDEGREES = {
+        **settings.WAGTAIL_SIXDEGREES,
+        "ALLOCATION_POLICY": "tests.allocation.test_ledger.LowestTargetFirst",
+    }
+    cause = make_cause()
+    urgent_big = make_need(title="Urgent, big", cause=cause, target_amount=9_000, priority=1)
+    small = make_need(title="Small", cause=cause, target_amount=1_000, priority=4)
+    make_paid_donation(1_000, preferences=[cause_pref(cause)])
+    ledger.allocate()
+    assert balances_by_need() == {urgent_big.title: 0, small.title: 1_000}

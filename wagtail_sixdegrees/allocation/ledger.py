@@ -163,12 +163,16 @@ def fill_policy() -> engine.FillPolicy:
 def open_need_states(
     *, currencies: Iterable[str] | None = None, on: datetime.date | None = None, lock: bool = False
 ) -> list[NeedState]:
-    """Open needs with their remaining gaps (target minus what they hold)."""
+    """Open needs with their remaining gaps (target minus what they hold).
+
+    With ``currencies``, only needs in those currencies are locked and can receive money; the
+    others are still returned (unlocked), so a share aimed at a need in another currency is
+    recognised as such and waits in the restricted pool for its own currency (rule 9).
+    """
     needs = canonical_needs().open(on=on).order_by("pk")
-    if currencies is not None:
-        needs = needs.filter(currency__in=list(currencies))
     if lock:
-        needs = needs.select_for_update()
+        locked = needs.filter(currency__in=list(currencies)) if currencies is not None else needs
+        list(locked.select_for_update().values_list("pk", flat=True))
     needs = list(
         needs.values(
             "pk",

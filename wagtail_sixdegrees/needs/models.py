@@ -248,12 +248,15 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
         )
 
     @property
-    def progress_percent(self) -> int:
-        """Whole percent of the target held now (needs ``with_progress()``), capped at 100."""
-        allocated = getattr(self, "allocated", 0) or 0
+    def progress_percent(self) -> int | None:
+        """Whole percent of the target held now, capped at 100; None unless the need was
+        loaded ``with_progress()``."""
+        allocated = getattr(self, "allocated", None)
+        if allocated is None:
+            return None
         if self.target_amount <= 0:
             return 0
-        return min(100, allocated * 100 // self.target_amount)
+        return max(0, min(100, allocated * 100 // self.target_amount))
 
     @property
     def allocated_display(self) -> str:

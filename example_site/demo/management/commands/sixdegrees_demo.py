@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from demo.content.allocation import ensure_allocation
 from demo.content.giving import ensure_giving
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
@@ -19,6 +20,9 @@ class Command(BaseCommand):
             needs = ensure_needs()
             needs.update(ensure_giving(home))
             username, password = ensure_admin_login()
+        # After the commit above: paid donations have been allocated by then (on commit).
+        with transaction.atomic():
+            needs.update(ensure_allocation())
         self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
         self.stdout.write(f"  Home page: {home.title}")
         for name, count in needs.items():
