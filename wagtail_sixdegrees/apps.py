@@ -10,3 +10,6 @@ class WagtailSixDegreesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .stories.receivers import connect_receivers
+
+        connect_receivers()

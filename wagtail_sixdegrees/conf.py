@@ -31,6 +31,13 @@ DEFAULTS: dict[str, Any] = {
     "MINIMUM_AMOUNTS": {},
     # Per-currency ceilings in minor units; the default is the largest amount Stripe accepts.
     "MAXIMUM_AMOUNTS": {},
+    # Stories: the longest a survivor's consent may last, in years from the day it was given.
+    # It is also the default when no expiry is entered. Shorter policies set a smaller number.
+    "CONSENT_MAX_YEARS": 3,
+    # Stories: the dashboard lists stories whose consent ends within this many days.
+    "CONSENT_EXPIRY_WARNING_DAYS": 30,
+    # Stories: a story's first publication needs an approved story safety review.
+    "SAFETY_REVIEW_REQUIRED": True,
 }
 
 

@@ -5,5 +5,23 @@ The models live with their domain (``needs/``, and later ``stories/``, ``giving/
 """
 
 from .needs.models import Cause, Need, Partner, Priority, Region
+from .stories.models import (
+    StoryConsent,
+    StoryIndexPage,
+    StoryNeed,
+    StorySafetyReviewTask,
+    SurvivorStoryPage,
+)
 
-__all__ = ["Cause", "Need", "Partner", "Priority", "Region"]
+__all__ = [
+    "Cause",
+    "Need",
+    "Partner",
+    "Priority",
+    "Region",
+    "StoryConsent",
+    "StoryIndexPage",
+    "StoryNeed",
+    "StorySafetyReviewTask",
+    "SurvivorStoryPage",
+]
