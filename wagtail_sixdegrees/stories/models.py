@@ -8,6 +8,7 @@ or replaces with its own subclasses.
 from __future__ import annotations
 
 from django import forms
+from django.apps import apps
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -38,12 +39,22 @@ __all__ = [
     "StoryNeed",
     "StorySafetyReviewTask",
     "SurvivorStoryPage",
+    "story_models",
     "story_pages",
 ]
 
 #: Renditions used for story cards on the index and for the social preview image.
 CARD_IMAGE_SPEC = "fill-640x400"
 SOCIAL_IMAGE_SPEC = "fill-1200x630"
+
+
+def story_models() -> list[type[Page]]:
+    """Every concrete survivor story page model of the site."""
+    return [
+        model
+        for model in apps.get_models()
+        if issubclass(model, AbstractSurvivorStoryPage) and not model._meta.abstract
+    ]
 
 
 def story_pages():

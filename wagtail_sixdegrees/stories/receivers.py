@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.apps import apps
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from wagtail.images.models import AbstractImage
 from wagtail.models import Revision
@@ -33,9 +34,14 @@ def act_on_consent_change(sender, instance: StoryConsent, update_fields=None, **
 
 def forget_consent_with_last_story(sender, instance, **kwargs) -> None:
     """Deleting the last page of a story deletes its consent record: we keep nothing longer
-    than the story needs it."""
-    if not story_pages().filter(translation_key=instance.translation_key).exists():
-        StoryConsent.objects.filter(translation_key=instance.translation_key).delete()
+    than the story needs it. Checked after commit, when a whole subtree is gone."""
+    key = instance.translation_key
+
+    def forget() -> None:
+        if not story_pages().filter(translation_key=key).exists():
+            StoryConsent.objects.filter(translation_key=key).delete()
+
+    transaction.on_commit(forget)
 
 
 def connect_receivers() -> None:

@@ -13,9 +13,10 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from wagtail.actions.unpublish_page import UnpublishPageAction
-from wagtail.models import WorkflowState
+from wagtail.models import Revision, WorkflowState
 from wagtail.search import index
 
 from ..signals import story_consent_expired, story_consent_withdrawn
@@ -92,10 +93,14 @@ def enforce_consent(now: datetime.datetime | None = None) -> list[TakedownReport
     day = timezone.localdate(now)
     lapsed = StoryConsent.objects.lapsed(day)
     live_or_scheduled = story_pages().filter(translation_key__in=lapsed.values("translation_key"))
+    scheduled_ids = {
+        int(object_id)
+        for object_id in Revision.page_revisions.filter(
+            approved_go_live_at__isnull=False
+        ).values_list("object_id", flat=True)
+    }
     keys = set(
-        live_or_scheduled.filter(live=True).values_list("translation_key", flat=True)
-    ) | set(
-        live_or_scheduled.filter(revisions__approved_go_live_at__isnull=False).values_list(
+        live_or_scheduled.filter(Q(live=True) | Q(pk__in=scheduled_ids)).values_list(
             "translation_key", flat=True
         )
     )

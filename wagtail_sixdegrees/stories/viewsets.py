@@ -24,7 +24,7 @@ from wagtail.admin.widgets import AdminPageChooser
 from wagtail.models import Page
 
 from .consent import StoryConsent
-from .models import AbstractSurvivorStoryPage, story_pages
+from .models import story_models, story_pages
 from .views import WithdrawConsentView
 
 
@@ -55,7 +55,7 @@ class StoryConsentForm(WagtailAdminModelForm):
             return
         taken = StoryConsent.objects.values("translation_key")
         self.fields["story"].queryset = story_pages().exclude(translation_key__in=taken)
-        self.fields["story"].widget = AdminPageChooser(target_models=[AbstractSurvivorStoryPage])
+        self.fields["story"].widget = AdminPageChooser(target_models=story_models())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
