@@ -11,7 +11,7 @@ from django import forms
 from django.apps import apps
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -253,19 +253,23 @@ class AbstractSurvivorStoryPage(Page):
         return context
 
     def load_images(self) -> None:
-        """Hero and social images with their renditions, in two queries."""
-        wanted = {pk for pk in (self.hero_image_id, self.social_image_id) if pk}
-        if not wanted:
-            return
-        images = (
-            get_image_model()
-            .objects.prefetch_renditions(*STORY_IMAGE_SPECS, SOCIAL_IMAGE_SPEC)
-            .in_bulk(wanted)
-        )
-        if self.hero_image_id in images:
-            self.hero_image = images[self.hero_image_id]
-        if self.social_image_id in images:
-            self.social_image = images[self.social_image_id]
+        """The renditions of the hero and social images, in one query.
+
+        The images themselves come with the page when the story index routes to it.
+        """
+        images = [image for image in (self.hero_image, self.social_image) if image is not None]
+        if images:
+            rendition_model = get_image_model().get_rendition_model()
+            prefetch_related_objects(
+                images,
+                models.Prefetch(
+                    "renditions",
+                    queryset=rendition_model.objects.filter(
+                        filter_spec__in=[*STORY_IMAGE_SPECS, SOCIAL_IMAGE_SPEC]
+                    ),
+                    to_attr="prefetched_renditions",
+                ),
+            )
 
     def get_sitemap_urls(self, request=None):
         if self.noindex or not self.consent_is_current():
@@ -327,6 +331,21 @@ class AbstractStoryIndexPage(Page):
 
     def get_story_model(self) -> type[AbstractSurvivorStoryPage]:
         return self.story_model or SurvivorStoryPage
+
+    def route(self, request, path_components):
+        # Load a story with what its page shows (region, images) in one query; the story's own
+        # route() then serves it, or answers 410 Gone when its consent has lapsed.
+        if path_components:
+            story = (
+                self.get_story_model()
+                .objects.child_of(self)
+                .filter(slug=path_components[0])
+                .select_related("region", "hero_image", "social_image")
+                .first()
+            )
+            if story is not None:
+                return story.route(request, path_components[1:])
+        return super().route(request, path_components)
 
     def visible_stories(self):
         """Live, public stories under this index whose consent is current, in display order."""
