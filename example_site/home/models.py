@@ -6,7 +6,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
-from wagtail_sixdegrees.models import Need
+from wagtail_sixdegrees.models import Need, StoryIndexPage
 
 
 class HomePage(Page):
@@ -31,4 +31,5 @@ class HomePage(Page):
             .select_related("cause", "region", "partner")
             .in_fill_order()
         )
+        context["story_index"] = StoryIndexPage.objects.child_of(self).live().first()
         return context

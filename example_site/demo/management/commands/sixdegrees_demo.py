@@ -7,6 +7,7 @@ from django.db import transaction
 
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
+from demo.content.stories import ensure_stories
 
 
 class Command(BaseCommand):
@@ -16,10 +17,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             home = ensure_home_page()
             needs = ensure_needs()
+            stories = ensure_stories(home)
             username, password = ensure_admin_login()
         self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
         self.stdout.write(f"  Home page: {home.title}")
-        for name, count in needs.items():
+        for name, count in {**needs, **stories}.items():
             self.stdout.write(f"  {name}: {count}")
         self.stdout.write("")
         self.stdout.write("Sign in to the Wagtail admin at http://127.0.0.1:8000/admin/ with")
