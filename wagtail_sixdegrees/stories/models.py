@@ -201,6 +201,10 @@ class AbstractSurvivorStoryPage(Page):
         return consent_for(self)
 
     def consent_is_current(self) -> bool:
+        # The story index annotates this while routing, saving a query per story view.
+        annotated = getattr(self, "has_current_consent", None)
+        if annotated is not None:
+            return annotated
         consent = consent_for(self)
         return consent is not None and consent.is_current()
 
@@ -235,7 +239,6 @@ class AbstractSurvivorStoryPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         self.load_images()
-        consent = consent_for(self)
         context["supported_needs"] = [
             need
             for need in needs_for_display(
@@ -248,7 +251,7 @@ class AbstractSurvivorStoryPage(Page):
         url = self.get_url(request) or ""
         context["index_url"] = url[: url.rstrip("/").rfind("/") + 1] if url else ""
         context["show_social_image"] = bool(
-            self.social_image_id and consent is not None and consent.covers_social
+            self.social_image_id and (consent := consent_for(self)) and consent.covers_social
         )
         return context
 
@@ -341,6 +344,13 @@ class AbstractStoryIndexPage(Page):
                 .objects.child_of(self)
                 .filter(slug=path_components[0])
                 .select_related("region", "hero_image", "social_image")
+                .annotate(
+                    has_current_consent=Exists(
+                        StoryConsent.objects.current().filter(
+                            translation_key=OuterRef("translation_key")
+                        )
+                    )
+                )
                 .first()
             )
             if story is not None:
