@@ -106,7 +106,9 @@ def make_story(index: StoryIndexPage | None = None, *, consent: bool = True, **f
 
 
 def make_reviewer(username: str = "reviewer"):
-    user = get_user_model().objects.create_user(username, f"{username}@example.org", "correct horse")
+    user = get_user_model().objects.create_user(
+        username, f"{username}@example.org", "correct horse"
+    )
     user.groups.add(Group.objects.get(name=REVIEWERS_GROUP_NAME))
     return user
 
@@ -139,7 +141,9 @@ def image_bytes(
     exif[0x013B] = "Real Person Name"
     gps = exif.get_ifd(0x8825)
     gps.update({1: "N", 2: (13.0, 45.0, 30.5), 3: "E", 4: (100.0, 30.0, 12.25)})
-    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>Real Person Name</dc:creator></x:xmpmeta>'
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>Real Person Name</dc:creator></x:xmpmeta>'
+    )
     output = io.BytesIO()
     if image_format == "PNG":
         info = PngImagePlugin.PngInfo()

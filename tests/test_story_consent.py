@@ -266,7 +266,9 @@ def test_enforcement_task_takes_the_clock_as_an_argument():
         expires_on=datetime.date.today() + datetime.timedelta(days=1)
     )
 
-    result = enforce_story_consent.enqueue((timezone.now() + datetime.timedelta(days=2)).isoformat())
+    result = enforce_story_consent.enqueue(
+        (timezone.now() + datetime.timedelta(days=2)).isoformat()
+    )
 
     assert result.return_value == 1
     assert not SurvivorStoryPage.objects.get(pk=story.pk).live
@@ -305,9 +307,7 @@ def test_index_in_each_language_lists_only_stories_with_current_consent(client):
     index = make_story_index(slug="our-stories")
     shown = make_live_story(index, title="Shown story")
     hidden = make_live_story(index, title="Hidden story")
-    StoryConsent.objects.filter(pk=consent_of(hidden).pk).update(
-        expires_on=datetime.date.today()
-    )
+    StoryConsent.objects.filter(pk=consent_of(hidden).pk).update(expires_on=datetime.date.today())
 
     page = client.get(index.url).content.decode()
 

@@ -109,8 +109,11 @@ def test_social_image_only_when_set_and_covered_by_consent(client):
 def test_callout_and_needs_list_show_open_needs_with_formatted_goals(client):
     need = make_need(title="Fictional shelter beds", target_amount=250_000, currency="USD")
     need.save_revision().publish()
-    closed = make_need(title="Closed fictional need", closes_on=datetime.date(2020, 1, 1),
-                       opens_on=datetime.date(2019, 1, 1))
+    closed = make_need(
+        title="Closed fictional need",
+        closes_on=datetime.date(2020, 1, 1),
+        opens_on=datetime.date(2019, 1, 1),
+    )
     closed.save_revision().publish()
     story = make_story(
         body=[
@@ -136,8 +139,12 @@ def test_index_lists_featured_first_then_newest(client):
     older = make_live_story(index, title="Older story")
     newer = make_live_story(index, title="Newer story")
     featured = make_live_story(index, title="Featured story")
-    Page.objects.filter(pk=older.pk).update(first_published_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))
-    Page.objects.filter(pk=newer.pk).update(first_published_at=datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC))
+    Page.objects.filter(pk=older.pk).update(
+        first_published_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    )
+    Page.objects.filter(pk=newer.pk).update(
+        first_published_at=datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC)
+    )
     SurvivorStoryPage.objects.filter(pk=featured.pk).update(featured=True)
 
     html = client.get(index.url).content.decode()
@@ -197,7 +204,10 @@ def story_with(index, needs: int, images: int):
         need_objects.append(need)
     image_objects = [make_image("JPEG", name="body.jpg") for _number in range(images)]
     body = [("paragraph", RichText("<p>Fictional paragraph.</p>"))]
-    body += [("image", {"image": image, "alt_text": "Fictional", "caption": ""}) for image in image_objects]
+    body += [
+        ("image", {"image": image, "alt_text": "Fictional", "caption": ""})
+        for image in image_objects
+    ]
     body.append(("needs_callout", {"heading": "", "needs": need_objects}))
     story = make_story(
         index,

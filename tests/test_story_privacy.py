@@ -153,9 +153,7 @@ def test_admin_records_consent_for_a_story_and_remembers_who(client):
     assert consent.expires_on == datetime.date(2029, 1, 15)
 
 
-def test_dashboard_lists_stories_whose_consent_ends_soon_only_for_permitted_users(
-    client, editor
-):
+def test_dashboard_lists_stories_whose_consent_ends_soon_only_for_permitted_users(client, editor):
     soon = make_live_story(title="Ends soon story")
     later = make_live_story(title="Ends later story")
     StoryConsent.objects.filter(translation_key=soon.translation_key).update(

@@ -26,7 +26,9 @@ def make_due(revision: Revision) -> None:
     """Move a scheduled revision's go-live moment a minute into the past, as time would."""
     past = timezone.now() - datetime.timedelta(minutes=1)
     revision.content["go_live_at"] = past.isoformat()
-    Revision.objects.filter(pk=revision.pk).update(content=revision.content, approved_go_live_at=past)
+    Revision.objects.filter(pk=revision.pk).update(
+        content=revision.content, approved_go_live_at=past
+    )
 
 
 def test_code_publishing_without_consent_is_refused_and_nothing_goes_live():

@@ -99,9 +99,7 @@ def test_reviewer_approves_with_the_checklist_through_the_admin_and_the_story_go
     reviewer = make_reviewer()
     task_state = submit(story, reviewer)
     login(client, reviewer)
-    url = reverse(
-        "wagtailadmin_pages:workflow_action", args=[story.pk, "approve", task_state.pk]
-    )
+    url = reverse("wagtailadmin_pages:workflow_action", args=[story.pk, "approve", task_state.pk])
 
     form = client.get(url)
     assert form.status_code == 200

@@ -56,7 +56,7 @@ class ExpiringConsentPanel(Component):
 
 
 def consent_buttons(page, user, next_url=None):
-    """"Record consent" / "Withdraw consent" on a story's header and listing menus."""
+    """ "Record consent" / "Withdraw consent" on a story's header and listing menus."""
     if not isinstance(page.specific_deferred, AbstractSurvivorStoryPage):
         return
     can_add = user.has_perm(ADD_PERMISSION)

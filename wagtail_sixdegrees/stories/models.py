@@ -157,7 +157,8 @@ class AbstractSurvivorStoryPage(Page):
             [FieldPanel("hero_image"), FieldPanel("hero_alt_text")], heading=_("Illustration")
         ),
         MultiFieldPanel(
-            [FieldPanel("region"), FieldPanel("causes", widget=forms.CheckboxSelectMultiple)], heading=_("Where and what")
+            [FieldPanel("region"), FieldPanel("causes", widget=forms.CheckboxSelectMultiple)],
+            heading=_("Where and what"),
         ),
         FieldPanel("body"),
         InlinePanel("story_needs", heading=_("Needs this story supports"), label=_("Need")),
@@ -189,9 +190,7 @@ class AbstractSurvivorStoryPage(Page):
         """True when this save would make new content public (first or new live revision)."""
         if self.pk is None:
             return True
-        current = (
-            Page.objects.filter(pk=self.pk).values("live", "live_revision_id").first() or {}
-        )
+        current = Page.objects.filter(pk=self.pk).values("live", "live_revision_id").first() or {}
         return not current.get("live") or current.get("live_revision_id") != self.live_revision_id
 
     # Consent ---------------------------------------------------------------------------
@@ -319,9 +318,7 @@ class StoryNeed(Orderable):
 class AbstractStoryIndexPage(Page):
     """Lists live stories whose consent is current, with cause and region filters."""
 
-    intro = RichTextField(
-        _("introduction"), blank=True, features=["bold", "italic", "link"]
-    )
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
 
     #: The concrete story model listed here; a site with its own story type changes this.
     story_model: type[AbstractSurvivorStoryPage] = None  # type: ignore[assignment]

@@ -87,9 +87,7 @@ def publication_problems(
     elif not consent.covers_web:
         problems.append(_("The recorded consent does not cover publishing on the website."))
     elif consent.given_on > timezone.localdate(at):
-        problems.append(
-            _("Consent is only valid from %(day)s.") % {"day": _date(consent.given_on)}
-        )
+        problems.append(_("Consent is only valid from %(day)s.") % {"day": _date(consent.given_on)})
     elif at >= consent.ends_at:
         if scheduled:
             problems.append(

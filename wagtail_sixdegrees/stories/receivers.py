@@ -54,7 +54,9 @@ def connect_receivers() -> None:
     for model in apps.get_models():
         if issubclass(model, AbstractImage):
             pre_save.connect(
-                scrub_uploaded_image, sender=model, dispatch_uid=f"sixdegrees_scrub_{model._meta.label}"
+                scrub_uploaded_image,
+                sender=model,
+                dispatch_uid=f"sixdegrees_scrub_{model._meta.label}",
             )
         elif issubclass(model, AbstractStoryIndexPage):
             post_save.connect(

@@ -192,7 +192,18 @@ def ensure_stories(home: Page) -> dict[str, int]:
     index = ensure_story_index(home)
     reviewer = demo_reviewer()
     created = 0
-    for number, (slug, pseudonym, title, region, causes, needs, palette, teaser, paragraphs, quote) in enumerate(STORIES):
+    for number, (
+        slug,
+        pseudonym,
+        title,
+        region,
+        causes,
+        needs,
+        palette,
+        teaser,
+        paragraphs,
+        quote,
+    ) in enumerate(STORIES):
         if SurvivorStoryPage.objects.child_of(index).filter(slug=slug).exists():
             continue
         image = get_image_model().objects.create(
