@@ -60,7 +60,7 @@ def main() -> None:
     urls = project / "smokesite" / "urls.py"
     text = urls.read_text()
     text, count = re.subn(
-        r"(urlpatterns = urlpatterns \+ \[\n)",
+        r'(urlpatterns = urlpatterns \+ \[\n)',
         r'\1    path("giving/", include("wagtail_sixdegrees.urls")),\n',
         text,
     )

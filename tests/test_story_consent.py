@@ -130,7 +130,7 @@ def test_withdrawn_story_leaves_search_and_does_not_come_back_on_draft_edits():
 
 
 def test_withdrawn_and_noindex_stories_are_not_in_the_sitemap(client):
-    kept = make_live_story(slug="kept-story")
+    make_live_story(slug="kept-story")
     hidden = make_live_story(slug="hidden-story")
     hidden.noindex = True
     hidden.save_revision().publish()

@@ -156,6 +156,11 @@ class StoryConsent(models.Model):
             return str(_("Consent for “%(story)s”") % {"story": title})
         return str(_("Consent record %(pk)s") % {"pk": self.pk})
 
+    def save(self, *args, **kwargs) -> None:
+        if self.given_on and not self.expires_on:
+            self.expires_on = maximum_expiry(self.given_on)
+        super().save(*args, **kwargs)
+
     @property
     def story_title(self) -> str:
         annotated = getattr(self, "annotated_story_title", None)
@@ -204,11 +209,6 @@ class StoryConsent(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs) -> None:
-        if self.given_on and not self.expires_on:
-            self.expires_on = maximum_expiry(self.given_on)
-        super().save(*args, **kwargs)
 
     def status(self, on: datetime.date | None = None) -> ConsentStatus:
         day = on or timezone.localdate()
