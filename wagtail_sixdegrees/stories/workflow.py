@@ -129,9 +129,26 @@ class StorySafetyReviewTask(AbstractGroupApprovalTask):
         return super().on_action(task_state, user, action_name, **kwargs)
 
 
+#: Global permissions of the reviewers group: the admin, and everything about consent except
+#: deleting records.
+REVIEWER_PERMISSIONS = (
+    ("wagtailadmin", "access_admin"),
+    ("wagtail_sixdegrees", "view_storyconsent"),
+    ("wagtail_sixdegrees", "add_storyconsent"),
+    ("wagtail_sixdegrees", "change_storyconsent"),
+    ("wagtail_sixdegrees", "withdraw_storyconsent"),
+)
+
+
 def ensure_story_workflow() -> Workflow:
     """The default workflow with its safety review task and reviewers group (idempotent)."""
     group, _created = Group.objects.get_or_create(name=REVIEWERS_GROUP_NAME)
+    for app_label, codename in REVIEWER_PERMISSIONS:
+        permission = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission is not None:
+            group.permissions.add(permission)
     task = StorySafetyReviewTask.objects.filter(name=DEFAULT_TASK_NAME).first()
     if task is None:
         task = StorySafetyReviewTask.objects.create(name=DEFAULT_TASK_NAME)
