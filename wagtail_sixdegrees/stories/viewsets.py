@@ -100,12 +100,7 @@ class StoryConsentViewSet(ModelViewSet):
     edit_view_class = ConsentEditView
     inspect_view_enabled = True
     inspect_view_fields = [
-        "covers_web",
-        "covers_social",
-        "covers_print",
-        "given_on",
-        "expires_on",
-        "form_reference",
+        *StoryConsentForm.Meta.fields,
         "recorded_by",
         "recorded_at",
         "withdrawn_on",
