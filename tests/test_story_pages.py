@@ -15,14 +15,12 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 
 from tests.factories import (
     make_cause,
-    make_consent,
     make_image,
     make_live_story,
     make_need,
     make_region,
     make_story,
     make_story_index,
-    site_root,
 )
 from tests.stories_helpers import story_form_data
 from wagtail_sixdegrees.models import StoryConsent, StoryIndexPage, SurvivorStoryPage
@@ -252,8 +250,3 @@ def test_story_index_renders_with_a_constant_number_of_queries(client):
         make_live_story(index, hero_image=make_image("JPEG", name="card.jpg"))
 
     assert count_queries(client, index.url) == few
-
-
-def test_site_root_is_the_default_welcome_page():
-    assert site_root().depth == 2
-    assert make_consent
