@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from playwright.sync_api import expect
 from wagtail.models import GroupPagePermission, Locale, Page, Site
 
 from tests.factories import make_consent, make_region, make_story_index
@@ -74,12 +77,15 @@ def test_editor_submits_a_story_and_a_reviewer_approves_it_with_the_checklist(
     page.locator("#id_teaser").fill("A fictional teaser for the browser test.")
     page.get_by_role("button", name="Choose region").click()
     page.get_by_role("dialog").get_by_role("link", name="Fictional Province").click()
+    expect(page.locator("#id_region")).to_have_value(re.compile(r"^\d+$"))
     page.get_by_role("button", name="Insert a block").first.click()
     page.get_by_role("option", name="Paragraph").click()
     page.locator(".Draftail-Editor [contenteditable=true]").first.click()
     page.keyboard.type("A fictional paragraph written in a browser.")
+    expect(page.locator(".Draftail-Editor").first).to_contain_text("written in a browser")
     page.get_by_role("tab", name="Promote").click()
     page.locator("#id_slug").fill("fictional-story-of-noi")
+    expect(page.locator("#id_slug")).to_have_value("fictional-story-of-noi")
     page.get_by_role("button", name="More actions").click()
     with page.expect_navigation():
         page.get_by_role("button", name="Submit to Story safety review").click()
