@@ -104,6 +104,7 @@ def test_editor_submits_a_story_and_a_reviewer_approves_it_with_the_checklist(
     sign_in(reviewer_page, live_server, "reviewer")
     # From the dashboard's "awaiting your review" panel, as reviewers usually do.
     reviewer_page.goto(f"{live_server.url}/admin/")
+    reviewer_page.wait_for_load_state("networkidle")  # the admin's scripts wire up the menus
     approve = reviewer_page.locator("button", has_text="Approve after safety check").first
     approve.dispatch_event("click")  # it sits in the row's action menu
     dialog = reviewer_page.get_by_role("dialog")
