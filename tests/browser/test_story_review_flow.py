@@ -72,6 +72,7 @@ def test_editor_submits_a_story_and_a_reviewer_approves_it_with_the_checklist(
     # The editor writes the story and submits it for review.
     sign_in(page, live_server, "editor")
     page.goto(f"{live_server.url}/admin/pages/add/wagtail_sixdegrees/survivorstorypage/{index.pk}/")
+    page.wait_for_load_state("networkidle")
     page.locator("#id_title").fill("Fictional story of Noi")
     page.locator("#id_pseudonym").fill("Noi")
     page.locator("#id_teaser").fill("A fictional teaser for the browser test.")
