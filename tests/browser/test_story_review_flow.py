@@ -83,7 +83,10 @@ def test_editor_submits_a_story_and_a_reviewer_approves_it_with_the_checklist(
     page.get_by_role("option", name="Paragraph").click()
     page.locator(".Draftail-Editor [contenteditable=true]").first.click()
     page.keyboard.type("A fictional paragraph written in a browser.")
-    expect(page.locator(".Draftail-Editor").first).to_contain_text("written in a browser")
+    # Draftail copies the text into the form's hidden input a moment later: wait for it.
+    expect(page.locator("input[name='body-0-value']")).to_have_value(
+        re.compile("written in a browser")
+    )
     page.get_by_role("tab", name="Promote").click()
     page.locator("#id_slug").fill("fictional-story-of-noi")
     expect(page.locator("#id_slug")).to_have_value("fictional-story-of-noi")
