@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from ..needs.viewsets import CauseViewSet, NeedViewSet, PartnerViewSet, RegionViewSet
+from ..stories.viewsets import StoryConsentViewSet
 
 
 class GivingViewSetGroup(SnippetViewSetGroup):
@@ -13,4 +14,4 @@ class GivingViewSetGroup(SnippetViewSetGroup):
     menu_icon = "pick"
     menu_name = "sixdegrees-giving"
     menu_order = 250
-    items = (NeedViewSet, CauseViewSet, RegionViewSet, PartnerViewSet)
+    items = (NeedViewSet, StoryConsentViewSet, CauseViewSet, RegionViewSet, PartnerViewSet)
