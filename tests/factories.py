@@ -124,11 +124,13 @@ def general_pref(bps: int = 10_000) -> dict[str, Any]:
 
 def ensure_wagtail_tree() -> None:
     """Recreate what Wagtail's migrations put in an empty database: the default locale, the
-    root page, a home page and the default site. A transactional test's flush removes them,
+    root collection, the root page, a home page and the default site. A transactional test's flush removes them,
     and the admin and page serving need them."""
-    from wagtail.models import Page, Site
+    from wagtail.models import Collection, Page, Site
 
     locale = default_locale()
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     root = Page.get_first_root_node()
     if root is None:
         root = Page.add_root(instance=Page(title="Root", slug="root", locale=locale))

@@ -31,6 +31,18 @@ DEFAULTS: dict[str, Any] = {
     "MINIMUM_AMOUNTS": {},
     # Per-currency ceilings in minor units; the default is the largest amount Stripe accepts.
     "MAXIMUM_AMOUNTS": {},
+    # The currency a donate form preselects for readers of each language, when the form offers
+    # it (readers can always change it). An empty dict keeps the site's default for everyone.
+    "CURRENCY_BY_LANGUAGE": {
+        "th": "THB",
+        "vi": "VND",
+        "km": "KHR",
+        "my": "MMK",
+        "id": "IDR",
+        "tl": "PHP",
+        "fil": "PHP",
+        "lo": "LAK",
+    },
     # Allocate each donation's need, cause and region shares as soon as it is paid.
     "AUTO_ALLOCATE": True,
     # Dotted path to a FillPolicy subclass deciding which matching need is filled first;

@@ -94,6 +94,17 @@ def _equal_shares(count: int) -> list[int]:
     return money.split(100, [1] * count)
 
 
+def preferred_currency(currencies: list[str], site_default: str | None) -> str:
+    """The currency to preselect: the reader's language's own (``CURRENCY_BY_LANGUAGE``) when
+    the form offers it, else the site's default, else the first offered."""
+    language = (translation.get_language() or "").lower()
+    by_language = conf.get_setting("CURRENCY_BY_LANGUAGE")
+    preferred = by_language.get(language) or by_language.get(language.split("-")[0])
+    if preferred in currencies:
+        return preferred
+    return site_default if site_default in currencies else currencies[0]
+
+
 def build_config(
     value: Any, *, request: HttpRequest | None, page: Any, form_key: str
 ) -> DonateFormConfig:
@@ -102,7 +113,7 @@ def build_config(
     site_settings = site_settings_for(request)
     allowed = conf.currencies()
     currencies = [code for code in (value.get("currencies") or []) if code in allowed] or allowed
-    currency = site_settings.currency if site_settings.currency in currencies else currencies[0]
+    currency = preferred_currency(currencies, site_settings.currency)
 
     suggested_by_currency = dict(site_settings.suggested_amounts())
     for block in value.get("suggested_amounts") or []:
