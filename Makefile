@@ -34,9 +34,11 @@ format: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
-## Regenerate and compile the translation catalogues of the package
+LANGUAGES := en th vi km my id tl lo
+
+## Regenerate the package's translation catalogues from the code and templates, and compile them
 messages: $(STAMP)
-	cd wagtail_sixdegrees && ../$(BIN)/django-admin makemessages --all --no-obsolete --ignore "static/*"
+	cd wagtail_sixdegrees && ../$(BIN)/django-admin makemessages $(addprefix -l ,$(LANGUAGES)) --no-obsolete --ignore "static/*"
 	cd wagtail_sixdegrees && ../$(BIN)/django-admin compilemessages
 
 wheel: $(STAMP)

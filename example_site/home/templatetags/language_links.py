@@ -15,7 +15,7 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def language_links(context: dict[str, Any]) -> list[dict[str, Any]]:
-    """One entry per language: its name in itself, and where this page lives in it.
+    """One entry per language: its name as the site lists it, and where this page lives in it.
 
     A translated page links to its translation; otherwise the same address in that language,
     where the page's words stay in their original language and everything around them is
@@ -31,8 +31,7 @@ def language_links(context: dict[str, Any]) -> list[dict[str, Any]]:
             for p in page.get_translations(inclusive=True).live().select_related("locale")
         }
     links = []
-    for code, _name in settings.LANGUAGES:
-        info = translation.get_language_info(code)
+    for code, name in settings.LANGUAGES:
         if code in translations:
             with translation.override(code):
                 url = translations[code].get_url(request)
@@ -41,7 +40,7 @@ def language_links(context: dict[str, Any]) -> list[dict[str, Any]]:
         links.append(
             {
                 "code": code,
-                "name": info["name_local"],
+                "name": name,
                 "url": url,
                 "current": code == current,
             }
