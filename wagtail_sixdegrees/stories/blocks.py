@@ -18,9 +18,15 @@ from ..needs.models import Need
 #: shape of a story stays calm and every image goes through the image block (alt text required).
 STORY_RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
-#: Rendition specs used for images in a story; prefetched in one query per page.
+#: Rendition specs used for images in a story (WebP with a JPEG fallback, two widths, as the
+#: ``{% picture %}`` tags in the story templates ask for them); prefetched in one query per page.
 STORY_IMAGE_WIDTHS = (480, 960)
-STORY_IMAGE_SPECS = tuple(f"width-{width}" for width in STORY_IMAGE_WIDTHS)
+STORY_IMAGE_FORMATS = ("webp", "jpeg")
+STORY_IMAGE_SPECS = tuple(
+    f"format-{image_format}|width-{width}"
+    for image_format in STORY_IMAGE_FORMATS
+    for width in STORY_IMAGE_WIDTHS
+)
 
 
 def needs_for_display(queryset=None):
