@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import devstripe
 from django.utils import timezone
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from wagtail_sixdegrees.giving import gateway
 from wagtail_sixdegrees.giving.checkout import checkout_session_params, create_pending_donation
@@ -15,6 +15,11 @@ from wagtail_sixdegrees.giving.forms import GiftRequest
 from wagtail_sixdegrees.giving.targets import GENERAL, Target
 from wagtail_sixdegrees.giving.webhooks import process_event, store_event
 from wagtail_sixdegrees.models import Cause, DonatePage, Donation, GivingSettings, Need
+
+from .needs import NEEDS
+
+#: The need the "Give to safe shelter" page funds.
+SHELTER_NEED = NEEDS[0][0]
 
 CURRENCY_OPTIONS = [
     {"currency": "USD", "amounts": "10 25 50 100", "fixed_fee": "0.30"},
@@ -43,7 +48,7 @@ def ensure_settings(site: Site) -> GivingSettings:
 
 def ensure_donate_pages(home: Page) -> list[DonatePage]:
     pages = []
-    first_need = Need.objects.open().in_fill_order().first()
+    shelter = Need.objects.open().filter(locale=Locale.get_default(), title=SHELTER_NEED).first()
     specs = [
         (
             "Give to safe shelter",
@@ -51,7 +56,7 @@ def ensure_donate_pages(home: Page) -> list[DonatePage]:
             "Fund one fictional need directly.",
             {
                 "mode": "fixed",
-                "needs": [first_need] if first_need else [],
+                "needs": [shelter] if shelter else [],
                 "heading": "Give to this need",
             },
         ),
@@ -78,12 +83,14 @@ def ensure_donate_pages(home: Page) -> list[DonatePage]:
 
 
 def _targets(kind: str) -> list[tuple[Target, int]]:
-    needs = list(Need.objects.open().in_fill_order()[:2])
+    # English records: a translation shares its source's money, so gifts go to the source.
+    default = Locale.get_default()
+    needs = list(Need.objects.open().filter(locale=default).in_fill_order()[:2])
     if kind == "need" and needs:
         return [(Target("need", need=needs[0]), 10_000)]
     if kind == "split" and len(needs) == 2:
         return [(Target("need", need=needs[0]), 6_000), (Target("need", need=needs[1]), 4_000)]
-    cause = Cause.objects.first()
+    cause = Cause.objects.filter(locale=default).first()
     if kind == "cause" and cause:
         return [(Target("cause", cause=cause), 10_000)]
     return [(GENERAL, 10_000)]

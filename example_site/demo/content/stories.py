@@ -170,6 +170,20 @@ def demo_reviewer():
     return reviewer
 
 
+def review_and_publish(story: SurvivorStoryPage, reviewer) -> None:
+    """Submit the story's latest revision to its safety review, which the fictional reviewer
+    approves with the checklist ticked: approval publishes it, through the publishing guard."""
+    state = story.get_workflow().start(story, reviewer)
+    task_state = state.current_task_state.specific
+    task_state.task.specific.on_action(
+        task_state,
+        reviewer,
+        "approve",
+        comment="Fictional demo story: checklist completed.",
+        **{name: True for name, _label in CHECKLIST},
+    )
+
+
 def ensure_story_index(home: Page) -> StoryIndexPage:
     index = StoryIndexPage.objects.child_of(home).first()
     if index is None:
@@ -254,15 +268,7 @@ def ensure_stories(home: Page) -> dict[str, int]:
             given_on=timezone.localdate() - datetime.timedelta(days=30 + number * 40),
             form_reference=f"FICTIONAL-DEMO-{number + 1:03d}",
         )
-        state = story.get_workflow().start(story, reviewer)
-        task_state = state.current_task_state.specific
-        task_state.task.specific.on_action(
-            task_state,
-            reviewer,
-            "approve",
-            comment="Fictional demo story: checklist completed.",
-            **{name: True for name, _label in CHECKLIST},
-        )
+        review_and_publish(story, reviewer)
         created += 1
     return {
         "stories": SurvivorStoryPage.objects.child_of(index).live().count(),

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from demo.content.allocation import ensure_allocation
 from demo.content.giving import ensure_giving
+from demo.content.i18n import ensure_translations
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
 from demo.content.stories import ensure_stories
@@ -21,13 +22,17 @@ class Command(BaseCommand):
             needs = ensure_needs()
             needs.update(ensure_giving(home))
             stories = ensure_stories(home)
-            username, password = ensure_admin_login()
-        # After the commit above: paid donations have been allocated by then (on commit).
+        # Thai and Vietnamese, once the English stories and giving pages exist.
+        with transaction.atomic():
+            translations = ensure_translations(home)
+        # After the commits above: paid donations have been allocated by then (on commit).
         with transaction.atomic():
             needs.update(ensure_allocation())
+        # Last: with no admin yet, the demo's own reviews notify nobody on a first run.
+        username, password = ensure_admin_login()
         self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
         self.stdout.write(f"  Home page: {home.title}")
-        for name, count in {**needs, **stories}.items():
+        for name, count in {**needs, **stories, **translations}.items():
             self.stdout.write(f"  {name}: {count}")
         self.stdout.write("")
         self.stdout.write("Sign in to the Wagtail admin at http://127.0.0.1:8000/admin/ with")

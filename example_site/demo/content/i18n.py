@@ -1,0 +1,272 @@
+"""The demo in several languages: a Locale for every language of the site, and Thai and
+Vietnamese translations of the demo content (texts in demo/content/translations.py).
+
+Translations are made with Wagtail's own APIs (``copy_for_translation``), top-down so every
+page's parent is already translated (never an alias), then given their texts and published
+the way an editor would: pages through a revision, stories through the safety review
+workflow and the publishing guard. A translated story shares its source's consent record
+(same ``translation_key``); a translated need shares its source's money, which the ledger
+always keeps on the source record. Safe to run again: what exists is left alone.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.html import format_html
+from wagtail.blocks import StreamValue
+from wagtail.models import Locale, Page
+from wagtail.rich_text import RichText
+
+from wagtail_sixdegrees.models import (
+    Cause,
+    DonatePage,
+    Need,
+    Region,
+    StoryIndexPage,
+    StoryNeed,
+    SurvivorStoryPage,
+)
+
+from .needs import CAUSES, NEEDS, REGIONS
+from .stories import STORIES, demo_reviewer, review_and_publish
+from .translations import TRANSLATIONS
+
+
+def ensure_locales() -> int:
+    """A Locale row for every language in settings.LANGUAGES, so the admin and routing know
+    them all, translated content or not."""
+    for code, _name in settings.LANGUAGES:
+        Locale.objects.get_or_create(language_code=code)
+    return Locale.objects.count()
+
+
+def missing_texts(texts: dict) -> list[str]:
+    """English demo content that ``texts`` does not translate (empty when complete)."""
+    story = texts["story"]
+    missing = [f"cause {slug}" for slug, *_ in CAUSES if slug not in texts["causes"]]
+    missing += [f"region {slug}" for slug, *_ in REGIONS if slug not in texts["regions"]]
+    missing += [f"need {title!r}" for title, *_ in NEEDS if title not in texts["needs"]]
+    for slug, *_rest, paragraphs, _quote in STORIES:
+        translated = texts["stories"].get(slug)
+        if translated is None:
+            missing.append(f"story {slug}")
+        elif len(translated["paragraphs"]) != len(paragraphs):
+            missing.append(f"story {slug}: {len(paragraphs)} paragraphs in English")
+    missing += [
+        f"story text {key}"
+        for key in (
+            "fictional",
+            "teaser_label",
+            "content_warning",
+            "hero_alt_text",
+            "donate_heading",
+        )
+        if not story.get(key)
+    ]
+    return missing
+
+
+class Translator:
+    """Translates the demo into one locale; ``created`` counts what this run added."""
+
+    def __init__(self, locale: Locale, texts: dict) -> None:
+        self.locale = locale
+        self.texts = texts
+        self.created = 0
+
+    # Snippets --------------------------------------------------------------------------
+
+    def snippet(self, source, **fields):
+        existing = source.get_translation_or_none(self.locale)
+        if existing is not None:
+            return existing
+        translation = source.copy_for_translation(self.locale)
+        for name, value in fields.items():
+            setattr(translation, name, value)
+        translation.full_clean()
+        translation.save()
+        self.created += 1
+        return translation
+
+    def causes_and_regions(self) -> None:
+        default = Locale.get_default()
+        for cause in Cause.objects.filter(locale=default, slug__in=self.texts["causes"]):
+            name, description = self.texts["causes"][cause.slug]
+            self.snippet(cause, name=name, description=description)
+        for region in Region.objects.filter(locale=default, slug__in=self.texts["regions"]):
+            self.snippet(region, name=self.texts["regions"][region.slug])
+
+    def needs(self) -> None:
+        default = Locale.get_default()
+        for need in Need.objects.filter(locale=default, title__in=self.texts["needs"]):
+            if need.has_translation(self.locale):
+                continue
+            title, summary = self.texts["needs"][need.title]
+            # A new draft in its own right: nothing of the source's publishing history.
+            translation = self.snippet(
+                need,
+                title=title,
+                summary=summary,
+                cause=need.cause.get_translation(self.locale),
+                region=need.region.get_translation(self.locale),
+                live=False,
+                has_unpublished_changes=True,
+                live_revision=None,
+                first_published_at=None,
+                last_published_at=None,
+            )
+            translation.save_revision().publish()
+
+    def translated(self, obj):
+        """The translation of a need (or cause, region) in this locale, or the object itself
+        if it has none (a need added in the admin after the demo)."""
+        return obj.get_translation_or_none(self.locale) or obj
+
+    # Pages -----------------------------------------------------------------------------
+
+    def page(self, source: Page, **fields) -> tuple[Page, bool]:
+        """The translation of ``source`` (whose parent is translated already), created as a
+        draft with ``fields`` set when missing; the caller publishes it."""
+        existing = source.get_translation_or_none(self.locale)
+        if existing is not None:
+            return existing.specific, False
+        translation = source.copy_for_translation(self.locale)
+        for name, value in fields.items():
+            setattr(translation, name, value)
+        self.created += 1
+        return translation, True
+
+    def publish(self, page: Page) -> None:
+        page.save_revision().publish()
+
+    def home(self, home: Page) -> Page:
+        texts = self.texts["home"]
+        page, created = self.page(home, title=texts["title"], intro=texts["intro"])
+        if created:
+            self.publish(page)
+        return page
+
+    def story_index(self, index: StoryIndexPage) -> StoryIndexPage:
+        texts = self.texts["story_index"]
+        page, created = self.page(index, title=texts["title"], intro=texts["intro"])
+        if created:
+            self.publish(page)
+        return page
+
+    def stories(self, index: StoryIndexPage, reviewer) -> None:
+        common = self.texts["story"]
+        for source in SurvivorStoryPage.objects.child_of(index).filter(
+            slug__in=self.texts["stories"]
+        ):
+            texts = self.texts["stories"][source.slug]
+            page, created = self.page(
+                source,
+                title=texts["title"],
+                teaser=f"{texts['teaser']} {common['teaser_label']}",
+                content_warning=common["content_warning"],
+                hero_alt_text=common["hero_alt_text"],
+                region=self.translated(source.region),
+            )
+            if not created:
+                continue
+            page.causes = [self.translated(cause) for cause in source.causes.all()]
+            page.story_needs = [
+                StoryNeed(need=self.translated(link.need), sort_order=link.sort_order)
+                for link in source.story_needs.all()
+            ]
+            paragraphs = [
+                format_html("<p><i>{}</i></p>", common["fictional"]),
+                *(format_html("<p>{}</p>", text) for text in texts["paragraphs"]),
+            ]
+            page.body = self.story_body(source, paragraphs, texts["quote"])
+            page.save_revision()
+            # Consent is shared with the English story; the translation gets its own review.
+            review_and_publish(page, reviewer)
+
+    def story_body(
+        self, source: SurvivorStoryPage, paragraphs: list[str], quote: str
+    ) -> StreamValue:
+        """The source's blocks, in order and with their ids, in this locale: paragraphs in
+        turn, the pull quote, the needs callout and the donate block on translated needs."""
+        common = self.texts["story"]
+        remaining = list(paragraphs)
+        blocks = []
+        for block in source.body:
+            value = block.value
+            if block.block_type == "paragraph":
+                value = RichText(remaining.pop(0))
+            elif block.block_type == "pull_quote":
+                value = self.struct(block, quote=quote)
+            elif block.block_type == "needs_callout":
+                value = self.struct(block, needs=self.translated_needs(value["needs"]))
+            elif block.block_type == "donate":
+                value = self.struct(
+                    block,
+                    heading=common["donate_heading"],
+                    needs=self.translated_needs(value["needs"]),
+                )
+            blocks.append((block.block_type, value, block.id))
+        if remaining:
+            raise ValueError(f"{source.slug}: {len(remaining)} translated paragraph(s) unused")
+        return StreamValue(source.body.stream_block, blocks)
+
+    def translated_needs(self, needs) -> list:
+        return [self.translated(need) for need in needs if need is not None]
+
+    @staticmethod
+    def struct(block, **changes):
+        value = block.block.to_python(block.block.get_prep_value(block.value))
+        for name, new in changes.items():
+            value[name] = new
+        return value
+
+    def donate_pages(self, home: Page) -> None:
+        for source in DonatePage.objects.child_of(home).filter(
+            locale=home.locale, slug__in=self.texts["donate_pages"]
+        ):
+            texts = self.texts["donate_pages"][source.slug]
+            page, created = self.page(
+                source, title=texts["title"], intro=format_html("<p>{}</p>", texts["intro"])
+            )
+            if not created:
+                continue
+            body = []
+            for block in source.body:
+                value = block.value
+                if block.block_type == "donate":
+                    value = self.struct(
+                        block,
+                        heading=texts["heading"],
+                        needs=self.translated_needs(value["needs"]),
+                    )
+                body.append((block.block_type, value, block.id))
+            page.body = StreamValue(source.body.stream_block, body)
+            self.publish(page)
+
+
+def ensure_translations(home: Page) -> dict[str, int]:
+    """Thai and Vietnamese translations of the demo's pages, stories, causes, regions and
+    needs (partners are organisations: their names are not translated)."""
+    locales = ensure_locales()
+    index = StoryIndexPage.objects.child_of(home).first()
+    created = 0
+    for code, texts in TRANSLATIONS.items():
+        missing = missing_texts(texts)
+        if missing:
+            raise ValueError(f"demo translations into {code} lack: {', '.join(missing)}")
+        translator = Translator(Locale.objects.get(language_code=code), texts)
+        translator.causes_and_regions()
+        translator.needs()
+        translator.home(home)
+        if index is not None:
+            translator.story_index(index)
+            # A fresh user object: Wagtail caches page permissions on it, and the reviewers
+            # were only just given the new index.
+            translator.stories(index, demo_reviewer())
+        translator.donate_pages(home)
+        created += translator.created
+    return {
+        "locales": locales,
+        "languages with translated content": 1 + len(TRANSLATIONS),
+        "translations created": created,
+    }
