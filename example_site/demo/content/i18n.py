@@ -107,8 +107,8 @@ class Translator:
                 need,
                 title=title,
                 summary=summary,
-                cause=need.cause.get_translation(self.locale),
-                region=need.region.get_translation(self.locale),
+                cause=self.translated(need.cause),
+                region=self.translated(need.region),
                 live=False,
                 has_unpublished_changes=True,
                 live_revision=None,
@@ -136,22 +136,11 @@ class Translator:
         self.created += 1
         return translation, True
 
-    def publish(self, page: Page) -> None:
-        page.save_revision().publish()
-
-    def home(self, home: Page) -> Page:
-        texts = self.texts["home"]
-        page, created = self.page(home, title=texts["title"], intro=texts["intro"])
+    def intro_page(self, source: Page, texts: dict) -> None:
+        """The home page or the story index: a title and an introduction."""
+        page, created = self.page(source, title=texts["title"], intro=texts["intro"])
         if created:
-            self.publish(page)
-        return page
-
-    def story_index(self, index: StoryIndexPage) -> StoryIndexPage:
-        texts = self.texts["story_index"]
-        page, created = self.page(index, title=texts["title"], intro=texts["intro"])
-        if created:
-            self.publish(page)
-        return page
+            page.save_revision().publish()
 
     def stories(self, index: StoryIndexPage, reviewer) -> None:
         common = self.texts["story"]
@@ -174,51 +163,35 @@ class Translator:
                 StoryNeed(need=self.translated(link.need), sort_order=link.sort_order)
                 for link in source.story_needs.all()
             ]
-            paragraphs = [
-                format_html("<p><i>{}</i></p>", common["fictional"]),
-                *(format_html("<p>{}</p>", text) for text in texts["paragraphs"]),
-            ]
-            page.body = self.story_body(source, paragraphs, texts["quote"])
+            page.body = self.story_body(source, texts)
             page.save_revision()
             # Consent is shared with the English story; the translation gets its own review.
             review_and_publish(page, reviewer)
 
-    def story_body(
-        self, source: SurvivorStoryPage, paragraphs: list[str], quote: str
-    ) -> StreamValue:
-        """The source's blocks, in order and with their ids, in this locale: paragraphs in
-        turn, the pull quote, the needs callout and the donate block on translated needs."""
+    def story_body(self, source: SurvivorStoryPage, texts: dict) -> StreamValue:
+        """The story's paragraphs in turn (the fictional label first), its pull quote, and its
+        needs callout and donate block on the translated needs."""
         common = self.texts["story"]
-        remaining = list(paragraphs)
-        blocks = []
-        for block in source.body:
-            value = block.value
+        paragraphs = [
+            format_html("<p><i>{}</i></p>", common["fictional"]),
+            *(format_html("<p>{}</p>", text) for text in texts["paragraphs"]),
+        ]
+
+        def translate(block):
             if block.block_type == "paragraph":
-                value = RichText(remaining.pop(0))
-            elif block.block_type == "pull_quote":
-                value = self.struct(block, quote=quote)
-            elif block.block_type == "needs_callout":
-                value = self.struct(block, needs=self.translated_needs(value["needs"]))
-            elif block.block_type == "donate":
-                value = self.struct(
-                    block,
-                    heading=common["donate_heading"],
-                    needs=self.translated_needs(value["needs"]),
-                )
-            blocks.append((block.block_type, value, block.id))
-        if remaining:
-            raise ValueError(f"{source.slug}: {len(remaining)} translated paragraph(s) unused")
-        return StreamValue(source.body.stream_block, blocks)
+                return RichText(paragraphs.pop(0))
+            if block.block_type == "pull_quote":
+                return self.struct(block, quote=texts["quote"])
+            if block.block_type == "needs_callout":
+                return self.struct(block, needs=self.translated_needs(block.value["needs"]))
+            if block.block_type == "donate":
+                return self.donate_block(block, common["donate_heading"])
+            return block.value
 
-    def translated_needs(self, needs) -> list:
-        return [self.translated(need) for need in needs if need is not None]
-
-    @staticmethod
-    def struct(block, **changes):
-        value = block.block.to_python(block.block.get_prep_value(block.value))
-        for name, new in changes.items():
-            value[name] = new
-        return value
+        body = self.body(source, translate)
+        if paragraphs:
+            raise ValueError(f"{source.slug}: {len(paragraphs)} translated paragraph(s) unused")
+        return body
 
     def donate_pages(self, home: Page) -> None:
         for source in DonatePage.objects.child_of(home).filter(
@@ -230,18 +203,41 @@ class Translator:
             )
             if not created:
                 continue
-            body = []
-            for block in source.body:
-                value = block.value
+
+            def translate(block, heading=texts["heading"]):
                 if block.block_type == "donate":
-                    value = self.struct(
-                        block,
-                        heading=texts["heading"],
-                        needs=self.translated_needs(value["needs"]),
-                    )
-                body.append((block.block_type, value, block.id))
-            page.body = StreamValue(source.body.stream_block, body)
-            self.publish(page)
+                    return self.donate_block(block, heading)
+                return block.value
+
+            page.body = self.body(source, translate)
+            page.save_revision().publish()
+
+    # Blocks ----------------------------------------------------------------------------
+
+    @staticmethod
+    def body(source: Page, translate) -> StreamValue:
+        """The source's body with the same blocks and ids, each value from ``translate``."""
+        return StreamValue(
+            source.body.stream_block,
+            [(block.block_type, translate(block), block.id) for block in source.body],
+        )
+
+    @staticmethod
+    def struct(block, **changes):
+        """A copy of a struct block's value with ``changes``."""
+        value = block.block.to_python(block.block.get_prep_value(block.value))
+        for name, new in changes.items():
+            value[name] = new
+        return value
+
+    def translated_needs(self, needs) -> list:
+        return [self.translated(need) for need in needs if need is not None]
+
+    def donate_block(self, block, heading: str):
+        """A donate block under the translated heading, offering the translated needs."""
+        return self.struct(
+            block, heading=heading, needs=self.translated_needs(block.value["needs"])
+        )
 
 
 def ensure_translations(home: Page) -> dict[str, int]:
@@ -257,9 +253,9 @@ def ensure_translations(home: Page) -> dict[str, int]:
         translator = Translator(Locale.objects.get(language_code=code), texts)
         translator.causes_and_regions()
         translator.needs()
-        translator.home(home)
+        translator.intro_page(home, texts["home"])
         if index is not None:
-            translator.story_index(index)
+            translator.intro_page(index, texts["story_index"])
             # A fresh user object: Wagtail caches page permissions on it, and the reviewers
             # were only just given the new index.
             translator.stories(index, demo_reviewer())
