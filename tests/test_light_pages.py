@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db
 def test_story_images_are_responsive_webp_with_sizes_and_lazy_below_the_fold(client):
     Image = get_image_model()
     hero, inline = (
-        Image.objects.create(title=f"Fictional {n}", file=ContentFile(image_bytes("JPEG", size=(1200, 800)), name=f"{n}.jpg"))
+        Image.objects.create(
+            title=f"Fictional {n}",
+            file=ContentFile(image_bytes("JPEG", size=(1200, 800)), name=f"{n}.jpg"),
+        )
         for n in ("hero", "inline")
     )
     story = make_live_story(

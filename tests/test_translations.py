@@ -21,7 +21,9 @@ from django.template.base import Lexer, TokenType
 from wagtail_sixdegrees.i18n import SHIPPED_LANGUAGES
 
 PACKAGE = Path(__file__).resolve().parent.parent / "wagtail_sixdegrees"
-TEMPLATES = sorted((PACKAGE / "templates").rglob("*.html")) + sorted((PACKAGE / "templates").rglob("*.txt"))
+TEMPLATES = sorted((PACKAGE / "templates").rglob("*.html")) + sorted(
+    (PACKAGE / "templates").rglob("*.txt")
+)
 LOCALE = PACKAGE / "locale"
 
 # Text that is not language: symbols, numbers and punctuation people read the same everywhere.
@@ -30,7 +32,9 @@ _TAG = re.compile(r"<[^>]*>", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
 _ENTITY = re.compile(r"&[#\w]+;")
-_TEXT_ATTRIBUTES = re.compile(r'\b(alt|title|placeholder|aria-label|aria-description|label|summary)="([^"]*)"', re.I)
+_TEXT_ATTRIBUTES = re.compile(
+    r'\b(alt|title|placeholder|aria-label|aria-description|label|summary)="([^"]*)"', re.I
+)
 
 
 def literal_text(source: str) -> list[str]:
@@ -66,7 +70,9 @@ def literal_text(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: str(path.relative_to(PACKAGE / "templates")))
+@pytest.mark.parametrize(
+    "template", TEMPLATES, ids=lambda path: str(path.relative_to(PACKAGE / "templates"))
+)
 def test_templates_have_no_untranslated_literal_text(template):
     assert literal_text(template.read_text()) == []
 
@@ -127,7 +133,17 @@ def test_catalogues_contain_every_message_the_package_uses(tmp_path):
     copy = tmp_path / "wagtail_sixdegrees"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "en", "--no-obsolete", "--ignore", "static/*"],
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "en",
+            "--no-obsolete",
+            "--ignore",
+            "static/*",
+        ],
         cwd=copy,
         check=True,
         capture_output=True,

@@ -10,8 +10,8 @@ class WagtailSixDegreesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
-        from .i18n import register_language_info
         from .allocation import receivers as allocation_receivers
+        from .i18n import register_language_info
         from .stories.receivers import connect_receivers as connect_story_receivers
 
         register_language_info()

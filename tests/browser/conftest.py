@@ -79,3 +79,11 @@ def logged_in_page(page, live_server, admin_user):
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/admin/")
     return page
+
+
+@pytest.fixture
+def context(context):
+    """Generous timeouts: CI machines have two cores, shared with the server under test."""
+    context.set_default_timeout(60_000)
+    context.set_default_navigation_timeout(60_000)
+    return context

@@ -38,7 +38,12 @@ def test_site_can_turn_language_currencies_off(settings):
 
 def test_thai_reader_sees_baht_selected_on_a_donate_page(client):
     root = Page.get_first_root_node()
-    page = DonatePage(title="Give", slug="give-currency", locale=default_locale(), body=[("donate", {"mode": "choose"})])
+    page = DonatePage(
+        title="Give",
+        slug="give-currency",
+        locale=default_locale(),
+        body=[("donate", {"mode": "choose"})],
+    )
     root.add_child(instance=page)
     Site.objects.update(root_page=page)
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
