@@ -12,6 +12,8 @@ class WagtailSixDegreesConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the system checks)
         from .allocation import receivers as allocation_receivers
         from .stories.receivers import connect_receivers as connect_story_receivers
+        from .transparency import receivers as transparency_receivers
 
         allocation_receivers.connect()
         connect_story_receivers()
+        transparency_receivers.connect()

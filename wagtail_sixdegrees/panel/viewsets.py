@@ -7,6 +7,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from ..needs.viewsets import CauseViewSet, NeedViewSet, PartnerViewSet, RegionViewSet
 from ..stories.viewsets import StoryConsentViewSet
+from ..transparency.viewsets import DonorDataViewSet, NeedUpdateViewSet
 
 
 class GivingViewSetGroup(SnippetViewSetGroup):
@@ -14,4 +15,12 @@ class GivingViewSetGroup(SnippetViewSetGroup):
     menu_icon = "pick"
     menu_name = "sixdegrees-giving"
     menu_order = 250
-    items = (NeedViewSet, StoryConsentViewSet, CauseViewSet, RegionViewSet, PartnerViewSet)
+    items = (
+        NeedViewSet,
+        StoryConsentViewSet,
+        CauseViewSet,
+        RegionViewSet,
+        PartnerViewSet,
+        NeedUpdateViewSet,
+        DonorDataViewSet,
+    )
