@@ -237,3 +237,43 @@ def make_image(image_format: str = "JPEG", name: str = "IMG_Real_Person_Name.jpg
         title=kwargs.pop("title", "Fictional image"),
         file=ContentFile(image_bytes(image_format, **kwargs), name=name),
     )
+
+
+# Transparency ----------------------------------------------------------------------------
+
+
+def make_need_update(need, *, publish: bool = True, **fields: Any):
+    """A need update, published (through a revision, as the admin does) unless told not to."""
+    from wagtail_sixdegrees.models import NeedUpdate
+
+    number = next(_counter)
+    fields.setdefault("title", f"Fictional update {number}")
+    fields.setdefault("text", "Fictional progress for the tests.")
+    fields.setdefault("locale", need.locale)
+    update = NeedUpdate.objects.create(need=need, live=False, **fields)
+    if publish:
+        update.save_revision().publish()
+        update.refresh_from_db()
+    return update
+
+
+def translate(obj, language_code: str, **fields: Any):
+    """A translation of a translatable record in another language, saved (and published if it
+    has drafts)."""
+    locale = Locale.objects.get_or_create(language_code=language_code)[0]
+    copy = obj.copy_for_translation(locale)
+    for name, value in fields.items():
+        setattr(copy, name, value)
+    copy.save()
+    if hasattr(copy, "save_revision"):
+        copy.save_revision().publish()
+        copy.refresh_from_db()
+    return copy
+
+
+def impact_path(donation) -> str:
+    from django.urls import reverse
+
+    from wagtail_sixdegrees.transparency.tokens import impact_token
+
+    return reverse("wagtail_sixdegrees:gift", args=[impact_token(donation)])

@@ -23,7 +23,7 @@ from ..allocation.engine import AccountKind
 from ..allocation.models import Disbursement, LedgerEntry
 from ..giving.models import Donation
 from ..needs.models import Cause, Region
-from .translations import localised
+from .translations import active_locale, localised
 
 CACHE_PREFIX = "sixdegrees:totals:v1"
 
@@ -184,7 +184,7 @@ def _rows(values: dict[int, list[int]], names: dict[int, Any]) -> list[Row]:
 
 def public_totals(currency: str | None = None) -> list[CurrencyTotals]:
     """Totals per currency (only ``currency`` if given), with cause and region rows named in
-    the reader's language. Cached figures, then at most two small queries for the names."""
+    the reader's language. Cached figures, then at most three small queries for the names."""
     chosen = {
         code: figures
         for code, figures in _figures().items()
@@ -193,8 +193,9 @@ def public_totals(currency: str | None = None) -> list[CurrencyTotals]:
     }
     cause_ids = {key for figures in chosen.values() for key in figures["cause"]}
     region_ids = {key for figures in chosen.values() for key in figures["region"]}
-    causes = localised(Cause.objects.filter(pk__in=cause_ids)) if cause_ids else {}
-    regions = localised(Region.objects.filter(pk__in=region_ids)) if region_ids else {}
+    locale = active_locale() if cause_ids or region_ids else None
+    causes = localised(Cause.objects.filter(pk__in=cause_ids), locale) if cause_ids else {}
+    regions = localised(Region.objects.filter(pk__in=region_ids), locale) if region_ids else {}
     return [
         CurrencyTotals(
             currency=code,
