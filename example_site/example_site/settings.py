@@ -198,4 +198,17 @@ WAGTAIL_SIXDEGREES = {
     "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE")
     or (f"http://127.0.0.1:{DEVSTRIPE_PORT}" if USE_DEVSTRIPE else None),
     "CURRENCIES": os.environ.get("SIXDEGREES_CURRENCIES", "USD,THB,VND").split(","),
+    # Sites that may show the donate widget in an iframe. In development, the fictional partner
+    # page in example_site/partner/ (python -m http.server 8001 --bind 127.0.0.1).
+    "EMBED_ALLOWED_ORIGINS": [
+        origin
+        for origin in os.environ.get(
+            "SIXDEGREES_EMBED_ORIGINS", "http://127.0.0.1:8001" if DEBUG else ""
+        ).split(",")
+        if origin
+    ],
+    # Sites whose browser scripts may read the JSON API (CORS); none unless listed.
+    "API_CORS_ORIGINS": [
+        origin for origin in os.environ.get("SIXDEGREES_API_CORS_ORIGINS", "").split(",") if origin
+    ],
 }

@@ -10,6 +10,7 @@ from demo.content.giving import ensure_giving
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
 from demo.content.stories import ensure_stories
+from demo.content.transparency import demo_impact_url, ensure_transparency
 
 
 class Command(BaseCommand):
@@ -25,10 +26,19 @@ class Command(BaseCommand):
         # After the commit above: paid donations have been allocated by then (on commit).
         with transaction.atomic():
             needs.update(ensure_allocation())
+        with transaction.atomic():
+            needs.update(ensure_transparency(home))
         self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
         self.stdout.write(f"  Home page: {home.title}")
         for name, count in {**needs, **stories}.items():
             self.stdout.write(f"  {name}: {count}")
+        impact_url = demo_impact_url()
+        if impact_url:
+            self.stdout.write("")
+            self.stdout.write(
+                "A fictional donor's private impact page (what their receipt links to):"
+            )
+            self.stdout.write(f"  {impact_url}")
         self.stdout.write("")
         self.stdout.write("Sign in to the Wagtail admin at http://127.0.0.1:8000/admin/ with")
         self.stdout.write(f"  username: {username}")
