@@ -44,10 +44,11 @@ def needs_in_locale(need_ids: Iterable[int], locale: Locale | None = None) -> di
     if not ids:
         return {}
     locale = locale or active_locale()
-    keys = dict(Need.objects.filter(pk__in=ids).values_list("pk", "translation_key"))
-    rows = needs_with_progress(Need.objects.filter(translation_key__in=set(keys.values())))
+    groups = Need.objects.filter(pk__in=ids).values("translation_key")
+    rows = list(needs_with_progress(Need.objects.filter(translation_key__in=groups)))
+    keys = {row.pk: row.translation_key for row in rows if row.pk in ids}
     chosen = prefer_locale(rows, locale, "translation_key")
-    return {pk: chosen[key] for pk, key in keys.items() if key in chosen}
+    return {pk: chosen[key] for pk, key in keys.items()}
 
 
 def updates_by_need(needs: Iterable[Need], locale: Locale | None = None) -> dict[Any, list]:
