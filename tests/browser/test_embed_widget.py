@@ -106,3 +106,21 @@ def test_widget_refuses_to_appear_on_a_site_that_is_not_allowed(
     assert frame.url != widget_url  # Chromium replaced the blocked document with an error page
     assert page.frame_locator("#widget").get_by_label("Email").count() == 0
     assert any("frame-ancestors" in text for text in refusals), refusals
+
+
+def test_widget_and_impact_page_pass_an_accessibility_audit(page, live_server):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.factories import impact_path, make_need_update, make_paid_donation, need_pref
+    from wagtail_sixdegrees.allocation import ledger
+
+    need = make_need(title="Fictional shelter beds")
+    donation = make_paid_donation(preferences=[need_pref(need)], wants_updates=True)
+    ledger.allocate()
+    make_need_update(need, title="Fictional beds are ready")
+    axe = Axe()
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]}}
+    for path in (f"/giving/embed/donate/?target=need:{need.pk}", impact_path(donation)):
+        page.goto(live_server.url + path)
+        results = axe.run(page, options=options)
+        assert results.violations_count == 0, results.generate_report()
