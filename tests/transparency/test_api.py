@@ -138,10 +138,12 @@ def test_needs_are_filtered_by_status_cause_and_region(client, published):
     assert api(client, "api_needs", query="?limit=1000").status_code == 400
 
 
-def test_draft_needs_are_not_in_the_api(client):
+def test_draft_and_unknown_needs_are_not_in_the_api(client):
     draft = make_need(live=False)
     assert api(client, "api_needs", query="?status=all").json()["count"] == 0
     assert api(client, "api_need", draft.pk).status_code == 404
+    assert api(client, "api_need", 10**30).status_code == 404
+    assert client.get(reverse("wagtail_sixdegrees:need", args=[10**30])).status_code == 404
 
 
 def test_needs_come_in_the_requested_language(client, published):

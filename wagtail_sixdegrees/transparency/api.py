@@ -38,7 +38,13 @@ from .. import conf, money
 from ..needs.models import Cause, Need, Region
 from ..stories.consent import StoryConsent
 from ..stories.models import SurvivorStoryPage
-from .public import needs_with_progress, prefer_locale, stories_by_need, updates_by_need
+from .public import (
+    live_need,
+    needs_with_progress,
+    prefer_locale,
+    stories_by_need,
+    updates_by_need,
+)
 from .totals import public_totals
 from .translations import active_locale, locale_for
 
@@ -267,7 +273,7 @@ def needs(request: HttpRequest) -> dict[str, Any]:
 
 @read_only
 def need(request: HttpRequest, pk: int) -> dict[str, Any] | None:
-    found = needs_with_progress(Need.objects.filter(pk=pk, live=True)).first()
+    found = live_need(pk, with_progress=True)
     if found is None:
         return None
     locale = _locale(request)

@@ -37,6 +37,18 @@ def needs_with_progress(queryset: QuerySet | None = None) -> QuerySet:
     return queryset.select_related("cause", "region", "partner").with_progress()
 
 
+#: The largest id a database column holds; larger numbers in an address are not ours.
+MAX_ID = 2**63 - 1
+
+
+def live_need(pk: Any, *, with_progress: bool = False) -> Need | None:
+    """The published need with this id (from an address or a ``need:<id>`` target), or None."""
+    if not str(pk).isdigit() or int(pk) > MAX_ID:
+        return None
+    needs = Need.objects.filter(pk=int(pk), live=True)
+    return (needs_with_progress(needs) if with_progress else needs).first()
+
+
 def needs_in_locale(need_ids: Iterable[int], locale: Locale | None = None) -> dict[int, Need]:
     """Map need ids (usually the source records money sits on) to the translation to show,
     with progress. One query."""

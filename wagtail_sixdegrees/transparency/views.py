@@ -19,10 +19,9 @@ from ..giving.models import Donation
 from ..giving.presentation import donate_form_context
 from ..giving.receipts import cancel_token
 from ..giving.targets import Target, TargetError, resolve
-from ..needs.models import Need
 from . import embed
 from .impact import gift_impact
-from .public import needs_with_progress, stories_by_need, updates_by_need
+from .public import live_need, stories_by_need, updates_by_need
 from .tokens import (
     donation_for_impact_token,
     donor_for_stop_updates_token,
@@ -69,7 +68,7 @@ def gift(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def need(request: HttpRequest, pk: int) -> HttpResponse:
     """A published need: progress from the ledger, updates, supporting stories, a gift form."""
-    shown = needs_with_progress(Need.objects.filter(pk=pk, live=True)).first()
+    shown = live_need(pk, with_progress=True)
     if shown is None:
         raise Http404
     context: dict[str, Any] = {
@@ -100,10 +99,8 @@ def _embed_value(target_text: str) -> dict[str, Any]:
     A need that has closed still renders: the form falls back to "where most needed" and
     says so. An unknown target raises Http404."""
     if target_text.startswith("need:"):
-        found = (
-            Need.objects.filter(pk=target_text[5:]).first() if target_text[5:].isdigit() else None
-        )
-        if found is None or not found.live:
+        found = live_need(target_text[5:])
+        if found is None:
             raise Http404
         return {"mode": PreferenceMode.FIXED, "needs": [found]}
     try:
