@@ -70,3 +70,9 @@ def test_giving_menu_offers_need_updates_and_donor_data(admin_client):
     html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
     assert reverse(NeedUpdate.snippet_viewset.get_url_name("list")) in html
     assert reverse("wagtail_sixdegrees_donor_data:index") in html
+
+
+def test_data_rights_permissions_can_be_granted_to_groups(admin_client):
+    html = admin_client.get(reverse("wagtailusers_groups:add")).content.decode()
+    assert "Can export everything held about a donor" in html
+    assert "Can erase a donor&#x27;s personal data" in html

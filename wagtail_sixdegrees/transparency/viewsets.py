@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.admin.viewsets.base import ViewSet
@@ -54,3 +56,16 @@ class DonorDataViewSet(ViewSet):
 
     def get_urlpatterns(self) -> list[Any]:
         return [path("", DonorDataView.as_view(), name="index")]
+
+    def on_register(self) -> None:
+        super().on_register()
+        # Offered in Settings > Groups, so administrators can grant them.
+        hooks.register("register_permissions", data_rights_permissions)
+
+
+def data_rights_permissions() -> Any:
+    return Permission.objects.filter(
+        content_type__app_label="wagtail_sixdegrees",
+        content_type__model="donorerasure",
+        codename__in=["export_donor_data", "erase_donor"],
+    )
