@@ -51,12 +51,12 @@ def gift(request: HttpRequest, token: str) -> HttpResponse:
                 request, "wagtail_sixdegrees/transparency/gift_not_found.html", status=404
             )
         )
-    gift = donation.recurring_gift
+    monthly = donation.recurring_gift
     context = {
         "impact": gift_impact(donation),
         "donation": donation,
-        "cancel_url": reverse("wagtail_sixdegrees:cancel_monthly", args=[cancel_token(gift)])
-        if gift is not None and gift.is_cancellable
+        "cancel_url": reverse("wagtail_sixdegrees:cancel_monthly", args=[cancel_token(monthly)])
+        if monthly is not None and monthly.is_cancellable
         else None,
     }
     return private(TemplateResponse(request, "wagtail_sixdegrees/transparency/gift.html", context))
@@ -75,7 +75,6 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
         "need": shown,
         "updates": updates_by_need([shown]).get(shown.translation_key, []),
         "stories": stories_by_need([shown]).get(shown.translation_key, []),
-        "embed_url": f"{reverse('wagtail_sixdegrees:embed_donate')}?target=need:{shown.pk}",
     }
     if shown.is_open():
         context.update(
@@ -130,6 +129,8 @@ def embed_donate(request: HttpRequest) -> HttpResponse:
     target: Target | None = value.pop("target", None)
     context = donate_form_context(value, request=request, form_key="embed")
     if target is not None:
+        # The donate block fixes gifts to needs only; a cause, region or "where most needed"
+        # widget fixes its one target in the same way.
         context["config"].fixed = [(target, 100)]
         context["config"].fixed_notice = ""
     context["embed_token"] = embed_form_token(context["form"].initial["submission"])
