@@ -7,6 +7,8 @@ cluster on loopback for the run (tests/postgres.py).
 import os
 import tempfile
 
+import django
+
 DEBUG = False
 SECRET_KEY = "tests-only-not-a-secret"
 ALLOWED_HOSTS = ["*"]
@@ -105,6 +107,10 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+if django.VERSION >= (6, 1):
+    # Django 6.1 warns (an error here) when mail is sent without MAILERS configured.
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 WAGTAIL_SIXDEGREES = {
     "STRIPE_SECRET_KEY": "sk_test_sixdegrees_tests",
