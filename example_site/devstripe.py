@@ -164,8 +164,16 @@ class DevStripe:
         if method == "POST" and path == "/v1/checkout/sessions":
             return self.create_session(params)
         if method == "POST" and path == "/v1/refunds":
+            charge_id = params.get("charge")
+            if not charge_id and params.get("payment_intent") in self.objects:
+                charge_id = self.objects[params["payment_intent"]]["latest_charge"]
+            if charge_id not in self.objects:
+                raise StripeFailure(404, f"No such charge: '{charge_id}'")
             return self.refund(
-                params["charge"], int(params["amount"]) if "amount" in params else None
+                charge_id,
+                int(params["amount"]) if "amount" in params else None,
+                reason=params.get("reason"),
+                metadata=params.get("metadata") or {},
             )
         if method == "GET" and path == "/v1/events":
             since = int((params.get("created") or {}).get("gte") or 0)
@@ -406,7 +414,14 @@ class DevStripe:
             self.event("customer.subscription.deleted", subscription)
         return copy.deepcopy(subscription)
 
-    def refund(self, charge_id: str, amount: int | None = None) -> dict[str, Any]:
+    def refund(
+        self,
+        charge_id: str,
+        amount: int | None = None,
+        *,
+        reason: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         with self.lock:
             charge = self.objects[charge_id]
             amount = amount or charge["amount"] - charge["amount_refunded"]
@@ -432,6 +447,8 @@ class DevStripe:
                 "balance_transaction": refund_balance["id"],
                 "charge": charge_id,
                 "currency": charge["currency"],
+                "metadata": dict(metadata or {}),
+                "reason": reason,
                 "status": "succeeded",
             }
             charge["refunds"]["data"].insert(0, refund)
