@@ -43,4 +43,4 @@ wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --no-isolation --outdir dist
 
 clean:
-	rm -rf $(VENV) dist build site example_site/db.sqlite3 example_site/media
+	rm -rf $(VENV) dist build site example_site/db.sqlite3 example_site/.devstripe-state.json example_site/media

@@ -18,7 +18,14 @@ def format_amount(amount: int | None, currency: str | None) -> str:
     return money.format_money(amount, currency)
 
 
-class MoneyColumn(Column):
+class PanelColumn(Column):
+    """A column that brings the panel's small stylesheet to Wagtail's listing pages."""
+
+    class Media:
+        css = {"all": ["wagtail_sixdegrees/css/panel.css"]}
+
+
+class MoneyColumn(PanelColumn):
     """Minor units and a currency read from the row, shown in the reader's language.
 
     ``accessor`` names the amount, ``currency`` the currency (both dotted paths). Sorting, when
@@ -34,7 +41,7 @@ class MoneyColumn(Column):
         return format_amount(super().get_value(instance), multigetattr(instance, self.currency))
 
 
-class ProgressColumn(Column):
+class ProgressColumn(PanelColumn):
     """A need's progress as a native ``<progress>`` bar with its percentage as text."""
 
     cell_template_name = "wagtail_sixdegrees/panel/cells/progress.html"

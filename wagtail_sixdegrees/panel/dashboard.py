@@ -59,7 +59,7 @@ def month_starts(today: datetime.date, count: int = MONTHS) -> list[datetime.dat
     """The first days of the ``count`` months ending with ``today``'s, oldest first."""
     starts = []
     year, month = today.year, today.month
-    for _ in range(count):
+    for _index in range(count):
         starts.append(datetime.date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return starts[::-1]
@@ -109,7 +109,7 @@ def giving_totals(
     window_start = min(_local_midnight(starts[0]), thirty_start)
     year_start = datetime.date(today.year, 1, 1)
     rows = (
-        Donation.objects.filter(paid_at__gte=window_start, paid_at__lte=now)
+        Donation.objects.filter(paid_at__gte=window_start)
         .annotate(month=TruncMonth("paid_at"))
         .order_by()
         .values("currency", "month")
@@ -412,6 +412,9 @@ class GivingHomePanel(Component):
     name = "sixdegrees_giving"
     order = 150
     template_name = "wagtail_sixdegrees/panel/home_panel.html"
+
+    class Media:
+        css = {"all": ["wagtail_sixdegrees/css/panel.css"]}
 
     def __init__(self, request: Any) -> None:
         self.request = request

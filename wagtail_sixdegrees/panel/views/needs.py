@@ -20,6 +20,10 @@ from ..filters import NeedProgressFilterSet
 from .base import ExportColumn, GivingIndexView, amount_value
 
 
+def cause_and_region(need: Need) -> str:
+    return f"{need.cause.name} · {need.region.name}"
+
+
 class NeedProgressIndexView(GivingIndexView):
     page_title = _("Needs progress")
     filterset_class = NeedProgressFilterSet
@@ -102,9 +106,9 @@ class NeedProgressIndexView(GivingIndexView):
                 label=_("Need"),
                 get_url=self.get_ledger_url,
                 sort_key="title",
+                classname="sd-title",
             ),
-            Column("cause", label=_("Cause"), accessor="cause.name"),
-            Column("region", label=_("Region"), accessor="region.name"),
+            Column("place", label=_("Cause and region"), accessor=cause_and_region),
             MoneyColumn("target_amount", label=_("Target"), sort_key="target_amount"),
             MoneyColumn("raised", label=_("Raised"), sort_key="raised"),
             MoneyColumn("allocated", label=_("Held now"), sort_key="allocated"),

@@ -33,7 +33,9 @@ def new_money(run: AllocationRun) -> str:
     """The new money a run places, per currency, e.g. "$120.00 · ฿3,500.00"."""
     totals = (run.summary or {}).get("new_money") or {}
     return " · ".join(
-        money.format_money(amount, currency) for currency, amount in sorted(totals.items())
+        money.format_money(amount, currency)
+        for currency, amount in sorted(totals.items())
+        if amount
     )
 
 
