@@ -144,7 +144,9 @@ def insert_rows(model: Any, rows: list[dict[str, Any]], batch: int = 5_000) -> N
     }
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    table = connection.ops.quote_name(model._meta.db_table)
+    # Names come from the model, values go as parameters.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             cursor.executemany(
