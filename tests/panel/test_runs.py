@@ -87,9 +87,10 @@ def test_a_preview_that_no_longer_matches_is_refused_and_writes_nothing(
     assert held(need) == 0
     run.refresh_from_db()
     assert run.status == AllocationRun.Status.STALE
-    assert "Make a new preview" in client.get(
-        reverse("sixdegrees_runs:inspect", args=[run.pk])
-    ).content.decode()
+    assert (
+        "Make a new preview"
+        in client.get(reverse("sixdegrees_runs:inspect", args=[run.pk])).content.decode()
+    )
 
 
 def test_committing_twice_writes_once(client, manager, waiting_for_a_new_need):
@@ -116,9 +117,7 @@ def test_commit_only_answers_post(client, manager, waiting_for_a_new_need):
     assert run.status == AllocationRun.Status.PREVIEW
 
 
-def test_a_viewer_reads_the_plan_without_a_commit_button(
-    client, login, waiting_for_a_new_need
-):
+def test_a_viewer_reads_the_plan_without_a_commit_button(client, login, waiting_for_a_new_need):
     run = ledger.preview_run()
     login("viewer")
     page = client.get(reverse("sixdegrees_runs:inspect", args=[run.pk])).content.decode()

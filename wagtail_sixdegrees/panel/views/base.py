@@ -143,9 +143,15 @@ class GivingIndexView(PanelPermissionsMixin, IndexView):
 
 
 class GivingInspectView(PanelPermissionsMixin, InspectView):
+    """An object's page in the panel. Its template says what is shown: Wagtail's generic list
+    of every field is never built, so nothing (a donor, say) is read that is not shown."""
+
     permission_required = None
     any_permission_required = ["view"]
     breadcrumbs_items = giving_breadcrumbs()
+
+    def get_fields_context(self) -> list[dict[str, Any]]:
+        return []
 
 
 class GivingTemplateView(PanelPermissionsMixin, WagtailAdminTemplateMixin, TemplateView):
