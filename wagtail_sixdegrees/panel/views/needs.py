@@ -115,5 +115,4 @@ class NeedProgressIndexView(GivingIndexView):
             MoneyColumn("disbursed", label=_("Paid out"), sort_key="disbursed"),
             MoneyColumn("gap", label=_("Still needed"), sort_key="gap"),
             ProgressColumn(),
-            Column("closes_on", label=_("Closes on"), sort_key="closes_on"),
         ]
