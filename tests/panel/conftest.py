@@ -15,7 +15,7 @@ ROLES = ("anonymous", "editor", "viewer", "manager", "superuser")
 
 
 @pytest.fixture
-def pay(give, stripe_api, deliver):
+def pay(give, stripe_api, deliver):  # noqa: F811 (pytest injects the imported fixtures)
     """Give through the donate form, pay at (fake) Stripe, deliver its webhooks; returns the
     paid donation. Keyword arguments are donate form fields."""
 

@@ -60,7 +60,7 @@ def test_totals_are_per_currency_for_today_30_days_and_this_year(gifts):
 def test_the_twelve_months_run_from_last_august_to_this_july(gifts):
     totals = {entry.currency: entry for entry in dashboard.giving_totals(now=NOW)}
     months = dict(totals["USD"].months)
-    assert list(months)[0] == datetime.date(2025, 8, 1)
+    assert next(iter(months)) == datetime.date(2025, 8, 1)
     assert list(months)[-1] == datetime.date(2026, 7, 1)
     assert months[datetime.date(2025, 12, 1)] == 8_000
     assert months[datetime.date(2026, 5, 1)] == 4_000

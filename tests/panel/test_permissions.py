@@ -194,10 +194,7 @@ def test_permission_matrix(
     login(role)
     before, stripe_calls = _money_rows(), len(stripe_api.requests)
 
-    if method == "get":
-        response = client.get(address)
-    else:
-        response = client.post(address, data(world))
+    response = client.get(address) if method == "get" else client.post(address, data(world))
 
     if allowed:
         if method == "get":
