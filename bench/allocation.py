@@ -18,7 +18,7 @@ import random
 import time
 import uuid
 
-from bench.report import fresh_database, setup_django, write_section
+from bench.report import column_defaults, fresh_database, setup_django, write_section
 
 RATIO_GOAL = 3.0
 SCALING_GOAL = 11.0
@@ -84,11 +84,7 @@ def generate(n: int, need_count: int, seed: int = 2015) -> None:
         )
         first_id = cursor.fetchone()[0]
     donations, preferences = [], []
-    template = {
-        field.column: field.get_default()
-        for field in Donation._meta.concrete_fields
-        if not field.primary_key and field.has_default()
-    }
+    template = column_defaults(Donation)
     for index in range(n):
         pk = first_id + index
         amount = rnd.randint(500, 100_000)
@@ -135,13 +131,6 @@ def generate(n: int, need_count: int, seed: int = 2015) -> None:
                     "share_bps": bounds[position + 1] - bounds[position],
                 }
             )
-    # Columns that have no Python default but are NOT NULL get their blank value.
-    for field in Donation._meta.concrete_fields:
-        if field.column not in donations[0] and not field.null:
-            for row in donations:
-                row[field.column] = (
-                    "" if field.get_internal_type() in ("CharField", "URLField", "TextField") else 0
-                )
     copy_models(Donation, donations)
     copy_models(Preference, preferences)
     with connection.cursor() as cursor:

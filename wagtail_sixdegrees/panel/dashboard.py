@@ -1,9 +1,10 @@
 """The Giving dashboard's figures, and the compact panel on Wagtail's home dashboard.
 
 Every figure is per currency (amounts in different currencies are never added together) and
-comes from a handful of aggregate queries, whatever the number of donations: one for giving by
-month (which also gives today, the last 30 days and this year), one for this year by cause and
-region, one for the pools, two for needs and one for the donations needing attention.
+comes from a handful of aggregate queries, whatever the number of donations: one over donations
+by month (which also gives today, the last 30 days and this year), one over the ledger per
+account (pools, need balances, and this year by cause and region), one for the needs, and one
+for the donations needing attention.
 
 "Given" means what donors paid, less what was refunded, in the currency they paid in, on the
 day the payment was made. Cause, region and pool figures come from the ledger, so they are in
@@ -17,17 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    Count,
-    ExpressionWrapper,
-    F,
-    Q,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -278,51 +269,91 @@ class Places:
     shortfall: list[Row]
 
 
-def places(now: datetime.datetime | None = None) -> Places:
-    """This year's net movements into causes and regions, and the pools waiting now."""
+@dataclass
+class LedgerTotals:
+    """The whole ledger summed once per account, all time and this year: pools, need balances
+    and this year's movements all come from this one query."""
+
+    rows: list[dict[str, Any]]
+
+    @property
+    def need_balances(self) -> dict[int, int]:
+        return {
+            row["need_id"]: row["total"]
+            for row in self.rows
+            if row["account_kind"] == AccountKind.NEED
+        }
+
+
+def ledger_totals(now: datetime.datetime | None = None) -> LedgerTotals:
     now = now or timezone.now()
     year_start = _local_midnight(datetime.date(timezone.localdate(now).year, 1, 1))
-    movements = list(
-        LedgerEntry.objects.filter(created_at__gte=year_start)
-        .exclude(account_kind=AccountKind.SHORTFALL)
-        .order_by()
-        .values(
-            "account_kind", "currency", "need__cause_id", "need__region_id", "cause_id", "region_id"
-        )
-        .annotate(total=Sum("amount"))
+    sums = {
+        "total": Sum("amount"),
+        "this_year": Sum("amount", filter=Q(created_at__gte=year_start), default=0),
+    }
+    # Two groupings, not one over every column: each stays a small hash aggregate (one over
+    # five columns makes PostgreSQL guess many groups and sort the whole ledger instead).
+    entries = LedgerEntry.objects.order_by()
+    needs = (
+        entries.filter(account_kind=AccountKind.NEED)
+        .values("need_id", "currency")
+        .annotate(**sums)
     )
-    pools = ledger.pool_balances()
-    cause_ids = {r["need__cause_id"] or r["cause_id"] for r in movements}
-    cause_ids |= {r["cause_id"] for r in pools}
-    region_ids = {r["need__region_id"] or r["region_id"] for r in movements}
-    region_ids |= {r["region_id"] for r in pools}
-    causes, regions = names_of(Cause, cause_ids), names_of(Region, region_ids)
+    pools = (
+        entries.exclude(account_kind=AccountKind.NEED)
+        .values("account_kind", "currency", "cause_id", "region_id")
+        .annotate(**sums)
+    )
+    rows = [
+        {**row, "account_kind": AccountKind.NEED.value, "cause_id": None, "region_id": None}
+        for row in needs
+    ]
+    rows += [{**row, "need_id": None} for row in pools]
+    return LedgerTotals(rows)
 
+
+def places(totals: LedgerTotals | None = None) -> Places:
+    """This year's net movements into causes and regions, and the pools waiting now."""
+    totals = totals or ledger_totals()
+    need_ids = {row["need_id"] for row in totals.rows if row["need_id"]}
+    need_places = {
+        pk: (cause, region)
+        for pk, cause, region in Need.objects.filter(pk__in=need_ids).values_list(
+            "pk", "cause_id", "region_id"
+        )
+    }
+
+    def place(row: dict[str, Any]) -> tuple[int | None, int | None]:
+        if row["need_id"]:
+            return need_places.get(row["need_id"], (None, None))
+        return row["cause_id"], row["region_id"]
+
+    causes = names_of(Cause, {place(row)[0] for row in totals.rows})
+    regions = names_of(Region, {place(row)[1] for row in totals.rows})
     general_label = str(_("Where most needed (general pool)"))
     by_cause: dict[tuple[str, str], int] = defaultdict(int)
     by_region: dict[tuple[str, str], int] = defaultdict(int)
-    for row in movements:
-        cause = row["need__cause_id"] or row["cause_id"]
-        region = row["need__region_id"] or row["region_id"]
-        if row["account_kind"] == AccountKind.GENERAL:
+    general: dict[tuple[str, str], int] = defaultdict(int)
+    restricted: dict[tuple[str, str], int] = defaultdict(int)
+    shortfall: dict[tuple[str, str], int] = defaultdict(int)
+    for row in totals.rows:
+        kind, currency = row["account_kind"], row["currency"]
+        cause, region = place(row)
+        if kind == AccountKind.SHORTFALL:
+            shortfall[(currency, str(_("Shortfall")))] += -row["total"]
+            continue
+        if kind == AccountKind.GENERAL:
+            general[(currency, general_label)] += row["total"]
             cause_label = region_label = general_label
         else:
             cause_label = causes.get(cause) or str(_("Any cause"))
             region_label = regions.get(region) or str(_("Any region"))
-        by_cause[(row["currency"], cause_label)] += row["total"]
-        by_region[(row["currency"], region_label)] += row["total"]
-
-    general: dict[tuple[str, str], int] = defaultdict(int)
-    restricted: dict[tuple[str, str], int] = defaultdict(int)
-    shortfall: dict[tuple[str, str], int] = defaultdict(int)
-    for row in pools:
-        if row["account_kind"] == AccountKind.GENERAL:
-            general[(row["currency"], general_label)] += row["total"]
-        elif row["account_kind"] == AccountKind.RESTRICTED:
-            parts = (causes.get(row["cause_id"]), regions.get(row["region_id"]))
-            restricted[(row["currency"], " · ".join(p for p in parts if p))] += row["total"]
-        else:
-            shortfall[(row["currency"], str(_("Shortfall")))] += -row["total"]
+        if kind == AccountKind.RESTRICTED:
+            parts = (causes.get(cause), regions.get(region))
+            restricted[(currency, " · ".join(p for p in parts if p))] += row["total"]
+        by_cause[(currency, cause_label)] += row["this_year"]
+        by_region[(currency, region_label)] += row["this_year"]
     return Places(
         by_cause=_sorted(by_cause),
         by_region=_sorted(by_region),
@@ -344,31 +375,45 @@ def pool_totals() -> list[Row]:
 # --- Needs ------------------------------------------------------------------------------------
 
 
-def needs_closest_to_goal(limit: int = LIST_LENGTH) -> list[Need]:
+def needs_with_balances(totals: LedgerTotals | None = None) -> list[Need]:
+    """Published needs (one per translation group) with ``allocated`` and ``gap`` set from the
+    ledger totals, without a query per need."""
+    balances = (totals or ledger_totals()).need_balances
+    needs = list(
+        ledger.canonical_needs()
+        .filter(live=True)
+        .only("pk", "title", "target_amount", "currency", "opens_on", "closes_on", "live")
+    )
+    for need in needs:
+        need.allocated = balances.get(need.pk, 0)
+        need.gap = max(0, need.target_amount - need.allocated)
+    return needs
+
+
+def needs_closest_to_goal(needs: list[Need] | None = None, limit: int = LIST_LENGTH) -> list[Need]:
     """Open needs not yet funded, the nearest to their target (as a share of it) first."""
-    return list(
-        ledger.canonical_needs()
-        .open()
-        .with_progress()
-        .filter(gap__gt=0)
-        .annotate(
-            permille=ExpressionWrapper(
-                F("allocated") * 1000 / F("target_amount"), output_field=BigIntegerField()
-            )
-        )
-        .order_by("-permille", "gap", "pk")[:limit]
+    today = timezone.localdate()
+    candidates = [
+        need
+        for need in (needs if needs is not None else needs_with_balances())
+        if need.is_open(today) and need.gap > 0
+    ]
+    candidates.sort(
+        key=lambda need: (-(need.allocated * 1000 // need.target_amount), need.gap, need.pk)
     )
+    return candidates[:limit]
 
 
-def overdue_needs(limit: int = LIST_LENGTH) -> list[Need]:
+def overdue_needs(needs: list[Need] | None = None, limit: int = LIST_LENGTH) -> list[Need]:
     """Published needs past their closing date that are still short of their target."""
-    return list(
-        ledger.canonical_needs()
-        .filter(live=True, closes_on__lt=timezone.localdate())
-        .with_progress()
-        .filter(gap__gt=0)
-        .order_by("closes_on", "pk")[:limit]
-    )
+    today = timezone.localdate()
+    late = [
+        need
+        for need in (needs if needs is not None else needs_with_balances())
+        if need.closes_on is not None and need.closes_on < today and need.gap > 0
+    ]
+    late.sort(key=lambda need: (need.closes_on, need.pk))
+    return late[:limit]
 
 
 def attention_counts() -> dict[str, int]:
@@ -377,7 +422,7 @@ def attention_counts() -> dict[str, int]:
         Donation.objects.filter(status__in=ATTENTION_STATUSES)
         .order_by()
         .values_list("status")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("*"))  # COUNT(*): the status index alone can answer
     )
     return {status: counts.get(status, 0) for status in ATTENTION_STATUSES}
 

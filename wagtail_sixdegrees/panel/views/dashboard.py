@@ -22,12 +22,14 @@ class DashboardView(GivingTemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         totals = dashboard.giving_totals()
+        ledger_totals = dashboard.ledger_totals()
+        needs = dashboard.needs_with_balances(ledger_totals)
         context.update(
             totals=totals,
             charts=[dashboard.monthly_chart(entry) for entry in totals],
-            places=dashboard.places(),
-            closest=dashboard.needs_closest_to_goal(),
-            overdue=dashboard.overdue_needs(),
+            places=dashboard.places(ledger_totals),
+            closest=dashboard.needs_closest_to_goal(needs),
+            overdue=dashboard.overdue_needs(needs),
             attention=dashboard.attention(dashboard.attention_counts()),
             last_run=dashboard.last_committed_run(),
             urls={
