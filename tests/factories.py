@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import datetime
+import io
 import itertools
 from typing import Any
 
-from wagtail.models import Locale
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from PIL import Image, PngImagePlugin
+from wagtail.images import get_image_model
+from wagtail.models import Locale, Page, Site
+from wagtail.rich_text import RichText
 
-from wagtail_sixdegrees.models import Cause, Need, Partner, Region
+from wagtail_sixdegrees.models import (
+    Cause,
+    Need,
+    Partner,
+    Region,
+    StoryConsent,
+    StoryIndexPage,
+    SurvivorStoryPage,
+)
+from wagtail_sixdegrees.stories.workflow import CHECKLIST, REVIEWERS_GROUP_NAME
 
 _counter = itertools.count(1)
 
@@ -234,3 +251,103 @@ def panel_user(role: str, username: str | None = None):
             Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
         )
     return user
+
+
+# Stories ---------------------------------------------------------------------------------
+
+
+def site_root() -> Page:
+    return Site.objects.get(is_default_site=True).root_page.specific
+
+
+def make_story_index(parent: Page | None = None, **fields: Any) -> StoryIndexPage:
+    number = next(_counter)
+    fields.setdefault("title", f"Stories {number}")
+    fields.setdefault("slug", f"stories-{number}")
+    index = StoryIndexPage(**fields)
+    (parent or site_root()).add_child(instance=index)
+    return index
+
+
+def make_consent(story: Page, **fields: Any) -> StoryConsent:
+    fields.setdefault("given_on", datetime.date.today() - datetime.timedelta(days=10))
+    fields.setdefault("form_reference", "CF-FICTIONAL-0001")
+    return StoryConsent.objects.create(translation_key=story.translation_key, **fields)
+
+
+def make_story(index: StoryIndexPage | None = None, *, consent: bool = True, **fields: Any):
+    """A draft story (never live on creation), with consent on record unless told otherwise."""
+    number = next(_counter)
+    fields.setdefault("title", f"Story {number}")
+    fields.setdefault("slug", f"story-{number}")
+    fields.setdefault("pseudonym", f"Pseudonym {number}")
+    fields.setdefault("teaser", "A fictional story written for the tests.")
+    fields.setdefault("region", fields.pop("region", None) or make_region())
+    fields.setdefault("body", [("paragraph", RichText("<p>A fictional story paragraph.</p>"))])
+    fields["live"] = False
+    causes = fields.pop("causes", [])
+    story = SurvivorStoryPage(**fields)
+    (index or make_story_index()).add_child(instance=story)
+    if causes:
+        story.causes.set(causes)
+    story.save_revision()
+    if consent:
+        make_consent(story)
+    return story
+
+
+def make_reviewer(username: str = "reviewer"):
+    user = get_user_model().objects.create_user(
+        username, f"{username}@example.org", "correct horse"
+    )
+    user.groups.add(Group.objects.get(name=REVIEWERS_GROUP_NAME))
+    return user
+
+
+def approve_safety_review(story, reviewer=None, requested_by=None):
+    """Run the story through its workflow as Wagtail does: submit, then approve the checklist."""
+    reviewer = reviewer or make_reviewer(f"reviewer{next(_counter)}")
+    state = story.get_workflow().start(story, requested_by or reviewer)
+    task_state = state.current_task_state.specific
+    task_state.task.specific.on_action(
+        task_state, reviewer, "approve", **{name: True for name, _label in CHECKLIST}
+    )
+    story.refresh_from_db()
+    return story
+
+
+def make_live_story(index: StoryIndexPage | None = None, **fields: Any):
+    return approve_safety_review(make_story(index, **fields))
+
+
+def image_bytes(
+    image_format: str = "JPEG", size: tuple[int, int] = (64, 48), orientation: int = 1
+) -> bytes:
+    """An image carrying GPS coordinates, camera details, XMP and (for PNG) text chunks."""
+    picture = Image.new("RGB", size, (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "FictionalCameraMaker"
+    exif[0x0110] = "FictionalCam 3000"
+    exif[0x0112] = orientation
+    exif[0x013B] = "Real Person Name"
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (13.0, 45.0, 30.5), 3: "E", 4: (100.0, 30.0, 12.25)})
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>Real Person Name</dc:creator></x:xmpmeta>'
+    )
+    output = io.BytesIO()
+    if image_format == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Author", "Real Person Name")
+        info.add_itxt("XML:com.adobe.xmp", xmp.decode())
+        picture.save(output, "PNG", exif=exif, pnginfo=info)
+    else:
+        picture.save(output, image_format, exif=exif, xmp=xmp)
+    return output.getvalue()
+
+
+def make_image(image_format: str = "JPEG", name: str = "IMG_Real_Person_Name.jpg", **kwargs: Any):
+    return get_image_model().objects.create(
+        title=kwargs.pop("title", "Fictional image"),
+        file=ContentFile(image_bytes(image_format, **kwargs), name=name),
+    )

@@ -10,6 +10,8 @@ class WagtailSixDegreesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
-        from .allocation import receivers
+        from .allocation import receivers as allocation_receivers
+        from .stories.receivers import connect_receivers as connect_story_receivers
 
-        receivers.connect()
+        allocation_receivers.connect()
+        connect_story_receivers()

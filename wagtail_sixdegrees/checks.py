@@ -112,7 +112,7 @@ def check_currencies(app_configs: Any = None, **kwargs: Any) -> list[Error | War
 
 @register(Tags.compatibility)
 def check_other_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
-    """E007, E008, W001: the remaining keys have values we understand."""
+    """E007, E008, E010, E011, W001, W010, W011: the remaining keys have values we understand."""
     messages: list[Error | Warning] = []
     if conf.get_setting("ALLOCATE_FROM") not in ("net", "gross"):
         messages.append(
@@ -136,6 +136,39 @@ def check_other_settings(app_configs: Any = None, **kwargs: Any) -> list[Error |
                     id="wagtail_sixdegrees.E008",
                 )
             )
+    years = conf.get_setting("CONSENT_MAX_YEARS")
+    if not isinstance(years, int) or isinstance(years, bool) or years < 1:
+        messages.append(
+            Error(
+                f"{_setting_path('CONSENT_MAX_YEARS')} must be a whole number of years, at least 1.",
+                id="wagtail_sixdegrees.E010",
+            )
+        )
+    elif years > 3:
+        messages.append(
+            Warning(
+                f"{_setting_path('CONSENT_MAX_YEARS')} lets consent last {years} years.",
+                hint="Survivor-story guidelines ask for consent to be renewed within three years.",
+                id="wagtail_sixdegrees.W011",
+            )
+        )
+    days = conf.get_setting("CONSENT_EXPIRY_WARNING_DAYS")
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        messages.append(
+            Error(
+                f"{_setting_path('CONSENT_EXPIRY_WARNING_DAYS')} must be a positive whole number.",
+                id="wagtail_sixdegrees.E011",
+            )
+        )
+    if conf.get_setting("SAFETY_REVIEW_REQUIRED") is False:
+        messages.append(
+            Warning(
+                "Stories can be published without a safety review "
+                f"({_setting_path('SAFETY_REVIEW_REQUIRED')} is False).",
+                hint="Only turn the review off if your organisation reviews stories elsewhere.",
+                id="wagtail_sixdegrees.W010",
+            )
+        )
     unknown = sorted(conf.configured_keys() - set(conf.DEFAULTS))
     if unknown:
         messages.append(

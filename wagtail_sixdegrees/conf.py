@@ -54,6 +54,13 @@ DEFAULTS: dict[str, Any] = {
     # request (safe: every write carries an idempotency key).
     "STRIPE_TIMEOUT": 20,
     "STRIPE_MAX_NETWORK_RETRIES": 2,
+    # Stories: the longest a survivor's consent may last, in years from the day it was given.
+    # It is also the default when no expiry is entered. Shorter policies set a smaller number.
+    "CONSENT_MAX_YEARS": 3,
+    # Stories: the dashboard lists stories whose consent ends within this many days.
+    "CONSENT_EXPIRY_WARNING_DAYS": 30,
+    # Stories: a story's first publication needs an approved story safety review.
+    "SAFETY_REVIEW_REQUIRED": True,
 }
 
 

@@ -16,6 +16,13 @@ from .giving.models import (
     StripeEvent,
 )
 from .needs.models import Cause, Need, Partner, Priority, Region
+from .stories.models import (
+    StoryConsent,
+    StoryIndexPage,
+    StoryNeed,
+    StorySafetyReviewTask,
+    SurvivorStoryPage,
+)
 
 __all__ = [
     "AllocationRun",
@@ -33,5 +40,10 @@ __all__ = [
     "RecurringGift",
     "RecurringPreference",
     "Region",
+    "StoryConsent",
+    "StoryIndexPage",
+    "StoryNeed",
+    "StorySafetyReviewTask",
     "StripeEvent",
+    "SurvivorStoryPage",
 ]

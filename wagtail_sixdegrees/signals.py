@@ -19,5 +19,10 @@ donation_disputed = Signal()
 #: An allocation run was committed to the ledger. ``run``: the AllocationRun.
 allocation_committed = Signal()
 
-#: A survivor withdrew consent and their story was taken down. ``story``: the page.
+#: A survivor withdrew consent and their story was taken down. ``story``: the page in its
+#: original language; ``translations``: every page taken down; ``consent``; ``user``.
 story_consent_withdrawn = Signal()
+
+#: A story's consent expired and ``sixdegrees_enforce_consent`` took it down. ``story``: the page
+#: in its original language; ``translations``: every page taken down; ``consent``: the record.
+story_consent_expired = Signal()

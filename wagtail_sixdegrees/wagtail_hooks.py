@@ -8,6 +8,7 @@ from wagtail.snippets.models import register_snippet
 from .giving.refunds import LOG_ACTION as REFUND_LOG_ACTION
 from .panel import dashboard, permissions
 from .panel.viewsets import GivingViewSetGroup
+from .stories.dashboard import ExpiringConsentPanel, consent_buttons
 
 # Before any viewset asks Wagtail for a policy (which would create a fallback one).
 for model, policy in permissions.policies().items():
@@ -21,3 +22,18 @@ hooks.register("construct_homepage_panels", dashboard.add_home_panel)
 @hooks.register("register_log_actions")
 def register_giving_log_actions(actions):
     actions.register_action(REFUND_LOG_ACTION, _("Refund requested"), _("Refund requested"))
+
+
+@hooks.register("construct_homepage_panels")
+def add_expiring_consent_panel(request, panels):
+    panels.append(ExpiringConsentPanel(request))
+
+
+@hooks.register("register_page_header_buttons")
+def add_story_consent_header_buttons(page, user, view_name, next_url=None):
+    yield from consent_buttons(page, user, next_url)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def add_story_consent_listing_buttons(page, user, next_url=None):
+    yield from consent_buttons(page, user, next_url)

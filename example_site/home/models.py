@@ -6,7 +6,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
-from wagtail_sixdegrees.models import DonatePage, Need
+from wagtail_sixdegrees.models import DonatePage, Need, StoryIndexPage
 
 
 class HomePage(Page):
@@ -33,4 +33,5 @@ class HomePage(Page):
             .in_fill_order()
         )
         context["donate_pages"] = DonatePage.objects.live().descendant_of(self)
+        context["story_index"] = StoryIndexPage.objects.child_of(self).live().first()
         return context

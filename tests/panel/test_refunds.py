@@ -249,3 +249,12 @@ def test_gateway_refunds_go_to_the_configured_stripe_address(settings):
     [(method, url, body)] = seen
     assert (method, url) == ("post", "http://127.0.0.1:9/v1/refunds")
     assert "payment_intent=pi_123" in body and "amount=100" in body
+
+
+def test_refund_requests_appear_in_wagtails_site_history(client, manager, pay, stripe_api, login):
+    donation = pay(amount="40", target="general")
+    post_refund(client, donation, amount="5")
+    login("superuser")
+    response = client.get(reverse("wagtailadmin_reports:site_history"))
+    assert response.status_code == 200
+    assert "Refund requested" in response.content.decode()

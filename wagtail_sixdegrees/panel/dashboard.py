@@ -296,9 +296,7 @@ def ledger_totals(now: datetime.datetime | None = None) -> LedgerTotals:
     # five columns makes PostgreSQL guess many groups and sort the whole ledger instead).
     entries = LedgerEntry.objects.order_by()
     needs = (
-        entries.filter(account_kind=AccountKind.NEED)
-        .values("need_id", "currency")
-        .annotate(**sums)
+        entries.filter(account_kind=AccountKind.NEED).values("need_id", "currency").annotate(**sums)
     )
     pools = (
         entries.exclude(account_kind=AccountKind.NEED)

@@ -23,6 +23,7 @@ from ..allocation.models import AllocationRun, Disbursement, LedgerEntry
 from ..giving.models import Donation
 from ..needs.models import Need
 from ..needs.viewsets import CauseViewSet, NeedViewSet, PartnerViewSet, RegionViewSet
+from ..stories.viewsets import StoryConsentViewSet
 from . import names, permissions
 from .views import dashboard, disbursements, donations, ledger, needs, reallocate, runs
 
@@ -147,7 +148,7 @@ class NeedProgressViewSet(GivingModelViewSet):
     url_prefix = "giving/needs"
     menu_label = _("Needs progress")
     icon = "table"
-    menu_order = 110
+    menu_order = 105
     index_view_class = needs.NeedProgressIndexView
     inspect_view_enabled = False
 
@@ -169,7 +170,7 @@ class RunViewSet(GivingModelViewSet):
     url_prefix = "giving/runs"
     menu_label = _("Allocation runs")
     icon = "history"
-    menu_order = 120
+    menu_order = 112
     index_view_class = runs.RunIndexView
     inspect_view_class = runs.RunInspectView
     extra_urls = (
@@ -184,7 +185,7 @@ class ReallocateViewSet(GivingPageViewSet):
     url_prefix = "giving/reallocate"
     menu_label = _("Reallocate")
     icon = "resubmit"
-    menu_order = 130
+    menu_order = 114
     view_class = reallocate.ReallocateView
     permission = permissions.ALLOCATE
 
@@ -195,7 +196,7 @@ class DisbursementViewSet(GivingModelViewSet):
     url_prefix = "giving/disbursements"
     menu_label = _("Disbursements")
     icon = "doc-full"
-    menu_order = 140
+    menu_order = 116
     index_view_class = disbursements.DisbursementIndexView
     inspect_view_class = disbursements.DisbursementInspectView
     extra_urls = (
@@ -211,7 +212,7 @@ class LedgerViewSet(GivingModelViewSet):
     url_prefix = "giving/ledger"
     menu_label = _("Ledger")
     icon = "list-ul"
-    menu_order = 150
+    menu_order = 118
     index_view_class = ledger.LedgerIndexView
     inspect_view_enabled = False
 
@@ -227,7 +228,7 @@ class AuditViewSet(GivingPageViewSet):
     url_prefix = "giving/audit"
     menu_label = _("Audit")
     icon = "tasks"
-    menu_order = 160
+    menu_order = 120
     view_class = dashboard.AuditView
 
 
@@ -246,6 +247,7 @@ class GivingViewSetGroup(SnippetViewSetGroup):
         DisbursementViewSet,
         LedgerViewSet,
         AuditViewSet,
+        StoryConsentViewSet,
         CauseViewSet,
         RegionViewSet,
         PartnerViewSet,

@@ -10,6 +10,7 @@ from demo.content.giving import ensure_giving
 from demo.content.month import ensure_month_gifts, ensure_month_work
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
+from demo.content.stories import ensure_stories
 
 
 class Command(BaseCommand):
@@ -20,6 +21,7 @@ class Command(BaseCommand):
             home = ensure_home_page()
             needs = ensure_needs()
             needs.update(ensure_giving(home))
+            stories = ensure_stories(home)
             username, password = ensure_admin_login()
         # After the commit above: paid donations have been allocated by then (on commit).
         with transaction.atomic():
@@ -31,7 +33,7 @@ class Command(BaseCommand):
             needs.update(ensure_month_work())
         self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
         self.stdout.write(f"  Home page: {home.title}")
-        for name, count in needs.items():
+        for name, count in {**needs, **stories}.items():
             self.stdout.write(f"  {name}: {count}")
         self.stdout.write("")
         self.stdout.write("Sign in to the Wagtail admin at http://127.0.0.1:8000/admin/ with")

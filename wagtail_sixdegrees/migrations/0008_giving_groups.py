@@ -56,7 +56,7 @@ def create_giving_groups(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wagtail_sixdegrees", "0005_panel_permissions"),
+        ("wagtail_sixdegrees", "0007_panel_permissions"),
         ("wagtailadmin", "0001_create_admin_access_permissions"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("auth", "0012_alter_user_first_name_max_length"),

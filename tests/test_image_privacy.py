@@ -1,0 +1,142 @@
+"""Uploaded images keep their pixels and lose everything else: EXIF, GPS, XMP, IPTC, names."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from PIL import Image
+from wagtail.images import get_image_model
+
+from tests.factories import image_bytes, make_image
+from tests.stories_helpers import login, make_superuser
+from wagtail_sixdegrees.stories.images import has_random_name
+
+pytestmark = pytest.mark.django_db
+
+IDENTIFYING = [b"FictionalCameraMaker", b"FictionalCam 3000", b"Real Person Name", b"Real_Person"]
+
+
+def stored_bytes(file_field) -> bytes:
+    file_field.open("rb")
+    try:
+        return file_field.read()
+    finally:
+        file_field.close()
+
+
+def assert_carries_nothing(data: bytes) -> None:
+    for marker in IDENTIFYING:
+        assert marker not in data
+    with Image.open(io.BytesIO(data)) as picture:
+        assert not picture.getexif()
+        assert not picture.getexif().get_ifd(0x8825)
+        assert not {"exif", "xmp", "XML:com.adobe.xmp", "photoshop", "comment"} & set(picture.info)
+        assert not getattr(picture, "text", {})
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG"])
+def test_test_images_really_carry_gps_and_camera_data(image_format):
+    data = image_bytes(image_format)
+    with Image.open(io.BytesIO(data)) as picture:
+        assert picture.getexif()[0x010F] == "FictionalCameraMaker"
+        assert picture.getexif().get_ifd(0x8825)[1] == "N"
+
+
+@pytest.mark.parametrize(("image_format", "name"), [("JPEG", "IMG_1.jpg"), ("PNG", "IMG_2.png")])
+def test_admin_upload_stores_an_original_without_metadata_under_a_random_name(
+    client, image_format, name
+):
+    login(client, make_superuser())
+
+    response = client.post(
+        reverse("wagtailimages:add"),
+        {
+            "title": "Fictional upload",
+            "file": SimpleUploadedFile(
+                "Real_Person_at_home.jpg" if image_format == "JPEG" else "Real_Person.png",
+                image_bytes(image_format),
+            ),
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    image = get_image_model().objects.get()
+    assert has_random_name(image.file.name)
+    assert "Real_Person" not in image.file.name
+    data = stored_bytes(image.file)
+    assert_carries_nothing(data)
+    assert image.file_size == len(data)
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG"])
+def test_renditions_carry_no_metadata(image_format):
+    image = make_image(image_format, name=f"Real_Person.{image_format.lower()}")
+
+    rendition = image.get_rendition("width-32")
+
+    assert_carries_nothing(stored_bytes(rendition.file))
+    assert "Real_Person" not in rendition.file.name
+
+
+def test_orientation_is_applied_before_the_exif_is_dropped():
+    image = make_image("JPEG", size=(80, 40), orientation=6)  # "rotate 90° clockwise to view"
+
+    assert (image.width, image.height) == (40, 80)
+
+
+def test_a_file_that_is_not_an_image_is_rejected_and_nothing_is_written(client, settings):
+    login(client, make_superuser())
+
+    response = client.post(
+        reverse("wagtailimages:add"),
+        {"title": "Not an image", "file": SimpleUploadedFile("notes.jpg", b"plain text")},
+    )
+
+    assert response.status_code == 200
+    assert not get_image_model().objects.exists()
+    originals = os.path.join(settings.MEDIA_ROOT, "original_images")
+    assert not os.path.isdir(originals) or not os.listdir(originals)
+
+
+def test_scrub_command_cleans_old_images_once_and_reports(capsys):
+    image_model = get_image_model()
+    old = image_model(title="Uploaded before installation")
+    # Simulate an image stored before the package was installed, bypassing the upload hook.
+    old._sixdegrees_scrubbed = True
+    old.file = ContentFile(image_bytes("JPEG"), name="Real_Person_before.jpg")
+    old.save()
+    old.get_rendition("width-32")
+    assert b"FictionalCameraMaker" in stored_bytes(old.file)
+    old_name = old.file.name
+
+    call_command("sixdegrees_scrub_images")
+    first = capsys.readouterr().out
+    call_command("sixdegrees_scrub_images")
+    second = capsys.readouterr().out
+
+    old.refresh_from_db()
+    assert_carries_nothing(stored_bytes(old.file))
+    assert has_random_name(old.file.name)
+    assert not old.file.storage.exists(old_name)
+    assert old.renditions.count() == 0
+    assert "1 image(s) cleaned, 0 already clean" in first
+    assert "0 image(s) cleaned, 1 already clean" in second
+
+
+def test_scrub_command_dry_run_changes_nothing(capsys):
+    image = get_image_model()(title="Old")
+    image._sixdegrees_scrubbed = True
+    image.file = ContentFile(image_bytes("PNG"), name="Real_Person_old.png")
+    image.save()
+
+    call_command("sixdegrees_scrub_images", "--dry-run")
+
+    image.refresh_from_db()
+    assert "Real_Person_old" in image.file.name
+    assert "1 image(s) would be cleaned" in capsys.readouterr().out

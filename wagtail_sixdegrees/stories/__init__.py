@@ -1,0 +1,1 @@
+"""Survivor stories told safely: story pages, consent, safety review and image privacy."""

@@ -1,0 +1,56 @@
+"""Editor panels: the consent status shown at the top of every story."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from wagtail.admin.panels import Panel
+
+from .consent import consent_for
+from .publishing import publication_problems
+
+
+class ConsentStatusPanel(Panel):
+    """Whether the story may be published, and why not, without revealing the consent record.
+
+    Editors see the status and expiry date; the record itself (who gave it, the form
+    reference) stays with people who hold the consent permissions.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("heading", "")
+        super().__init__(**kwargs)
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "wagtail_sixdegrees/stories/admin/consent_status_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            page = self.instance
+            user = self.request.user
+            consent = consent_for(page) if page.pk else None
+            context.update(
+                {
+                    "consent": consent,
+                    "status": consent.status() if consent else None,
+                    "problems": publication_problems(page) if page.pk else [],
+                    "can_view": user.has_perm("wagtail_sixdegrees.view_storyconsent"),
+                    "can_add": page.pk
+                    and consent is None
+                    and user.has_perm("wagtail_sixdegrees.add_storyconsent"),
+                    "can_withdraw": consent is not None
+                    and consent.withdrawn_on is None
+                    and user.has_perm("wagtail_sixdegrees.withdraw_storyconsent"),
+                }
+            )
+            if consent is not None:
+                context["withdraw_url"] = reverse(
+                    "wagtail_sixdegrees_story_consent:withdraw", args=[consent.pk]
+                )
+                context["inspect_url"] = reverse(
+                    "wagtail_sixdegrees_story_consent:inspect", args=[consent.pk]
+                )
+            elif page.pk:
+                context["add_url"] = (
+                    reverse("wagtail_sixdegrees_story_consent:add") + f"?story={page.pk}"
+                )
+            return context

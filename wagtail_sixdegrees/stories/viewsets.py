@@ -1,0 +1,143 @@
+"""The "Story consent" admin screens, joined to the Giving menu.
+
+Only people with the consent permissions (``view_storyconsent``, ``add_storyconsent``,
+``change_storyconsent``, ``withdraw_storyconsent``) see these screens; editors see a status
+panel in the story editor instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.admin.utils import quote
+from django.db.models import OuterRef, Subquery
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin import messages
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import AdminPageChooser
+from wagtail.models import Page
+
+from .consent import StoryConsent
+from .models import story_models, story_pages
+from .views import WithdrawConsentView
+
+
+class StoryConsentForm(WagtailAdminModelForm):
+    """Records consent for a story; the story is chosen once, when the record is created."""
+
+    story = forms.ModelChoiceField(
+        label=_("Story"),
+        queryset=Page.objects.none(),
+        help_text=_("The story in any of its languages: all translations share this consent."),
+    )
+
+    class Meta:
+        model = StoryConsent
+        fields = [
+            "covers_web",
+            "covers_social",
+            "covers_print",
+            "given_on",
+            "expires_on",
+            "form_reference",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["story"]
+            return
+        taken = StoryConsent.objects.values("translation_key")
+        self.fields["story"].queryset = story_pages().exclude(translation_key__in=taken)
+        self.fields["story"].widget = AdminPageChooser(target_models=story_models())
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        story = cleaned.get("story")
+        if story is not None:
+            self.instance.translation_key = story.translation_key
+        return cleaned
+
+
+class ConsentCreateView(generic.CreateView):
+    def get_initial(self) -> dict[str, Any]:
+        initial = super().get_initial()
+        story_id = self.request.GET.get("story", "")
+        if story_id.isdigit():
+            initial["story"] = int(story_id)
+        return initial
+
+    def save_instance(self):
+        self.form.instance.recorded_by = self.request.user
+        return super().save_instance()
+
+
+class ConsentEditView(generic.EditView):
+    def dispatch(self, request, *args, **kwargs):
+        consent = self.get_object()
+        if consent.withdrawn_on:
+            # Withdrawal is final: a new consent needs a new record.
+            messages.error(request, _("This consent was withdrawn and can no longer be changed."))
+            return redirect(self.index_url_name)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class StoryConsentViewSet(ModelViewSet):
+    model = StoryConsent
+    icon = "lock"
+    menu_label = _("Story consent")
+    menu_order = 150
+    add_to_admin_menu = False
+    name = "wagtail_sixdegrees_story_consent"
+    url_prefix = "sixdegrees/story-consent"
+    add_view_class = ConsentCreateView
+    edit_view_class = ConsentEditView
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        *StoryConsentForm.Meta.fields,
+        "recorded_by",
+        "recorded_at",
+        "withdrawn_on",
+        "withdrawn_by",
+    ]
+    list_display = [
+        Column("story_title", label=_("Story"), sort_key="annotated_story_title"),
+        Column("status", label=_("Status"), accessor="get_status_display"),
+        DateColumn("given_on", label=_("Given on"), sort_key="given_on"),
+        DateColumn("expires_on", label=_("Expires on"), sort_key="expires_on"),
+    ]
+    ordering = ["expires_on", "pk"]
+    search_fields = ["form_reference"]
+    search_backend_name = None
+
+    def get_form_class(self, for_update=False):
+        return StoryConsentForm
+
+    def get_queryset(self, request):
+        titles = (
+            story_pages()
+            .filter(translation_key=OuterRef("translation_key"))
+            .order_by("pk")
+            .values("title")[:1]
+        )
+        return StoryConsent.objects.annotate(annotated_story_title=Subquery(titles))
+
+    @property
+    def withdraw_view(self):
+        return WithdrawConsentView.as_view(index_url_name=self.get_url_name("index"))
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("withdraw/<str:pk>/", self.withdraw_view, name="withdraw"),
+        ]
+
+
+def withdraw_url(consent: StoryConsent) -> str:
+    return reverse(StoryConsentViewSet.name + ":withdraw", args=[quote(consent.pk)])
