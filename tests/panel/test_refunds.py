@@ -258,3 +258,20 @@ def test_refund_requests_appear_in_wagtails_site_history(client, manager, pay, s
     response = client.get(reverse("wagtailadmin_reports:site_history"))
     assert response.status_code == 200
     assert "Refund requested" in response.content.decode()
+
+
+def test_after_stripe_refuses_the_corrected_form_is_a_new_request(client, manager, pay, stripe_api):
+    """Stripe remembers its answer per idempotency key, refusals included: a retry after a
+    refusal must not reuse the key, or Stripe would answer with the same refusal."""
+    from tests.stripe_fake import StripeFailure
+
+    donation = pay(amount="40", target="general")
+    stripe_api.failures.append(StripeFailure(400, "Your account cannot refund right now."))
+    form = refund_form(amount="5")
+
+    refused = client.post(reverse("sixdegrees_donations:refund", args=[donation.pk]), form)
+
+    content = refused.content.decode()
+    assert "Your account cannot refund right now." in content
+    assert 'name="request_key"' in content
+    assert form["request_key"] not in content

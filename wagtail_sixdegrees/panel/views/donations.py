@@ -358,6 +358,9 @@ class RefundView(GivingFormView):
         except refunds.RefundRefused as refused:
             return self.refuse(form, refused.message)
         except gateway.StripeError as error:
+            # Stripe keeps its answer per idempotency key: the corrected form needs a new one.
+            form.data = form.data.copy()
+            form.data["request_key"] = str(uuid.uuid4())
             return self.refuse(
                 form,
                 str(
