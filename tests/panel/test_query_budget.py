@@ -36,7 +36,7 @@ SCREENS = [
     ("allocation runs", "sixdegrees_runs:index", ""),
     ("disbursements", "sixdegrees_disbursements:index", ""),
     ("ledger", "sixdegrees_ledger:index", ""),
-    ("Wagtail home with the giving panel", "wagtailadmin_home", ""),
+    ("ledger of one need", "sixdegrees_ledger:index", "?kind=allocate&account_kind=need"),
 ]
 
 
