@@ -311,16 +311,13 @@ def ledger_totals(now: datetime.datetime | None = None) -> LedgerTotals:
     return LedgerTotals(rows)
 
 
-def places(totals: LedgerTotals | None = None) -> Places:
-    """This year's net movements into causes and regions, and the pools waiting now."""
+def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) -> Places:
+    """This year's net movements into causes and regions, and the pools waiting now.
+    ``needs`` (from :func:`needs_with_balances`) saves reading the needs again."""
     totals = totals or ledger_totals()
-    need_ids = {row["need_id"] for row in totals.rows if row["need_id"]}
-    need_places = {
-        pk: (cause, region)
-        for pk, cause, region in Need.objects.filter(pk__in=need_ids).values_list(
-            "pk", "cause_id", "region_id"
-        )
-    }
+    if needs is None:
+        needs = needs_with_balances(totals)
+    need_places = {need.pk: (need.cause_id, need.region_id) for need in needs}
 
     def place(row: dict[str, Any]) -> tuple[int | None, int | None]:
         if row["need_id"]:
@@ -374,13 +371,21 @@ def pool_totals() -> list[Row]:
 
 
 def needs_with_balances(totals: LedgerTotals | None = None) -> list[Need]:
-    """Published needs (one per translation group) with ``allocated`` and ``gap`` set from the
-    ledger totals, without a query per need."""
+    """Every need that can hold money (one per translation group) with ``allocated`` and
+    ``gap`` set from the ledger totals, in one query whatever the number of needs."""
     balances = (totals or ledger_totals()).need_balances
     needs = list(
-        ledger.canonical_needs()
-        .filter(live=True)
-        .only("pk", "title", "target_amount", "currency", "opens_on", "closes_on", "live")
+        ledger.canonical_needs().only(
+            "pk",
+            "title",
+            "target_amount",
+            "currency",
+            "opens_on",
+            "closes_on",
+            "live",
+            "cause_id",
+            "region_id",
+        )
     )
     for need in needs:
         need.allocated = balances.get(need.pk, 0)
@@ -408,7 +413,7 @@ def overdue_needs(needs: list[Need] | None = None, limit: int = LIST_LENGTH) -> 
     late = [
         need
         for need in (needs if needs is not None else needs_with_balances())
-        if need.closes_on is not None and need.closes_on < today and need.gap > 0
+        if need.live and need.closes_on is not None and need.closes_on < today and need.gap > 0
     ]
     late.sort(key=lambda need: (need.closes_on, need.pk))
     return late[:limit]

@@ -27,7 +27,7 @@ class DashboardView(GivingTemplateView):
         context.update(
             totals=totals,
             charts=[dashboard.monthly_chart(entry) for entry in totals],
-            places=dashboard.places(ledger_totals),
+            places=dashboard.places(ledger_totals, needs),
             closest=dashboard.needs_closest_to_goal(needs),
             overdue=dashboard.overdue_needs(needs),
             attention=dashboard.attention(dashboard.attention_counts()),
