@@ -21,7 +21,7 @@ import statistics
 import time
 import uuid
 
-from bench.allocation import copy_models
+from bench.allocation import copy_models, make_needs
 from bench.report import column_defaults, fresh_database, setup_django, write_section
 
 CURRENCIES = {"USD": (500, 50_000), "THB": (10_000, 500_000), "VND": (50_000, 5_000_000)}
@@ -31,49 +31,21 @@ STATUSES = ["paid"] * 90 + ["pending"] * 4 + ["failed"] * 3 + ["disputed", "refu
 def generate(n: int, need_count: int = 2_000, seed: int = 2015) -> None:
     from django.db import connection
     from django.utils import timezone
-    from wagtail.models import Locale
 
-    from wagtail_sixdegrees.models import (
-        Cause,
-        Disbursement,
-        Donation,
-        Donor,
-        LedgerEntry,
-        Need,
-        Partner,
-        Region,
-    )
+    from wagtail_sixdegrees.models import Disbursement, Donation, Donor, LedgerEntry
 
     rnd = random.Random(seed)
-    locale = Locale.get_default()
-    causes = Cause.objects.bulk_create(
-        [Cause(name=f"Cause {i}", slug=f"cause-{i}", locale=locale) for i in range(12)]
+    causes, regions, partner, needs = make_needs(
+        rnd,
+        need_count,
+        causes=12,
+        regions=20,
+        currencies=tuple(CURRENCIES),
+        target=(100_000, 5_000_000),
+        opened_days_ago=(61, 400),
+        closes_in_days=(-60, 365),
     )
-    regions = Region.objects.bulk_create(
-        [Region(name=f"Region {i}", slug=f"region-{i}", locale=locale) for i in range(20)]
-    )
-    partner = Partner.objects.create(name="Bench partner")
     today = timezone.localdate()
-    needs = Need.objects.bulk_create(
-        [
-            Need(
-                title=f"Need {i}",
-                summary="Benchmark.",
-                cause=rnd.choice(causes),
-                region=rnd.choice(regions),
-                partner=partner,
-                target_amount=rnd.randint(1_000, 50_000) * 100,
-                currency=rnd.choice(list(CURRENCIES)),
-                priority=rnd.randint(1, 4),
-                opens_on=today - datetime.timedelta(days=rnd.randint(61, 400)),
-                closes_on=today + datetime.timedelta(days=rnd.randint(-60, 365)),
-                locale=locale,
-                live=True,
-            )
-            for i in range(need_count)
-        ],
-        batch_size=2_000,
-    )
     by_currency = {code: [need for need in needs if need.currency == code] for code in CURRENCIES}
     donor = Donor.objects.create(email="bench@example.org")
     with connection.cursor() as cursor:
