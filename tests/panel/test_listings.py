@@ -195,6 +195,8 @@ def test_the_ledger_lists_filters_and_exports_every_line(client, viewer, activit
     of_the_need = download_csv(client, "sixdegrees_ledger:index", need=activity.pk)
     assert {row["Account"] for row in of_the_need} == {"Shelter beds"}
     assert "Shelter beds" in listed(client, "sixdegrees_ledger:index", need=activity.pk)
+    found = download_csv(client, "sixdegrees_ledger:index", q="shelter")
+    assert found and {row["Account"] for row in found} == {"Shelter beds"}
 
 
 def test_disbursements_list_and_export(client, viewer, activity):

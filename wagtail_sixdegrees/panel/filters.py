@@ -41,13 +41,6 @@ def _source_records(model: type) -> QuerySet:
     return model.objects.filter(locale=Locale.get_default()).order_by("name")
 
 
-def _money_holding_needs() -> QuerySet:
-    """Needs that can hold money: one per translation group, by title."""
-    from ..allocation.ledger import canonical_needs
-
-    return canonical_needs().order_by("title", "pk")
-
-
 class DonationFilterSet(WagtailFilterSet):
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"), choices=Donation.Status.choices, widget=forms.CheckboxSelectMultiple
@@ -164,9 +157,9 @@ class LedgerFilterSet(WagtailFilterSet):
     account_kind = _choice(_("Account"), AccountKind.choices)
     currency = _choice(_("Currency"), currency_choices)
     created_at = _date_range(_("Written between"))
-    need = django_filters.ModelChoiceFilter(
-        label=_("Need"), queryset=lambda request: _money_holding_needs(), empty_label=_("All")
-    )
+    # A number, not a list of every need (there may be thousands): the needs-progress screen
+    # links here with it, and the search box finds needs by title.
+    need = django_filters.NumberFilter(label=_("Need number"), field_name="need_id")
     run = django_filters.NumberFilter(label=_("Allocation run number"), field_name="run_id")
 
     class Meta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
@@ -26,7 +26,7 @@ class LedgerIndexView(GivingIndexView):
     page_title = _("Ledger")
     filterset_class = LedgerFilterSet
     default_ordering = "-created_at"
-    search_fields = ["reason"]  # searching is ours: a donation reference, or words of a reason
+    search_fields = ["reason"]  # searching is ours: a donation reference, a need, a reason
     export_filename = "ledger"
     export_columns = [
         ExportColumn("id", _("Line")),
@@ -54,7 +54,10 @@ class LedgerIndexView(GivingIndexView):
         try:
             return queryset.filter(donation__reference=uuid.UUID(self.search_query.strip()))
         except ValueError:
-            return queryset.filter(reason__icontains=self.search_query)
+            return queryset.filter(
+                Q(need__title__icontains=self.search_query)
+                | Q(reason__icontains=self.search_query)
+            )
 
     @cached_property
     def columns(self) -> list[Any]:
