@@ -348,3 +348,15 @@ def test_a_viewer_without_the_export_permission_cannot_download(client, world):
     response = client.get(reverse("sixdegrees_donations:index") + "?export=csv")
     assert response.status_code == 302
     assert response["Location"] == reverse("wagtailadmin_home")
+
+
+def test_the_policy_lists_who_may_do_an_action():
+    from wagtail_sixdegrees.models import Donation
+
+    people = {role: panel_user(role) for role in ("editor", "viewer", "manager", "superuser")}
+    policy = permissions.policies()[Donation]
+    viewers = set(policy.users_with_any_permission(["view"]))
+    refunders = set(policy.users_with_any_permission(["refund"]))
+    assert viewers == {people["viewer"], people["manager"], people["superuser"]}
+    assert refunders == {people["manager"], people["superuser"]}
+    assert not policy.users_with_any_permission(["change", "delete"]).exists()

@@ -97,19 +97,16 @@ class GivingPermissionPolicy(BasePermissionPolicy):
         return any(self.user_has_permission(user, action) for action in actions)
 
     def users_with_any_permission(self, actions: Iterable[str]) -> QuerySet:
-        permissions = permission_objects(
-            [a for a in (self._action(action) for action in actions) if a is not None]
-        )
-        return (
-            get_user_model()
-            .objects.filter(is_active=True)
-            .filter(
-                Q(is_superuser=True)
-                | Q(user_permissions__in=permissions)
-                | Q(groups__permissions__in=permissions)
-            )
-            .distinct()
-        )
+        panel_actions = [a for a in (self._action(action) for action in actions) if a is not None]
+        users = get_user_model().objects.filter(is_active=True)
+        if not panel_actions:
+            return users.none()  # not even superusers: nobody edits or deletes money rows
+        permissions = permission_objects(panel_actions)
+        return users.filter(
+            Q(is_superuser=True)
+            | Q(user_permissions__in=permissions)
+            | Q(groups__permissions__in=permissions)
+        ).distinct()
 
 
 #: The policy of panel screens that are not about one model (dashboard, reallocation, audit).

@@ -55,8 +55,7 @@ class LedgerIndexView(GivingIndexView):
             return queryset.filter(donation__reference=uuid.UUID(self.search_query.strip()))
         except ValueError:
             return queryset.filter(
-                Q(need__title__icontains=self.search_query)
-                | Q(reason__icontains=self.search_query)
+                Q(need__title__icontains=self.search_query) | Q(reason__icontains=self.search_query)
             )
 
     @cached_property
