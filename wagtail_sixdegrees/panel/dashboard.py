@@ -20,7 +20,6 @@ from typing import Any
 
 from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
@@ -30,7 +29,7 @@ from ..allocation import ledger
 from ..allocation.models import AccountKind, AllocationRun, LedgerEntry
 from ..giving.models import Donation
 from ..needs.models import Cause, Need, Region
-from . import permissions
+from . import names, permissions
 
 #: Statuses a giving manager should look at.
 ATTENTION_STATUSES = (Donation.Status.PENDING, Donation.Status.DISPUTED, Donation.Status.FAILED)
@@ -439,7 +438,7 @@ class Attention:
 
 
 def attention(counts: dict[str, int]) -> list[Attention]:
-    index = reverse("sixdegrees_donations:index")
+    index = names.url(names.DONATIONS)
     return [
         Attention(status, str(Donation.Status(status).label), count, f"{index}?status={status}")
         for status, count in counts.items()
@@ -472,7 +471,7 @@ class GivingHomePanel(Component):
             "totals": giving_totals(months=1),
             "pools": pool_totals(),
             "attention": attention(attention_counts()),
-            "dashboard_url": reverse("sixdegrees_dashboard:index"),
+            "dashboard_url": names.url(names.DASHBOARD),
         }
 
 

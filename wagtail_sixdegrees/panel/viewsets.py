@@ -45,7 +45,7 @@ class GivingModelViewSet(ModelViewSet):
     list_per_page = 50
     #: Panel actions whose permissions are offered in Wagtail's group editor with this screen.
     registered_actions: tuple[str, ...] = ()
-    #: (route, view class, name, view kwargs) for the screen's own actions.
+    #: (route, view class, URL name) of the screen's own actions; "add" makes the add button.
     extra_urls: tuple[tuple[str, type, str], ...] = ()
 
     @cached_property
