@@ -113,7 +113,9 @@ def test_manager_previews_and_commits_a_run_then_reallocates(
 ):
     page = logged_in_page
     page.set_viewport_size(VIEWPORT)
+    page.reload()  # signed in before the gifts were made
     expect(page.get_by_role("heading", name="Giving")).to_be_visible()
+    expect(page.get_by_text("Waiting for allocation:")).to_be_visible()
     shots(page, "home-panel")
 
     open_screen(page, "Dashboard")
@@ -169,3 +171,26 @@ def test_manager_previews_and_commits_a_run_then_reallocates(
     open_screen(page, "Audit")
     expect(page.get_by_text("Every check passed")).to_be_visible()
     shots(page, "audit")
+
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]}}
+
+
+@pytest.mark.parametrize(
+    ("screen", "region"),
+    [
+        ("Dashboard", ".sd-dashboard"),
+        ("Reallocate", "form.sd-form"),
+        ("Needs progress", "#listing-results"),
+    ],
+)
+def test_the_panels_own_content_meets_wcag_aa(
+    logged_in_page, live_server, month_of_giving, screen, region
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = logged_in_page
+    open_screen(page, screen)
+    page.locator(region).wait_for()
+    results = Axe().run(page, context=region, options=WCAG)
+    assert results.violations_count == 0, results.generate_report()
