@@ -363,9 +363,12 @@ def test_attached_progress_equals_the_annotated_progress():
     make_paid_donation(12_500, preferences=[need_pref(needs[0], 6_000), need_pref(needs[1], 4_000)])
     ledger.allocate()
     ledger.record_disbursement(needs[1], 1_000, paid_on=datetime.date(2026, 11, 20), actor=None)
-    annotated = {n.pk: (n.raised, n.allocated, n.disbursed, n.gap) for n in Need.objects.with_progress()}
+    annotated = {
+        n.pk: (n.raised, n.allocated, n.disbursed, n.gap) for n in Need.objects.with_progress()
+    }
     attached = {
-        n.pk: (n.raised, n.allocated, n.disbursed, n.gap) for n in Need.objects.all().with_progress_attached()
+        n.pk: (n.raised, n.allocated, n.disbursed, n.gap)
+        for n in Need.objects.all().with_progress_attached()
     }
     assert attached == annotated
     assert annotated[needs[0].pk] == (7_500, 7_500, 0, 2_500)
