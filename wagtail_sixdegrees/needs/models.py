@@ -197,10 +197,10 @@ def attach_progress(needs: list[Need]) -> None:
         .values("need__translation_key")
         .annotate(allocated=zero, raised=zero, disbursed=Sum("amount"))
     )
+    columns = ("need__translation_key", "allocated", "raised", "disbursed")
+    rows = ledger.values_list(*columns).union(payouts.values_list(*columns), all=True).order_by()
     totals: dict = {}
-    for key, allocated, raised, disbursed in ledger.union(payouts, all=True).values_list(
-        "need__translation_key", "allocated", "raised", "disbursed"
-    ):
+    for key, allocated, raised, disbursed in rows:
         row = totals.setdefault(key, [0, 0, 0])
         row[0] += allocated or 0
         row[1] += raised or 0
