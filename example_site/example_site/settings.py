@@ -180,6 +180,9 @@ STRIPE_PLACEHOLDER_KEY = "sk_test_example_site_placeholder"
 # Without real Stripe test keys, `make demo` gives through example_site/devstripe.py, a local
 # Stripe-compatible checkout on 127.0.0.1 (development only; it moves no money).
 DEVSTRIPE_PORT = int(os.environ.get("DEVSTRIPE_PORT", "8421"))
+# The demo's payments are made in devstripe's state, kept here, so the running devstripe knows
+# them (a giving manager can refund a demo donation from the panel).
+DEVSTRIPE_STATE = os.environ.get("DEVSTRIPE_STATE", str(BASE_DIR / ".devstripe-state.json"))
 USE_DEVSTRIPE = (
     DEBUG
     and os.environ.get("STRIPE_SECRET_KEY", STRIPE_PLACEHOLDER_KEY) == STRIPE_PLACEHOLDER_KEY

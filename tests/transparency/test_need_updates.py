@@ -240,6 +240,19 @@ def test_story_pages_show_updates_on_the_needs_they_support(client, publish):
     assert "Unrelated fictional news" not in html
 
 
+def test_story_pages_show_each_update_once_in_the_readers_language(client, publish):
+    need = make_need()
+    story = make_live_story()
+    StoryNeed.objects.create(page=story, need=need)
+    update = publish(need, title="Fictional beds are ready")
+    translate(update, "th", title="เตียงพร้อมแล้ว (fictional)")
+
+    english = client.get(story.url).content.decode()
+    thai = client.get(story.url, HTTP_ACCEPT_LANGUAGE="th").content.decode()
+    assert "Fictional beds are ready" in english and "เตียงพร้อมแล้ว" not in english
+    assert "เตียงพร้อมแล้ว (fictional)" in thai and "Fictional beds are ready" not in thai
+
+
 def test_update_images_go_through_the_privacy_pipeline():
     from tests.factories import make_image as upload
     from wagtail_sixdegrees.stories.images import has_metadata, has_random_name

@@ -21,7 +21,11 @@ def _newest_first(updates: Any, heading_level: int) -> dict[str, Any]:
     from ..transparency.public import prefer_locale
     from ..transparency.translations import active_locale
 
-    chosen = prefer_locale(updates, active_locale(), "translation_key").values()
+    updates = list(updates)
+    translated = len({update.translation_key for update in updates}) < len(updates)
+    # The reader's locale only matters when some update exists in several languages.
+    locale = active_locale() if translated else None
+    chosen = prefer_locale(updates, locale, "translation_key").values()
     return {
         "updates": sorted(chosen, key=lambda u: (u.first_published_at, u.pk), reverse=True),
         "level": heading_level,

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from demo.content.allocation import ensure_allocation
 from demo.content.giving import ensure_giving
+from demo.content.month import ensure_month_gifts, ensure_month_work
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
 from demo.content.stories import ensure_stories
@@ -26,6 +27,11 @@ class Command(BaseCommand):
         # After the commit above: paid donations have been allocated by then (on commit).
         with transaction.atomic():
             needs.update(ensure_allocation())
+        with transaction.atomic():
+            needs.update(ensure_month_gifts(home))
+        # The month's gifts are allocated on commit; refunds are reversed on the next commit.
+        with transaction.atomic():
+            needs.update(ensure_month_work())
         with transaction.atomic():
             needs.update(ensure_transparency(home))
         self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
