@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: demo test lint format docs messages wheel clean
+.PHONY: demo test lint format docs messages wheel clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: $(STAMP)
 ## Run the whole test suite: SQLite, then PostgreSQL (a throwaway cluster) with browser tests
 test: $(STAMP)
 	$(BIN)/python -m tests.run $(if $(ARGS),-- $(ARGS),)
+
+## Retake the giving-manager guide's screenshots (docs/managers/img/) with the browser test
+screenshots: $(STAMP)
+	SIXDEGREES_SCREENSHOTS=1 $(BIN)/python -m tests.run --only postgres -- tests/browser/test_giving_panel.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -45,4 +49,4 @@ wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --no-isolation --outdir dist
 
 clean:
-	rm -rf $(VENV) dist build site example_site/db.sqlite3 example_site/media
+	rm -rf $(VENV) dist build site example_site/db.sqlite3 example_site/.devstripe-state.json example_site/media

@@ -18,7 +18,7 @@ import random
 import time
 import uuid
 
-from bench.report import fresh_database, setup_django, write_section
+from bench.report import column_defaults, fresh_database, setup_django, write_section
 
 RATIO_GOAL = 3.0
 SCALING_GOAL = 11.0
@@ -39,20 +39,30 @@ def copy_models(model, rows: list[dict]) -> None:
             copy.write_row([row[c] for c in columns])
 
 
-def generate(n: int, need_count: int, seed: int = 2015) -> None:
-    from django.db import connection
+def make_needs(
+    rnd: random.Random,
+    count: int,
+    *,
+    causes: int = 40,
+    regions: int = 25,
+    currencies: tuple[str, ...] = ("USD",),
+    target: tuple[int, int] = (50_000, 2_000_000),
+    opened_days_ago: tuple[int, int] = (30, 30),
+    closes_in_days: tuple[int, int] = (1, 365),
+) -> tuple[list, list, object, list]:
+    """Fictional causes, regions, one partner and ``count`` live needs (setup, not measured).
+    Each range is (lowest, highest), drawn per need."""
     from django.utils import timezone
     from wagtail.models import Locale
 
-    from wagtail_sixdegrees.models import Cause, Donation, Donor, Need, Partner, Preference, Region
+    from wagtail_sixdegrees.models import Cause, Need, Partner, Region
 
-    rnd = random.Random(seed)
     locale = Locale.get_default()
-    causes = Cause.objects.bulk_create(
-        [Cause(name=f"Cause {i}", slug=f"cause-{i}", locale=locale) for i in range(40)]
+    cause_rows = Cause.objects.bulk_create(
+        [Cause(name=f"Cause {i}", slug=f"cause-{i}", locale=locale) for i in range(causes)]
     )
-    regions = Region.objects.bulk_create(
-        [Region(name=f"Region {i}", slug=f"region-{i}", locale=locale) for i in range(25)]
+    region_rows = Region.objects.bulk_create(
+        [Region(name=f"Region {i}", slug=f"region-{i}", locale=locale) for i in range(regions)]
     )
     partner = Partner.objects.create(name="Bench partner")
     today = timezone.localdate()
@@ -61,21 +71,32 @@ def generate(n: int, need_count: int, seed: int = 2015) -> None:
             Need(
                 title=f"Need {i}",
                 summary="Benchmark.",
-                cause=rnd.choice(causes),
-                region=rnd.choice(regions),
+                cause=rnd.choice(cause_rows),
+                region=rnd.choice(region_rows),
                 partner=partner,
-                target_amount=rnd.randint(50_000, 2_000_000),
-                currency="USD",
+                target_amount=rnd.randint(*target),
+                currency=rnd.choice(currencies),
                 priority=rnd.randint(1, 4),
-                opens_on=today - datetime.timedelta(days=30),
-                closes_on=today + datetime.timedelta(days=rnd.randint(1, 365)),
+                opens_on=today - datetime.timedelta(days=rnd.randint(*opened_days_ago)),
+                closes_on=today + datetime.timedelta(days=rnd.randint(*closes_in_days)),
                 locale=locale,
                 live=True,
             )
-            for i in range(need_count)
+            for i in range(count)
         ],
         batch_size=2_000,
     )
+    return cause_rows, region_rows, partner, needs
+
+
+def generate(n: int, need_count: int, seed: int = 2015) -> None:
+    from django.db import connection
+    from django.utils import timezone
+
+    from wagtail_sixdegrees.models import Donation, Donor, Preference
+
+    rnd = random.Random(seed)
+    causes, regions, _partner, needs = make_needs(rnd, need_count)
     donor = Donor.objects.create(email="bench@example.org")
     start = timezone.now() - datetime.timedelta(days=60)
     with connection.cursor() as cursor:
@@ -84,11 +105,7 @@ def generate(n: int, need_count: int, seed: int = 2015) -> None:
         )
         first_id = cursor.fetchone()[0]
     donations, preferences = [], []
-    template = {
-        field.column: field.get_default()
-        for field in Donation._meta.concrete_fields
-        if not field.primary_key and field.has_default()
-    }
+    template = column_defaults(Donation)
     for index in range(n):
         pk = first_id + index
         amount = rnd.randint(500, 100_000)
@@ -135,13 +152,6 @@ def generate(n: int, need_count: int, seed: int = 2015) -> None:
                     "share_bps": bounds[position + 1] - bounds[position],
                 }
             )
-    # Columns that have no Python default but are NOT NULL get their blank value.
-    for field in Donation._meta.concrete_fields:
-        if field.column not in donations[0] and not field.null:
-            for row in donations:
-                row[field.column] = (
-                    "" if field.get_internal_type() in ("CharField", "URLField", "TextField") else 0
-                )
     copy_models(Donation, donations)
     copy_models(Preference, preferences)
     with connection.cursor() as cursor:

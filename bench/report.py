@@ -42,3 +42,20 @@ def fresh_database() -> None:
     from django.db import connection
 
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+
+
+def column_defaults(model) -> dict:
+    """Every column of ``model`` (primary key aside) with its default, or the blank value of a
+    NOT NULL column without one: the base of a row written by ``COPY`` (which skips Django)."""
+    defaults = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        if field.has_default():
+            defaults[field.column] = field.get_default()
+        elif not field.null:
+            text = field.get_internal_type() in ("CharField", "URLField", "TextField")
+            defaults[field.column] = "" if text else 0
+        else:
+            defaults[field.column] = None
+    return defaults

@@ -23,6 +23,7 @@ import hmac
 import html
 import itertools
 import json
+import os
 import re
 import secrets
 import threading
@@ -84,7 +85,7 @@ def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
 class DevStripe:
     """Stripe's state for the objects wagtail-sixdegrees uses, and its API routes."""
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8421") -> None:
+    def __init__(self, base_url: str = "http://127.0.0.1:8421", state_file: str = "") -> None:
         self.base_url = base_url.rstrip("/")
         self.objects: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
@@ -94,6 +95,39 @@ class DevStripe:
         self.lock = threading.RLock()
         self._ids = itertools.count(1)
         self.clock = int(time.time())
+        #: Where the state is kept between runs (the demo's payments, then the server's).
+        self.state_file = state_file
+        if state_file and os.path.exists(state_file):
+            self.load()
+
+    # --- keeping state between processes ------------------------------------------------
+
+    def load(self) -> None:
+        with open(self.state_file, encoding="utf-8") as file:
+            state = json.load(file)
+        self.objects, self.events = state["objects"], state["events"]
+        self.idempotent = {key: tuple(value) for key, value in state["idempotent"].items()}
+        self.clock = max(self.clock, state["clock"])
+        self._ids = itertools.count(state["next_id"])
+
+    def save(self) -> None:
+        """Write the state (objects, events, idempotency keys) to ``state_file``, if any."""
+        if not self.state_file:
+            return
+        with self.lock:
+            next_id = next(self._ids)
+            self._ids = itertools.count(next_id)
+            state = {
+                "objects": self.objects,
+                "events": self.events,
+                "idempotent": self.idempotent,
+                "clock": self.clock,
+                "next_id": next_id,
+            }
+            temporary = f"{self.state_file}.tmp"
+            with open(temporary, "w", encoding="utf-8") as file:
+                json.dump(state, file)
+            os.replace(temporary, self.state_file)
 
     # --- ids, objects, events ---------------------------------------------------------
 
@@ -164,8 +198,16 @@ class DevStripe:
         if method == "POST" and path == "/v1/checkout/sessions":
             return self.create_session(params)
         if method == "POST" and path == "/v1/refunds":
+            charge_id = params.get("charge")
+            if not charge_id and params.get("payment_intent") in self.objects:
+                charge_id = self.objects[params["payment_intent"]]["latest_charge"]
+            if charge_id not in self.objects:
+                raise StripeFailure(404, f"No such charge: '{charge_id}'")
             return self.refund(
-                params["charge"], int(params["amount"]) if "amount" in params else None
+                charge_id,
+                int(params["amount"]) if "amount" in params else None,
+                reason=params.get("reason"),
+                metadata=params.get("metadata") or {},
             )
         if method == "GET" and path == "/v1/events":
             since = int((params.get("created") or {}).get("gte") or 0)
@@ -406,7 +448,14 @@ class DevStripe:
             self.event("customer.subscription.deleted", subscription)
         return copy.deepcopy(subscription)
 
-    def refund(self, charge_id: str, amount: int | None = None) -> dict[str, Any]:
+    def refund(
+        self,
+        charge_id: str,
+        amount: int | None = None,
+        *,
+        reason: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         with self.lock:
             charge = self.objects[charge_id]
             amount = amount or charge["amount"] - charge["amount_refunded"]
@@ -432,6 +481,8 @@ class DevStripe:
                 "balance_transaction": refund_balance["id"],
                 "charge": charge_id,
                 "currency": charge["currency"],
+                "metadata": dict(metadata or {}),
+                "reason": reason,
                 "status": "succeeded",
             }
             charge["refunds"]["data"].insert(0, refund)
@@ -588,16 +639,20 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
                 self._checkout("GET")
 
         def do_POST(self) -> None:
+            before = len(stripe.events)
             if self.path.startswith("/v1/"):
                 self._api("POST")
+                stripe.save()
                 if self.path.startswith("/v1/refunds"):
-                    deliverer.deliver([stripe.events[-1]])
+                    deliverer.deliver(stripe.events[before:])
             else:
                 self._checkout("POST")
+                stripe.save()
 
         def do_DELETE(self) -> None:
             before = len(stripe.events)
             self._api("DELETE")
+            stripe.save()
             deliverer.deliver(stripe.events[before:])
 
     return Handler
@@ -627,9 +682,10 @@ def in_process_client(state: DevStripe) -> Any:
     return InProcessClient()
 
 
-def serve(port: int, endpoints: list[tuple[str, str]]) -> ThreadingHTTPServer:
-    """Start the server on 127.0.0.1 in a daemon thread; returns it (``.shutdown()`` to stop)."""
-    stripe = DevStripe(base_url=f"http://127.0.0.1:{port}")
+def serve(port: int, endpoints: list[tuple[str, str]], state_file: str = "") -> ThreadingHTTPServer:
+    """Start the server on 127.0.0.1 in a daemon thread; returns it (``.shutdown()`` to stop).
+    With ``state_file``, it starts from (and keeps) the state saved there."""
+    stripe = DevStripe(base_url=f"http://127.0.0.1:{port}", state_file=state_file)
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(stripe, Deliverer(endpoints)))
     server.stripe = stripe  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, name="devstripe", daemon=True).start()
@@ -641,8 +697,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8421)
     parser.add_argument("--webhook", required=True, help="the site's stripe_webhook URL")
     parser.add_argument("--secret", required=True, help="the webhook signing secret (whsec_...)")
+    parser.add_argument("--state", default="", help="a JSON file to keep the state in")
     args = parser.parse_args()
-    server = serve(args.port, [(args.webhook, args.secret)])
+    server = serve(args.port, [(args.webhook, args.secret)], args.state)
     print(f"devstripe (development only) on http://127.0.0.1:{args.port}", flush=True)
     try:
         threading.Event().wait()

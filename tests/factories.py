@@ -141,6 +141,120 @@ def ensure_wagtail_tree() -> None:
         Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
 
 
+def insert_rows(model: Any, rows: list[dict[str, Any]], batch: int = 5_000) -> None:
+    """Insert many rows fast with ``executemany`` (Django's ``bulk_create`` spends most of its
+    time preparing every field of every row). Columns missing from ``rows`` get their field's
+    default, prepared once; the varying ones are prepared per row."""
+    from django.db import connection
+
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    varying = set(rows[0]) if rows else set()
+    constants = {
+        field.attname: field.get_db_prep_save(field.get_default(), connection)
+        for field in fields
+        if field.attname not in varying
+    }
+    # Only these need converting for the database; numbers, text and None go as they are.
+    prepare = {
+        field.attname: field
+        for field in fields
+        if field.attname in varying
+        and field.get_internal_type() in ("UUIDField", "DateTimeField", "DateField")
+    }
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(model._meta.db_table)
+    # Names come from the model, values go as parameters.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            cursor.executemany(
+                sql,
+                [
+                    [
+                        prepare[field.attname].get_db_prep_save(row[field.attname], connection)
+                        if field.attname in prepare
+                        else row[field.attname]
+                        if field.attname in varying
+                        else constants[field.attname]
+                        for field in fields
+                    ]
+                    for row in rows[start : start + batch]
+                ],
+            )
+
+
+def bulk_paid_donations(
+    count: int, *, currencies: tuple[str, ...] = ("USD", "THB", "VND"), days: int = 400
+) -> None:
+    """``count`` one-off donations spread over ``days`` up to now (mostly paid; some pending,
+    failed or disputed), from one donor, without preferences: for listings and aggregates."""
+    import datetime
+    import uuid
+
+    from django.utils import timezone
+
+    from wagtail_sixdegrees.models import Donation
+
+    donor = make_donor()
+    now = timezone.now()
+    amounts = {"USD": 2_500, "THB": 50_000, "VND": 500_000}
+    statuses = ["paid"] * 17 + ["pending", "failed", "disputed"]
+    rows = []
+    for index in range(count):
+        currency = currencies[index % len(currencies)]
+        amount = amounts.get(currency, 2_500) + index % 97
+        status = statuses[index % len(statuses)]
+        paid = status not in ("pending", "failed")
+        when = now - datetime.timedelta(minutes=index * days * 1440 // count)
+        rows.append(
+            {
+                "reference": uuid.uuid4(),
+                "donor_id": donor.pk,
+                "amount": amount,
+                "currency": currency,
+                "status": status,
+                "paid_at": when if paid else None,
+                "created_at": when,
+                "updated_at": when,
+                "settlement_currency": currency if paid else "",
+                "settlement_amount": amount if paid else None,
+                "fee_amount": amount // 30 if paid else None,
+                "net_amount": amount - amount // 30 if paid else None,
+            }
+        )
+    insert_rows(Donation, rows)
+
+
+def panel_user(role: str, username: str | None = None):
+    """A user for the Giving panel: ``superuser``, ``manager`` or ``viewer`` (the groups the data
+    migration creates), ``editor`` (Wagtail's Editors group) or ``staff`` (admin access only)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+
+    from wagtail_sixdegrees.panel.permissions import (
+        MANAGERS_GROUP,
+        VIEWERS_GROUP,
+        ensure_giving_groups,
+    )
+
+    users = get_user_model().objects
+    username = username or f"{role}-{next(_counter)}"
+    if role == "superuser":
+        return users.create_superuser(username, f"{username}@example.org", "correct horse")
+    user = users.create_user(username, f"{username}@example.org", "correct horse")
+    if role in ("manager", "viewer"):
+        groups = ensure_giving_groups()
+        user.groups.add(groups[MANAGERS_GROUP if role == "manager" else VIEWERS_GROUP])
+    elif role == "editor":
+        user.groups.add(Group.objects.get_or_create(name="Editors")[0])
+    elif role == "staff":
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
+    return user
+
+
 # Stories ---------------------------------------------------------------------------------
 
 
@@ -239,3 +353,43 @@ def make_image(image_format: str = "JPEG", name: str = "IMG_Real_Person_Name.jpg
         title=kwargs.pop("title", "Fictional image"),
         file=ContentFile(image_bytes(image_format, **kwargs), name=name),
     )
+
+
+# Transparency ----------------------------------------------------------------------------
+
+
+def make_need_update(need, *, publish: bool = True, **fields: Any):
+    """A need update, published (through a revision, as the admin does) unless told not to."""
+    from wagtail_sixdegrees.models import NeedUpdate
+
+    number = next(_counter)
+    fields.setdefault("title", f"Fictional update {number}")
+    fields.setdefault("text", "Fictional progress for the tests.")
+    fields.setdefault("locale", need.locale)
+    update = NeedUpdate.objects.create(need=need, live=False, **fields)
+    if publish:
+        update.save_revision().publish()
+        update.refresh_from_db()
+    return update
+
+
+def translate(obj, language_code: str, **fields: Any):
+    """A translation of a translatable record in another language, saved (and published if it
+    has drafts)."""
+    locale = Locale.objects.get_or_create(language_code=language_code)[0]
+    copy = obj.copy_for_translation(locale)
+    for name, value in fields.items():
+        setattr(copy, name, value)
+    copy.save()
+    if hasattr(copy, "save_revision"):
+        copy.save_revision().publish()
+        copy.refresh_from_db()
+    return copy
+
+
+def impact_path(donation) -> str:
+    from django.urls import reverse
+
+    from wagtail_sixdegrees.transparency.tokens import impact_token
+
+    return reverse("wagtail_sixdegrees:gift", args=[impact_token(donation)])

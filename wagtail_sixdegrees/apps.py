@@ -13,7 +13,9 @@ class WagtailSixDegreesConfig(AppConfig):
         from .allocation import receivers as allocation_receivers
         from .i18n import register_language_info
         from .stories.receivers import connect_receivers as connect_story_receivers
+        from .transparency import receivers as transparency_receivers
 
         register_language_info()
         allocation_receivers.connect()
         connect_story_receivers()
+        transparency_receivers.connect()

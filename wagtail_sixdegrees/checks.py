@@ -268,3 +268,60 @@ def check_allocation_settings(app_configs: Any = None, **kwargs: Any) -> list[Er
                 )
             )
     return messages
+
+
+def _is_positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+@register(Tags.compatibility)
+def check_transparency_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    """E050-E053, W050: the widget's, the API's and the impact links' settings."""
+    from .transparency.embed import invalid_origins
+
+    messages: list[Error | Warning] = []
+    origins = conf.get_setting("EMBED_ALLOWED_ORIGINS")
+    if not isinstance(origins, list | tuple) or invalid_origins(list(origins)):
+        messages.append(
+            Error(
+                f"{_setting_path('EMBED_ALLOWED_ORIGINS')} must be a list of origins such as "
+                '"https://partner.example" (scheme and host, no path; "*." may start the host).',
+                hint="A bare * would let any site frame the donate form; list the sites instead.",
+                id="wagtail_sixdegrees.E050",
+            )
+        )
+    elif not settings.DEBUG and any(str(o).lower().startswith("http://") for o in origins):
+        messages.append(
+            Warning(
+                f"{_setting_path('EMBED_ALLOWED_ORIGINS')} allows a site served over plain http.",
+                hint="Donors would type their email into a page anyone on the network can change.",
+                id="wagtail_sixdegrees.W050",
+            )
+        )
+    cors = conf.get_setting("API_CORS_ORIGINS")
+    if not isinstance(cors, list | tuple) or invalid_origins([o for o in cors if o != "*"]):
+        messages.append(
+            Error(
+                f"{_setting_path('API_CORS_ORIGINS')} must be a list of origins such as "
+                '"https://partner.example", or ["*"] for any site.',
+                id="wagtail_sixdegrees.E051",
+            )
+        )
+    days = conf.get_setting("IMPACT_LINK_MAX_AGE_DAYS")
+    if days is not None and not _is_positive_int(days):
+        messages.append(
+            Error(
+                f"{_setting_path('IMPACT_LINK_MAX_AGE_DAYS')} must be a whole number of days "
+                "(at least 1), or None for links that never expire.",
+                id="wagtail_sixdegrees.E052",
+            )
+        )
+    for key in ("EMBED_FORM_MAX_AGE", "TOTALS_CACHE_SECONDS"):
+        if not _is_positive_int(conf.get_setting(key)):
+            messages.append(
+                Error(
+                    f"{_setting_path(key)} must be a whole number of seconds, at least 1.",
+                    id="wagtail_sixdegrees.E053",
+                )
+            )
+    return messages

@@ -73,6 +73,20 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_EXPIRY_WARNING_DAYS": 30,
     # Stories: a story's first publication needs an approved story safety review.
     "SAFETY_REVIEW_REQUIRED": True,
+    # Transparency: days a donor's private impact-page link (in receipts and update emails)
+    # keeps working; None never expires it. Every email carries a freshly signed link.
+    "IMPACT_LINK_MAX_AGE_DAYS": 730,
+    # Transparency: origins ("https://partner.example") allowed to show the donate widget in
+    # an iframe. Empty: no site may frame it (CSP frame-ancestors 'none').
+    "EMBED_ALLOWED_ORIGINS": [],
+    # Transparency: seconds an embedded form's signed token is accepted in place of the CSRF
+    # cookie (third-party iframes get no cookies).
+    "EMBED_FORM_MAX_AGE": 7200,
+    # Transparency: origins allowed to read the JSON API from browsers (CORS). Empty: none.
+    "API_CORS_ORIGINS": [],
+    # Transparency: seconds public totals stay cached at most; any committed ledger or
+    # disbursement row changes the cache key sooner.
+    "TOTALS_CACHE_SECONDS": 3600,
 }
 
 

@@ -23,6 +23,7 @@ from .stories.models import (
     StorySafetyReviewTask,
     SurvivorStoryPage,
 )
+from .transparency.models import DonorErasure, NeedUpdate, NeedUpdateNotice, TransparencyPage
 
 __all__ = [
     "AllocationRun",
@@ -31,9 +32,12 @@ __all__ = [
     "DonatePage",
     "Donation",
     "Donor",
+    "DonorErasure",
     "GivingSettings",
     "LedgerEntry",
     "Need",
+    "NeedUpdate",
+    "NeedUpdateNotice",
     "Partner",
     "Preference",
     "Priority",
@@ -46,4 +50,5 @@ __all__ = [
     "StorySafetyReviewTask",
     "StripeEvent",
     "SurvivorStoryPage",
+    "TransparencyPage",
 ]

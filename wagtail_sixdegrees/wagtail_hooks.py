@@ -1,12 +1,27 @@
 """Registrations with Wagtail, and nothing else."""
 
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from .giving.refunds import LOG_ACTION as REFUND_LOG_ACTION
+from .panel import dashboard, permissions
 from .panel.viewsets import GivingViewSetGroup
 from .stories.dashboard import ExpiringConsentPanel, consent_buttons
 
+# Before any viewset asks Wagtail for a policy (which would create a fallback one).
+for model, policy in permissions.policies().items():
+    register_permission_policy(model, policy)
+
 register_snippet(GivingViewSetGroup)
+
+hooks.register("construct_homepage_panels", dashboard.add_home_panel)
+
+
+@hooks.register("register_log_actions")
+def register_giving_log_actions(actions):
+    actions.register_action(REFUND_LOG_ACTION, _("Refund requested"), _("Refund requested"))
 
 
 @hooks.register("construct_homepage_panels")

@@ -20,7 +20,7 @@ def start_devstripe() -> None:
     secret = settings.WAGTAIL_SIXDEGREES["STRIPE_WEBHOOK_SECRET"]
     webhook = f"http://{runserver_address()}/giving/stripe/webhook/"
     try:
-        devstripe.serve(settings.DEVSTRIPE_PORT, [(webhook, secret)])
+        devstripe.serve(settings.DEVSTRIPE_PORT, [(webhook, secret)], settings.DEVSTRIPE_STATE)
     except OSError as error:  # already running (another runserver): use that one
         print(f"devstripe not started: {error}", file=sys.stderr)
         return

@@ -182,6 +182,9 @@ STRIPE_PLACEHOLDER_KEY = "sk_test_example_site_placeholder"
 # Without real Stripe test keys, `make demo` gives through example_site/devstripe.py, a local
 # Stripe-compatible checkout on 127.0.0.1 (development only; it moves no money).
 DEVSTRIPE_PORT = int(os.environ.get("DEVSTRIPE_PORT", "8421"))
+# The demo's payments are made in devstripe's state, kept here, so the running devstripe knows
+# them (a giving manager can refund a demo donation from the panel).
+DEVSTRIPE_STATE = os.environ.get("DEVSTRIPE_STATE", str(BASE_DIR / ".devstripe-state.json"))
 USE_DEVSTRIPE = (
     DEBUG
     and os.environ.get("STRIPE_SECRET_KEY", STRIPE_PLACEHOLDER_KEY) == STRIPE_PLACEHOLDER_KEY
@@ -200,4 +203,17 @@ WAGTAIL_SIXDEGREES = {
     "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE")
     or (f"http://127.0.0.1:{DEVSTRIPE_PORT}" if USE_DEVSTRIPE else None),
     "CURRENCIES": os.environ.get("SIXDEGREES_CURRENCIES", "USD,THB,VND").split(","),
+    # Sites that may show the donate widget in an iframe. In development, the fictional partner
+    # page in example_site/partner/ (python -m http.server 8001 --bind 127.0.0.1).
+    "EMBED_ALLOWED_ORIGINS": [
+        origin
+        for origin in os.environ.get(
+            "SIXDEGREES_EMBED_ORIGINS", "http://127.0.0.1:8001" if DEBUG else ""
+        ).split(",")
+        if origin
+    ],
+    # Sites whose browser scripts may read the JSON API (CORS); none unless listed.
+    "API_CORS_ORIGINS": [
+        origin for origin in os.environ.get("SIXDEGREES_API_CORS_ORIGINS", "").split(",") if origin
+    ],
 }

@@ -356,3 +356,20 @@ def test_a_site_can_replace_the_fill_policy_through_settings(settings):
     make_paid_donation(1_000, preferences=[cause_pref(cause)])
     ledger.allocate()
     assert balances_by_need() == {urgent_big.title: 0, small.title: 1_000}
+
+
+def test_attached_progress_equals_the_annotated_progress():
+    needs = [make_need(target_amount=10_000) for _ in range(3)]
+    make_paid_donation(12_500, preferences=[need_pref(needs[0], 6_000), need_pref(needs[1], 4_000)])
+    ledger.allocate()
+    ledger.record_disbursement(needs[1], 1_000, paid_on=datetime.date(2026, 11, 20), actor=None)
+    annotated = {
+        n.pk: (n.raised, n.allocated, n.disbursed, n.gap) for n in Need.objects.with_progress()
+    }
+    attached = {
+        n.pk: (n.raised, n.allocated, n.disbursed, n.gap)
+        for n in Need.objects.all().with_progress_attached()
+    }
+    assert attached == annotated
+    assert annotated[needs[0].pk] == (7_500, 7_500, 0, 2_500)
+    assert annotated[needs[2].pk] == (0, 0, 0, 10_000)

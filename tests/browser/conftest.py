@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,25 @@ def context(context):
     context.set_default_timeout(60_000)
     context.set_default_navigation_timeout(60_000)
     return context
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def checkout_server(live_server, settings):
+    """The development Checkout server on its own loopback port, delivering signed webhooks
+    to the live server; every Stripe call of the package goes to it."""
+    from tests.giving.conftest import WEBHOOK_SECRET
+    from tests.stripe_fake import devstripe
+
+    port = free_port()
+    server = devstripe.serve(port, [(f"{live_server.url}/giving/stripe/webhook/", WEBHOOK_SECRET)])
+    settings.WAGTAIL_SIXDEGREES = {
+        **settings.WAGTAIL_SIXDEGREES,
+        "STRIPE_API_BASE": f"http://127.0.0.1:{port}",
+    }
+    yield server
+    server.shutdown()
+    server.server_close()

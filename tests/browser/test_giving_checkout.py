@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from playwright.sync_api import expect
 from wagtail.models import Locale, Page, Site
 
 from tests.factories import make_need
-from tests.giving.conftest import WEBHOOK_SECRET
-from tests.stripe_fake import devstripe
 from wagtail_sixdegrees.models import DonatePage, Donation
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def checkout_server(live_server, settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = devstripe.serve(port, [(f"{live_server.url}/giving/stripe/webhook/", WEBHOOK_SECRET)])
-    settings.WAGTAIL_SIXDEGREES = {
-        **settings.WAGTAIL_SIXDEGREES,
-        "STRIPE_API_BASE": f"http://127.0.0.1:{port}",
-    }
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def split_donate_page() -> DonatePage:

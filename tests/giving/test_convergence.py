@@ -114,10 +114,9 @@ def deliver_all(client, events):
 def in_savepoint(client, events):
     """Deliver, snapshot, and roll everything back for the next ordering."""
     with transaction.atomic():
-        point = transaction.savepoint()
         deliver_all(client, events)
         state = snapshot()
-        transaction.savepoint_rollback(point)
+        transaction.set_rollback(True)
     return state
 
 

@@ -7,6 +7,8 @@ cluster on loopback for the run (tests/postgres.py).
 import os
 import tempfile
 
+import django
+
 DEBUG = False
 SECRET_KEY = "tests-only-not-a-secret"
 ALLOWED_HOSTS = ["*"]
@@ -100,6 +102,9 @@ STORAGES = {
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if django.VERSION >= (6, 1):
+    # Django 6.1 replaces EMAIL_BACKEND with MAILERS; the test runner swaps in locmem either way.
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 WAGTAIL_SITE_NAME = "Six Degrees tests"
 WAGTAILADMIN_BASE_URL = "http://testserver"

@@ -94,6 +94,30 @@ class StripeGateway:
         """The invoice with its payments (not included by default since API 2025-03-31)."""
         return self.client.v1.invoices.retrieve(invoice_id, {"expand": ["payments"]}).to_dict()
 
+    def create_refund(
+        self,
+        *,
+        charge_id: str = "",
+        payment_intent_id: str = "",
+        amount: int,
+        reason: str,
+        metadata: dict[str, str],
+        key: str,
+    ) -> dict[str, Any]:
+        """Refund ``amount`` (presentment currency, minor units) of a charge (or of a
+        PaymentIntent's charge). Stripe answers at once; the final state arrives as
+        ``charge.refunded``. ``reason`` is one of Stripe's: ``requested_by_customer``,
+        ``duplicate``, ``fraudulent``."""
+        params: dict[str, Any] = {"amount": amount, "reason": reason, "metadata": metadata}
+        if charge_id:
+            params["charge"] = charge_id
+        else:
+            params["payment_intent"] = payment_intent_id
+        return self.client.v1.refunds.create(
+            params,  # type: ignore[arg-type]
+            {"idempotency_key": key},
+        ).to_dict()
+
     # --- Subscriptions ---------------------------------------------------------------------
 
     def retrieve_subscription(self, subscription_id: str) -> dict[str, Any]:

@@ -39,6 +39,14 @@ def site_root_url(donation: Donation) -> str:
     return str(getattr(settings, "WAGTAILADMIN_BASE_URL", "")).rstrip("/")
 
 
+def impact_url(donation: Donation) -> str:
+    """The donor's private impact page, with a freshly signed link (see transparency/tokens.py)."""
+    from ..transparency.tokens import impact_token
+
+    path = reverse("wagtail_sixdegrees:gift", args=[impact_token(donation)])
+    return f"{site_root_url(donation)}{path}"
+
+
 def receipt_context(donation: Donation) -> dict:
     site_settings = GivingSettings.for_site(donation.site) if donation.site_id else None
     context = {
@@ -52,6 +60,7 @@ def receipt_context(donation: Donation) -> dict:
         else getattr(settings, "WAGTAIL_SITE_NAME", ""),
         "footer": site_settings.receipt_footer if site_settings else "",
         "cancel_url": None,
+        "impact_url": impact_url(donation),
     }
     gift = donation.recurring_gift
     if gift is not None and gift.is_cancellable:
@@ -69,18 +78,22 @@ def build_receipt(donation: Donation) -> EmailMultiAlternatives:
         )
         text = render_to_string("wagtail_sixdegrees/giving/email/receipt.txt", context)
         html = render_to_string("wagtail_sixdegrees/giving/email/receipt.html", context)
-    site_settings = GivingSettings.for_site(donation.site) if donation.site_id else None
     message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=(site_settings.receipt_from_email if site_settings else "") or None,
-        to=[donation.donor.email],
-        reply_to=[site_settings.receipt_reply_to]
-        if site_settings and site_settings.receipt_reply_to
-        else None,
+        subject=subject, body=text, to=[donation.donor.email], **sender(donation)
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def sender(donation: Donation) -> dict:
+    """``from_email`` and ``reply_to`` for emails about ``donation``, from the site's settings."""
+    site_settings = GivingSettings.for_site(donation.site) if donation.site_id else None
+    return {
+        "from_email": (site_settings.receipt_from_email if site_settings else "") or None,
+        "reply_to": [site_settings.receipt_reply_to]
+        if site_settings and site_settings.receipt_reply_to
+        else None,
+    }
 
 
 def send_receipt(donation_pk: int) -> bool:

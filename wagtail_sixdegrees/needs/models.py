@@ -7,7 +7,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Case, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -156,11 +156,59 @@ class NeedQuerySet(models.QuerySet):
             )
         )
 
+    def with_progress_attached(self) -> list[Need]:
+        """The needs as a list, with the same ``raised``, ``allocated``, ``disbursed`` and
+        ``gap`` as :meth:`with_progress`, read by two small grouped queries instead of
+        correlated subqueries: cheaper for a page that shows a handful of needs."""
+        needs = list(self)
+        attach_progress(needs)
+        return needs
+
     def in_fill_order(self) -> NeedQuerySet:
         """The default allocation policy's order: priority, earliest close, then oldest."""
         return self.order_by(
             "priority", models.F("closes_on").asc(nulls_last=True), "created_at", "pk"
         )
+
+
+def attach_progress(needs: list[Need]) -> None:
+    """Set ``raised``, ``allocated``, ``disbursed`` and ``gap`` on loaded needs, in one query
+    (ledger and disbursement totals per translation group, as a UNION ALL)."""
+    from ..allocation.models import Disbursement, LedgerEntry
+
+    keys = {need.translation_key for need in needs}
+    if not keys:
+        return
+    big = models.BigIntegerField()
+    zero = Value(0, output_field=big)
+    ledger = (
+        LedgerEntry.objects.filter(need__translation_key__in=keys)
+        .order_by()
+        .values("need__translation_key")
+        .annotate(
+            allocated=Sum("amount"),
+            raised=Sum(Case(When(amount__gt=0, then="amount"), default=0, output_field=big)),
+            disbursed=zero,
+        )
+    )
+    payouts = (
+        Disbursement.objects.filter(need__translation_key__in=keys)
+        .order_by()
+        .values("need__translation_key")
+        .annotate(allocated=zero, raised=zero, disbursed=Sum("amount"))
+    )
+    columns = ("need__translation_key", "allocated", "raised", "disbursed")
+    rows = ledger.values_list(*columns).union(payouts.values_list(*columns), all=True).order_by()
+    totals: dict = {}
+    for key, allocated, raised, disbursed in rows:
+        row = totals.setdefault(key, [0, 0, 0])
+        row[0] += allocated or 0
+        row[1] += raised or 0
+        row[2] += disbursed or 0
+    for need in needs:
+        allocated, raised, disbursed = totals.get(need.translation_key, (0, 0, 0))
+        need.raised, need.allocated, need.disbursed = raised, allocated, disbursed
+        need.gap = max(need.target_amount - allocated, 0)
 
 
 class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model):

@@ -13,6 +13,7 @@ from wagtail.admin.panels import (
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from ..transparency.panels import EmbedSnippetPanel
 from .forms import NeedForm
 from .models import Cause, Need, Partner, Region
 
@@ -87,6 +88,7 @@ class NeedViewSet(SnippetViewSet):
             FieldPanel("priority"),
             FieldRowPanel([FieldPanel("opens_on"), FieldPanel("closes_on")]),
             PublishingPanel(),
+            EmbedSnippetPanel(),
         ],
         base_form_class=NeedForm,
     )

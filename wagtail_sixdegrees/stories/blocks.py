@@ -30,10 +30,12 @@ STORY_IMAGE_SPECS = tuple(
 
 
 def needs_for_display(queryset=None):
-    """The one queryset every story shows needs from (callouts and the story's own list),
-    with their progress from the ledger."""
+    """The one queryset every story shows needs from (callouts and the story's own list).
+
+    Evaluate it with ``attach_progress`` (or ``.with_progress_attached()``) to show ledger
+    progress: two grouped queries, whatever the number of needs."""
     queryset = Need.objects.all() if queryset is None else queryset
-    return queryset.select_related("cause", "region", "partner").with_progress()
+    return queryset.select_related("cause", "region", "partner")
 
 
 class StoryImageChooserBlock(ImageChooserBlock):
@@ -53,7 +55,11 @@ class NeedChooserBlock(SnippetChooserBlock):
         super().__init__(Need, **kwargs)
 
     def bulk_to_python(self, values):
-        needs = needs_for_display().in_bulk([value for value in values if value is not None])
+        wanted = [value for value in values if value is not None]
+        needs = {
+            need.pk: need
+            for need in needs_for_display().filter(pk__in=wanted).with_progress_attached()
+        }
         return [needs.get(value) for value in values]
 
 

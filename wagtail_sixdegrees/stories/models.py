@@ -242,7 +242,7 @@ class AbstractSurvivorStoryPage(Page):
             need
             for need in needs_for_display(
                 Need.objects.filter(story_links__page=self).order_by("story_links__sort_order")
-            )
+            ).with_progress_attached()
             if need.is_open()
         ]
         context["causes"] = list(self.causes.all())

@@ -15,7 +15,8 @@ DEMO_REFERENCE = "DEMO-TRANSFER-0001 (fictional)"
 
 
 def ensure_allocation() -> dict[str, int | str]:
-    outcome = ledger.allocate()
+    # Gifts only: moving pool money into needs is the manager's allocation run (month.py).
+    outcome = ledger.allocate(include_pools=False)
     if not Disbursement.objects.filter(reference=DEMO_REFERENCE).exists():
         fullest = max(
             Need.objects.with_progress().filter(pk__in=ledger.canonical_needs().values("pk")),

@@ -5,7 +5,11 @@ processor), so fees and nets are realistic and later allocation work has data.""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import devstripe
+from django.conf import settings as django_settings
 from django.utils import timezone
 from wagtail.models import Locale, Page, Site
 
@@ -96,47 +100,85 @@ def _targets(kind: str) -> list[tuple[Target, int]]:
     return [(GENERAL, 10_000)]
 
 
+@contextlib.contextmanager
+def demo_stripe() -> Iterator[devstripe.DevStripe]:
+    """devstripe in-process, with its state kept where ``make demo``'s devstripe will read it, so
+    the demo's payments can later be refunded from the panel."""
+    state = devstripe.DevStripe(state_file=getattr(django_settings, "DEVSTRIPE_STATE", ""))
+    with gateway.use_http_client(devstripe.in_process_client(state)):
+        yield state
+    state.save()
+
+
+def pay(
+    state: devstripe.DevStripe,
+    site: Site,
+    organisation: str,
+    *,
+    email: str,
+    amount: int,
+    currency: str,
+    targets: list[tuple[Target, int]],
+    frequency: str = "once",
+    flexible: bool = True,
+    anonymous: bool = False,
+) -> Donation:
+    """One fictional gift through the real path: the pending donation the form would make,
+    Stripe Checkout (devstripe), and the webhook processor. Returns it, paid."""
+    donation = create_pending_donation(
+        GiftRequest(
+            amount=amount,
+            covered_fee_amount=0,
+            currency=currency,
+            frequency=frequency,
+            email=email,
+            name="Fictional donor",
+            anonymous=anonymous,
+            cover_fees=False,
+            dedication_kind="",
+            dedication="",
+            allow_flexible_use=flexible,
+            wants_updates=False,
+            locale="en",
+            targets=targets,
+        ),
+        site,
+    )
+    # Fictional donors get no receipt email.
+    Donation.objects.filter(pk=donation.pk).update(receipt_sent_at=timezone.now())
+    base = site.root_url
+    params = checkout_session_params(
+        donation,
+        success_url=f"{base}/giving/thanks/?donation={donation.reference}&session_id={{CHECKOUT_SESSION_ID}}",
+        cancel_url=base,
+        organisation=organisation,
+    )
+    session = gateway.StripeGateway().create_checkout_session(
+        params, key=gateway.idempotency_key("checkout", donation.reference)
+    )
+    Donation.objects.filter(pk=donation.pk).update(stripe_checkout_session_id=session["id"])
+    for event in state.pay(session["id"]):
+        process_event(store_event(event).stripe_id)
+    return Donation.objects.get(pk=donation.pk)
+
+
 def ensure_paid_donations(site: Site, organisation: str) -> int:
     """Fictional paid gifts through checkout and the webhook processor; returns how many exist."""
-    state = devstripe.DevStripe()
-    with gateway.use_http_client(devstripe.in_process_client(state)):
+    with demo_stripe() as state:
         for email, amount, currency, frequency, kind in DONATIONS:
             if Donation.objects.filter(donor__email=email).exists():
                 continue
-            donation = create_pending_donation(
-                GiftRequest(
-                    amount=amount,
-                    covered_fee_amount=0,
-                    currency=currency,
-                    frequency=frequency,
-                    email=email,
-                    name="Fictional donor",
-                    anonymous=kind == "general",
-                    cover_fees=False,
-                    dedication_kind="",
-                    dedication="",
-                    allow_flexible_use=True,
-                    wants_updates=False,
-                    locale="en",
-                    targets=_targets(kind),
-                ),
+            pay(
+                state,
                 site,
+                organisation,
+                email=email,
+                amount=amount,
+                currency=currency,
+                frequency=frequency,
+                targets=_targets(kind),
+                anonymous=kind == "general",
             )
-            # Fictional donors get no receipt email.
-            Donation.objects.filter(pk=donation.pk).update(receipt_sent_at=timezone.now())
-            base = site.root_url
-            params = checkout_session_params(
-                donation,
-                success_url=f"{base}/giving/thanks/?donation={donation.reference}&session_id={{CHECKOUT_SESSION_ID}}",
-                cancel_url=base,
-                organisation=organisation,
-            )
-            session = gateway.StripeGateway().create_checkout_session(
-                params, key=gateway.idempotency_key("checkout", donation.reference)
-            )
-            Donation.objects.filter(pk=donation.pk).update(stripe_checkout_session_id=session["id"])
-            for event in state.pay(session["id"]):
-                process_event(store_event(event).stripe_id)
     return Donation.objects.filter(
         donor__email__startswith="demo-donor-", paid_at__isnull=False
     ).count()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from urllib.parse import urlparse
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from home.models import HomePage
 from wagtail.models import Locale, Page, Site
@@ -30,6 +32,11 @@ def ensure_home_page() -> HomePage:
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         site = Site(hostname="localhost", port=80, is_default_site=True)
+    # Links in emails (receipts, impact pages, updates) are built from the site's address:
+    # make it the one the demo is served on.
+    served = urlparse(settings.WAGTAILADMIN_BASE_URL)
+    site.hostname = served.hostname or site.hostname
+    site.port = served.port or (443 if served.scheme == "https" else 80)
     site.root_page = home
     site.site_name = "Six Degrees example site"
     site.save()

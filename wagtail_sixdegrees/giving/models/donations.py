@@ -217,6 +217,15 @@ class Donation(GiftTerms):
         verbose_name = _("donation")
         verbose_name_plural = _("donations")
         ordering = ["-created_at", "-pk"]
+        # The Giving panel's permissions; "view_donation" (Django's own) opens its screens.
+        permissions = [
+            ("refund_donation", _("Can refund donations through Stripe")),
+            ("export_giving", _("Can export giving data as CSV and XLSX")),
+        ]
+        indexes = [
+            # The dashboard sums what was paid in a period.
+            models.Index(fields=["paid_at", "currency"], name="sixdegrees_donation_paid"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="sixdegrees_donation_positive"),
             models.CheckConstraint(

@@ -29,6 +29,13 @@ class Donor(models.Model):
     class Meta:
         verbose_name = _("donor")
         verbose_name_plural = _("donors")
+        # Checked wherever the Giving panel shows a donor's name, email address or dedication.
+        permissions = [
+            (
+                "view_donor_personal_data",
+                _("Can see donors' names, email addresses and dedications"),
+            )
+        ]
         constraints = [
             # One donor per address (case-insensitive); erased donors keep no address.
             models.UniqueConstraint(

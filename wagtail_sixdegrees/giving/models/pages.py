@@ -8,6 +8,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from ...transparency.blocks import TotalsBlock
 from ..blocks import DonateBlock
 
 
@@ -25,6 +26,7 @@ class DonatePage(Page):
                 ),
             ),
             ("donate", DonateBlock()),
+            ("totals", TotalsBlock()),
         ],
         blank=True,
         verbose_name=_("body"),

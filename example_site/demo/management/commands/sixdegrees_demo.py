@@ -8,9 +8,11 @@ from django.db import transaction
 from demo.content.allocation import ensure_allocation
 from demo.content.giving import ensure_giving
 from demo.content.i18n import ensure_translations
+from demo.content.month import ensure_month_gifts, ensure_month_work
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
 from demo.content.stories import ensure_stories
+from demo.content.transparency import demo_impact_url, ensure_transparency
 
 
 class Command(BaseCommand):
@@ -28,12 +30,26 @@ class Command(BaseCommand):
         # After the commits above: paid donations have been allocated by then (on commit).
         with transaction.atomic():
             needs.update(ensure_allocation())
+        with transaction.atomic():
+            needs.update(ensure_month_gifts(home))
+        # The month's gifts are allocated on commit; refunds are reversed on the next commit.
+        with transaction.atomic():
+            needs.update(ensure_month_work())
+        with transaction.atomic():
+            needs.update(ensure_transparency(home))
         # Last: with no admin yet, the demo's own reviews notify nobody on a first run.
         username, password = ensure_admin_login()
         self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
         self.stdout.write(f"  Home page: {home.title}")
         for name, count in {**needs, **stories, **translations}.items():
             self.stdout.write(f"  {name}: {count}")
+        impact_url = demo_impact_url()
+        if impact_url:
+            self.stdout.write("")
+            self.stdout.write(
+                "A fictional donor's private impact page (what their receipt links to):"
+            )
+            self.stdout.write(f"  {impact_url}")
         self.stdout.write("")
         self.stdout.write("Sign in to the Wagtail admin at http://127.0.0.1:8000/admin/ with")
         self.stdout.write(f"  username: {username}")

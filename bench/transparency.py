@@ -1,0 +1,193 @@
+"""Impact page and public totals against a plain Wagtail page, in one run.
+
+    python -m bench.transparency [--donations 2000] [--requests 100] [--database sqlite] [--no-write]
+
+Builds 40 needs in two currencies, N paid and allocated donations with one to three
+preferences, a payout per need and an update per need. Then, alternating requests so that
+machine noise hits all alike, it measures median server times of: a donor's impact page (a
+gift split three ways), the totals page with its figures cached, and a plain Wagtail page with
+the same amount of text. It also times computing the totals from the ledger against reading
+them from the cache, and counts SQL queries. Ratios go into docs/performance.md under
+"Transparency"; absolute times are printed only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import random
+import statistics
+import sys
+import tempfile
+import time
+
+from bench.report import fresh_database, setup_django, write_section
+
+SECTION = "Transparency"
+
+
+def build(donations: int, seed: int = 2015) -> dict:
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from tests.factories import (
+        cause_pref,
+        general_pref,
+        make_cause,
+        make_need,
+        make_need_update,
+        make_paid_donation,
+        make_region,
+        need_pref,
+        site_root,
+    )
+    from tests.testapp.models import PlainPage
+    from wagtail_sixdegrees.allocation import ledger
+    from wagtail_sixdegrees.models import TransparencyPage
+
+    rnd = random.Random(seed)
+    causes = [make_cause() for _ in range(6)]
+    regions = [make_region() for _ in range(4)]
+    needs = [
+        make_need(
+            cause=causes[i % 6],
+            region=regions[i % 4],
+            currency="USD" if i % 3 else "THB",
+            target_amount=10_000_000,
+        )
+        for i in range(40)
+    ]
+    usd = [need for need in needs if need.currency == "USD"]
+    for _ in range(donations):
+        picks = rnd.sample(usd, 2)
+        preferences = rnd.choice(
+            [
+                [need_pref(picks[0])],
+                [need_pref(picks[0], 5_000), need_pref(picks[1], 5_000)],
+                [
+                    need_pref(picks[0], 4_000),
+                    cause_pref(rnd.choice(causes), 4_000),
+                    general_pref(2_000),
+                ],
+            ]
+        )
+        make_paid_donation(rnd.randrange(1_000, 50_000), "USD", fee=50, preferences=preferences)
+    ledger.allocate()
+    for need in usd:
+        ledger.record_disbursement(need, 1_000, paid_on=timezone.localdate(), actor=None)
+        make_need_update(need, text="A fictional progress note. " * 20)
+    followed = make_paid_donation(
+        30_000,
+        "USD",
+        preferences=[need_pref(usd[0], 4_000), cause_pref(causes[1], 4_000), general_pref(2_000)],
+    )
+    ledger.allocate([followed.pk])
+    totals = TransparencyPage(title="Where gifts go", slug="totals")
+    site_root().add_child(instance=totals)
+    plain = PlainPage(title="A plain page", slug="plain", body="<p>Plain text.</p>" * 40)
+    site_root().add_child(instance=plain)
+    cache.clear()
+    return {"donation": followed, "totals": totals.url, "plain": plain.url}
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def run(donations: int, requests: int) -> dict:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import impact_path
+    from wagtail_sixdegrees.transparency import totals as totals_module
+
+    pages = build(donations)
+    urls = {
+        "impact": impact_path(pages["donation"]),
+        "totals": pages["totals"],
+        "plain": pages["plain"],
+    }
+    client = Client()
+    queries = {}
+    for name, url in urls.items():
+        for _ in range(5):  # warm up templates and caches
+            assert client.get(url).status_code == 200, (name, url)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        queries[name] = len(captured)
+    times: dict[str, list[float]] = {name: [] for name in urls}
+    for _ in range(requests):
+        for name, url in urls.items():
+            started = time.perf_counter()
+            client.get(url)
+            times[name].append(time.perf_counter() - started)
+
+    cold, warm = [], []
+    for _ in range(max(10, requests // 10)):
+        cache.clear()
+        started = time.perf_counter()
+        totals_module.public_totals()
+        cold.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        totals_module.public_totals()
+        warm.append(time.perf_counter() - started)
+    medians = {name: median_ms(samples) for name, samples in times.items()}
+    return {
+        "medians": medians,
+        "queries": queries,
+        "impact_ratio": medians["impact"] / medians["plain"],
+        "totals_ratio": medians["totals"] / medians["plain"],
+        "cache_speedup": median_ms(cold) / median_ms(warm),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--donations", type=int, default=2_000)
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+
+    setup_django(args.database)
+    from django.conf import settings
+
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="sixdegrees-bench-media-")
+    fresh_database()
+    result = run(args.donations, args.requests)
+    for name, value in result["medians"].items():
+        print(f"{name}: median {value:.2f} ms, {result['queries'][name]} queries")
+    print(
+        f"impact / plain {result['impact_ratio']:.2f}, totals (cached) / plain "
+        f"{result['totals_ratio']:.2f}, totals computed / cached {result['cache_speedup']:.1f}"
+    )
+    if not args.no_write:
+        write_section(
+            SECTION,
+            f"""
+`python -m bench.transparency` ({args.database}, {args.donations:,} paid and allocated gifts over
+40 needs in two currencies, a payout and an update per need) measures median server times of a
+donor's impact page (a gift split three ways), the totals page with its figures cached, and a
+plain Wagtail page, with requests alternating, in one run; and computing the totals from the
+ledger against reading them from the cache.
+
+| measure | value |
+|---------|-------|
+| impact page / plain page (median) | **{result["impact_ratio"]:.2f}** |
+| totals page, cached / plain page (median) | **{result["totals_ratio"]:.2f}** |
+| totals computed from the ledger / read from the cache | **{result["cache_speedup"]:.0f}x** |
+| SQL queries: impact page, totals page, plain page | {result["queries"]["impact"]}, {result["queries"]["totals"]}, {result["queries"]["plain"]} |
+| requests per page | {args.requests} |
+| recorded | {datetime.date.today().isoformat()} |
+
+The impact page's query count does not grow with the ledger (`tests/transparency/test_impact_page.py`);
+the cached totals cost one query for the cache key plus the names of causes and regions.
+""",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""The example site's demo gives a giving manager a whole month of work, and running it again
+adds nothing. Runs the real ``manage.py`` on a throwaway SQLite database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE_SITE = Path(__file__).resolve().parent.parent / "example_site"
+
+FACTS = """
+import json
+from wagtail_sixdegrees.allocation import ledger
+from wagtail_sixdegrees.allocation.audit import run_audit
+from wagtail_sixdegrees.models import AllocationRun, Disbursement, Donation
+from django.contrib.auth.models import Group
+paid = Donation.objects.filter(paid_at__isnull=False)
+pools = ledger.pool_balances()
+print(json.dumps({
+    "paid currencies": sorted(set(paid.values_list("currency", flat=True))),
+    "donations": Donation.objects.count(),
+    "refunded": paid.filter(status="refunded").count(),
+    "disputed": paid.filter(status="disputed").count(),
+    "committed runs": AllocationRun.objects.filter(status="committed").count(),
+    "disbursements": Disbursement.objects.count(),
+    "general pools": sorted(r["currency"] for r in pools if r["account_kind"] == "general"),
+    "restricted pools": len([r for r in pools if r["account_kind"] == "restricted"]),
+    "preview currencies": sorted({
+        p.account.currency for p in ledger.plan_allocation().postings if p.account.need_id
+    }),
+    "audit ok": run_audit().ok,
+    "groups": sorted(Group.objects.filter(name__startswith="Giving").values_list("name", flat=True)),
+}))
+"""
+
+
+def manage(*args: str, env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=EXAMPLE_SITE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_the_demo_holds_a_month_of_giving_work_and_is_idempotent(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "DEVSTRIPE_STATE": str(tmp_path / "devstripe.json"),
+        "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    manage("migrate", "--noinput", "-v0", env=env)
+    manage("sixdegrees_demo", env=env)
+    first = json.loads(manage("shell", "-v0", "-c", FACTS, env=env).strip().splitlines()[-1])
+    manage("sixdegrees_demo", env=env)
+    second = json.loads(manage("shell", "-v0", "-c", FACTS, env=env).strip().splitlines()[-1])
+
+    assert first == second
+    assert first["paid currencies"] == ["THB", "USD", "VND"]
+    assert (first["refunded"], first["disputed"]) == (1, 1)
+    assert first["committed runs"] == 1
+    assert first["disbursements"] >= 1
+    assert first["general pools"] == ["THB", "USD", "VND"]
+    assert first["restricted pools"] >= 1
+    # A need opened after the committed run: the manager's next preview has money to place.
+    assert first["preview currencies"] == ["VND"]
+    assert first["audit ok"] is True
+    assert first["groups"] == ["Giving managers", "Giving viewers"]
+    assert (tmp_path / "devstripe.json").exists()

@@ -1,0 +1,481 @@
+"""The Giving dashboard's figures, and the compact panel on Wagtail's home dashboard.
+
+Every figure is per currency (amounts in different currencies are never added together) and
+comes from a handful of aggregate queries, whatever the number of donations: one over donations
+by month (which also gives today, the last 30 days and this year), one over the ledger per
+account (pools, need balances, and this year by cause and region), one for the needs, and one
+for the donations needing attention.
+
+"Given" means what donors paid, less what was refunded, in the currency they paid in, on the
+day the payment was made. Cause, region and pool figures come from the ledger, so they are in
+the currency Stripe settled in.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
+from django.db.models.functions import TruncMonth
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.components import Component
+
+from .. import money
+from ..allocation import ledger
+from ..allocation.models import AccountKind, AllocationRun, LedgerEntry
+from ..giving.models import Donation
+from ..needs.models import Cause, Need, Region
+from . import names, permissions
+
+#: Statuses a giving manager should look at.
+ATTENTION_STATUSES = (Donation.Status.PENDING, Donation.Status.DISPUTED, Donation.Status.FAILED)
+MONTHS = 12
+LIST_LENGTH = 5
+
+
+def _given() -> Any:
+    return F("amount") - F("amount_refunded")
+
+
+def _sum_when(condition: Q, amount: Any) -> Sum:
+    return Sum(Case(When(condition, then=amount), default=Value(0), output_field=BigIntegerField()))
+
+
+def month_starts(today: datetime.date, count: int = MONTHS) -> list[datetime.date]:
+    """The first days of the ``count`` months ending with ``today``'s, oldest first."""
+    starts = []
+    year, month = today.year, today.month
+    for _index in range(count):
+        starts.append(datetime.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+@dataclass
+class CurrencyTotals:
+    """What was given in one currency over the dashboard's periods."""
+
+    currency: str
+    today: int = 0
+    last_30_days: int = 0
+    this_year: int = 0
+    count_30_days: int = 0
+    #: (first day of the month, amount), oldest first.
+    months: list[tuple[datetime.date, int]] = field(default_factory=list)
+
+    def display(self, amount: int) -> str:
+        return money.format_money(amount, self.currency)
+
+    @property
+    def today_display(self) -> str:
+        return self.display(self.today)
+
+    @property
+    def last_30_days_display(self) -> str:
+        return self.display(self.last_30_days)
+
+    @property
+    def this_year_display(self) -> str:
+        return self.display(self.this_year)
+
+
+def giving_totals(
+    now: datetime.datetime | None = None, months: int = MONTHS
+) -> list[CurrencyTotals]:
+    """Given today, in the last 30 days, this calendar year and per month, per currency."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    starts = month_starts(today, months)
+    today_start = _local_midnight(today)
+    thirty_start = now - datetime.timedelta(days=30)
+    window_start = min(_local_midnight(starts[0]), thirty_start)
+    year_start = datetime.date(today.year, 1, 1)
+    rows = (
+        Donation.objects.filter(paid_at__gte=window_start)
+        .annotate(month=TruncMonth("paid_at"))
+        .order_by()
+        .values("currency", "month")
+        .annotate(
+            given=Sum(_given()),
+            today=_sum_when(Q(paid_at__gte=today_start), _given()),
+            last_30_days=_sum_when(Q(paid_at__gte=thirty_start), _given()),
+            count_30_days=Count("pk", filter=Q(paid_at__gte=thirty_start)),
+        )
+    )
+    totals: dict[str, CurrencyTotals] = {}
+    by_month: dict[str, dict[datetime.date, int]] = defaultdict(dict)
+    for row in rows:
+        currency = row["currency"]
+        entry = totals.setdefault(currency, CurrencyTotals(currency))
+        month = timezone.localtime(row["month"]).date() if row["month"] else None
+        entry.today += row["today"] or 0
+        entry.last_30_days += row["last_30_days"] or 0
+        entry.count_30_days += row["count_30_days"] or 0
+        if month is not None and month >= starts[0]:
+            by_month[currency][month] = row["given"] or 0
+            if month >= year_start:
+                entry.this_year += row["given"] or 0
+    for currency, entry in totals.items():
+        entry.months = [(start, by_month[currency].get(start, 0)) for start in starts]
+    return sorted(totals.values(), key=lambda entry: entry.currency)
+
+
+# --- The monthly chart ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: int
+    y: int
+    width: int
+    height: int
+    month: datetime.date
+    amount_display: str
+
+    @property
+    def label_x(self) -> int:
+        return self.x + self.width // 2
+
+    @property
+    def short_label(self) -> str:
+        return formats.date_format(self.month, "M")
+
+    @property
+    def long_label(self) -> str:
+        return formats.date_format(self.month, "F Y")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart of one currency's months, drawn by a template as SVG (no JavaScript)."""
+
+    currency: str
+    bars: list[Bar]
+    width: int
+    height: int
+    plot_top: int
+    plot_bottom: int
+    highest_display: str
+    total_display: str
+    highest_month: datetime.date | None
+
+    @property
+    def label_y(self) -> int:
+        return self.plot_bottom + 16
+
+    @property
+    def title(self) -> str:
+        return str(
+            _("Given in %(currency)s per month, last %(count)d months")
+            % {"currency": self.currency, "count": len(self.bars)}
+        )
+
+    @property
+    def description(self) -> str:
+        if self.highest_month is None:
+            return str(_("Nothing was given in these months."))
+        return str(
+            _("Highest month: %(month)s, %(highest)s. Total: %(total)s.")
+            % {
+                "month": formats.date_format(self.highest_month, "F Y"),
+                "highest": self.highest_display,
+                "total": self.total_display,
+            }
+        )
+
+
+def monthly_chart(totals: CurrencyTotals, *, width: int = 480, height: int = 150) -> Chart:
+    """Bar geometry in whole pixels for one currency: integer arithmetic, no floats."""
+    plot_top, plot_bottom = 8, height - 22
+    plot_height = plot_bottom - plot_top
+    count = max(len(totals.months), 1)
+    slot = width // count
+    highest = max((amount for _start, amount in totals.months), default=0)
+    bars = []
+    for index, (start, amount) in enumerate(totals.months):
+        bar_height = amount * plot_height // highest if highest > 0 else 0
+        if amount > 0:
+            bar_height = max(bar_height, 1)  # a month with gifts is never invisible
+        bars.append(
+            Bar(
+                x=index * slot + 2,
+                y=plot_bottom - bar_height,
+                width=max(slot - 4, 1),
+                height=bar_height,
+                month=start,
+                amount_display=totals.display(amount),
+            )
+        )
+    highest_month = next(
+        (start for start, amount in totals.months if amount == highest and highest > 0), None
+    )
+    return Chart(
+        currency=totals.currency,
+        bars=bars,
+        width=width,
+        height=height,
+        plot_top=plot_top,
+        plot_bottom=plot_bottom,
+        highest_display=totals.display(highest),
+        total_display=totals.display(sum(amount for _start, amount in totals.months)),
+        highest_month=highest_month,
+    )
+
+
+# --- Where money went: causes, regions, pools -------------------------------------------------
+
+
+@dataclass
+class Row:
+    label: str
+    currency: str
+    amount: int
+    url: str = ""
+
+    @property
+    def amount_display(self) -> str:
+        return money.format_money(self.amount, self.currency)
+
+
+def names_of(model: type, ids: set[int]) -> dict[int, str]:
+    """Names of some causes or regions by id, in one query."""
+    ids.discard(None)  # type: ignore[arg-type]
+    return dict(model.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+
+
+def _sorted(rows: dict[tuple[str, str], int]) -> list[Row]:
+    return [
+        Row(label, currency, amount)
+        for (currency, label), amount in sorted(rows.items(), key=lambda item: item[0])
+        if amount
+    ]
+
+
+@dataclass
+class Places:
+    by_cause: list[Row]
+    by_region: list[Row]
+    general: list[Row]
+    restricted: list[Row]
+    shortfall: list[Row]
+
+
+@dataclass
+class LedgerTotals:
+    """The whole ledger summed once per account, all time and this year: pools, need balances
+    and this year's movements all come from this one query."""
+
+    rows: list[dict[str, Any]]
+
+    @property
+    def need_balances(self) -> dict[int, int]:
+        return {
+            row["need_id"]: row["total"]
+            for row in self.rows
+            if row["account_kind"] == AccountKind.NEED
+        }
+
+
+def ledger_totals(now: datetime.datetime | None = None) -> LedgerTotals:
+    now = now or timezone.now()
+    year_start = _local_midnight(datetime.date(timezone.localdate(now).year, 1, 1))
+    sums = {
+        "total": Sum("amount"),
+        "this_year": Sum("amount", filter=Q(created_at__gte=year_start), default=0),
+    }
+    # Two groupings, not one over every column: each stays a small hash aggregate (one over
+    # five columns makes PostgreSQL guess many groups and sort the whole ledger instead).
+    entries = LedgerEntry.objects.order_by()
+    needs = (
+        entries.filter(account_kind=AccountKind.NEED).values("need_id", "currency").annotate(**sums)
+    )
+    pools = (
+        entries.exclude(account_kind=AccountKind.NEED)
+        .values("account_kind", "currency", "cause_id", "region_id")
+        .annotate(**sums)
+    )
+    rows = [
+        {**row, "account_kind": AccountKind.NEED.value, "cause_id": None, "region_id": None}
+        for row in needs
+    ]
+    rows += [{**row, "need_id": None} for row in pools]
+    return LedgerTotals(rows)
+
+
+def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) -> Places:
+    """This year's net movements into causes and regions, and the pools waiting now.
+    ``needs`` (from :func:`needs_with_balances`) saves reading the needs again."""
+    totals = totals or ledger_totals()
+    if needs is None:
+        needs = needs_with_balances(totals)
+    need_places = {need.pk: (need.cause_id, need.region_id) for need in needs}
+
+    def place(row: dict[str, Any]) -> tuple[int | None, int | None]:
+        if row["need_id"]:
+            return need_places.get(row["need_id"], (None, None))
+        return row["cause_id"], row["region_id"]
+
+    causes = names_of(Cause, {place(row)[0] for row in totals.rows})
+    regions = names_of(Region, {place(row)[1] for row in totals.rows})
+    general_label = str(_("Where most needed (general pool)"))
+    by_cause: dict[tuple[str, str], int] = defaultdict(int)
+    by_region: dict[tuple[str, str], int] = defaultdict(int)
+    general: dict[tuple[str, str], int] = defaultdict(int)
+    restricted: dict[tuple[str, str], int] = defaultdict(int)
+    shortfall: dict[tuple[str, str], int] = defaultdict(int)
+    for row in totals.rows:
+        kind, currency = row["account_kind"], row["currency"]
+        cause, region = place(row)
+        if kind == AccountKind.SHORTFALL:
+            shortfall[(currency, str(_("Shortfall")))] += -row["total"]
+            continue
+        if kind == AccountKind.GENERAL:
+            general[(currency, general_label)] += row["total"]
+            cause_label = region_label = general_label
+        else:
+            cause_label = causes.get(cause) or str(_("Any cause"))
+            region_label = regions.get(region) or str(_("Any region"))
+        if kind == AccountKind.RESTRICTED:
+            parts = (causes.get(cause), regions.get(region))
+            restricted[(currency, " · ".join(p for p in parts if p))] += row["total"]
+        by_cause[(currency, cause_label)] += row["this_year"]
+        by_region[(currency, region_label)] += row["this_year"]
+    return Places(
+        by_cause=_sorted(by_cause),
+        by_region=_sorted(by_region),
+        general=_sorted(general),
+        restricted=_sorted(restricted),
+        shortfall=_sorted(shortfall),
+    )
+
+
+def pool_totals() -> list[Row]:
+    """Money waiting for allocation (general and restricted pools together), per currency."""
+    totals: dict[str, int] = defaultdict(int)
+    for row in ledger.pool_balances():
+        if row["account_kind"] in (AccountKind.GENERAL, AccountKind.RESTRICTED):
+            totals[row["currency"]] += row["total"]
+    return [Row("", currency, amount) for currency, amount in sorted(totals.items()) if amount]
+
+
+# --- Needs ------------------------------------------------------------------------------------
+
+
+def needs_with_balances(totals: LedgerTotals | None = None) -> list[Need]:
+    """Every need that can hold money (one per translation group) with ``allocated`` and
+    ``gap`` set from the ledger totals, in one query whatever the number of needs."""
+    balances = (totals or ledger_totals()).need_balances
+    needs = list(
+        ledger.canonical_needs().only(
+            "pk",
+            "title",
+            "target_amount",
+            "currency",
+            "opens_on",
+            "closes_on",
+            "live",
+            "cause_id",
+            "region_id",
+        )
+    )
+    for need in needs:
+        need.allocated = balances.get(need.pk, 0)
+        need.gap = max(0, need.target_amount - need.allocated)
+    return needs
+
+
+def needs_closest_to_goal(needs: list[Need] | None = None, limit: int = LIST_LENGTH) -> list[Need]:
+    """Open needs not yet funded, the nearest to their target (as a share of it) first."""
+    today = timezone.localdate()
+    candidates = [
+        need
+        for need in (needs if needs is not None else needs_with_balances())
+        if need.is_open(today) and need.gap > 0
+    ]
+    candidates.sort(
+        key=lambda need: (-(need.allocated * 1000 // need.target_amount), need.gap, need.pk)
+    )
+    return candidates[:limit]
+
+
+def overdue_needs(needs: list[Need] | None = None, limit: int = LIST_LENGTH) -> list[Need]:
+    """Published needs past their closing date that are still short of their target."""
+    today = timezone.localdate()
+    late = [
+        need
+        for need in (needs if needs is not None else needs_with_balances())
+        if need.live and need.closes_on is not None and need.closes_on < today and need.gap > 0
+    ]
+    late.sort(key=lambda need: (need.closes_on, need.pk))
+    return late[:limit]
+
+
+def attention_counts() -> dict[str, int]:
+    """How many donations are pending, disputed and failed."""
+    counts = dict(
+        Donation.objects.filter(status__in=ATTENTION_STATUSES)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("*"))  # COUNT(*): the status index alone can answer
+    )
+    return {status: counts.get(status, 0) for status in ATTENTION_STATUSES}
+
+
+@dataclass
+class Attention:
+    status: str
+    label: str
+    count: int
+    url: str
+
+
+def attention(counts: dict[str, int]) -> list[Attention]:
+    index = names.url(names.DONATIONS)
+    return [
+        Attention(status, str(Donation.Status(status).label), count, f"{index}?status={status}")
+        for status, count in counts.items()
+    ]
+
+
+def last_committed_run() -> AllocationRun | None:
+    return (
+        AllocationRun.objects.filter(status=AllocationRun.Status.COMMITTED)
+        .order_by("-committed_at", "-pk")
+        .first()
+    )
+
+
+class GivingHomePanel(Component):
+    """A summary of giving on Wagtail's home dashboard, for people allowed to see donations."""
+
+    name = "sixdegrees_giving"
+    order = 150
+    template_name = "wagtail_sixdegrees/panel/home_panel.html"
+
+    class Media:
+        css = {"all": ["wagtail_sixdegrees/css/panel.css"]}
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+
+    def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
+        return {
+            "totals": giving_totals(months=1),
+            "pools": pool_totals(),
+            "attention": attention(attention_counts()),
+            "dashboard_url": names.url(names.DASHBOARD),
+        }
+
+
+def add_home_panel(request: Any, panels: list[Any]) -> None:
+    """The ``construct_homepage_panels`` hook: only for people who may view donations."""
+    if permissions.user_can(request.user, permissions.VIEW):
+        panels.append(GivingHomePanel(request))

@@ -1,0 +1,215 @@
+"""The Giving panel's forms. Amounts are typed in major units and read through ``money`` in the
+currency they are in; the domain (ledger, refunds) then applies its own rules, and a refusal is
+shown on the form with nothing changed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.widgets import AdminDateInput
+
+from .. import money
+from ..allocation.engine import Account, AccountKind
+from ..giving.refunds import REASON_MAX_LENGTH, StripeReason
+from ..needs.models import Need
+
+
+def parse_money(form: forms.Form, field: str, currency: str | None) -> int | None:
+    """Read ``field`` as an amount of ``currency`` (minor units), or add the error to it."""
+    raw = form.cleaned_data.get(field)
+    if raw in (None, "") or not currency:
+        return None
+    try:
+        return money.parse_amount(raw, currency, locale=translation.get_language())
+    except money.AmountError as error:
+        form.add_error(field, error.message)
+        return None
+
+
+def amount_field(help_text: Any, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=_("Amount"),
+        max_length=32,
+        required=required,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
+def reason_field(help_text: Any) -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason"),
+        max_length=REASON_MAX_LENGTH,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RefundForm(forms.Form):
+    """How much of a donation to refund and why. Blank amount: everything that remains."""
+
+    amount = amount_field(
+        _("In the currency the donor paid in. Leave empty to refund everything that remains."),
+        required=False,
+    )
+    stripe_reason = forms.ChoiceField(
+        label=_("Reason for Stripe"),
+        choices=StripeReason.choices,
+        initial=StripeReason.REQUESTED_BY_CUSTOMER,
+        help_text=_("Stripe passes this on to the donor's bank."),
+    )
+    reason = reason_field(_("Why you are refunding. Recorded with your name and sent to Stripe."))
+    # One submitted form is one refund: a double click sends the same key, and Stripe answers
+    # the second request with the first refund instead of refunding twice.
+    request_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args: Any, currency: str, remaining: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency, self.remaining = currency, remaining
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "amount" not in self.errors:
+            amount = parse_money(self, "amount", self.currency)
+            if amount is None and not cleaned.get("amount"):
+                amount = self.remaining
+            cleaned["amount_minor"] = amount
+        return cleaned
+
+
+def _need_label(need: Need) -> str:
+    return f"{need.title} ({need.currency})"
+
+
+class NeedChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Need) -> str:
+        gap = getattr(obj, "gap", None)
+        if gap is None:
+            return _need_label(obj)
+        return str(
+            _("%(need)s: needs %(gap)s more")
+            % {"need": _need_label(obj), "gap": money.format_money(gap, obj.currency)}
+        )
+
+
+def encode_account(account: Account) -> str:
+    """An account as a form value: ``general:USD``, ``restricted:USD:3:``, ``need:12``."""
+    if account.kind == AccountKind.NEED:
+        return f"need:{account.need_id}"
+    if account.kind == AccountKind.RESTRICTED:
+        return f"restricted:{account.currency}:{account.cause_id or ''}:{account.region_id or ''}"
+    return f"{account.kind}:{account.currency}"
+
+
+def decode_account(value: str, needs: dict[int, Need]) -> Account | None:
+    """The account a form value names, or ``None`` if it names nothing we offered."""
+    parts = value.split(":")
+    try:
+        if parts[0] == AccountKind.NEED and len(parts) == 2:
+            need = needs.get(int(parts[1]))
+            return Account.need(need.pk, need.currency) if need else None
+        if parts[0] == AccountKind.RESTRICTED and len(parts) == 4:
+            cause = int(parts[2]) if parts[2] else None
+            region = int(parts[3]) if parts[3] else None
+            return Account.restricted(parts[1], cause, region)
+        if parts[0] == AccountKind.GENERAL and len(parts) == 2:
+            return Account.general(parts[1])
+    except ValueError:
+        return None
+    return None
+
+
+class ReallocateForm(forms.Form):
+    """Move money from a pool or a need to a need, with an amount and a reason."""
+
+    source = forms.ChoiceField(
+        label=_("Move money from"),
+        help_text=_("Only places holding money that has not been paid out are listed."),
+    )
+    target = NeedChoiceField(
+        label=_("To the need"),
+        queryset=Need.objects.none(),
+        help_text=_("Open needs with room left. Money stays in its currency."),
+    )
+    amount = amount_field(_("In the currency of the money you move, for example 250 or 250.50."))
+    reason = reason_field(_("Recorded with your name on every ledger line of the move."))
+
+    def __init__(
+        self,
+        *args: Any,
+        sources: list[tuple[str, list[tuple[str, str]]]],
+        source_needs: dict[int, Need],
+        targets: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", "---------"), *sources]
+        self.fields["target"].queryset = targets
+        self.source_needs = source_needs
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        value = cleaned.get("source")
+        account = decode_account(value, self.source_needs) if value else None
+        if value and account is None:
+            self.add_error("source", _("Choose one of the places listed."))
+        cleaned["account"] = account
+        if account is not None and "amount" not in self.errors:
+            cleaned["amount_minor"] = parse_money(self, "amount", account.currency)
+        return cleaned
+
+
+class DisbursementForm(forms.Form):
+    """Money sent from a need to its partner."""
+
+    need = NeedChoiceField(
+        label=_("Need"),
+        queryset=Need.objects.none(),
+        help_text=_("Needs holding money that has not been paid out yet."),
+    )
+    amount = amount_field(_("In the need's currency, as on the bank transfer."))
+    paid_on = forms.DateField(label=_("Paid on"), widget=AdminDateInput, initial=timezone.localdate)
+    reference = forms.CharField(
+        label=_("Payment reference"),
+        max_length=200,
+        required=False,
+        help_text=_("The bank transfer's reference, so the statement can be matched."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, needs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["need"].queryset = needs
+        self.fields["need"].label_from_instance = self._label
+
+    @staticmethod
+    def _label(need: Need) -> str:
+        available = getattr(need, "available", None)
+        if available is None:
+            return _need_label(need)
+        return str(
+            _("%(need)s: %(available)s not paid out")
+            % {"need": _need_label(need), "available": money.format_money(available, need.currency)}
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        need = cleaned.get("need")
+        if need is not None and "amount" not in self.errors:
+            cleaned["amount_minor"] = parse_money(self, "amount", need.currency)
+        paid_on = cleaned.get("paid_on")
+        if paid_on and paid_on > timezone.localdate():
+            self.add_error("paid_on", _("Record a disbursement once the money has been sent."))
+        return cleaned
+
+
+class ReasonForm(forms.Form):
+    """A reason, for actions that need one and nothing else (reversing a disbursement)."""
+
+    reason = reason_field(_("Recorded with your name on the reversal."))

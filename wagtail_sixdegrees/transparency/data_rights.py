@@ -1,0 +1,237 @@
+"""Donors' data rights: everything we hold about a donor as JSON, and erasure.
+
+Export. The donor, every donation and monthly gift with all their stored fields, preferences,
+the ledger lines of their money, the update emails sent to them, the Stripe events we stored
+that mention them, and any earlier erasure records. Staff names on ledger lines are left out:
+they are other people's data.
+
+Erasure. The donor's email and name, every dedication, every copy of them (the personal parts
+of stored Stripe event payloads, the digest of the submitted form) are removed; amounts, Stripe
+ids, preferences and ledger rows stay, so the books and the audit still balance. A
+``DonorErasure`` row records when, by whom and how, never what was erased.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..allocation.models import LedgerEntry
+from ..giving.models import Donation, Donor, RecurringGift, StripeEvent
+from .models import DonorErasure, NeedUpdate, NeedUpdateNotice
+
+EXPORT_FORMAT = "wagtail-sixdegrees donor export"
+EXPORT_VERSION = 1
+#: Payload keys holding personal data in Stripe objects (customer_details, billing_details...).
+PERSONAL_KEYS = frozenset(
+    [
+        "address",
+        "billing_details",
+        "customer_address",
+        "customer_details",
+        "customer_email",
+        "customer_name",
+        "customer_phone",
+        "dedication",
+        "email",
+        "name",
+        "phone",
+        "receipt_email",
+        "shipping",
+        "shipping_details",
+    ]
+)
+ERASED = "[erased]"
+#: Shorter names are too likely to occur inside unrelated text to be searched for.
+MIN_NEEDLE_LENGTH = 3
+
+
+class DonorNotFound(Exception):
+    pass
+
+
+def find_donor(email: str) -> Donor:
+    """The donor with this address (case-insensitive); erased donors have none."""
+    donor = Donor.objects.with_email(email).first() if email and email.strip() else None
+    if donor is None:
+        raise DonorNotFound(email)
+    return donor
+
+
+# --- Export -----------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    return value
+
+
+def row(instance: models.Model, exclude: Iterable[str] = ()) -> dict[str, Any]:
+    """Every stored column of ``instance`` (foreign keys as ids), as JSON-ready values."""
+    skipped = set(exclude)
+    return {
+        field.attname: _plain(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if field.name not in skipped and field.attname not in skipped
+    }
+
+
+def _stripe_ids(donor: Donor) -> tuple[set[str], set[str]]:
+    """(object ids, charge ids) of everything Stripe knows about this donor's gifts."""
+    objects: set[str] = set()
+    charges: set[str] = set()
+    for values in donor.donations.values_list(
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+        "stripe_charge_id",
+        "stripe_invoice_id",
+        "stripe_customer_id",
+        "dispute_id",
+    ):
+        objects.update(value for value in values if value)
+        if values[2]:
+            charges.add(values[2])
+    for values in donor.recurring_gifts.values_list("stripe_subscription_id", "stripe_customer_id"):
+        objects.update(value for value in values if value)
+    return objects, charges
+
+
+def events_mentioning(donor: Donor) -> models.QuerySet:
+    """Stored Stripe events about the donor's payments, or containing their address."""
+    objects, charges = _stripe_ids(donor)
+    about = Q(object_id__in=objects) | Q(charge_id__in=charges)
+    if donor.email:
+        about |= Q(payload__icontains=donor.email)
+    return StripeEvent.objects.filter(about).order_by("received_at", "pk")
+
+
+def export_donor(donor: Donor) -> dict[str, Any]:
+    """Everything we hold about ``donor``, as JSON-ready data. Amounts are minor units."""
+    donations = list(donor.donations.order_by("created_at", "pk"))
+    entries: dict[int, list[dict[str, Any]]] = {}
+    for entry in LedgerEntry.objects.filter(donation__donor=donor).select_related("need"):
+        line = row(entry, exclude=["actor", "actor_label", "run"])
+        line["need_title"] = entry.need.title if entry.need_id else None
+        entries.setdefault(entry.donation_id, []).append(line)
+    titles = dict(
+        NeedUpdate.objects.filter(
+            translation_key__in=donor.update_notices.values("update_key")
+        ).values_list("translation_key", "title")
+    )
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": timezone.now().isoformat(),
+        "donor": row(donor),
+        "donations": [
+            {
+                **row(donation),
+                "preferences": [
+                    row(p, exclude=["id", "donation"]) for p in donation.preferences.all()
+                ],
+                "ledger": entries.get(donation.pk, []),
+            }
+            for donation in donations
+        ],
+        "recurring_gifts": [
+            {
+                **row(gift),
+                "preferences": [
+                    row(p, exclude=["id", "recurring_gift"])
+                    for p in gift.template_preferences.all()
+                ],
+            }
+            for gift in donor.recurring_gifts.order_by("created", "pk")
+        ],
+        "update_emails": [
+            {
+                "update": str(notice.update_key),
+                "title": titles.get(notice.update_key, ""),
+                "sent_at": _plain(notice.sent_at),
+            }
+            for notice in donor.update_notices.order_by("sent_at", "pk")
+        ],
+        "stripe_events": [row(event) for event in events_mentioning(donor)],
+        "erasures": [
+            row(erasure, exclude=["erased_by", "erased_by_label"])
+            for erasure in donor.erasures.all()
+        ],
+    }
+
+
+# --- Erasure ----------------------------------------------------------------------------------
+
+
+def _needles(donor: Donor) -> list[str]:
+    texts = [donor.email, donor.name]
+    texts += list(donor.donations.exclude(dedication="").values_list("dedication", flat=True))
+    texts += list(donor.recurring_gifts.exclude(dedication="").values_list("dedication", flat=True))
+    return sorted(
+        {text.strip().lower() for text in texts if len(text.strip()) >= MIN_NEEDLE_LENGTH},
+        key=len,
+        reverse=True,
+    )
+
+
+def scrub(value: Any, needles: list[str]) -> Any:
+    """``value`` (JSON) without personal keys and without any text containing a needle."""
+    if isinstance(value, dict):
+        return {
+            key: (None if key in PERSONAL_KEYS and item not in (None, "") else scrub(item, needles))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [scrub(item, needles) for item in value]
+    if isinstance(value, str) and any(needle in value.lower() for needle in needles):
+        return ERASED
+    return value
+
+
+def erase_donor(
+    donor: Donor, *, user: Any = None, via: str = DonorErasure.Via.ADMIN, label: str = ""
+) -> DonorErasure:
+    """Erase ``donor``'s personal data everywhere we hold it; keep the money rows."""
+    with transaction.atomic():
+        donor = Donor.objects.select_for_update().get(pk=donor.pk)
+        needles = _needles(donor)
+        events = 0
+        for event in events_mentioning(donor).only("pk", "payload", "last_error"):
+            StripeEvent.objects.filter(pk=event.pk).update(
+                payload=scrub(event.payload, needles),
+                last_error=scrub(event.last_error, needles),
+            )
+            events += 1
+        donations = Donation.objects.filter(donor=donor).update(
+            dedication="",
+            dedication_kind="",
+            anonymous=True,
+            submission_fingerprint="",
+            updated_at=timezone.now(),
+        )
+        gifts = RecurringGift.objects.filter(donor=donor).update(
+            dedication="", dedication_kind="", anonymous=True
+        )
+        donor.erase()
+        who = user if getattr(user, "is_authenticated", False) else None
+        return DonorErasure.objects.create(
+            donor=donor,
+            erased_by=who,
+            erased_by_label=label or (who.get_username() if who else ""),
+            via=via,
+            summary={
+                "donations": donations,
+                "recurring_gifts": gifts,
+                "stripe_events": events,
+                "update_emails": NeedUpdateNotice.objects.filter(donor=donor).count(),
+            },
+        )

@@ -1,0 +1,247 @@
+"""What one gift did, read from the ledger: the content of the donor's impact page.
+
+Everything comes from the donation's own ledger entries (``allocation/ledger.py`` wrote them):
+where each part sits now, the rule that put it there in plain words, what has been paid out
+from those needs, and the updates and stories about them. Nothing here identifies the donor
+beyond what they chose, and nothing identifies a survivor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .. import money
+from ..allocation import ledger
+from ..allocation.engine import AccountKind, Rule
+from ..allocation.models import Disbursement, LedgerEntry
+from ..giving.models import Donation, Preference
+from ..needs.models import Cause, Need, Region
+from .public import needs_in_locale, stories_by_need, updates_by_need
+from .translations import localised
+
+
+def restriction_label(cause: Cause | None, region: Region | None) -> str:
+    if cause is not None and region is not None:
+        return _("%(cause)s in %(region)s") % {"cause": cause.name, "region": region.name}
+    return (cause or region).name if (cause or region) else ""
+
+
+def _explain(rule: str, *, restriction: str, currency: str) -> str:
+    """Why money is where it is, in a donor's words (DESIGN section 4)."""
+    texts = {
+        Rule.NEED: _("You chose this need."),
+        Rule.OVERFLOW_NEED: _(
+            "The need you chose was already fully funded, so this part went to another open "
+            "need of the same cause in the same region."
+        ),
+        Rule.OVERFLOW_POOL: _(
+            "The need you chose was already fully funded and no similar need was open, so this "
+            "part is set aside for the next need for %(restriction)s."
+        ),
+        Rule.OVERFLOW_GENERAL: _(
+            "The need you chose was already fully funded; as you allowed, this part goes where "
+            "it is most needed."
+        ),
+        Rule.MATCH_NEED: _(
+            "You chose %(restriction)s: this part went to a matching open need, the most "
+            "urgent first."
+        ),
+        Rule.WAIT_POOL: _(
+            "You chose %(restriction)s. No matching need had room when your gift arrived, so "
+            "this part is set aside until one opens. It never leaves %(restriction)s without a "
+            "recorded reason and your consent."
+        ),
+        Rule.CURRENCY_POOL: _(
+            "No open need you chose is funded in %(currency)s, so this part is set aside for "
+            "one that is. We never convert currencies."
+        ),
+        Rule.GENERAL: _(
+            "You chose “where most needed”: our giving managers allocate this part to the most "
+            "urgent needs, and this page will show where it goes."
+        ),
+        Rule.FROM_POOL: _(
+            "This part was set aside until a matching need opened, then moved to this one."
+        ),
+        Rule.MANUAL: _("A giving manager moved this part here; the reason is recorded."),
+    }
+    text = texts.get(rule)
+    return str(text % {"restriction": restriction, "currency": currency}) if text else ""
+
+
+def _movement_description(entry: LedgerEntry) -> str:
+    if entry.account_kind == AccountKind.SHORTFALL:
+        return _("Refunded after it had been paid out; we covered it")
+    if entry.kind == LedgerEntry.Kind.REVERSE:
+        return _("Taken back (refund or dispute)")
+    if entry.kind == LedgerEntry.Kind.REALLOCATE:
+        return _("Moved in") if entry.amount > 0 else _("Moved out")
+    return _("Allocated")
+
+
+@dataclass
+class Part:
+    """Where one part of the gift sits now."""
+
+    kind: str
+    amount: int
+    currency: str
+    need: Need | None = None
+    cause: Cause | None = None
+    region: Region | None = None
+    explanations: list[str] = field(default_factory=list)
+    disbursements: list[Disbursement] = field(default_factory=list)
+    updates: list[Any] = field(default_factory=list)
+    stories: list[Any] = field(default_factory=list)
+
+    @property
+    def amount_display(self) -> str:
+        return money.format_money(self.amount, self.currency)
+
+    @property
+    def label(self) -> str:
+        if self.need is not None:
+            return self.need.title
+        if self.kind == AccountKind.RESTRICTED:
+            return _("Set aside for %(restriction)s") % {
+                "restriction": restriction_label(self.cause, self.region)
+            }
+        return _("Where most needed")
+
+
+@dataclass
+class Movement:
+    """One line of the gift's ledger, in plain words."""
+
+    created_at: Any
+    description: str
+    place: str
+    amount: int
+    currency: str
+
+    @property
+    def amount_display(self) -> str:
+        return money.format_money(self.amount, self.currency)
+
+
+@dataclass
+class GiftImpact:
+    donation: Donation
+    preferences: list[Preference]
+    parts: list[Part]
+    movements: list[Movement]
+
+    @property
+    def allocatable(self) -> int | None:
+        return self.donation.allocatable_amount
+
+    @property
+    def allocatable_display(self) -> str:
+        if self.allocatable is None:
+            return ""
+        return money.format_money(self.allocatable, self.donation.settlement_currency)
+
+    @property
+    def fee_display(self) -> str:
+        donation = self.donation
+        if not donation.fee_amount or not donation.settlement_currency:
+            return ""
+        return money.format_money(donation.fee_amount, donation.settlement_currency)
+
+    @property
+    def awaiting_allocation(self) -> bool:
+        return self.donation.is_paid and not self.movements
+
+    @property
+    def currencies_differ(self) -> bool:
+        donation = self.donation
+        return bool(donation.settlement_currency) and (
+            donation.settlement_currency != donation.currency
+        )
+
+
+def _places(entries: Iterable[LedgerEntry], needs: dict, causes: dict, regions: dict) -> None:
+    """Give each entry a ``place`` label in the reader's language."""
+    for entry in entries:
+        if entry.account_kind == AccountKind.NEED:
+            need = needs.get(entry.need_id)
+            entry.place = need.title if need else _("A need")
+        elif entry.account_kind == AccountKind.RESTRICTED:
+            entry.place = _("Set aside for %(restriction)s") % {
+                "restriction": restriction_label(
+                    causes.get(entry.cause_id), regions.get(entry.region_id)
+                )
+            }
+        elif entry.account_kind == AccountKind.GENERAL:
+            entry.place = _("Where most needed")
+        else:
+            entry.place = _("Covered by us")
+
+
+def gift_impact(donation: Donation) -> GiftImpact:
+    """Everything the impact page shows about ``donation``, from its ledger entries."""
+    entries = list(LedgerEntry.objects.filter(donation=donation).order_by("created_at", "pk"))
+    need_ids = {entry.need_id for entry in entries if entry.need_id}
+    needs = needs_in_locale(need_ids)
+    causes = localised(Cause.objects.filter(pk__in={e.cause_id for e in entries if e.cause_id}))
+    regions = localised(Region.objects.filter(pk__in={e.region_id for e in entries if e.region_id}))
+    _places(entries, needs, causes, regions)
+
+    shown_needs = [needs[pk] for pk in need_ids if pk in needs]
+    updates = updates_by_need(shown_needs)
+    stories = stories_by_need(shown_needs)
+    paid_out: dict[int, list[Disbursement]] = {}
+    for disbursement in Disbursement.objects.filter(need_id__in=need_ids).select_related("partner"):
+        paid_out.setdefault(disbursement.need_id, []).append(disbursement)
+
+    parts = []
+    for account, amount in ledger.donation_balances(donation):
+        cause = causes.get(account.cause_id)
+        region = regions.get(account.region_id)
+        need = needs.get(account.need_id) if account.need_id else None
+        if need is not None:
+            cause, region = need.cause, need.region
+        rules = []
+        for entry in entries:
+            if entry.amount > 0 and entry.account == account and entry.rule not in rules:
+                rules.append(entry.rule)
+        restriction = restriction_label(cause, region)
+        part = Part(
+            kind=str(account.kind),
+            amount=amount,
+            currency=account.currency,
+            need=need,
+            cause=cause,
+            region=region,
+            explanations=[
+                text
+                for rule in rules
+                if (text := _explain(rule, restriction=restriction, currency=account.currency))
+            ],
+        )
+        if need is not None:
+            part.disbursements = paid_out.get(account.need_id, [])
+            part.updates = updates.get(need.translation_key, [])
+            part.stories = stories.get(need.translation_key, [])
+        parts.append(part)
+
+    return GiftImpact(
+        donation=donation,
+        preferences=list(
+            donation.preferences.select_related("need", "cause", "region").order_by("position")
+        ),
+        parts=parts,
+        movements=[
+            Movement(
+                created_at=entry.created_at,
+                description=_movement_description(entry),
+                place=entry.place,
+                amount=entry.amount,
+                currency=entry.currency,
+            )
+            for entry in entries
+        ],
+    )

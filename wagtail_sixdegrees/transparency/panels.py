@@ -1,0 +1,34 @@
+"""An editor panel on needs: the iframe snippet that embeds the donate widget for this need."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from wagtail.admin.panels import Panel
+
+from .embed import allowed_origins
+
+
+class EmbedSnippetPanel(Panel):
+    """Shows the HTML to paste into another site, and which sites may show it."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("heading", "")
+        super().__init__(**kwargs)
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "wagtail_sixdegrees/transparency/admin/embed_snippet_panel.html"
+
+        def is_shown(self) -> bool:
+            return bool(self.instance and self.instance.pk)
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            path = f"{reverse('wagtail_sixdegrees:embed_donate')}?target=need:{self.instance.pk}"
+            context.update(
+                {
+                    "embed_url": self.request.build_absolute_uri(path),
+                    "origins": allowed_origins(),
+                    "need": self.instance,
+                }
+            )
+            return context

@@ -1,0 +1,102 @@
+"""What may be shown publicly about needs: their progress, their updates and the stories that
+support them. Shared by the impact page, the need page, story pages and the API.
+
+Stories appear only while live, public and with current consent, and only by title and
+pseudonym: never anything from the consent record.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
+from wagtail.models import Locale, Page
+
+from ..needs.models import Need
+from ..stories.consent import StoryConsent
+from ..stories.models import StoryNeed
+from .models import NeedUpdate
+from .translations import active_locale
+
+
+def prefer_locale(rows: Iterable[Any], locale: Locale | None, group: str) -> dict[Any, Any]:
+    """One row per ``group`` value: the one in ``locale`` if any, else the oldest."""
+    chosen: dict[Any, Any] = {}
+    for row in sorted(rows, key=lambda row: row.pk):
+        key = getattr(row, group)
+        if key not in chosen or (locale is not None and row.locale_id == locale.pk):
+            chosen[key] = row
+    return chosen
+
+
+def needs_with_progress(queryset: QuerySet | None = None) -> QuerySet:
+    """Needs with what their pages show: cause, region, partner and ledger progress."""
+    queryset = Need.objects.all() if queryset is None else queryset
+    return queryset.select_related("cause", "region", "partner").with_progress()
+
+
+#: The largest id a database column holds; larger numbers in an address are not ours.
+MAX_ID = 2**63 - 1
+
+
+def live_need(pk: Any, *, with_progress: bool = False) -> Need | None:
+    """The published need with this id (from an address or a ``need:<id>`` target), or None."""
+    if not str(pk).isdigit() or int(pk) > MAX_ID:
+        return None
+    needs = Need.objects.filter(pk=int(pk), live=True)
+    return (needs_with_progress(needs) if with_progress else needs).first()
+
+
+def needs_in_locale(need_ids: Iterable[int], locale: Locale | None = None) -> dict[int, Need]:
+    """Map need ids (usually the source records money sits on) to the translation to show,
+    with progress. One query."""
+    ids = set(need_ids)
+    if not ids:
+        return {}
+    locale = locale or active_locale()
+    groups = Need.objects.filter(pk__in=ids).values("translation_key")
+    rows = list(needs_with_progress(Need.objects.filter(translation_key__in=groups)))
+    keys = {row.pk: row.translation_key for row in rows if row.pk in ids}
+    chosen = prefer_locale(rows, locale, "translation_key")
+    return {pk: chosen[key] for pk, key in keys.items()}
+
+
+def updates_by_need(needs: Iterable[Need], locale: Locale | None = None) -> dict[Any, list]:
+    """Published updates per need translation key, newest first, each in the reader's
+    language when translated. One query."""
+    needs = list(needs)
+    if not needs:
+        return {}
+    locale = locale or active_locale()
+    updates = NeedUpdate.objects.for_needs(needs).select_related("need")
+    grouped: dict[Any, list[NeedUpdate]] = defaultdict(list)
+    for update in prefer_locale(updates, locale, "translation_key").values():
+        grouped[update.need.translation_key].append(update)
+    for items in grouped.values():
+        items.sort(key=lambda update: (update.first_published_at, update.pk), reverse=True)
+    return dict(grouped)
+
+
+def stories_by_need(needs: Iterable[Need], locale: Locale | None = None) -> dict[Any, list]:
+    """Stories supporting each need (by need translation key) that may be shown now: live,
+    public, with current consent; one per story, in the reader's language if translated."""
+    keys = {need.translation_key for need in needs}
+    if not keys:
+        return {}
+    locale = locale or active_locale()
+    links = (
+        StoryNeed.objects.filter(need__translation_key__in=keys, page__live=True)
+        .filter(page__translation_key__in=StoryConsent.objects.current().values("translation_key"))
+        .filter(page__in=Page.objects.public().values("pk"))
+        .select_related("page", "need")
+        .order_by("sort_order", "pk")
+    )
+    grouped: dict[Any, dict[Any, Any]] = defaultdict(dict)
+    for link in links:
+        stories = grouped[link.need.translation_key]
+        current = stories.get(link.page.translation_key)
+        if current is None or (locale is not None and link.page.locale_id == locale.pk):
+            stories[link.page.translation_key] = link.page
+    return {key: list(stories.values()) for key, stories in grouped.items()}
