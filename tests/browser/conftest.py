@@ -88,6 +88,8 @@ def context(context):
     context.set_default_timeout(60_000)
     context.set_default_navigation_timeout(60_000)
     return context
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
