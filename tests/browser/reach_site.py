@@ -19,18 +19,27 @@ from tests.factories import (
 )
 
 
-def build_story_site() -> dict:
-    """A story index with two causes, and a long story carrying images, a callout and the form."""
+def build_story_site(currency: str = "USD") -> dict:
+    """A story index with two causes, and a long story carrying images, a callout and the form;
+    its needs are in `currency` (a need takes money only in its own currency)."""
     ensure_wagtail_tree()
     default_locale()
     shelter, legal = make_cause("Shelter"), make_cause("Legal aid")
     north = make_region("Northern provinces")
     index = make_story_index(title="Stories", slug="stories")
     beds = make_need(
-        title="Fictional shelter beds", cause=shelter, region=north, target_amount=500_000
+        title="Fictional shelter beds",
+        cause=shelter,
+        region=north,
+        target_amount=500_000,
+        currency=currency,
     )
     lawyers = make_need(
-        title="Fictional legal fees", cause=legal, region=north, target_amount=300_000
+        title="Fictional legal fees",
+        cause=legal,
+        region=north,
+        target_amount=300_000,
+        currency=currency,
     )
     for need in (beds, lawyers):
         need.save_revision().publish()

@@ -8,37 +8,18 @@ public pages, in English and Thai.
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser.reach_site import build_story_site
 from tests.browser.weight import measure
-from tests.giving.conftest import WEBHOOK_SECRET
-from tests.stripe_fake import devstripe
 from wagtail_sixdegrees.models import Donation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BUDGET_BYTES = 20 * 1024
 SERIOUS = {"serious", "critical"}
-
-
-@pytest.fixture
-def checkout_server(live_server, settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = devstripe.serve(port, [(f"{live_server.url}/giving/stripe/webhook/", WEBHOOK_SECRET)])
-    settings.WAGTAIL_SIXDEGREES = {
-        **settings.WAGTAIL_SIXDEGREES,
-        "STRIPE_API_BASE": f"http://127.0.0.1:{port}",
-    }
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
