@@ -164,6 +164,7 @@ class DonateForm(forms.Form):
             return None
         if len(rows) == 1:
             if rows[0][1] not in ("", "100"):
+                # xgettext:no-python-format
                 self.add_error(None, _("A single choice receives 100% of your gift."))
                 return None
             return [(resolved[0], money.BASIS_POINTS)]
