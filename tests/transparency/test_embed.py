@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import re
 
 import pytest
@@ -207,8 +208,16 @@ def test_need_admin_shows_the_snippet_to_copy(admin_client, settings):
     need = make_need()
     url = reverse("wagtailsnippets_wagtail_sixdegrees_need:edit", args=[need.pk])
     html = admin_client.get(url).content.decode()
-    assert f"/giving/embed/donate/?target=need:{need.pk}" in html
-    assert "&lt;iframe" in html and "https://partner.example" in html
+    assert "https://partner.example" in html
+    # What the editor copies out of the textarea is one iframe pointing at the widget.
+    copied = html_module.unescape(
+        re.search(r"<textarea id=\"sd-embed-snippet-[^>]*>(.*?)</textarea>", html, re.S)[1]
+    )
+    assert re.fullmatch(
+        rf'<iframe src="http://testserver/giving/embed/donate/\?target=need:{need.pk}" '
+        r'title="[^"<>]+" [^<>]*></iframe>',
+        copied,
+    ), copied
 
 
 def test_check_command_passes_with_the_default_settings():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from wagtail.admin.panels import Panel
 
 from .embed import allowed_origins
@@ -24,9 +26,19 @@ class EmbedSnippetPanel(Panel):
         def get_context_data(self, parent_context=None):
             context = super().get_context_data(parent_context)
             path = f"{reverse('wagtail_sixdegrees:embed_donate')}?target=need:{self.instance.pk}"
+            embed_url = self.request.build_absolute_uri(path)
             context.update(
                 {
-                    "embed_url": self.request.build_absolute_uri(path),
+                    "embed_url": embed_url,
+                    # Code to copy, not text to read: built here, escaped again in the textarea.
+                    "snippet": str(
+                        format_html(
+                            '<iframe src="{}" title="{}" width="100%" height="760" '
+                            'style="border: 0; max-width: 40rem;" loading="lazy"></iframe>',
+                            embed_url,
+                            _("Make a gift"),
+                        )
+                    ),
                     "origins": allowed_origins(),
                     "need": self.instance,
                 }
