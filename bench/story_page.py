@@ -4,8 +4,12 @@
 
 Both pages carry the same body text; the story adds what a story page shows (pseudonym,
 region, causes, content warning, a needs callout and its list of needs) and its consent check.
-Requests alternate between the two pages so that machine noise hits both alike. The ratio is
+Requests alternate between the pages so that machine noise hits all alike. The ratio is
 written to docs/performance.md under "Story page"; absolute times are printed, not recorded.
+
+The story's address has two segments (index, story) and Wagtail routes one level per segment,
+so a second plain page, under a plain parent, is measured too: the ratio against it compares
+like with like in depth. The headline ratio stays against the top-level plain page.
 """
 
 from __future__ import annotations
@@ -62,7 +66,11 @@ def build_pages():
         title="A plain page", slug="plain", body="".join(f"<p>{text}</p>" for text in PARAGRAPHS)
     )
     site_root().add_child(instance=plain)
-    return story.url, plain.url
+    section = PlainPage(title="A plain section", slug="section", body="")
+    site_root().add_child(instance=section)
+    nested = PlainPage(title="A plain page", slug="nested", body=plain.body)
+    section.add_child(instance=nested)
+    return story.url, plain.url, nested.url
 
 
 def measure(client, url: str) -> float:
@@ -73,7 +81,7 @@ def measure(client, url: str) -> float:
     return elapsed
 
 
-def write_section(ratio: float, story_ms: float, plain_ms: float, requests: int) -> None:
+def write_section(ratio: float, nested_ratio: float, requests: int) -> None:
     path = ROOT / "docs" / "performance.md"
     text = path.read_text()
     text = text.replace("No benchmark has been recorded yet.\n", "")
@@ -84,9 +92,19 @@ def write_section(ratio: float, story_ms: float, plain_ms: float, requests: int)
         "times measured in the same run.\n\n"
         "| measure | value |\n|---------|-------|\n"
         f"| story page / plain page (median) | **{ratio:.2f}** (goal: at most 1.3) |\n"
+        f"| story page / plain page at the same depth (median) | {nested_ratio:.2f} |\n"
         f"| requests per page | {requests} |\n\n"
         "The story page also checks consent, loads its region, causes and needs, and renders a "
-        "needs callout; its SQL query count is constant (see `tests/test_story_pages.py`).\n"
+        "needs callout; its SQL query count is constant (see `tests/test_story_pages.py`). "
+        "The second ratio compares it with a plain page under a plain parent, because the "
+        "story's address is two levels deep and Wagtail routes one level per segment.\n\n"
+        "Where the rest goes: building and compiling ORM queries, not running them. Beyond the "
+        "plain page the story runs one routing level, the consent check, its needs, their "
+        "ledger progress, its causes and its need updates (one query each), and renders its "
+        "blocks and need cards. None of it is cached across requests: consent must be read "
+        "fresh on every request, and progress comes from the ledger. Reaching 1.3 would take a "
+        "cross-request cache of needs, progress and updates, invalidated by every ledger, "
+        "disbursement, need and update write.\n"
     )
     pattern = re.compile(rf"{re.escape(SECTION)}\n.*?(?=\n## |\Z)", re.S)
     text = pattern.sub(section, text) if SECTION in text else text.rstrip() + "\n\n" + section
@@ -115,22 +133,28 @@ def main(argv: list[str] | None = None) -> int:
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="sixdegrees-bench-media-")
     setup_test_environment()
     connection.creation.create_test_db(verbosity=0)
-    story_url, plain_url = build_pages()
+    story_url, plain_url, nested_url = build_pages()
     client = Client()
-    for url in (story_url, plain_url):  # warm up: templates, renditions, caches
+    for url in (story_url, plain_url, nested_url):  # warm up: templates, renditions, caches
         for _number in range(10):
             measure(client, url)
-    story_times, plain_times = [], []
+    story_times, plain_times, nested_times = [], [], []
     for _number in range(args.requests):
         story_times.append(measure(client, story_url))
         plain_times.append(measure(client, plain_url))
+        nested_times.append(measure(client, nested_url))
     story_ms = statistics.median(story_times) * 1000
     plain_ms = statistics.median(plain_times) * 1000
+    nested_ms = statistics.median(nested_times) * 1000
     ratio = story_ms / plain_ms
-    print(f"story page median {story_ms:.2f} ms, plain page median {plain_ms:.2f} ms")
-    print(f"ratio {ratio:.2f} (goal <= 1.3)")
+    nested_ratio = story_ms / nested_ms
+    print(
+        f"story page median {story_ms:.2f} ms, plain page median {plain_ms:.2f} ms, "
+        f"plain page at the same depth median {nested_ms:.2f} ms"
+    )
+    print(f"ratio {ratio:.2f} (goal <= 1.3); at the same depth {nested_ratio:.2f}")
     if not args.no_write:
-        write_section(ratio, story_ms, plain_ms, args.requests)
+        write_section(ratio, nested_ratio, args.requests)
     return 0
 
 

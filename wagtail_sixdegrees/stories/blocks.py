@@ -13,35 +13,20 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 
 from ..giving.blocks import DonateBlock
 from ..needs.models import Need
+from .loading import STORY_IMAGE_SPECS, active_loader, needs_for_display
 
 #: Rich-text features allowed in a story: no headings, embeds or images inside text, so the
 #: shape of a story stays calm and every image goes through the image block (alt text required).
 STORY_RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
-#: Rendition specs used for images in a story (WebP with a JPEG fallback, two widths, as the
-#: ``{% picture %}`` tags in the story templates ask for them); prefetched in one query per page.
-STORY_IMAGE_WIDTHS = (480, 960)
-STORY_IMAGE_FORMATS = ("webp", "jpeg")
-STORY_IMAGE_SPECS = tuple(
-    f"format-{image_format}|width-{width}"
-    for image_format in STORY_IMAGE_FORMATS
-    for width in STORY_IMAGE_WIDTHS
-)
-
-
-def needs_for_display(queryset=None):
-    """The one queryset every story shows needs from (callouts and the story's own list).
-
-    Evaluate it with ``attach_progress`` (or ``.with_progress_attached()``) to show ledger
-    progress: two grouped queries, whatever the number of needs."""
-    queryset = Need.objects.all() if queryset is None else queryset
-    return queryset.select_related("cause", "region", "partner")
-
 
 class StoryImageChooserBlock(ImageChooserBlock):
-    """Loads every image of a story, with its renditions, in two queries."""
+    """Loads every image of a story, with its renditions, in two queries (through the page's
+    ``StoryLoader`` when a story page converts its body)."""
 
     def bulk_to_python(self, values):
+        if (loader := active_loader()) is not None:
+            return loader.images(values)
         images = self.model_class.objects.prefetch_renditions(*STORY_IMAGE_SPECS).in_bulk(
             [value for value in values if value is not None]
         )
@@ -49,12 +34,15 @@ class StoryImageChooserBlock(ImageChooserBlock):
 
 
 class NeedChooserBlock(SnippetChooserBlock):
-    """Chooses a need; loads all needs of all callouts of a story in one query."""
+    """Chooses a need; loads all needs of all callouts of a story in one query (through the
+    page's ``StoryLoader`` when a story page converts its body, with the needs it supports)."""
 
     def __init__(self, **kwargs):
         super().__init__(Need, **kwargs)
 
     def bulk_to_python(self, values):
+        if (loader := active_loader()) is not None:
+            return loader.needs(values)
         wanted = [value for value in values if value is not None]
         needs = {
             need.pk: need

@@ -11,7 +11,7 @@ from django import forms
 from django.apps import apps
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
-from django.db.models import Exists, OuterRef, prefetch_related_objects
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -24,9 +24,10 @@ from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
 from ..needs.models import Cause, Need, Region
-from .blocks import STORY_IMAGE_SPECS, StoryBodyBlock, needs_for_display
+from .blocks import StoryBodyBlock
 from .consent import StoryConsent, consent_for
 from .forms import StoryPageForm
+from .loading import StoryLoader
 from .panels import ConsentStatusPanel
 from .publishing import refuse_unless_publishable
 from .workflow import StorySafetyReviewTask
@@ -45,7 +46,6 @@ __all__ = [
 
 #: Renditions used for story cards on the index and for the social preview image.
 CARD_IMAGE_SPEC = "fill-640x400"
-SOCIAL_IMAGE_SPEC = "fill-1200x630"
 
 
 def story_models() -> list[type[Page]]:
@@ -200,10 +200,8 @@ class AbstractSurvivorStoryPage(Page):
         return consent_for(self)
 
     def consent_is_current(self) -> bool:
-        # The story index annotates this while routing, saving a query per story view.
-        annotated = getattr(self, "has_current_consent", None)
-        if annotated is not None:
-            return annotated
+        # Read once per page instance, i.e. once per request: one query on the unique
+        # translation_key (which also answers covers_social), never cached across requests.
         consent = consent_for(self)
         return consent is not None and consent.is_current()
 
@@ -237,14 +235,10 @@ class AbstractSurvivorStoryPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        self.load_images()
-        context["supported_needs"] = [
-            need
-            for need in needs_for_display(
-                Need.objects.filter(story_links__page=self).order_by("story_links__sort_order")
-            ).with_progress_attached()
-            if need.is_open()
-        ]
+        # Needs (callouts and linked) and images (hero, social, body) in two queries each.
+        self.story_loader = StoryLoader(self)
+        self.story_loader.load()
+        context["supported_needs"] = self.story_loader.supported_needs()
         context["causes"] = list(self.causes.all())
         # The index is this page's parent, whose address is this one minus the last segment.
         url = self.get_url(request) or ""
@@ -253,25 +247,6 @@ class AbstractSurvivorStoryPage(Page):
             self.social_image_id and (consent := consent_for(self)) and consent.covers_social
         )
         return context
-
-    def load_images(self) -> None:
-        """The renditions of the hero and social images, in one query.
-
-        The images themselves come with the page when the story index routes to it.
-        """
-        images = [image for image in (self.hero_image, self.social_image) if image is not None]
-        if images:
-            rendition_model = get_image_model().get_rendition_model()
-            prefetch_related_objects(
-                images,
-                models.Prefetch(
-                    "renditions",
-                    queryset=rendition_model.objects.filter(
-                        filter_spec__in=[*STORY_IMAGE_SPECS, SOCIAL_IMAGE_SPEC]
-                    ),
-                    to_attr="prefetched_renditions",
-                ),
-            )
 
     def get_sitemap_urls(self, request=None):
         if self.noindex or not self.consent_is_current():
@@ -333,21 +308,14 @@ class AbstractStoryIndexPage(Page):
         return self.story_model or SurvivorStoryPage
 
     def route(self, request, path_components):
-        # Load a story with what its page shows (region, images) in one query; the story's own
-        # route() then serves it, or answers 410 Gone when its consent has lapsed.
+        # Load a story with its region in one query; the story's own route() then serves it,
+        # or answers 410 Gone when its consent has lapsed (read fresh by serve(), every time).
         if path_components:
             story = (
                 self.get_story_model()
                 .objects.child_of(self)
                 .filter(slug=path_components[0])
-                .select_related("region", "hero_image", "social_image")
-                .annotate(
-                    has_current_consent=Exists(
-                        StoryConsent.objects.current().filter(
-                            translation_key=OuterRef("translation_key")
-                        )
-                    )
-                )
+                .select_related("region")
                 .first()
             )
             if story is not None:

@@ -49,8 +49,17 @@ def story_need_updates(page: Any, heading_level: int = 2) -> dict[str, Any]:
     from ..needs.models import Need
     from ..transparency.models import NeedUpdate
 
-    linked = Need.objects.filter(story_links__page=page, live=True).values("translation_key")
-    updates = NeedUpdate.objects.filter(
-        live=True, need__live=True, need__translation_key__in=linked
-    ).select_related("image")
+    loader = getattr(page, "story_loader", None)
+    if loader is not None:
+        # The story page loaded its needs already: no query when none is live.
+        linked = loader.live_linked_need_keys()
+    else:
+        linked = Need.objects.filter(story_links__page=page, live=True).values("translation_key")
+    updates = (
+        NeedUpdate.objects.filter(
+            live=True, need__live=True, need__translation_key__in=linked
+        ).select_related("image")
+        if linked
+        else []
+    )
     return _newest_first(updates, heading_level)
