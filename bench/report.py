@@ -41,6 +41,7 @@ def fresh_database() -> None:
     """A new, migrated database (the test database name), dropping any previous one."""
     from django.db import connection
 
+    connection.close()  # a second run drops the database this connection is still in
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Subquery, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -516,6 +517,30 @@ class Outcome:
         return self.digest.total_by_currency()
 
 
+PENDING_TABLE = "sixdegrees_allocation_pending"
+
+
+def _fixed_set(donations: Any) -> Any:
+    """The donations to allocate, fixed once under the lock (PostgreSQL).
+
+    A run reads donations through server-side cursors while it writes their ledger lines. Asked
+    of the ledger on every row ("no allocation yet"), PostgreSQL planned that check against the
+    ledger as it was when the run began (often empty) and re-read every line written since for
+    each donation: quadratic, 400 s for 100,000 gifts. The ids go into a temporary table in one
+    pass instead, and the streams read that table, which the run never writes.
+    """
+    if connection.vendor != "postgresql":
+        return donations  # SQLite answers the check from the ledger's index
+    sql, params = donations.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {PENDING_TABLE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {PENDING_TABLE} ON COMMIT DROP AS {sql}", params)
+        cursor.execute(f"ANALYZE {PENDING_TABLE}")
+    return Donation.objects.filter(
+        pk__in=RawSQL(f"SELECT id FROM {PENDING_TABLE}", ())  # noqa: S608, S611 - a constant
+    ).order_by("paid_at", "reference")
+
+
 def _items(
     donation_ids: Sequence[int] | None, include_pools: bool, lock: bool
 ) -> tuple[Iterator[AllocationItem], set[str]]:
@@ -524,6 +549,7 @@ def _items(
         donations = donations.filter(pk__in=list(donation_ids))
     if lock:
         _allocation_lock()
+        donations = _fixed_set(donations)
     currencies = set(donations.order_by().values_list("settlement_currency", flat=True).distinct())
     pools = pool_items() if include_pools else []
     currencies |= {item.currency for item in pools}
