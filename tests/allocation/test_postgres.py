@@ -129,6 +129,10 @@ def test_a_run_streams_its_donations_without_rereading_the_ledger_it_writes():
     ]
     assert len(streams) == 2, [q["sql"][:120] for q in captured.captured_queries]
     assert all("wagtail_sixdegrees_ledgerentry" not in sql for sql in streams), streams
-    # Still exactly once: a second run in the same transaction finds nothing to do.
+    # Still exactly once: a second run in the same transaction finds nothing to do, and a third
+    # after one more gift allocates that gift alone.
     assert ledger.allocate().written == 0
-    assert LedgerEntry.objects.count() == 3
+    late = make_paid_donation(4_000, preferences=[need_pref(need)])
+    assert ledger.allocate().written == 1
+    assert LedgerEntry.objects.count() == 4
+    assert LedgerEntry.objects.filter(donation=late).get().amount == 4_000

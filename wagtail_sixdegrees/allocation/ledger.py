@@ -534,10 +534,15 @@ def _fixed_set(donations: Any) -> Any:
     sql, params = donations.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {PENDING_TABLE}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {PENDING_TABLE} ON COMMIT DROP AS {sql}", params)
+        # The column is named here: a subquery naming a column its table lacks quietly reads
+        # the outer query's column instead (and then matches every donation).
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {PENDING_TABLE} (donation_id) ON COMMIT DROP AS {sql}",
+            params,
+        )
         cursor.execute(f"ANALYZE {PENDING_TABLE}")
     return Donation.objects.filter(
-        pk__in=RawSQL(f"SELECT id FROM {PENDING_TABLE}", ())  # noqa: S608, S611 - a constant
+        pk__in=RawSQL(f"SELECT donation_id FROM {PENDING_TABLE}", ())  # noqa: S608, S611 - a constant
     ).order_by("paid_at", "reference")
 
 
