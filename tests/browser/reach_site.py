@@ -27,19 +27,12 @@ def build_story_site(currency: str = "USD") -> dict:
     shelter, legal = make_cause("Shelter"), make_cause("Legal aid")
     north = make_region("Northern provinces")
     index = make_story_index(title="Stories", slug="stories")
-    beds = make_need(
-        title="Fictional shelter beds",
-        cause=shelter,
-        region=north,
-        target_amount=500_000,
-        currency=currency,
-    )
-    lawyers = make_need(
-        title="Fictional legal fees",
-        cause=legal,
-        region=north,
-        target_amount=300_000,
-        currency=currency,
+    beds, lawyers = (
+        make_need(title=title, cause=cause, region=north, target_amount=target, currency=currency)
+        for title, cause, target in (
+            ("Fictional shelter beds", shelter, 500_000),
+            ("Fictional legal fees", legal, 300_000),
+        )
     )
     for need in (beds, lawyers):
         need.save_revision().publish()
