@@ -78,5 +78,7 @@ def test_the_demo_holds_a_month_of_giving_work_and_is_idempotent(tmp_path):
     # A need opened after the committed run: the manager's next preview has money to place.
     assert first["preview currencies"] == ["VND"]
     assert first["audit ok"] is True
+    # Every demo page answers in each language the demo is translated into (as CI checks).
+    assert "pages answer in en, th, vi" in manage("sixdegrees_demo_check", env=env)
     assert first["groups"] == ["Giving managers", "Giving viewers"]
     assert (tmp_path / "devstripe.json").exists()

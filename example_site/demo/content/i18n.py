@@ -25,6 +25,7 @@ from wagtail_sixdegrees.models import (
     StoryIndexPage,
     StoryNeed,
     SurvivorStoryPage,
+    TransparencyPage,
 )
 
 from .needs import CAUSES, NEEDS, REGIONS
@@ -63,6 +64,8 @@ def missing_texts(texts: dict) -> list[str]:
         )
         if not story.get(key)
     ]
+    if not texts.get("totals_page", {}).get("title"):
+        missing.append("the totals page")
     return missing
 
 
@@ -266,3 +269,17 @@ def ensure_translations(home: Page) -> dict[str, int | str]:
         "content translated into": ", ".join(TRANSLATIONS),
         "translations created": created,
     }
+
+
+def ensure_totals_page_translations(home: Page) -> int:
+    """The public totals page in Thai and Vietnamese (it is made after the month's gifts, so
+    after the rest of the translations); returns how many translations this run created."""
+    page = TransparencyPage.objects.child_of(home).first()
+    if page is None:
+        return 0
+    created = 0
+    for code, texts in TRANSLATIONS.items():
+        translator = Translator(Locale.objects.get(language_code=code), texts)
+        translator.intro_page(page, texts["totals_page"])
+        created += translator.created
+    return created

@@ -165,6 +165,14 @@ TH = {
             "quote": "จักรเย็บผ้ายังเป็นคันเดิม สิ่งที่เปลี่ยนไปคือประตูบานนั้นเป็นของฉันแล้ว",
         },
     },
+    "totals_page": {
+        "title": "เงินบริจาคไปที่ไหน",
+        "intro": (
+            "<p>ตัวเลขทุกตัวในหน้านี้มาจากสมุดบัญชีของเราโดยตรง: เงินที่ได้รับบริจาค "
+            "เงินอยู่ที่ใดในตอนนี้ และเงินที่เบิกจ่ายให้องค์กรพันธมิตรแล้ว "
+            "ทุกอย่างในหน้านี้เป็นเรื่องสมมติ</p>"
+        ),
+    },
     "donate_pages": {
         "give-to-shelter": {
             "title": "บริจาคเพื่อที่พักพิงที่ปลอดภัย",
@@ -346,6 +354,14 @@ VI = {
             ],
             "quote": "Chiếc máy vẫn vậy. Điều đã khác là cánh cửa giờ thuộc về tôi.",
         },
+    },
+    "totals_page": {
+        "title": "Khoản ủng hộ đi về đâu",
+        "intro": (
+            "<p>Mọi con số trên trang này đều lấy trực tiếp từ sổ cái của chúng tôi: số tiền đã "
+            "được ủng hộ, hiện đang ở đâu và đã giải ngân cho các đối tác bao nhiêu. Mọi nội dung "
+            "ở đây đều là hư cấu.</p>"
+        ),
     },
     "donate_pages": {
         "give-to-shelter": {

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from demo.content.allocation import ensure_allocation
 from demo.content.giving import ensure_giving
-from demo.content.i18n import ensure_translations
+from demo.content.i18n import ensure_totals_page_translations, ensure_translations
 from demo.content.month import ensure_month_gifts, ensure_month_work
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
@@ -40,6 +40,7 @@ class Command(BaseCommand):
             needs.update(ensure_month_work())
         with transaction.atomic():
             needs.update(ensure_transparency(home))
+            translations["translations created"] += ensure_totals_page_translations(home)
         self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
         self.stdout.write(f"  Home page: {home.title}")
         for name, count in {**needs, **stories, **translations}.items():
