@@ -18,9 +18,11 @@ import pytest
 from babel.messages.pofile import read_po
 from django.template.base import Lexer, TokenType
 
+import wagtail_sixdegrees
 from wagtail_sixdegrees.i18n import SHIPPED_LANGUAGES
 
-PACKAGE = Path(__file__).resolve().parent.parent / "wagtail_sixdegrees"
+# The package as imported: the checkout, or the installed wheel when tox runs a copy of the tests.
+PACKAGE = Path(wagtail_sixdegrees.__file__).resolve().parent
 TEMPLATES = sorted((PACKAGE / "templates").rglob("*.html")) + sorted(
     (PACKAGE / "templates").rglob("*.txt")
 )
