@@ -75,6 +75,20 @@ def _wagtail_tree_in_transactional_tests(request):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Every test starts and ends with empty caches: the donate form's rate limit counts
+    attempts per client address (every test client and browser is 127.0.0.1), and cached
+    totals must not leak from one test into the next."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Every test writes uploads into its own folder, removed with pytest's tmp_path."""
     settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -52,7 +52,8 @@ def _bindir() -> Path:
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on the loopback interface (the cluster's, and the test servers')."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -89,7 +90,7 @@ def start_cluster() -> dict[str, str]:
         owner = pwd.getpwnam(run_as)
         os.chown(workdir, owner.pw_uid, owner.pw_gid)
     datadir = workdir / "data"
-    port = _free_port()
+    port = free_port()
 
     _run_as_owner(
         [

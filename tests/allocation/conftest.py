@@ -1,3 +1,3 @@
 """Allocation tests reuse giving's fake Stripe and signed-webhook fixtures."""
 
-from tests.giving.conftest import _fresh_cache, deliver, give, stripe_api  # noqa: F401
+from tests.giving.conftest import deliver, give, stripe_api  # noqa: F401

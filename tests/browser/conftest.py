@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
+
+from tests.postgres import free_port
 
 # Playwright's sync API keeps an event loop in the main thread; Django's ORM calls from the test
 # body are still synchronous and safe, so tell Django not to refuse them.
@@ -49,16 +50,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if HERE in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    """Every browser test starts with empty caches: the donate form's rate limit counts
-    attempts per client address, and every test's browser is 127.0.0.1."""
-    from django.core.cache import caches
-
-    for cache in caches.all():
-        cache.clear()
 
 
 @pytest.fixture(scope="session")
@@ -98,12 +89,6 @@ def context(context):
     context.set_default_timeout(60_000)
     context.set_default_navigation_timeout(60_000)
     return context
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

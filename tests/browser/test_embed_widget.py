@@ -13,8 +13,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import free_port
 from tests.factories import make_need
+from tests.postgres import free_port
 from wagtail_sixdegrees.models import Donation
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from wagtail.models import Locale, Page, Site
 
+from tests.browser.donate_form import give_split
 from tests.factories import make_need
 from wagtail_sixdegrees.models import DonatePage, Donation
 
@@ -35,13 +36,12 @@ def test_donor_gives_once_with_a_split_and_sees_it_paid(page, live_server, check
     school = make_need(title="Fictional school fees")
 
     page.goto(live_server.url + "/")
-    page.get_by_label("Amount", exact=True).fill("40")
-    page.get_by_label("Email").fill("browser-donor@example.org")
-    page.get_by_label("Choice 1").select_option(label="Fictional shelter beds")
-    page.get_by_label("Share (%)").nth(0).fill("75")
-    page.get_by_label("Choice 2").select_option(label="Fictional school fees")
-    page.get_by_label("Share (%)").nth(1).fill("25")
-    page.get_by_role("button", name="Continue to secure payment").click()
+    give_split(
+        page,
+        "40",
+        "browser-donor@example.org",
+        [("Fictional shelter beds", "75"), ("Fictional school fees", "25")],
+    )
 
     page.wait_for_url("**/checkout/**")
     expect(page.get_by_text("40.00 USD")).to_be_visible()

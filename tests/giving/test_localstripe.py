@@ -20,6 +20,7 @@ from django.test import Client
 
 from tests.factories import make_donation, make_donor
 from tests.giving.conftest import WEBHOOK_SECRET, post_event
+from tests.postgres import free_port
 from wagtail_sixdegrees.giving import fulfilment, receipts
 from wagtail_sixdegrees.giving.gateway import StripeGateway
 from wagtail_sixdegrees.models import Donation, RecurringGift, StripeEvent
@@ -27,12 +28,6 @@ from wagtail_sixdegrees.models import Donation, RecurringGift, StripeEvent
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
