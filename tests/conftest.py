@@ -62,6 +62,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def clock():
+    """The one controllable clock (tests/clock.py): the real one unless SIXDEGREES_TEST_CLOCK
+    moves the suite; tests move it with ``clock.move_to`` / ``clock.advance``."""
+    from tests.clock import Clock, configured_start
+
+    controlled = Clock(configured_start())
+    yield controlled
+    controlled.stop()
+
+
+@pytest.fixture(autouse=True)
 def _wagtail_tree_in_transactional_tests(request):
     """Transactional tests (threads, live_server, browsers) start from a flushed database,
     without the rows Wagtail's migrations create; put them back."""

@@ -13,7 +13,10 @@ from wagtail_sixdegrees.models import Need, Priority
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date(2026, 11, 28)
+
+@pytest.fixture
+def today(clock):
+    return clock.today()
 
 
 def test_need_target_must_be_positive():
@@ -30,9 +33,9 @@ def test_database_refuses_a_zero_target_even_without_validation():
         Need.objects.filter(pk=need.pk).update(target_amount=0)
 
 
-def test_need_closing_date_must_not_precede_opening():
-    need = make_need(opens_on=TODAY)
-    need.closes_on = TODAY - datetime.timedelta(days=1)
+def test_need_closing_date_must_not_precede_opening(today):
+    need = make_need(opens_on=today)
+    need.closes_on = today - datetime.timedelta(days=1)
     with pytest.raises(ValidationError) as caught:
         need.full_clean()
     assert "closes_on" in caught.value.message_dict
@@ -46,26 +49,26 @@ def test_three_decimal_target_must_end_in_zero():
     assert "target_amount" in caught.value.message_dict
 
 
-def test_open_needs_respect_dates_and_publication():
-    open_need = make_need(opens_on=TODAY - datetime.timedelta(days=3))
-    make_need(opens_on=TODAY + datetime.timedelta(days=1))  # not yet open
+def test_open_needs_respect_dates_and_publication(today):
+    open_need = make_need(opens_on=today - datetime.timedelta(days=3))
+    make_need(opens_on=today + datetime.timedelta(days=1))  # not yet open
     make_need(
-        opens_on=TODAY - datetime.timedelta(days=9), closes_on=TODAY - datetime.timedelta(days=1)
+        opens_on=today - datetime.timedelta(days=9), closes_on=today - datetime.timedelta(days=1)
     )
-    make_need(opens_on=TODAY - datetime.timedelta(days=3), live=False)  # a draft
-    closing_today = make_need(opens_on=TODAY - datetime.timedelta(days=3), closes_on=TODAY)
+    make_need(opens_on=today - datetime.timedelta(days=3), live=False)  # a draft
+    closing_today = make_need(opens_on=today - datetime.timedelta(days=3), closes_on=today)
 
-    assert set(Need.objects.open(on=TODAY)) == {open_need, closing_today}
-    assert open_need.is_open(on=TODAY)
+    assert set(Need.objects.open(on=today)) == {open_need, closing_today}
+    assert open_need.is_open(on=today)
 
 
-def test_fill_order_is_priority_then_earliest_close_then_oldest():
+def test_fill_order_is_priority_then_earliest_close_then_oldest(today):
     normal_no_close = make_need(priority=Priority.NORMAL)
-    normal_late = make_need(priority=Priority.NORMAL, closes_on=TODAY + datetime.timedelta(days=60))
-    normal_soon = make_need(priority=Priority.NORMAL, closes_on=TODAY + datetime.timedelta(days=5))
+    normal_late = make_need(priority=Priority.NORMAL, closes_on=today + datetime.timedelta(days=60))
+    normal_soon = make_need(priority=Priority.NORMAL, closes_on=today + datetime.timedelta(days=5))
     urgent = make_need(priority=Priority.URGENT)
     normal_soon_newer = make_need(
-        priority=Priority.NORMAL, closes_on=TODAY + datetime.timedelta(days=5)
+        priority=Priority.NORMAL, closes_on=today + datetime.timedelta(days=5)
     )
 
     assert list(Need.objects.in_fill_order()) == [
