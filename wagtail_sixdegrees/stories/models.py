@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -29,6 +30,7 @@ from ..needs.models import Cause, Need, Region
 from .blocks import StoryBodyBlock
 from .consent import ConsentStatus, StoryConsent, consent_for, current_consent_keys
 from .forms import StoryPageForm
+from .images import refuse_svg
 from .loading import StoryLoader
 from .panels import ConsentStatusPanel
 from .publishing import refuse_unless_publishable
@@ -209,6 +211,14 @@ class AbstractSurvivorStoryPage(Page):
         super().clean()
         if self.hero_alt_text and not self.hero_image_id:
             self.hero_alt_text = ""
+        errors = {}
+        for name in ("hero_image", "social_image"):
+            try:
+                refuse_svg(getattr(self, name))
+            except ValidationError as error:
+                errors[name] = error
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         # The one choke point for going live: see stories/publishing.py.
