@@ -1,7 +1,7 @@
 """Not current consent = not shown, on every path that can put a story on a response.
 
-Each test takes a story whose consent has lapsed (expired at midnight, or withdrawn) while its
-page is still ``live``: ``sixdegrees_enforce_consent`` has not run yet, nothing unpublished it.
+Each test takes a story whose consent has lapsed (expired at midnight, withdrawn, or changed to
+exclude the website) while its page is still ``live``: ``sixdegrees_enforce_consent`` has not run yet, nothing unpublished it.
 The story's title, pseudonym, teaser, body and illustration must not reach any response.
 """
 
@@ -60,12 +60,14 @@ def lapse(story, how: str, clock) -> None:
         )
     elif how == "withdrawn":
         consents.update(withdrawn_on=clock.now())
+    elif how == "no longer for the web":
+        consents.update(covers_web=False)
     else:  # pragma: no cover - a typo in a parameter
         raise AssertionError(how)
     assert Page.objects.get(pk=story.pk).live
 
 
-@pytest.fixture(params=["expired", "withdrawn"])
+@pytest.fixture(params=["expired", "withdrawn", "no longer for the web"])
 def how(request) -> str:
     return request.param
 
@@ -133,6 +135,7 @@ def test_translation_answers_gone(client, story, how, clock):
 
     assert response.status_code == 410
     assert_no_story(response.content)
+    assert_no_story(client.get(translated.get_parent().url).content)
 
 
 def test_alias_in_another_language_answers_gone(client, story, how, clock):

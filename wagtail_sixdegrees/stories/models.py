@@ -28,7 +28,7 @@ from wagtail.url_routing import RouteResult
 
 from ..needs.models import Cause, Need, Region
 from .blocks import StoryBodyBlock
-from .consent import ConsentStatus, StoryConsent, consent_for, current_consent_keys
+from .consent import StoryConsent, consent_for, current_consent_keys
 from .forms import StoryPageForm
 from .images import refuse_svg
 from .loading import StoryLoader
@@ -245,14 +245,6 @@ class AbstractSurvivorStoryPage(Page):
         consent = consent_for(self)
         return consent is not None and consent.is_current()
 
-    def consent_has_lapsed(self) -> bool:
-        """Consent was on record and has ended: withdrawn, or expired."""
-        consent = consent_for(self)
-        return consent is not None and consent.status() in (
-            ConsentStatus.WITHDRAWN,
-            ConsentStatus.EXPIRED,
-        )
-
     def is_gone(self) -> bool:
         """Was public once and may not be any more: its address answers 410 Gone."""
         return self.first_published_at is not None and not self.consent_is_current()
@@ -271,9 +263,10 @@ class AbstractSurvivorStoryPage(Page):
         return super().serve(request, *args, **kwargs)
 
     def serve_preview(self, request, mode_name):
-        # Editors draft and review before consent is recorded, but once it is withdrawn or
-        # expired the story is not rendered anywhere, a preview included.
-        if self.consent_has_lapsed():
+        # Editors draft and review before consent is recorded; once a consent is on record
+        # and not current (withdrawn, expired, not for the web) nothing renders the story.
+        consent = consent_for(self)
+        if consent is not None and not consent.is_current():
             return self.serve_gone(request)
         return super().serve_preview(request, mode_name)
 
