@@ -157,6 +157,27 @@ def test_alias_in_another_language_answers_gone(client, story, how, clock):
     assert_no_story(response.content)
 
 
+def test_copying_a_story_in_the_admin_never_makes_a_live_alias(client, story):
+    login(client, make_superuser())
+    url = reverse("wagtailadmin_pages:copy", args=[story.pk])
+
+    response = client.post(
+        url,
+        {
+            "new_title": "Copy of the story",
+            "new_slug": "copy-of-the-story",
+            "new_parent_page": story.get_parent().pk,
+            "alias": "on",
+            "publish_copies": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    copy = Page.objects.get(slug="copy-of-the-story")
+    assert copy.alias_of_id is None
+    assert not copy.live
+
+
 # --- The donate form's error re-render --------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ from wagtail.url_routing import RouteResult
 from ..needs.models import Cause, Need, Region
 from .blocks import StoryBodyBlock
 from .consent import StoryConsent, consent_for, current_consent_keys
-from .forms import StoryPageForm
+from .forms import StoryCopyForm, StoryPageForm
 from .images import refuse_svg
 from .loading import StoryLoader
 from .panels import ConsentStatusPanel
@@ -201,6 +201,7 @@ class AbstractSurvivorStoryPage(Page):
     ]
 
     base_form_class = StoryPageForm
+    copy_form_class = StoryCopyForm
 
     objects = StoryPageManager()
 
