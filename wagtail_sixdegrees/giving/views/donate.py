@@ -8,7 +8,6 @@ and answers 303 to Stripe Checkout.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -34,15 +33,10 @@ class _SeeOther(HttpResponseRedirect):
 
 
 def _standalone(
-    request: HttpRequest,
-    form: DonateForm | None,
-    *,
-    value: Any = None,
-    page: Any = None,
-    form_key: str = "",
-    status: int = 200,
+    request: HttpRequest, form: DonateForm | None, *, form_key: str = "", status: int = 200
 ) -> TemplateResponse:
-    context = donate_form_context(value, request=request, page=page, form_key=form_key, form=form)
+    """The plain form page: the site's default form, nothing of any other page."""
+    context = donate_form_context(None, request=request, form_key=form_key, form=form)
     return TemplateResponse(request, STANDALONE_TEMPLATE, context, status=status)
 
 
