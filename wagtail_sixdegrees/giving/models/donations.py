@@ -207,6 +207,9 @@ class Donation(GiftTerms):
     submission_key = models.CharField(_("form submission"), max_length=64, blank=True)
     submission_fingerprint = models.CharField(_("submission digest"), max_length=64, blank=True)
     failure_reason = models.CharField(_("failure reason"), max_length=500, blank=True)
+    #: Set when Stripe reported a payment naming this donation that was not the one we asked
+    #: for (another session, amount or currency): never applied, listed for finance to resolve.
+    payment_mismatch = models.CharField(_("payment mismatch"), max_length=500, blank=True)
     receipt_sent_at = models.DateTimeField(_("receipt sent at"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
