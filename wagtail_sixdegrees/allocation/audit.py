@@ -13,7 +13,7 @@ from django.db.models import Case, F, IntegerField, Q, Sum, When
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf, money
-from ..giving.models import Donation, PreferenceKind
+from ..giving.models import Donation, PreferenceKind, StripeEvent
 from .ledger import need_balances, need_disbursed, reversal_target, unallocated_donations
 from .models import AccountKind, LedgerEntry
 
@@ -68,6 +68,7 @@ def run_audit() -> AuditReport:
     _check_donations(report)
     _check_needs(report)
     _notes(report)
+    check_payment_mismatches(report)
     return report
 
 
@@ -319,4 +320,38 @@ def _notes(report: AuditReport) -> None:
     if conf.get_setting("ALLOCATE_FROM") == "gross":
         report.notes.append(
             Finding("settings", str(_("Allocating gross amounts (ALLOCATE_FROM = gross).")))
+        )
+
+
+def check_payment_mismatches(report: AuditReport) -> None:
+    """Payments Stripe reported against one of our donations or monthly gifts that were not
+    the ones we asked for (another session, amount, currency or subscription). They were never
+    applied, but money may have moved at Stripe: finance must look at each one."""
+    for reference, detail in (
+        Donation.objects.exclude(payment_mismatch="")
+        .order_by("pk")
+        .values_list("reference", "payment_mismatch")
+    ):
+        report.violations.append(
+            Finding(
+                "payment-mismatch",
+                str(
+                    _("Donation %(reference)s: a payment did not match it: %(detail)s")
+                    % {"reference": reference, "detail": detail}
+                ),
+            )
+        )
+    for stripe_id, type_, detail in (
+        StripeEvent.objects.filter(outcome=StripeEvent.Outcome.MISMATCH)
+        .order_by("pk")
+        .values_list("stripe_id", "type", "detail")
+    ):
+        report.violations.append(
+            Finding(
+                "payment-mismatch",
+                str(
+                    _("Stripe event %(event)s (%(type)s) was not applied: %(detail)s")
+                    % {"event": stripe_id, "type": type_, "detail": detail}
+                ),
+            )
         )

@@ -22,6 +22,7 @@ from django.utils import timezone
 from . import fulfilment
 from .gateway import StripeGateway, key_livemode
 from .models import Donation, StripeEvent
+from .privacy import scrub_if_erased
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,8 @@ def store_event(payload: dict[str, Any]) -> StripeEvent:
         created=fulfilment._timestamp(payload.get("created")),
         object_id=str(obj.get("id") or "")[:255],
         charge_id=_charge_id_of(obj)[:255],
-        payload=payload,
+        # An erased donor's later events (a renewal carrying customer_email) keep no address.
+        payload=scrub_if_erased(payload),
     )
     # One INSERT, committed on its own before processing starts. A redelivery hits the unique
     # Stripe id instead, and processing then finds the row stored the first time.

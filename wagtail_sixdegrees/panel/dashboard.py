@@ -439,10 +439,22 @@ class Attention:
 
 def attention(counts: dict[str, int]) -> list[Attention]:
     index = names.url(names.DONATIONS)
-    return [
+    items = [
         Attention(status, str(Donation.Status(status).label), count, f"{index}?status={status}")
         for status, count in counts.items()
     ]
+    # Payments that named a donation without matching it: never applied, but money moved.
+    mismatched = Donation.objects.exclude(payment_mismatch="").count()
+    if mismatched:
+        items.append(
+            Attention(
+                "payment_mismatch",
+                str(_("Payments that did not match")),
+                mismatched,
+                f"{index}?payment_mismatch=true",
+            )
+        )
+    return items
 
 
 def last_committed_run() -> AllocationRun | None:
