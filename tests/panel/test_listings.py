@@ -16,6 +16,7 @@ from tests.factories import (
     cause_pref,
     general_pref,
     make_cause,
+    make_donation,
     make_need,
     make_paid_donation,
     need_pref,
@@ -217,3 +218,16 @@ def test_runs_list_who_and_when(client, viewer):
     ledger.commit_run(run)
     [row] = download_csv(client, "sixdegrees_runs:index")
     assert (row["Status"], row["Ledger lines"], row["New money"]) == ("committed", "1", "$50.00")
+
+
+def test_donations_a_payment_did_not_match_are_listed_for_finance(client, viewer):
+    flagged = make_donation(payment_mismatch="Checkout Session cs_x (100 THB) names it")
+    clean = make_donation()
+    content = listed(client, "sixdegrees_donations:index", payment_mismatch="true")
+    assert short(flagged) in content and short(clean) not in content
+
+    dashboard = client.get(reverse("sixdegrees_dashboard:index")).content.decode()
+    assert "1</strong> payments that did not match" in dashboard
+    assert "?payment_mismatch=true" in dashboard
+    inspect = client.get(reverse("sixdegrees_donations:inspect", args=[flagged.pk]))
+    assert "cs_x (100 THB)" in inspect.content.decode()

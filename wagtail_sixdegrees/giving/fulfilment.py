@@ -215,8 +215,10 @@ def _session_mismatch(donation: Donation, session: dict[str, Any]) -> str:
     ours = donation.stripe_checkout_session_id
     if session.get("id") != ours:
         return (
-            f"Checkout Session {session.get('id')} names donation {donation.reference}, "
-            f"which was sent to Checkout Session {ours or '(none)'}."
+            f"Checkout Session {session.get('id')} "
+            f"({_money(session.get('amount_total'), session.get('currency'))}) names donation "
+            f"{donation.reference} ({_money(donation.amount, donation.currency)}), which was "
+            f"sent to Checkout Session {ours or '(none)'}."
         )
     return _payment_mismatch(
         donation,
