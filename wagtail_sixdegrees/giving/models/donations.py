@@ -228,6 +228,12 @@ class Donation(GiftTerms):
         indexes = [
             # The dashboard sums what was paid in a period.
             models.Index(fields=["paid_at", "currency"], name="sixdegrees_donation_paid"),
+            # Payments that did not match: almost never any, counted on the dashboard.
+            models.Index(
+                fields=["payment_mismatch"],
+                condition=~Q(payment_mismatch=""),
+                name="sixdegrees_donation_mismatch",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="sixdegrees_donation_positive"),
