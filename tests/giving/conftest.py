@@ -53,6 +53,14 @@ def stripe_api():
     assert not state.calls_in_transaction, "Stripe called inside a transaction"
 
 
+@pytest.fixture
+def atomic_requests():
+    """Serve requests as a site with ``ATOMIC_REQUESTS`` does: each view in a transaction."""
+    connection.settings_dict["ATOMIC_REQUESTS"] = True
+    yield
+    connection.settings_dict["ATOMIC_REQUESTS"] = False
+
+
 def post_event(client, event: dict[str, Any], *, secret: str = WEBHOOK_SECRET, **headers: Any):
     payload = json.dumps(event)
     return client.post(

@@ -340,3 +340,17 @@ def test_the_thanks_page_reads_stripe_before_opening_a_transaction(client, give,
     donation.refresh_from_db()
     assert donation.status == "paid"
     assert stripe_api.calls_in_transaction == []
+
+
+def test_the_cancel_page_asks_stripe_outside_any_transaction_even_under_atomic_requests(
+    client, monthly_gift, stripe_api, atomic_requests
+):
+    from wagtail_sixdegrees.giving import receipts
+
+    gift, _donation = monthly_gift
+
+    client.post(reverse("wagtail_sixdegrees:cancel_monthly", args=[receipts.cancel_token(gift)]))
+
+    gift.refresh_from_db()
+    assert gift.status == "cancelled"
+    assert stripe_api.calls_in_transaction == []

@@ -250,6 +250,18 @@ def test_erasure_is_refused_and_changes_nothing_when_stripe_cannot_cancel_the_gi
     assert not DonorErasure.objects.exists()
 
 
+def test_erasure_from_the_admin_cancels_at_stripe_outside_any_transaction(
+    client, django_user_model, donor_with_everything, stripe_api, atomic_requests
+):
+    client.force_login(staff(django_user_model, "erase_donor"))
+
+    client.post(reverse(URL), {"email": EMAIL, "confirm_email": EMAIL, "action": "erase"})
+
+    assert Donor.objects.get().erased_at is not None
+    assert RecurringGift.objects.get().status == "cancelled"
+    assert stripe_api.calls_in_transaction == []
+
+
 def test_events_about_an_erased_donors_gift_are_stored_without_personal_data(
     donor_with_everything, stripe_api, deliver
 ):

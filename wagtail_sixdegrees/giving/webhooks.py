@@ -45,8 +45,18 @@ def _checkout_ended(failed: bool = False) -> Prepare:
         reference = fulfilment._reference(
             session.get("client_reference_id") or (session.get("metadata") or {}).get("donation")
         )
-        if reference is None or not Donation.objects.filter(reference=reference).exists():
+        ours = (
+            Donation.objects.filter(reference=reference)
+            .values_list("stripe_checkout_session_id", flat=True)
+            .first()
+            if reference is not None
+            else None
+        )
+        if ours is None:
             return fulfilment._constant(fulfilment.IGNORED)
+        if ours != session.get("id"):
+            # Not the session we created: recorded as a mismatch, not read on a stranger's behalf.
+            return fulfilment.prepare_checkout_session(session, gateway, failed=failed)
         return fulfilment.prepare_checkout_session(
             gateway.retrieve_checkout_session(session["id"]), gateway, failed=failed
         )

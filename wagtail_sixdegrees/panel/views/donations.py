@@ -296,6 +296,8 @@ def balances_of(entries: list[Any]) -> list[dict[str, str]]:
 
 class RefundView(GivingFormView):
     permission_required = permissions.REFUND
+    #: Asks Stripe: served outside ``ATOMIC_REQUESTS`` (see ``GivingViewSet.get_urlpatterns``).
+    calls_stripe = True
     page_title = _("Refund")
     submit_label = _("Ask Stripe to refund")
     error_message = _("The refund was not requested: correct the errors below.")
