@@ -348,8 +348,6 @@ def find_gift(subscription_id: str, metadata: dict[str, Any]) -> RecurringGift |
     return None
 
 
-_find_gift = find_gift
-
 
 def _subscription_confirmed(
     gift: RecurringGift, subscription_id: str, gateway: StripeGateway, session_subscription: str
