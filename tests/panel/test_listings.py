@@ -231,3 +231,35 @@ def test_donations_a_payment_did_not_match_are_listed_for_finance(client, viewer
     assert "?payment_mismatch=true" in dashboard
     inspect = client.get(reverse("sixdegrees_donations:inspect", args=[flagged.pk]))
     assert "cs_x (100 THB)" in inspect.content.decode()
+
+
+def test_finance_resolves_a_payment_that_did_not_match_with_a_note(client, login):
+    from wagtail.log_actions import registry
+
+    from wagtail_sixdegrees.allocation.audit import run_audit
+
+    flagged = make_donation(payment_mismatch="Checkout Session cs_x (100 THB) names it")
+    resolve = reverse("sixdegrees_donations:resolve_mismatch", args=[flagged.pk])
+    assert not run_audit().ok
+
+    login("viewer")
+    assert client.post(resolve, {"note": "Refunded in Stripe."}).status_code in (302, 403)
+    flagged.refresh_from_db()
+    assert flagged.payment_mismatch  # viewers cannot clear it
+
+    login("manager")
+    inspect = client.get(reverse("sixdegrees_donations:inspect", args=[flagged.pk]))
+    assert resolve in inspect.content.decode()
+    response = client.post(resolve, {"note": "Refunded in Stripe."})
+
+    assert response.status_code == 302
+    flagged.refresh_from_db()
+    assert flagged.payment_mismatch == ""
+    assert run_audit().ok
+    [entry] = registry.get_logs_for_instance(flagged).filter(
+        action="wagtail_sixdegrees.payment_mismatch_resolved"
+    )
+    assert entry.data == {
+        "mismatch": "Checkout Session cs_x (100 THB) names it",
+        "note": "Refunded in Stripe.",
+    }

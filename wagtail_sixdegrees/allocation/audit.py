@@ -13,7 +13,7 @@ from django.db.models import Case, F, IntegerField, Q, Sum, When
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf, money
-from ..giving.models import Donation, PreferenceKind, StripeEvent
+from ..giving.models import Donation, PreferenceKind
 from .ledger import need_balances, need_disbursed, reversal_target, unallocated_donations
 from .models import AccountKind, LedgerEntry
 
@@ -326,7 +326,8 @@ def _notes(report: AuditReport) -> None:
 def check_payment_mismatches(report: AuditReport) -> None:
     """Payments Stripe reported against one of our donations or monthly gifts that were not
     the ones we asked for (another session, amount, currency or subscription). They were never
-    applied, but money may have moved at Stripe: finance must look at each one."""
+    applied, but money may have moved at Stripe: each stays a violation until finance resolves
+    it on the donation's page."""
     for reference, detail in (
         Donation.objects.exclude(payment_mismatch="")
         .order_by("pk")
@@ -338,20 +339,6 @@ def check_payment_mismatches(report: AuditReport) -> None:
                 str(
                     _("Donation %(reference)s: a payment did not match it: %(detail)s")
                     % {"reference": reference, "detail": detail}
-                ),
-            )
-        )
-    for stripe_id, type_, detail in (
-        StripeEvent.objects.filter(outcome=StripeEvent.Outcome.MISMATCH)
-        .order_by("pk")
-        .values_list("stripe_id", "type", "detail")
-    ):
-        report.violations.append(
-            Finding(
-                "payment-mismatch",
-                str(
-                    _("Stripe event %(event)s (%(type)s) was not applied: %(detail)s")
-                    % {"event": stripe_id, "type": type_, "detail": detail}
                 ),
             )
         )

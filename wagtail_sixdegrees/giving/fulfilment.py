@@ -40,6 +40,9 @@ DEFERRED = StripeEvent.Outcome.DEFERRED
 MISMATCH = StripeEvent.Outcome.MISMATCH
 REFUSED = StripeEvent.Outcome.REFUSED
 
+#: The action name of the log entry written when finance resolves a mismatch.
+MISMATCH_RESOLVED_LOG_ACTION = "wagtail_sixdegrees.payment_mismatch_resolved"
+
 #: Dispute statuses after which Stripe changes nothing more.
 CLOSED_DISPUTE_STATUSES = frozenset(["won", "lost", "warning_closed", "prevented"])
 
@@ -139,6 +142,25 @@ def record_mismatch(donation: Donation | None, detail: str) -> Noted:
         donation.payment_mismatch = detail
         donation.save(update_fields=["payment_mismatch", "updated_at"])
     return Noted(MISMATCH, detail)
+
+
+def resolve_mismatch(donation: Donation, *, note: str, user: Any = None) -> None:
+    """Clear a donation's mismatch flag once finance has dealt with the payment at Stripe
+    (refunded it, or confirmed it), keeping what arrived and the note in Wagtail's log."""
+    from wagtail.log_actions import log
+
+    with transaction.atomic():
+        donation = Donation.objects.select_for_update().get(pk=donation.pk)
+        if not donation.payment_mismatch:
+            return
+        log(
+            donation,
+            MISMATCH_RESOLVED_LOG_ACTION,
+            user=user if getattr(user, "is_authenticated", False) else None,
+            data={"mismatch": donation.payment_mismatch, "note": note},
+        )
+        donation.payment_mismatch = ""
+        donation.save(update_fields=["payment_mismatch", "updated_at"])
 
 
 def _payment_mismatch(donation: Donation, amount: Any, currency: Any, what: str) -> str:
@@ -348,7 +370,6 @@ def find_gift(subscription_id: str, metadata: dict[str, Any]) -> RecurringGift |
     return None
 
 
-
 def _subscription_confirmed(
     gift: RecurringGift, subscription_id: str, gateway: StripeGateway, session_subscription: str
 ) -> bool:
@@ -423,14 +444,13 @@ def prepare_invoice(
     def apply() -> str:
         locked = RecurringGift.objects.select_for_update().get(pk=gift.pk)
         problem = _subscription_mismatch(locked, subscription_id, confirmed)
-        first = invoice.get("billing_reason") == "subscription_create"
         if not problem and str(invoice.get("currency") or "").upper() != locked.currency:
             problem = (
                 f"Invoice {invoice['id']} is in {str(invoice.get('currency')).upper()}, "
                 f"but monthly gift {locked.reference} is in {locked.currency}."
             )
         if problem:
-            return record_mismatch(_first_donation(locked) if first else None, problem)
+            return record_mismatch(_first_donation(locked), problem)
         return _apply_invoice(locked, invoice, subscription_id, metadata, payment_intent)
 
     return apply
@@ -571,7 +591,7 @@ def prepare_subscription(
         locked = RecurringGift.objects.select_for_update().get(pk=gift.pk)
         problem = _subscription_mismatch(locked, subscription["id"], confirmed)
         if problem:
-            return record_mismatch(None, problem)
+            return record_mismatch(_first_donation(locked), problem)
         if status is None or locked.status in (
             RecurringGift.Status.CANCELLED,
             RecurringGift.Status.EXPIRED,

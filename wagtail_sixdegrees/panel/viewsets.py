@@ -138,7 +138,10 @@ class DonationViewSet(GivingModelViewSet):
     menu_order = 20
     index_view_class = donations.DonationIndexView
     inspect_view_class = donations.DonationInspectView
-    extra_urls = (("refund/<int:pk>/", donations.RefundView, "refund"),)
+    extra_urls = (
+        ("refund/<int:pk>/", donations.RefundView, "refund"),
+        ("resolve-mismatch/<int:pk>/", donations.ResolveMismatchView, "resolve_mismatch"),
+    )
     registered_actions = (
         permissions.VIEW,
         permissions.VIEW_PERSONAL_DATA,
