@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from django.conf import settings
+
 from wagtail_sixdegrees import devstripe
 
 

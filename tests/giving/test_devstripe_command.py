@@ -24,7 +24,7 @@ def test_devstripe_refuses_to_start_when_debug_is_off():
         call_command("sixdegrees_devstripe", "--port", str(port))
 
     with pytest.raises(urllib.error.URLError):
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/checkout/sessions/x", timeout=2)  # noqa: S310
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/checkout/sessions/x", timeout=2)
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_devstripe_answers_like_stripe_with_debug_on_or_the_explicit_flag(
         try:
             urllib.request.urlopen(
                 f"http://127.0.0.1:{port}/v1/checkout/sessions/cs_unknown", timeout=5
-            )  # noqa: S310
+            )
         except urllib.error.HTTPError as error:
             answers.append((error.code, json.loads(error.read())))
 

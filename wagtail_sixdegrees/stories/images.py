@@ -49,7 +49,19 @@ GPS_IFD = 0x8825
 EXIF_IFD = 0x8769
 #: EXIF tags naming the device (IFD0 and the Exif IFD): make, model, software, host computer,
 #: maker notes, camera owner, body and lens serial numbers, lens make, model and specification.
-DEVICE_TAGS = {0x010F, 0x0110, 0x0131, 0x013C, 0x927C, 0xA430, 0xA431, 0xA432, 0xA433, 0xA434, 0xA435}
+DEVICE_TAGS = {
+    0x010F,
+    0x0110,
+    0x0131,
+    0x013C,
+    0x927C,
+    0xA430,
+    0xA431,
+    0xA432,
+    0xA433,
+    0xA434,
+    0xA435,
+}
 #: EXIF tags about who made the picture and its rights, kept outside story collections:
 #: ImageDescription, Artist, Copyright, XPTitle, XPAuthor.
 RIGHTS_TAGS = (0x010E, 0x013B, 0x8298, 0x9C9B, 0x9C9D)
@@ -57,7 +69,14 @@ RIGHTS_TAGS = (0x010E, 0x013B, 0x8298, 0x9C9B, 0x9C9D)
 RIGHTS_TEXT_KEYS = ("Title", "Author", "Description", "Copyright", "Disclaimer", "Source")
 #: XMP that mentions any of these carries location or device data; we cannot edit XMP safely,
 #: so such a packet is dropped whole (the EXIF rights tags stay).
-XMP_LOCATION_OR_DEVICE = (b"GPS", b"tiff:Make", b"tiff:Model", b"SerialNumber", b"Lens", b"CameraOwner")
+XMP_LOCATION_OR_DEVICE = (
+    b"GPS",
+    b"tiff:Make",
+    b"tiff:Model",
+    b"SerialNumber",
+    b"Lens",
+    b"CameraOwner",
+)
 XMP_KEYS = ("xmp", "XML:com.adobe.xmp")
 
 
@@ -139,7 +158,9 @@ def story_collection_ids() -> set[int] | None:
     roots = Collection.objects.filter(pk__in=ids) | Collection.objects.filter(name__in=names)
     found: set[int] = set()
     for root in roots:
-        found.update(Collection.objects.descendant_of(root, inclusive=True).values_list("pk", flat=True))
+        found.update(
+            Collection.objects.descendant_of(root, inclusive=True).values_list("pk", flat=True)
+        )
     return found
 
 

@@ -34,7 +34,9 @@ def _reconcile(donation: Donation) -> None:
         fulfilment.apply_checkout_session(session, gateway)
     except StripeError as error:
         logger.warning(
-            "Could not check donation %s with Stripe (%s)", donation.reference, describe_failure(error)
+            "Could not check donation %s with Stripe (%s)",
+            donation.reference,
+            describe_failure(error),
         )
 
 
