@@ -251,3 +251,15 @@ def test_scrub_command_removes_only_location_and_device_data_outside_story_colle
     assert exif[0x013B] == "Real Person Name"
     assert not exif.get_ifd(0x8825)
     assert 0x010F not in exif
+
+
+def test_scrub_command_reports_an_unreadable_image_and_exits_1(capsys):
+    image = stored_before_installation("broken.jpg")
+    with open(image.file.path, "wb") as stored:  # damaged on disk since it was stored
+        stored.write(b"not an image at all")
+
+    with pytest.raises(SystemExit) as stopped:
+        call_command("sixdegrees_scrub_images", "--no-input")
+
+    assert stopped.value.code == 1
+    assert "could not read" in capsys.readouterr().err

@@ -133,7 +133,11 @@ def _xmp(info: dict) -> bytes:
 def location_or_device_data(data: bytes) -> list[str]:
     """What an encoded image carries that says where it was taken or with what (empty: nothing)."""
     found = []
-    with Image.open(io.BytesIO(data)) as image:
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise ValidationError(_("This file is not an image we can read.")) from error
+    with image:
         exif = image.getexif()
         if exif.get_ifd(GPS_IFD):
             found.append("GPS location")
@@ -346,6 +350,9 @@ def scrub_stored_image(image, dry_run: bool = False) -> ScrubResult:
             result.reasons = location_or_device_data(data)
             if result.full and has_metadata(data):
                 result.reasons.append("other metadata (creator, dates, colour profile...)")
+        except ValidationError as error:
+            result.error = "; ".join(error.messages)
+            return result
         except (OSError, UnidentifiedImageError, ValueError) as error:
             result.error = str(error) or error.__class__.__name__
             return result
