@@ -263,3 +263,26 @@ def test_scrub_command_reports_an_unreadable_image_and_exits_1(capsys):
 
     assert stopped.value.code == 1
     assert "could not read" in capsys.readouterr().err
+
+
+@override_settings(WAGTAIL_SIXDEGREES={"STORY_IMAGE_COLLECTIONS": ["Stories"]})
+def test_a_story_refuses_an_image_from_outside_the_story_collections():
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import make_story
+    from wagtail_sixdegrees.stories.blocks import StoryImageChooserBlock
+
+    stories, press = collection("Stories"), collection("Press")
+    press_photo = make_image(collection=press, name="Press.jpg")
+    story_photo = make_image(collection=stories)
+    story = make_story()
+
+    story.hero_image = press_photo
+    with pytest.raises(ValidationError) as refused:
+        story.full_clean()
+    assert "hero_image" in refused.value.message_dict
+    story.hero_image = story_photo
+    story.full_clean()
+    with pytest.raises(ValidationError):
+        StoryImageChooserBlock().clean(press_photo)
+    assert StoryImageChooserBlock().clean(story_photo) == story_photo

@@ -13,6 +13,7 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 
 from ..giving.blocks import DonateBlock
 from ..needs.models import Need
+from .images import refuse_unless_story_image
 from .loading import STORY_IMAGE_SPECS, active_loader, needs_for_display
 
 #: Rich-text features allowed in a story: no headings, embeds or images inside text, so the
@@ -31,6 +32,11 @@ class StoryImageChooserBlock(ImageChooserBlock):
             [value for value in values if value is not None]
         )
         return [images.get(value) for value in values]
+
+    def clean(self, value):
+        value = super().clean(value)
+        refuse_unless_story_image(value)
+        return value
 
 
 class NeedChooserBlock(SnippetChooserBlock):

@@ -174,6 +174,19 @@ def is_story_image(image) -> bool:
     return ids is None or image.collection_id in ids
 
 
+#: Why an editor may not put an image from another collection into a story.
+OUTSIDE_STORY_COLLECTIONS = _(
+    "Choose an image from a story collection: images elsewhere keep their file name and "
+    "their photographer's details."
+)
+
+
+def refuse_unless_story_image(image) -> None:
+    """Raise ``ValidationError`` if ``image`` is outside the story collections (when scoped)."""
+    if image is not None and not is_story_image(image):
+        raise ValidationError(OUTSIDE_STORY_COLLECTIONS)
+
+
 @dataclass
 class CleanImage:
     data: bytes

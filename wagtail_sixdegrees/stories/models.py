@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -27,6 +28,7 @@ from ..needs.models import Cause, Need, Region
 from .blocks import StoryBodyBlock
 from .consent import StoryConsent, consent_for
 from .forms import StoryPageForm
+from .images import refuse_unless_story_image
 from .loading import StoryLoader
 from .panels import ConsentStatusPanel
 from .publishing import refuse_unless_publishable
@@ -179,6 +181,14 @@ class AbstractSurvivorStoryPage(Page):
         super().clean()
         if self.hero_alt_text and not self.hero_image_id:
             self.hero_alt_text = ""
+        errors = {}
+        for name in ("hero_image", "social_image"):
+            try:
+                refuse_unless_story_image(getattr(self, name))
+            except ValidationError as error:
+                errors[name] = error
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         # The one choke point for going live: see stories/publishing.py.
