@@ -30,7 +30,7 @@ from ..needs.models import Cause, Need, Region
 from .blocks import StoryBodyBlock
 from .consent import StoryConsent, consent_for, current_consent_keys
 from .forms import StoryCopyForm, StoryPageForm
-from .images import refuse_svg
+from .images import refuse_unfit_story_image
 from .loading import StoryLoader
 from .panels import ConsentStatusPanel
 from .publishing import refuse_unless_publishable
@@ -215,7 +215,7 @@ class AbstractSurvivorStoryPage(Page):
         errors = {}
         for name in ("hero_image", "social_image"):
             try:
-                refuse_svg(getattr(self, name))
+                refuse_unfit_story_image(getattr(self, name))
             except ValidationError as error:
                 errors[name] = error
         if errors:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from ... import conf
 from .. import fulfilment
-from ..gateway import StripeError, StripeGateway
+from ..gateway import StripeError, StripeGateway, describe_failure
 from ..models import Donation
 from ..presentation import site_settings_for
 
@@ -33,7 +33,11 @@ def _reconcile(donation: Donation) -> None:
         session = gateway.retrieve_checkout_session(donation.stripe_checkout_session_id)
         fulfilment.apply_checkout_session(session, gateway)
     except StripeError as error:
-        logger.warning("Could not check donation %s with Stripe: %s", donation.reference, error)
+        logger.warning(
+            "Could not check donation %s with Stripe (%s)",
+            donation.reference,
+            describe_failure(error),
+        )
 
 
 @transaction.non_atomic_requests
