@@ -133,7 +133,7 @@ def embed_donate(request: HttpRequest) -> HttpResponse:
         # widget fixes its one target in the same way.
         context["config"].fixed = [(target, 100)]
         context["config"].fixed_notice = ""
-    context["embed_token"] = embed_form_token(context["form"].initial["submission"])
+    context["form_token"] = embed_form_token(context["form"].initial["submission"])
     context["form_target"] = "_top"
     response = TemplateResponse(
         request, "wagtail_sixdegrees/transparency/embed_donate.html", context

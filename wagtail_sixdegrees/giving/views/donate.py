@@ -16,9 +16,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ...transparency.embed import accepts_embed_token
 from .. import ratelimit
 from ..checkout import CheckoutUnavailable, create_pending_donation, start_checkout
+from ..form_tokens import accepts_form_token
 from ..forms import DonateForm
 from ..presentation import BOUND_FORM_ATTRIBUTE, donate_form_context, site_settings_for
 from ..streamfields import find_donate_block
@@ -71,7 +71,7 @@ def _render_errors(request: HttpRequest, form: DonateForm, status: int) -> HttpR
     )
 
 
-@accepts_embed_token  # CSRF as usual, or the embedded widget's signed form token
+@accepts_form_token  # CSRF as usual, or the signed token of a form rendered without a request
 @transaction.non_atomic_requests  # the pending donation must be committed before Stripe is asked
 @require_http_methods(["GET", "POST"])
 def donate(request: HttpRequest) -> HttpResponse:
