@@ -87,6 +87,9 @@ DEFAULTS: dict[str, Any] = {
     # Transparency: seconds public totals stay cached at most; any committed ledger or
     # disbursement row changes the cache key sooner.
     "TOTALS_CACHE_SECONDS": 3600,
+    # Pages: the site's own template that our public pages (stories, needs, thanks, impact)
+    # extend, through wagtail_sixdegrees/base.html. It must have a {% block content %}.
+    "BASE_TEMPLATE": "base.html",
 }
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ...layout import PublicTemplateResponse
 from .. import fulfilment
 from ..gateway import StripeError, StripeGateway
 from ..receipts import gift_for_token
@@ -34,9 +34,9 @@ def cancel_monthly(request: HttpRequest, token: str) -> HttpResponse:
                 "We could not reach our payment provider, so your gift is not cancelled yet. "
                 "Please try again in a few minutes."
             )
-            return TemplateResponse(request, TEMPLATE, context, status=502)
+            return PublicTemplateResponse(request, TEMPLATE, context, status=502)
         fulfilment.apply_subscription(subscription)
         response = HttpResponseRedirect(request.path)
         response.status_code = 303
         return response
-    return TemplateResponse(request, TEMPLATE, context)
+    return PublicTemplateResponse(request, TEMPLATE, context)

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ...layout import PublicTemplateResponse
 from .. import ratelimit
 from ..checkout import CheckoutUnavailable, create_pending_donation, start_checkout
 from ..form_tokens import accepts_form_token
@@ -42,7 +43,7 @@ def _standalone(
     status: int = 200,
 ) -> TemplateResponse:
     context = donate_form_context(value, request=request, page=page, form_key=form_key, form=form)
-    return TemplateResponse(request, STANDALONE_TEMPLATE, context, status=status)
+    return PublicTemplateResponse(request, STANDALONE_TEMPLATE, context, status=status)
 
 
 def _render_errors(request: HttpRequest, form: DonateForm, status: int) -> HttpResponse:
@@ -55,7 +56,7 @@ def _render_errors(request: HttpRequest, form: DonateForm, status: int) -> HttpR
         specific = page.specific
         setattr(request, BOUND_FORM_ATTRIBUTE, (form_key, form))
         request.is_preview = False
-        return TemplateResponse(
+        return PublicTemplateResponse(
             request,
             specific.get_template(request),
             specific.get_context(request),
