@@ -60,6 +60,7 @@ def test_a_block_rendered_by_page_body_links_its_stylesheet(client, monkeypatch)
     root = Site.objects.get(is_default_site=True).root_page
     page = DonatePage(title="Give", slug="give", body=[("donate", {"mode": "choose"})])
     root.add_child(instance=page)
+    assert STYLESHEET in page.body[0].render_as_block()
     html = client.get(page.url).content.decode()
     assert html.count(STYLESHEET) == 1
 

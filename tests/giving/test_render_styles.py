@@ -86,7 +86,8 @@ def test_a_rendered_token_does_not_stand_in_for_another_form(browser, stripe_api
     data = filled(form_fields(first), amount="25", email="donor@example.org")
     data["submission"] = dict(form_fields(second))["submission"]
 
-    assert browser.post(reverse("wagtail_sixdegrees:donate"), data).status_code == 403
+    response = browser.post(reverse("wagtail_sixdegrees:donate"), data)
+    assert response.status_code == 400 and "send it again" in response.content.decode()
     assert not Donation.objects.exists()
 
 
@@ -96,3 +97,50 @@ def test_the_honeypot_is_hidden_by_markup_not_by_a_stylesheet():
     opening = honeypot.split(">")[0]
     assert " hidden" in opening and 'aria-hidden="true"' in opening
     assert 'tabindex="-1"' in honeypot and 'autocomplete="off"' in honeypot
+
+
+def test_every_block_the_package_ships_renders_without_a_parent_context():
+    from wagtail.rich_text import RichText
+
+    from tests.factories import make_image, make_live_story, make_need
+
+    need = make_need(title="Fictional legal fees")
+    story = make_live_story(
+        body=[
+            ("paragraph", RichText("<p>A fictional paragraph.</p>")),
+            ("pull_quote", {"quote": "Fictional words.", "attribution": "Mai"}),
+            ("image", {"image": make_image(), "alt_text": "A river.", "caption": "Fictional"}),
+            ("needs_callout", {"heading": "", "needs": [need]}),
+            ("donate", {"mode": "choose"}),
+        ]
+    )
+    page = donate_page()
+    page.body = [("totals", {"heading": "Where gifts go"})]
+
+    html = str(story.body) + str(page.body)  # what {{ page.body }} does
+
+    for expected in (
+        "A fictional paragraph.",
+        "Fictional words.",
+        'alt="A river."',
+        "Fictional legal fees",
+        'name="embed_token"',
+        "Where gifts go",
+    ):
+        assert expected in html
+
+
+def test_a_form_left_open_too_long_comes_back_to_send_again_not_a_403(browser, stripe_api, clock):
+    html = donate_page().body[0].render_as_block()
+    clock.advance(seconds=7200 + 60)  # past EMBED_FORM_MAX_AGE
+
+    response = give_with(browser, html)
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "open too long to be sent safely" in body
+    assert 'value="donor@example.org"' in body and 'name="csrfmiddlewaretoken"' in body
+    assert not Donation.objects.exists()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    resend = filled(form_fields(body), csrfmiddlewaretoken=csrf)
+    assert_reached_stripe(browser.post(reverse("wagtail_sixdegrees:donate"), resend))

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from .. import conf
@@ -48,17 +49,39 @@ def form_token_matches(token: str, submission: str) -> bool:
     return bool(submission) and isinstance(value, str) and value == submission
 
 
-def accepts_form_token(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _csrf_refuses(request: HttpRequest) -> bool:
+    """Whether Django's CSRF check refuses ``request`` (it records a pass on the request)."""
+    return (
+        CsrfViewMiddleware(lambda request: HttpResponse()).process_view(request, None, (), {})
+        is not None
+    )
+
+
+def accepts_form_token(
+    stale: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """CSRF protection as usual, except that a POST carrying a valid form token for its own
-    ``submission`` nonce passes without the CSRF cookie (see the module docstring)."""
-    protected = csrf_protect(view)
+    ``submission`` nonce passes without the CSRF cookie (see the module docstring).
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and form_token_matches(
-            request.POST.get(TOKEN_FIELD, ""), request.POST.get("submission", "")
-        ):
-            return view(request, *args, **kwargs)
-        return protected(request, *args, **kwargs)
+    A POST whose token we no longer accept (expired, or another form's) and without a valid
+    CSRF cookie either goes to ``stale``, which shows the form again to send once more and
+    stores nothing: a donor who left the page open too long gets their form back, not a 403.
+    """
 
-    return csrf_exempt(wrapped)
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        protected = csrf_protect(view)
+
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method == "POST" and TOKEN_FIELD in request.POST:
+                if form_token_matches(
+                    request.POST.get(TOKEN_FIELD, ""), request.POST.get("submission", "")
+                ):
+                    return view(request, *args, **kwargs)
+                if _csrf_refuses(request):
+                    return stale(request)
+            return protected(request, *args, **kwargs)
+
+        return csrf_exempt(wrapped)
+
+    return decorator

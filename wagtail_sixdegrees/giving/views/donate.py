@@ -72,7 +72,21 @@ def _render_errors(request: HttpRequest, form: DonateForm, status: int) -> HttpR
     )
 
 
-@accepts_form_token  # CSRF as usual, or the signed token of a form rendered without a request
+def _send_again(request: HttpRequest) -> HttpResponse:
+    """A form whose signed token expired: its values back, to send again; nothing stored."""
+    form = DonateForm(request.POST, fee_estimate=site_settings_for(request).fee_estimate())
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "This form was open too long to be sent safely. Please check your gift below and send it again."
+        ),
+    )
+    return _render_errors(request, form, status=400)
+
+
+# CSRF as usual, or the signed token of a form rendered without a request (giving.form_tokens)
+@accepts_form_token(stale=_send_again)
 @transaction.non_atomic_requests  # the pending donation must be committed before Stripe is asked
 @require_http_methods(["GET", "POST"])
 def donate(request: HttpRequest) -> HttpResponse:
