@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.postgres import free_port
@@ -200,6 +201,40 @@ def test_a_donor_gives_through_the_block_on_a_freshly_installed_site(page, runni
     page.get_by_role("button", name="Pay").click()
     page.wait_for_url("**/giving/thanks/**")
     expect(page.get_by_role("heading", name="Thank you for your gift")).to_be_visible()
+
+
+#: A host's dark theme: its own text, background and link colours; ours must stay readable on it.
+DARK_THEME = "html, body { background: #121212; color: #e8e8e8; } a { color: #8ab4f8; }"
+
+
+def form_contrast_violations(page, theme: str) -> list[tuple[list[str], str]]:
+    if theme == "dark":
+        page.add_style_tag(content=DARK_THEME)
+    button = page.get_by_role("button", name="Continue to secure payment")
+    assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(29, 78, 216)"
+    expect(page.get_by_label("Leave this empty")).to_be_hidden()
+    results = Axe().run(
+        page,
+        context=".sd-donate",
+        options={"runOnly": {"type": "rule", "values": ["color-contrast"]}},
+    )
+    return [
+        (node["target"], node["failureSummary"])
+        for violation in results.response["violations"]
+        for node in violation["nodes"]
+    ]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_block_is_styled_and_readable_in_the_sites_own_layout(page, running_site, theme):
+    page.set_default_timeout(60_000)
+    page.goto(running_site + "/")  # the site's home page, {{ page.body }}
+    assert form_contrast_violations(page, theme) == []
+
+    # Submitted empty: our form page with its errors, inside the site's base template.
+    page.get_by_role("button", name="Continue to secure payment").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert form_contrast_violations(page, theme) == []
 
 
 def test_the_installed_site_passes_its_own_check_migrations_and_tests(site):
