@@ -75,3 +75,19 @@ def test_the_stylesheet_styles_nothing_outside_the_sd_scope():
     assert selectors
     assert [s for s in selectors if not s.startswith(".sd-")] == []
     assert ":root" not in css and "--sd-accent:" not in css  # integrators' values are inherited
+
+
+def test_the_head_tag_serves_a_head_without_our_blocks_and_stays_off_other_pages(client, settings):
+    settings.WAGTAIL_SIXDEGREES = {
+        **settings.WAGTAIL_SIXDEGREES,
+        "BASE_TEMPLATE": "sixdegrees_testapp/head_tag_base.html",
+    }
+    story = make_live_story(title="A fictional road")
+    head = head_of(client.get(story.url).content.decode())
+    assert '<meta property="og:title" content="A fictional road">' in head
+    assert head.count(STYLESHEET) == 1
+
+    from django.template.loader import render_to_string
+
+    other = render_to_string("sixdegrees_testapp/head_tag_base.html", {})
+    assert STYLESHEET not in other and "og:" not in other

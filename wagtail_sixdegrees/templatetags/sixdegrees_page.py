@@ -14,6 +14,8 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from ..layout import CONTEXT_NAME
+
 register = template.Library()
 
 STYLESHEET = "wagtail_sixdegrees/css/sixdegrees.css"
@@ -40,8 +42,9 @@ def sixdegrees_styles(context: template.Context) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def sixdegrees_head(context: template.Context) -> SafeString:
-    """The stylesheet and the page's ``{% block sixdegrees_head %}``, once per page."""
-    if not _once(context, _HEAD_DONE):
+    """On our pages, the stylesheet and the page's ``{% block sixdegrees_head %}``, once;
+    nothing on the site's other pages."""
+    if CONTEXT_NAME not in context or not _once(context, _HEAD_DONE):
         return mark_safe("")
     html = sixdegrees_styles(context)
     blocks = context.render_context.get(BLOCK_CONTEXT_KEY)
