@@ -8,7 +8,9 @@ through it in Chromium, paying on the Stripe stand-in, with the site's CSRF midd
 the site's own ``check``, ``makemigrations --check`` and tests must pass.
 
 The site runs in its own process, with this checkout first on its path (in CI: the clean clone,
-as installed by ``make``), and its own SQLite database, whatever database this suite uses.
+as installed by ``make``), and its own SQLite database, whatever database this suite uses. Its
+interpreter is this suite's, or ``SIXDEGREES_INSTALL_PYTHON``: the Python of another environment
+holding the package's dependencies at other versions (Wagtail 7.4 LTS, say), to try them.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from tests.postgres import free_port
 from tests.stripe_fake import devstripe  # becomes wagtail_sixdegrees.devstripe (issue 13, item 5)
 
 ROOT = Path(__file__).resolve().parents[2]
+PYTHON = os.environ.get("SIXDEGREES_INSTALL_PYTHON") or sys.executable
 WEBHOOK_SECRET = "whsec_install_test"
 
 #: The StreamField the "existing" site had before installing us, and its template.
@@ -88,7 +91,7 @@ def site_env(**extra: str) -> dict[str, str]:
 
 def manage(site: Path, *args: str) -> str:
     result = subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [PYTHON, "manage.py", *args],
         cwd=site,
         env=site_env(),
         text=True,
@@ -109,7 +112,7 @@ def edit(path: Path, old: str, new: str) -> None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("install")
-    wagtail = Path(sys.executable).parent / "wagtail"
+    wagtail = Path(PYTHON).parent / "wagtail"
     subprocess.run([str(wagtail), "start", "mysite", str(work)], check=True, capture_output=True)
 
     # The existing site: a home page with a StreamField, rendered by {{ page.body }}.
@@ -165,7 +168,7 @@ def running_site(site):
     )
     log = (site / "runserver.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=site,
         env=site_env(STRIPE_API_BASE=f"http://127.0.0.1:{stand_in_port}"),
         stdout=log,
