@@ -95,6 +95,9 @@ DEFAULTS: dict[str, Any] = {
     # only location and device data and keep their name, creator and copyright. None: every
     # collection gets the full scrub.
     "STORY_IMAGE_COLLECTIONS": None,
+    # Pages: the site's own template that our public pages (stories, needs, thanks, impact)
+    # extend, through wagtail_sixdegrees/base.html. It must have a {% block content %}.
+    "BASE_TEMPLATE": "base.html",
 }
 
 

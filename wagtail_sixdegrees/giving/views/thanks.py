@@ -9,10 +9,10 @@ import uuid
 from django.core.cache import caches
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from ... import conf
+from ...layout import PublicTemplateResponse
 from .. import fulfilment
 from ..gateway import StripeError, StripeGateway, describe_failure
 from ..models import Donation
@@ -63,4 +63,4 @@ def thanks(request: HttpRequest) -> HttpResponse:
         "settings": site_settings_for(request),
         "retry_url": donation.page.url if donation.page_id and donation.page else None,
     }
-    return TemplateResponse(request, "wagtail_sixdegrees/giving/thanks.html", context)
+    return PublicTemplateResponse(request, "wagtail_sixdegrees/giving/thanks.html", context)
