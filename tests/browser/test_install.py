@@ -16,9 +16,11 @@ holding the package's dependencies at other versions (Wagtail 7.4 LTS, say), to 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -27,7 +29,6 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.postgres import free_port
-from tests.stripe_fake import devstripe  # becomes wagtail_sixdegrees.devstripe (issue 13, item 5)
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = os.environ.get("SIXDEGREES_INSTALL_PYTHON") or sys.executable
@@ -49,18 +50,24 @@ EXISTING_TEMPLATE = """{% extends "base.html" %}
 {% block content %}<h1>{{ page.title }}</h1>{{ page.body }}{% endblock %}
 """
 
-#: docs/install.md, "Configure": secrets from the environment.
-SETTINGS = """
-import os
+INSTALL_GUIDE = ROOT / "docs" / "install.md"
 
-WAGTAIL_SIXDEGREES = {
-    "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
-    "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
-    "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
-    "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,  # the stand-in, in development
-    "CURRENCIES": ["USD", "THB", "VND"],
-}
-"""
+
+def guide(step: int) -> list[str]:
+    """The code blocks of step ``step`` of docs/install.md, exactly as an integrator reads them."""
+    text = INSTALL_GUIDE.read_text()
+    section = re.search(rf"^## {step}\. .*?(?=^## |\Z)", text, re.S | re.M)
+    assert section, f"docs/install.md has no step {step}"
+    return re.findall(r"```\w*\n(.*?)```", section.group(0), re.S)
+
+
+def guide_line(step: int, needle: str) -> str:
+    """The one line of step ``step`` holding ``needle``, without its indentation."""
+    lines = [line.strip() for block in guide(step) for line in block.splitlines()]
+    found = [line for line in lines if needle in line]
+    assert len(found) == 1, f"step {step} of docs/install.md: {needle!r} in {found}"
+    return found[0]
+
 
 PUBLISH_PAGE = """
 from home.models import HomePage
@@ -121,75 +128,95 @@ def site(tmp_path_factory) -> Path:
     manage(work, "makemigrations", "home")
     manage(work, "migrate", "--noinput")
 
-    # docs/install.md: apps (only those the site lacks), URLs, settings.
+    # docs/install.md, step 2: our app in the list, then the lines that add what is missing.
     settings = work / "mysite" / "settings" / "base.py"
-    apps = [
-        app
-        for app in ("wagtail_sixdegrees", "wagtail.contrib.settings", "wagtail.locales")
-        if f'"{app}"' not in settings.read_text()
-    ]
-    edit(
-        settings,
-        "INSTALLED_APPS = [\n",
-        "INSTALLED_APPS = [\n" + "".join(f'    "{a}",\n' for a in apps),
-    )
-    settings.write_text(settings.read_text() + SETTINGS)
+    apps_block = guide(2)[0]
+    edit(settings, "INSTALLED_APPS = [\n", 'INSTALLED_APPS = [\n    "wagtail_sixdegrees",\n')
+    assert '"wagtail_sixdegrees",' in apps_block
+    settings.write_text(settings.read_text() + "\n" + apps_block.split("]\n", 1)[1])
+    # Step 3: the URLs, before Wagtail's catch-all.
     edit(
         work / "mysite" / "urls.py",
         "urlpatterns = urlpatterns + [\n",
-        'urlpatterns = urlpatterns + [\n    path("giving/", include("wagtail_sixdegrees.urls")),\n',
+        f"urlpatterns = urlpatterns + [\n    {guide_line(3, 'wagtail_sixdegrees.urls')}\n",
     )
-    # ...and DonateBlock added to the existing StreamField, with its migration.
+    # Step 4: the settings block, verbatim.
+    settings.write_text(settings.read_text() + "\n" + guide(4)[0])
+    # Step 5: DonateBlock added to the existing StreamField, with its migration.
     models = work / "home" / "models.py"
     edit(
         models,
         "from wagtail.models import Page\n",
-        "from wagtail.models import Page\nfrom wagtail_sixdegrees.giving.blocks import DonateBlock\n",
+        f"from wagtail.models import Page\n{guide_line(5, 'import DonateBlock')}\n",
     )
     edit(
         models,
         '[("paragraph", blocks.RichTextBlock())]',
-        '[("paragraph", blocks.RichTextBlock()), ("donate", DonateBlock())]',
+        f'[("paragraph", blocks.RichTextBlock()), {guide_line(5, "DonateBlock()").rstrip(",")}]',
     )
     manage(work, "makemigrations", "home")
+    # Step 6: migrate and check.
     manage(work, "migrate", "--noinput")
+    manage(work, "check")
+    # Step 7: the grants for the site's own Editors and Moderators.
+    manage(work, "shell", "-c", guide(7)[0])
+    # Step 10: the stand-in's development settings (on free ports, see running_site).
+    dev = work / "mysite" / "settings" / "dev.py"
+    dev.write_text(dev.read_text() + "\n" + guide(10)[0])
 
     manage(work, "shell", "-c", PUBLISH_PAGE)
     return work
 
 
+def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback)
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.5)
+    raise AssertionError(f"{url} never answered:\n{log.read_text()}")
+
+
 @pytest.fixture
 def running_site(site):
-    """The site's development server, with the Stripe stand-in delivering its webhooks."""
-    port = free_port()
-    stand_in_port = free_port()
-    stand_in = devstripe.serve(
-        stand_in_port, [(f"http://127.0.0.1:{port}/giving/stripe/webhook/", WEBHOOK_SECRET)]
-    )
-    log = (site / "runserver.log").open("w")
-    server = subprocess.Popen(
-        [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=site,
-        env=site_env(STRIPE_API_BASE=f"http://127.0.0.1:{stand_in_port}"),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    """Step 10 of docs/install.md: the site's development server and, beside it, the Stripe
+    stand-in started by its management command (on free ports instead of 8000 and 8421)."""
+    port, stand_in_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
+    dev = site / "mysite" / "settings" / "dev.py"
+    guided = dev.read_text()
+    dev.write_text(guided.replace("http://127.0.0.1:8421", f"http://127.0.0.1:{stand_in_port}"))
+    assert guide_line(10, "sixdegrees_devstripe").startswith(
+        "python manage.py sixdegrees_devstripe --port 8421 --site http://127.0.0.1:8000"
+    )
+    processes = []
     try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(url + "/", timeout=2):  # noqa: S310 (loopback)
-                    break
-            except OSError:
-                assert server.poll() is None, (site / "runserver.log").read_text()
-                time.sleep(0.5)
+        for name, args in (
+            ("stand-in", ["sixdegrees_devstripe", "--port", str(stand_in_port), "--site", url]),
+            ("runserver", ["runserver", f"127.0.0.1:{port}", "--noreload"]),
+        ):
+            log = site / f"{name}.log"
+            with log.open("w") as output:
+                process = subprocess.Popen(
+                    [PYTHON, "manage.py", *args],
+                    cwd=site,
+                    env=site_env(),
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            processes.append(process)
+            port_of = stand_in_port if name == "stand-in" else port
+            wait_for(f"http://127.0.0.1:{port_of}/", process, log)
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
-        stand_in.shutdown()
-        stand_in.server_close()
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+        dev.write_text(guided)
 
 
 def test_a_donor_gives_through_the_block_on_a_freshly_installed_site(page, running_site):
