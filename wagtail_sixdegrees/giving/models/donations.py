@@ -272,9 +272,7 @@ class Donation(GiftTerms):
         ``ALLOCATE_FROM`` is ``"gross"``). ``None`` until paid and settled."""
         if not self.is_paid:
             return None
-        if conf.get_setting("ALLOCATE_FROM") == "gross":
-            return self.settlement_amount
-        return self.net_amount
+        return getattr(self, conf.allocatable_field())
 
     def derived_status(self) -> str:
         """The status the recorded facts imply, whatever order Stripe told us them in."""
