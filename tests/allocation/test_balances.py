@@ -266,3 +266,20 @@ def test_rows_written_around_the_ledger_are_caught_and_rebuilt():
     ledger.rebuild_balances()
     assert balances.balance_differences() == []
     assert balances.progress([need])[need.translation_key].allocated == 4_001
+
+
+def test_the_migration_backfills_balances_from_the_existing_ledger():
+    import importlib
+
+    from django.apps import apps
+
+    need = make_need(target_amount=10_000)
+    make_paid_donation(4_000, preferences=[need_pref(need)])
+    make_paid_donation(1_000, preferences=[general_pref()])
+    ledger.allocate()
+    ledger.record_disbursement(need, 500, paid_on=datetime.date(2026, 11, 2), actor=None)
+    AccountBalance.objects.all().delete()  # as before the migration
+    migration = importlib.import_module("wagtail_sixdegrees.migrations.0010_account_balances")
+    migration.backfill(apps, None)
+    assert balances.balance_differences() == []
+    assert AccountBalance.objects.count() == 2

@@ -374,7 +374,9 @@ def _entry_deltas(rows: list[tuple]) -> dict[str, list[Any]]:
 
 def _keep_disbursed(need_id: int, currency: str, amount: int) -> None:
     key = balance_key(AccountKind.NEED, currency, need_id, None, None)
-    _keep_balances({key: [key, AccountKind.NEED.value, currency, need_id, None, None, 0, 0, amount]})
+    _keep_balances(
+        {key: [key, AccountKind.NEED.value, currency, need_id, None, None, 0, 0, amount]}
+    )
 
 
 def _write(rows: list[tuple]) -> list[LedgerEntry]:
@@ -747,7 +749,6 @@ def reallocate(
     if source.kind == AccountKind.NEED and source.need_id == target_id:
         raise LedgerError(_("Choose a different need to move the money to."))
     with transaction.atomic():
-
         # Donations first, then needs, each by id: the order every writer locks in.
         _lock(Donation, balances.holders(source))
         _lock(Need, {target_id} | ({source.need_id} if source.need_id else set()))
