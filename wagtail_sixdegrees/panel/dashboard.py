@@ -26,6 +26,7 @@ from wagtail.admin.ui.components import Component
 
 from .. import money
 from ..allocation import balances
+from ..allocation.engine import Account
 from ..allocation.models import AccountKind, AllocationRun
 from ..giving.models import Donation
 from ..needs.models import Cause, Need, Region
@@ -325,7 +326,7 @@ def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) 
 
     causes = names_of(Cause, {place(row)[0] for row in totals.rows})
     regions = names_of(Region, {place(row)[1] for row in totals.rows})
-    general_label = str(_("Where most needed (general pool)"))
+    general_label = balances.account_label(Account.general(""), causes, regions)
     by_cause: dict[tuple[str, str], int] = defaultdict(int)
     by_region: dict[tuple[str, str], int] = defaultdict(int)
     general: dict[tuple[str, str], int] = defaultdict(int)
@@ -344,8 +345,10 @@ def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) 
             cause_label = causes.get(cause) or str(_("Any cause"))
             region_label = regions.get(region) or str(_("Any region"))
         if kind == AccountKind.RESTRICTED:
-            parts = (causes.get(cause), regions.get(region))
-            restricted[(currency, " · ".join(p for p in parts if p))] += row["total"]
+            label = balances.account_label(
+                Account.restricted(currency, cause, region), causes, regions
+            )
+            restricted[(currency, label)] += row["total"]
         by_cause[(currency, cause_label)] += row["this_year"]
         by_region[(currency, region_label)] += row["this_year"]
     return Places(
