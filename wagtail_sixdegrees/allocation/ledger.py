@@ -350,17 +350,37 @@ def _keep_balances(deltas: dict[str, list[Any]]) -> None:
         for name in (connection.ops.quote_name(c) for c in ("held", "raised", "disbursed"))
     )
     rows = [deltas[key] for key in sorted(deltas)]
-    # Many accounts per statement: a large run touches thousands of needs, and one statement per
-    # account made writing balances cost more than writing the ledger lines. SQLite takes fewer
-    # parameters per statement than PostgreSQL.
-    size = 1_000 if connection.vendor == "postgresql" else 100
-    placeholders = "(" + ", ".join(["%s"] * len(BALANCE_COLUMNS)) + ")"
+    conflict = f'ON CONFLICT ("key") DO UPDATE SET {updates}'
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
+        if connection.vendor == "postgresql":
+            # One statement for any number of accounts, its columns passed as nine arrays: a
+            # large run touches thousands of needs, and a statement per account (or thousands
+            # of placeholders) cost more than writing the ledger lines.
+            types = (
+                "text",
+                "text",
+                "text",
+                "bigint",
+                "bigint",
+                "bigint",
+                "bigint",
+                "bigint",
+                "bigint",
+            )
+            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+            names = ", ".join(f"c{index}" for index in range(len(types)))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {names} FROM unnest({arrays}) "  # noqa: S608 - names from our own model
+                f"WITH ORDINALITY AS u({names}, position) ORDER BY position {conflict}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        placeholders = "(" + ", ".join(["%s"] * len(BALANCE_COLUMNS)) + ")"
+        for start in range(0, len(rows), 100):  # SQLite's limit on parameters per statement
+            chunk = rows[start : start + 100]
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(chunk))} "  # noqa: S608 - names from our own model
-                f'ON CONFLICT ("key") DO UPDATE SET {updates}',
+                f"{conflict}",
                 [value for row in chunk for value in row],
             )
 
