@@ -214,7 +214,8 @@ class DevStripe:
             data = [e for e in reversed(self.events) if e["created"] >= since]
             return {"object": "list", "data": data, "has_more": False, "url": "/v1/events"}
         match = re.fullmatch(
-            r"/v1/(checkout/sessions|payment_intents|charges|invoices|subscriptions)/([\w-]+)", path
+            r"/v1/(checkout/sessions|payment_intents|charges|invoices|subscriptions|disputes)/([\w-]+)",
+            path,
         )
         if match and match[2] in self.objects:
             if method == "DELETE" and match[1] == "subscriptions":

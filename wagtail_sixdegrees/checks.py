@@ -169,6 +169,16 @@ def check_other_settings(app_configs: Any = None, **kwargs: Any) -> list[Error |
                 id="wagtail_sixdegrees.W010",
             )
         )
+    if conf.get_setting("SAFETY_REVIEW_FOUR_EYES") is not True:
+        messages.append(
+            Warning(
+                "The person who wrote or last edited a story may approve its own safety review "
+                f"({_setting_path('SAFETY_REVIEW_FOUR_EYES')} is not True).",
+                hint="A second person catches what the writer cannot see. Relax this only if "
+                "your office has a single reviewer.",
+                id="wagtail_sixdegrees.W012",
+            )
+        )
     unknown = sorted(conf.configured_keys() - set(conf.DEFAULTS))
     if unknown:
         messages.append(

@@ -73,6 +73,9 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_EXPIRY_WARNING_DAYS": 30,
     # Stories: a story's first publication needs an approved story safety review.
     "SAFETY_REVIEW_REQUIRED": True,
+    # Stories: four eyes. Whoever wrote a story (its owner) or last edited it cannot approve
+    # its safety review. False lets them (a one-person office); the system check warns (W012).
+    "SAFETY_REVIEW_FOUR_EYES": True,
     # Transparency: days a donor's private impact-page link (in receipts and update emails)
     # keeps working; None never expires it. Every email carries a freshly signed link.
     "IMPACT_LINK_MAX_AGE_DAYS": 730,

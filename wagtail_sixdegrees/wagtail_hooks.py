@@ -5,6 +5,7 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from .giving.fulfilment import MISMATCH_RESOLVED_LOG_ACTION
 from .giving.refunds import LOG_ACTION as REFUND_LOG_ACTION
 from .panel import dashboard, permissions
 from .panel.viewsets import GivingViewSetGroup
@@ -22,6 +23,11 @@ hooks.register("construct_homepage_panels", dashboard.add_home_panel)
 @hooks.register("register_log_actions")
 def register_giving_log_actions(actions):
     actions.register_action(REFUND_LOG_ACTION, _("Refund requested"), _("Refund requested"))
+    actions.register_action(
+        MISMATCH_RESOLVED_LOG_ACTION,
+        _("Payment that did not match resolved"),
+        _("Payment that did not match resolved"),
+    )
 
 
 @hooks.register("construct_homepage_panels")

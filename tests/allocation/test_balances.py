@@ -279,7 +279,7 @@ def test_the_migration_backfills_balances_from_the_existing_ledger():
     ledger.allocate()
     ledger.record_disbursement(need, 500, paid_on=datetime.date(2026, 11, 2), actor=None)
     AccountBalance.objects.all().delete()  # as before the migration
-    migration = importlib.import_module("wagtail_sixdegrees.migrations.0010_account_balances")
+    migration = importlib.import_module("wagtail_sixdegrees.migrations.0011_account_balances")
     migration.backfill(apps, None)
     assert balances.balance_differences() == []
     assert AccountBalance.objects.count() == 2

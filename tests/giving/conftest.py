@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+import stripe
+from django.db import connection
 from django.urls import reverse
 
 from tests.stripe_fake import DevStripe, InProcessStripe, sign
@@ -14,12 +16,49 @@ from wagtail_sixdegrees.giving import gateway
 WEBHOOK_SECRET = "whsec_sixdegrees_tests"
 
 
+def open_transactions() -> int:
+    """Transactions (and savepoints) the code under test has open: the test's own wrapping
+    blocks (marked by Django's TestCase) do not count."""
+    return sum(not block._from_testcase for block in connection.atomic_blocks)
+
+
+class TransactionWatch(stripe.HTTPClient):
+    """Stripe's HTTP boundary that notes every call made inside an open transaction: a slow
+    Stripe must never hold our transactions or row locks."""
+
+    name = "devstripe-transaction-watch"
+
+    def __init__(self, inner: stripe.HTTPClient, state: DevStripe) -> None:
+        super().__init__()
+        self.inner, self.state = inner, state
+
+    def request(self, method: str, url: str, headers: Any, post_data: Any = None, **kwargs: Any):
+        if open_transactions() and self.state.calls_in_transaction is not None:
+            self.state.calls_in_transaction.append(f"{method.upper()} {url}")
+        return self.inner.request(method, url, headers, post_data, **kwargs)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 @pytest.fixture
 def stripe_api():
-    """A stateful fake Stripe that every Stripe call of the package goes to."""
+    """A stateful fake Stripe that every Stripe call of the package goes to. The test fails if
+    the package called it inside an open transaction (unless the test itself opened one and
+    sets ``stripe_api.calls_in_transaction = None``)."""
     state = DevStripe(base_url="http://stripe.invalid")
-    with gateway.use_http_client(InProcessStripe(state)):
+    state.calls_in_transaction = []
+    with gateway.use_http_client(TransactionWatch(InProcessStripe(state), state)):
         yield state
+    assert not state.calls_in_transaction, "Stripe called inside a transaction"
+
+
+@pytest.fixture
+def atomic_requests():
+    """Serve requests as a site with ``ATOMIC_REQUESTS`` does: each view in a transaction."""
+    connection.settings_dict["ATOMIC_REQUESTS"] = True
+    yield
+    connection.settings_dict["ATOMIC_REQUESTS"] = False
 
 
 def post_event(client, event: dict[str, Any], *, secret: str = WEBHOOK_SECRET, **headers: Any):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.test import Client
 
 from tests.giving.conftest import donate_data, post_event
@@ -98,3 +98,36 @@ def test_failure_after_storing_leaves_no_partial_state_and_redelivery_succeeds(
     donation.refresh_from_db()
     assert donation.status == "paid"
     assert paid_signals == [donation.pk]
+
+
+def test_no_row_is_locked_while_stripe_answers(stripe_state):
+    """While the webhook waits for Stripe, another connection can lock the donation and the
+    stored event at once (NOWAIT): nothing of ours is held across the Stripe call."""
+    donation, completed = completed_event(stripe_state)
+    answered = stripe_state.handle
+    probes = []
+
+    def lock_from_elsewhere():
+        try:
+            with transaction.atomic():
+                Donation.objects.select_for_update(nowait=True).get(pk=donation.pk)
+                StripeEvent.objects.select_for_update(nowait=True).get(stripe_id=completed["id"])
+            probes.append("free")
+        except DatabaseError as error:
+            probes.append(f"locked: {error}")
+        finally:
+            connections.close_all()
+
+    def handle(method, path, params, headers):
+        if method.upper() == "GET":  # Stripe is being read: try the rows from another connection
+            probe = threading.Thread(target=lock_from_elsewhere)
+            probe.start()
+            probe.join()
+        return answered(method, path, params, headers)
+
+    stripe_state.handle = handle
+    assert post_event(Client(), completed).status_code == 200
+
+    donation.refresh_from_db()
+    assert donation.status == "paid"
+    assert probes and set(probes) == {"free"}, probes

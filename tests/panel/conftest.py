@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.factories import panel_user
-from tests.giving.conftest import deliver, give, stripe_api  # noqa: F401
+from tests.giving.conftest import atomic_requests, deliver, give, stripe_api  # noqa: F401
 from wagtail_sixdegrees.models import Donation
 
 ROLES = ("anonymous", "editor", "viewer", "manager", "superuser")

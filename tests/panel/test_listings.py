@@ -16,6 +16,7 @@ from tests.factories import (
     cause_pref,
     general_pref,
     make_cause,
+    make_donation,
     make_need,
     make_paid_donation,
     need_pref,
@@ -217,3 +218,48 @@ def test_runs_list_who_and_when(client, viewer):
     ledger.commit_run(run)
     [row] = download_csv(client, "sixdegrees_runs:index")
     assert (row["Status"], row["Ledger lines"], row["New money"]) == ("committed", "1", "$50.00")
+
+
+def test_donations_a_payment_did_not_match_are_listed_for_finance(client, viewer):
+    flagged = make_donation(payment_mismatch="Checkout Session cs_x (100 THB) names it")
+    clean = make_donation()
+    content = listed(client, "sixdegrees_donations:index", payment_mismatch="true")
+    assert short(flagged) in content and short(clean) not in content
+
+    dashboard = client.get(reverse("sixdegrees_dashboard:index")).content.decode()
+    assert "1</strong> payments that did not match" in dashboard
+    assert "?payment_mismatch=true" in dashboard
+    inspect = client.get(reverse("sixdegrees_donations:inspect", args=[flagged.pk]))
+    assert "cs_x (100 THB)" in inspect.content.decode()
+
+
+def test_finance_resolves_a_payment_that_did_not_match_with_a_note(client, login):
+    from wagtail.log_actions import registry
+
+    from wagtail_sixdegrees.allocation.audit import run_audit
+
+    flagged = make_donation(payment_mismatch="Checkout Session cs_x (100 THB) names it")
+    resolve = reverse("sixdegrees_donations:resolve_mismatch", args=[flagged.pk])
+    assert not run_audit().ok
+
+    login("viewer")
+    assert client.post(resolve, {"note": "Refunded in Stripe."}).status_code in (302, 403)
+    flagged.refresh_from_db()
+    assert flagged.payment_mismatch  # viewers cannot clear it
+
+    login("manager")
+    inspect = client.get(reverse("sixdegrees_donations:inspect", args=[flagged.pk]))
+    assert resolve in inspect.content.decode()
+    response = client.post(resolve, {"note": "Refunded in Stripe."})
+
+    assert response.status_code == 302
+    flagged.refresh_from_db()
+    assert flagged.payment_mismatch == ""
+    assert run_audit().ok
+    [entry] = registry.get_logs_for_instance(flagged).filter(
+        action="wagtail_sixdegrees.payment_mismatch_resolved"
+    )
+    assert entry.data == {
+        "mismatch": "Checkout Session cs_x (100 THB) names it",
+        "note": "Refunded in Stripe.",
+    }

@@ -96,6 +96,13 @@ MATRIX = [
         },
         MANAGERS,
     ),
+    (
+        "resolve a payment that did not match",
+        "post",
+        _url("sixdegrees_donations:resolve_mismatch", DONATION),
+        lambda w: {"note": "Refunded in Stripe."},
+        MANAGERS,
+    ),
     ("needs progress", "get", _url("sixdegrees_needs_progress:index"), None, VIEWERS),
     (
         "needs progress csv",

@@ -192,14 +192,19 @@ def test_recording_a_disbursement(client, manager, need_with_money):
         ({"amount": "0.001"}, "USD amounts can have at most 2 decimal places."),
         ({"amount": ""}, "This field is required."),
         (
-            {"paid_on": (timezone.localdate() + datetime.timedelta(days=2)).isoformat()},
+            # Read when the test runs, from the clock: a date computed at collection is a time bomb.
+            {"paid_on": lambda today: (today + datetime.timedelta(days=2)).isoformat()},
             "Record a disbursement once the money has been sent.",
         ),
     ],
+    ids=["more-than-held", "too-many-decimals", "no-amount", "paid-in-the-future"],
 )
 def test_refused_disbursements_say_why_and_write_nothing(
-    client, manager, need_with_money, fields, message
+    client, manager, need_with_money, fields, message, clock
 ):
+    fields = {
+        name: value(clock.today()) if callable(value) else value for name, value in fields.items()
+    }
     response = record(client, need_with_money, **fields)
     assert response.status_code == 200
     assert message in response.content.decode()

@@ -275,3 +275,14 @@ def test_after_stripe_refuses_the_corrected_form_is_a_new_request(client, manage
     assert "Your account cannot refund right now." in content
     assert 'name="request_key"' in content
     assert form["request_key"] not in content
+
+
+def test_a_refund_asks_stripe_outside_any_transaction_even_under_atomic_requests(
+    client, manager, pay, stripe_api, atomic_requests
+):
+    donation = pay(amount="40", target="general")
+
+    assert post_refund(client, donation).status_code == 302
+
+    assert len(refund_requests(stripe_api)) == 1
+    assert stripe_api.calls_in_transaction == []

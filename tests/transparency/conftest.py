@@ -3,7 +3,7 @@
 import pytest
 from django.utils import translation
 
-from tests.giving.conftest import deliver, give, stripe_api  # noqa: F401
+from tests.giving.conftest import atomic_requests, deliver, give, stripe_api  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -200,6 +200,101 @@ def test_erase_command_asks_first(donor_with_everything, monkeypatch):
     assert Donor.objects.get().email == EMAIL
 
 
+# --- Erasure stops the monthly gift -----------------------------------------------------------
+
+
+def test_erasing_a_donor_cancels_their_running_monthly_gift_at_stripe_first(
+    donor_with_everything, stripe_api
+):
+    gift = RecurringGift.objects.get()
+    subscription = gift.stripe_subscription_id
+
+    erasure = data_rights.erase_donor(donor_with_everything)
+
+    gift.refresh_from_db()
+    assert stripe_api.objects[subscription]["status"] == "canceled"
+    assert (gift.status, gift.cancelled_at is not None) == ("cancelled", True)
+    assert erasure.summary["cancelled_gifts"] == 1
+    cancel = next(r for r in stripe_api.requests if r["method"] == "DELETE")
+    assert cancel["path"] == f"/v1/subscriptions/{subscription}"
+
+
+@pytest.mark.parametrize("via", ["function", "command", "admin"])
+def test_erasure_is_refused_and_changes_nothing_when_stripe_cannot_cancel_the_gift(
+    donor_with_everything, stripe_api, client, django_user_model, via
+):
+    from tests.stripe_fake import StripeFailure
+
+    stripe_api.failures.append(StripeFailure(400, "Stripe is having a bad day."))
+    subscription = RecurringGift.objects.get().stripe_subscription_id
+
+    if via == "function":
+        with pytest.raises(data_rights.ErasureRefused, match=subscription):
+            data_rights.erase_donor(donor_with_everything)
+    elif via == "command":
+        with pytest.raises(CommandError, match="Nothing was erased"):
+            call_command("sixdegrees_donor_erase", EMAIL, "--no-input", stdout=io.StringIO())
+    else:
+        client.force_login(staff(django_user_model, "erase_donor"))
+        answer = client.post(
+            reverse(URL),
+            {"email": EMAIL, "confirm_email": EMAIL, "action": "erase"},
+            follow=True,
+        )
+        assert "Nothing was erased" in answer.content.decode()
+
+    donor = Donor.objects.get()
+    assert (donor.email, donor.erased_at) == (EMAIL, None)
+    assert RecurringGift.objects.get().status == "active"
+    assert stripe_api.objects[subscription]["status"] == "active"
+    assert not DonorErasure.objects.exists()
+
+
+def test_erasure_from_the_admin_cancels_at_stripe_outside_any_transaction(
+    client, django_user_model, donor_with_everything, stripe_api, atomic_requests
+):
+    client.force_login(staff(django_user_model, "erase_donor"))
+
+    client.post(reverse(URL), {"email": EMAIL, "confirm_email": EMAIL, "action": "erase"})
+
+    assert Donor.objects.get().erased_at is not None
+    assert RecurringGift.objects.get().status == "cancelled"
+    assert stripe_api.calls_in_transaction == []
+
+
+def test_events_about_an_erased_donors_gift_are_stored_without_personal_data(
+    donor_with_everything, stripe_api, deliver
+):
+    subscription = RecurringGift.objects.get().stripe_subscription_id
+    data_rights.erase_donor(donor_with_everything)
+    # An invoice Stripe had already finalised before the cancellation, as Stripe shapes it.
+    (renewal,) = stripe_api.renew(subscription)
+    invoice = renewal["data"]["object"]
+    invoice.update(
+        customer_email=EMAIL,
+        customer_name=NAME,
+        customer_address={"line1": "1 Fictional Road", "country": "TH"},
+        customer_phone="+66 2 000 0000",
+    )
+    stripe_api.objects[invoice["id"]].update(invoice)
+
+    deliver(renewal, *stripe_api.events[-2:-1])  # and the subscription's deletion
+
+    stored = StripeEvent.objects.get(stripe_id=renewal["id"])
+    assert stored.outcome == "applied"
+    assert stored.payload["data"]["object"]["customer_email"] is None
+    assert rows_containing(EMAIL) == []
+    assert rows_containing(NAME) == []
+    assert rows_containing("Fictional Road") == []
+    assert Donor.objects.get().erased_at is not None  # no new donor for the address
+    renewed = Donation.objects.get(stripe_invoice_id=invoice["id"])
+    assert (renewed.donor_id, renewed.dedication, renewed.anonymous) == (
+        donor_with_everything.pk,
+        "",
+        True,
+    )
+
+
 # --- Admin actions ----------------------------------------------------------------------------
 
 

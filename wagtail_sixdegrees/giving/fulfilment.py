@@ -1,11 +1,19 @@
 """Recording what Stripe tells us about a payment, the same way whoever asks.
 
 The webhook processor, the thanks page (when a donor returns before the webhook) and
-``sixdegrees_reconcile`` all call these functions. Each one fetches what it needs from Stripe
-first, then locks the donation (or monthly gift) row and merges the facts in a way that does
-not depend on order: a payment, once recorded, stays recorded; refunded and disputed amounts only
-grow; a closed dispute or a cancelled gift does not reopen. So duplicates and any arrival order
-end in Stripe's truth, and each transition happens (and is signalled) exactly once.
+``sixdegrees_reconcile`` all call these functions. Each fact is recorded in two steps: a
+``prepare_*`` function reads what it needs from Stripe (never inside a transaction or while
+holding a row lock: a slow Stripe must not hold our rows) and returns an ``Apply`` that locks the
+donation (or monthly gift), checks again and merges the facts in a way that does not depend on
+order: a payment, once recorded, stays recorded; refunded and disputed amounts only grow; a
+closed dispute or a cancelled gift does not reopen. So duplicates and any arrival order end in
+Stripe's truth, and each transition happens (and is signalled) exactly once.
+
+A payment is recorded only against the donation it was made for: the Checkout Session we
+created for it (its id, amount and currency), and for monthly gifts the subscription that
+session started. Anything else that names one of our donations (a Payment Link carrying a
+copied ``client_reference_id``, another integration's subscription with our metadata) is a
+*mismatch*: logged, flagged on the donation for finance and reported by the audit, never applied.
 """
 
 from __future__ import annotations
@@ -29,9 +37,43 @@ APPLIED = StripeEvent.Outcome.APPLIED
 UNCHANGED = StripeEvent.Outcome.UNCHANGED
 IGNORED = StripeEvent.Outcome.IGNORED
 DEFERRED = StripeEvent.Outcome.DEFERRED
+MISMATCH = StripeEvent.Outcome.MISMATCH
+REFUSED = StripeEvent.Outcome.REFUSED
+
+#: The action name of the log entry written when finance resolves a mismatch.
+MISMATCH_RESOLVED_LOG_ACTION = "wagtail_sixdegrees.payment_mismatch_resolved"
 
 #: Dispute statuses after which Stripe changes nothing more.
 CLOSED_DISPUTE_STATUSES = frozenset(["won", "lost", "warning_closed", "prevented"])
+
+#: The second step of recording a fact: runs inside a transaction, makes no Stripe call, and
+#: returns the outcome.
+Apply = Callable[[], str]
+
+
+class Noted(str):
+    """An outcome (``mismatch``, ``refused``) with the reason, kept on the stored event."""
+
+    detail: str
+
+    def __new__(cls, outcome: str, detail: str) -> Noted:
+        noted = super().__new__(cls, str(outcome))
+        noted.detail = detail
+        return noted
+
+
+class RetryLater(Exception):
+    """Stripe has not yet told us enough to place this fact; a later delivery will."""
+
+
+def _constant(outcome: str) -> Apply:
+    return lambda: outcome
+
+
+def run(apply: Apply) -> str:
+    """The second step in its own transaction (for callers outside the webhook processor)."""
+    with transaction.atomic():
+        return apply()
 
 
 def _after_commit(callback: Callable[[], Any]) -> None:
@@ -87,6 +129,60 @@ def _announce_paid(donation: Donation) -> None:
     _after_commit(lambda: send_receipt.enqueue(donation.pk))
 
 
+def _money(amount: Any, currency: Any) -> str:
+    return f"{amount} {str(currency or '').upper()}"
+
+
+def record_mismatch(donation: Donation | None, detail: str) -> Noted:
+    """Log a payment fact that does not match the donation it names and flag the (locked)
+    donation for finance; nothing else changes."""
+    detail = detail[:500]
+    logger.warning("Stripe payment not applied (mismatch): %s", detail)
+    if donation is not None and donation.payment_mismatch != detail:
+        donation.payment_mismatch = detail
+        donation.save(update_fields=["payment_mismatch", "updated_at"])
+    return Noted(MISMATCH, detail)
+
+
+def resolve_mismatch(donation: Donation, *, note: str, user: Any = None) -> None:
+    """Clear a donation's mismatch flag once finance has dealt with the payment at Stripe
+    (refunded it, or confirmed it), keeping what arrived and the note in Wagtail's log."""
+    from wagtail.log_actions import log
+
+    with transaction.atomic():
+        donation = Donation.objects.select_for_update().get(pk=donation.pk)
+        if not donation.payment_mismatch:
+            return
+        log(
+            donation,
+            MISMATCH_RESOLVED_LOG_ACTION,
+            user=user if getattr(user, "is_authenticated", False) else None,
+            data={"mismatch": donation.payment_mismatch, "note": note},
+        )
+        donation.payment_mismatch = ""
+        donation.save(update_fields=["payment_mismatch", "updated_at"])
+
+
+def _payment_mismatch(donation: Donation, amount: Any, currency: Any, what: str) -> str:
+    """Why a payment of ``amount`` ``currency`` is not this donation's, or "" if it is."""
+    if str(currency or "").upper() != donation.currency or int(amount or 0) != donation.amount:
+        return (
+            f"{what} is for {_money(amount, currency)}, but donation {donation.reference} "
+            f"is for {_money(donation.amount, donation.currency)}."
+        )
+    return ""
+
+
+def _share_of_donation(donation: Donation, part: int, whole: int) -> int:
+    """``part`` of a charge of ``whole`` (both in the charge's currency) as the same share of
+    the donation's amount: the whole charge is the whole donation, whatever its currency."""
+    if whole <= 0 or part >= whole:
+        return donation.amount if part > 0 else 0
+    if whole == donation.amount:
+        return max(0, part)
+    return max(0, donation.amount * part // whole)
+
+
 # --- Payments ---------------------------------------------------------------------------
 
 
@@ -100,13 +196,23 @@ def _apply_charge_settlement(donation: Donation, charge: dict[str, Any]) -> None
         donation.net_amount = int(transaction_["net"])
 
 
-def record_payment_intent(donation: Donation, payment_intent: dict[str, Any]) -> bool:
-    """Mark a locked donation paid from its (expanded) PaymentIntent. True if anything changed."""
+def record_payment_intent(donation: Donation, payment_intent: dict[str, Any]) -> str:
+    """Mark a locked donation paid from its (expanded) PaymentIntent, if the PaymentIntent is
+    for the donation's amount and currency. Returns the outcome (``mismatch`` if not)."""
+    problem = _payment_mismatch(
+        donation,
+        payment_intent.get("amount"),
+        payment_intent.get("currency"),
+        f"PaymentIntent {payment_intent.get('id')}",
+    )
+    if problem:
+        return record_mismatch(donation, problem)
     before = _snapshot(donation)
     donation.stripe_payment_intent_id = donation.stripe_payment_intent_id or payment_intent["id"]
     charge = payment_intent.get("latest_charge")
     if payment_intent.get("status") != "succeeded" or not isinstance(charge, dict):
-        return _save(donation, before)  # still processing (PromptPay, FPX...): wait for it
+        # still processing (PromptPay, FPX...): wait for it
+        return APPLIED if _save(donation, before) else UNCHANGED
     donation.stripe_charge_id = donation.stripe_charge_id or charge["id"]
     details = charge.get("payment_method_details") or {}
     donation.payment_method_type = donation.payment_method_type or str(details.get("type") or "")
@@ -120,33 +226,69 @@ def record_payment_intent(donation: Donation, payment_intent: dict[str, Any]) ->
         _announce_paid(donation)
         from .webhooks import replay_deferred
 
-        replay_deferred(donation.stripe_charge_id)
-    return changed
+        # After the commit: replaying reads Stripe, which never happens inside a transaction.
+        charge_id = donation.stripe_charge_id
+        _after_commit(lambda: replay_deferred(charge_id))
+    return APPLIED if changed else UNCHANGED
 
 
-def apply_checkout_session(
+def _session_mismatch(donation: Donation, session: dict[str, Any]) -> str:
+    """Why ``session`` is not the Checkout Session we created for ``donation``, or ""."""
+    ours = donation.stripe_checkout_session_id
+    if session.get("id") != ours:
+        return (
+            f"Checkout Session {session.get('id')} "
+            f"({_money(session.get('amount_total'), session.get('currency'))}) names donation "
+            f"{donation.reference} ({_money(donation.amount, donation.currency)}), which was "
+            f"sent to Checkout Session {ours or '(none)'}."
+        )
+    return _payment_mismatch(
+        donation,
+        session.get("amount_total"),
+        session.get("currency"),
+        f"Checkout Session {session.get('id')}",
+    )
+
+
+def prepare_checkout_session(
     session: dict[str, Any], gateway: StripeGateway, *, failed: bool = False
-) -> str:
-    """``checkout.session.*`` events and the thanks page: link ids, record payment or its end."""
+) -> Apply:
+    """``checkout.session.*`` events and the thanks page: read the payment the session made
+    (if the session is the one we created), then link ids and record payment or its end."""
     reference = _reference(
         session.get("client_reference_id") or (session.get("metadata") or {}).get("donation")
     )
-    if reference is None:
-        return IGNORED
-    payment_intent = None
-    invoice = None
+    known = (
+        Donation.objects.filter(reference=reference)
+        .values_list("stripe_checkout_session_id", flat=True)
+        .first()
+        if reference is not None
+        else None
+    )
+    if known is None:
+        return _constant(IGNORED)
     paid = session.get("payment_status") in ("paid", "no_payment_required")
-    if paid and session.get("mode") == "payment" and _id(session.get("payment_intent")):
-        payment_intent = gateway.retrieve_payment_intent(_id(session["payment_intent"]))
-    if paid and session.get("mode") == "subscription" and _id(session.get("invoice")):
-        invoice = gateway.retrieve_invoice(_id(session["invoice"]))
+    failed = failed and not paid  # re-read: Stripe now says it was paid after all
+    payment_intent = None
+    invoice_apply = None
+    if session.get("id") == known and paid:  # read nothing on a stranger's behalf
+        if session.get("mode") == "payment" and _id(session.get("payment_intent")):
+            payment_intent = gateway.retrieve_payment_intent(_id(session["payment_intent"]))
+        if session.get("mode") == "subscription" and _id(session.get("invoice")):
+            invoice_apply = prepare_invoice(
+                gateway.retrieve_invoice(_id(session["invoice"])),
+                gateway,
+                session_subscription=_id(session.get("subscription")),
+            )
 
-    with transaction.atomic(savepoint=False):
+    def apply() -> str:
         donation = _lock_donation(reference=reference)
         if donation is None:
             return IGNORED
+        problem = _session_mismatch(donation, session)
+        if problem:
+            return record_mismatch(donation, problem)
         before = _snapshot(donation)
-        donation.stripe_checkout_session_id = donation.stripe_checkout_session_id or session["id"]
         donation.stripe_customer_id = donation.stripe_customer_id or _id(session.get("customer"))
         if session.get("status") == "expired" and not donation.is_paid:
             donation.status = Donation.Status.EXPIRED
@@ -156,13 +298,25 @@ def apply_checkout_session(
         changed = _save(donation, before)
         if donation.recurring_gift_id:
             changed |= _link_gift_to_session(donation.recurring_gift_id, session)
-    if payment_intent is not None:
-        with transaction.atomic(savepoint=False):
-            donation = _lock_donation(pk=donation.pk)
-            changed |= record_payment_intent(donation, payment_intent)
-    if invoice is not None:
-        changed |= apply_invoice(invoice, gateway) == APPLIED
-    return APPLIED if changed else UNCHANGED
+        outcomes = []
+        if payment_intent is not None:
+            outcomes.append(record_payment_intent(donation, payment_intent))
+        if invoice_apply is not None:
+            outcomes.append(invoice_apply())
+        for outcome in outcomes:
+            if outcome == MISMATCH:
+                return outcome
+        changed |= APPLIED in outcomes
+        return APPLIED if changed else UNCHANGED
+
+    return apply
+
+
+def apply_checkout_session(
+    session: dict[str, Any], gateway: StripeGateway, *, failed: bool = False
+) -> str:
+    """Record what ``session`` (read from Stripe) says: prepare, then apply in a transaction."""
+    return run(prepare_checkout_session(session, gateway, failed=failed))
 
 
 def _link_gift_to_session(gift_id: int, session: dict[str, Any]) -> bool:
@@ -203,7 +357,9 @@ def _payment_intent_of(invoice: dict[str, Any]) -> str:
     return _id(invoice.get("payment_intent"))
 
 
-def _find_gift(subscription_id: str, metadata: dict[str, Any]) -> RecurringGift | None:
+def find_gift(subscription_id: str, metadata: dict[str, Any]) -> RecurringGift | None:
+    """The monthly gift a subscription (or its metadata) names. Metadata is only a claim: see
+    ``_subscription_confirmed`` before trusting a gift found that way."""
     if subscription_id:
         gift = RecurringGift.objects.filter(stripe_subscription_id=subscription_id).first()
         if gift is not None:
@@ -214,66 +370,157 @@ def _find_gift(subscription_id: str, metadata: dict[str, Any]) -> RecurringGift 
     return None
 
 
-def apply_invoice(invoice: dict[str, Any], gateway: StripeGateway) -> str:
+def _subscription_confirmed(
+    gift: RecurringGift, subscription_id: str, gateway: StripeGateway, session_subscription: str
+) -> bool:
+    """Whether ``subscription_id`` is the one the gift's own Checkout Session started. Reads
+    that session from Stripe unless the caller already holds it (``session_subscription``)."""
+    if not subscription_id:
+        return False
+    if gift.stripe_subscription_id:
+        return gift.stripe_subscription_id == subscription_id
+    if session_subscription:
+        return session_subscription == subscription_id
+    session_id = (
+        Donation.objects.filter(recurring_gift=gift)
+        .exclude(stripe_checkout_session_id="")
+        .order_by("created_at", "pk")
+        .values_list("stripe_checkout_session_id", flat=True)
+        .first()
+    )
+    if not session_id:
+        return False
+    started = _id(gateway.retrieve_checkout_session(session_id).get("subscription"))
+    if not started:
+        # The session has not finished yet: Stripe retries this event, by then it has.
+        raise RetryLater(f"Checkout Session {session_id} has not started its subscription yet.")
+    return started == subscription_id
+
+
+def _subscription_mismatch(gift: RecurringGift, subscription_id: str, confirmed: bool) -> str:
+    """Checked again under the gift's lock: the subscription must be the gift's own."""
+    if gift.stripe_subscription_id and gift.stripe_subscription_id != subscription_id:
+        confirmed = False
+    if confirmed:
+        return ""
+    return (
+        f"Subscription {subscription_id or '(none)'} names monthly gift {gift.reference}, "
+        f"which Checkout started as subscription {gift.stripe_subscription_id or '(none)'}."
+    )
+
+
+def _first_donation(gift: RecurringGift) -> Donation | None:
+    return (
+        Donation.objects.select_for_update()
+        .filter(recurring_gift=gift)
+        .order_by("created_at", "pk")
+        .first()
+    )
+
+
+def prepare_invoice(
+    invoice: dict[str, Any], gateway: StripeGateway, *, session_subscription: str = ""
+) -> Apply:
     """A paid invoice of a monthly gift: exactly one Donation per invoice, marked paid.
 
     The first invoice belongs to the donation the donor created on the form; later ones get a
-    new Donation with the gift's terms and a copy of its template preferences.
+    new Donation with the gift's terms and a copy of its template preferences. Only invoices of
+    the subscription the gift's Checkout Session started count, in the gift's currency.
     """
     if invoice.get("status") != "paid":
-        return UNCHANGED
+        return _constant(UNCHANGED)
     subscription_id, metadata = _subscription_of(invoice)
-    gift = _find_gift(subscription_id, metadata)
+    gift = find_gift(subscription_id, metadata)
     if gift is None:
-        return IGNORED
+        return _constant(IGNORED)
+    confirmed = _subscription_confirmed(gift, subscription_id, gateway, session_subscription)
     payment_intent_id = _payment_intent_of(invoice)
     payment_intent = (
-        gateway.retrieve_payment_intent(payment_intent_id) if payment_intent_id else None
+        gateway.retrieve_payment_intent(payment_intent_id)
+        if payment_intent_id and confirmed
+        else None
     )
 
-    with transaction.atomic(savepoint=False):
-        gift = RecurringGift.objects.select_for_update().get(pk=gift.pk)
-        changed = False
-        if not gift.stripe_subscription_id and subscription_id:
-            gift.stripe_subscription_id = subscription_id
-            changed = True
-        if not gift.stripe_customer_id and _id(invoice.get("customer")):
-            gift.stripe_customer_id = _id(invoice.get("customer"))
-            changed = True
-        if gift.status == RecurringGift.Status.PENDING:
-            gift.status = RecurringGift.Status.ACTIVE
-            changed = True
-        if changed:
-            gift.save(update_fields=["stripe_subscription_id", "stripe_customer_id", "status"])
+    def apply() -> str:
+        locked = RecurringGift.objects.select_for_update().get(pk=gift.pk)
+        problem = _subscription_mismatch(locked, subscription_id, confirmed)
+        if not problem and str(invoice.get("currency") or "").upper() != locked.currency:
+            problem = (
+                f"Invoice {invoice['id']} is in {str(invoice.get('currency')).upper()}, "
+                f"but monthly gift {locked.reference} is in {locked.currency}."
+            )
+        if problem:
+            return record_mismatch(_first_donation(locked), problem)
+        return _apply_invoice(locked, invoice, subscription_id, metadata, payment_intent)
 
-        donation = _lock_donation(stripe_invoice_id=invoice["id"])
-        if donation is None and invoice.get("billing_reason") == "subscription_create":
-            first = _reference(metadata.get("donation"))
-            lookup = {"reference": first} if first else {"recurring_gift": gift}
-            donation = (
-                Donation.objects.select_for_update()
-                .filter(**lookup, stripe_invoice_id="")
-                .order_by("created_at", "pk")
-                .first()
+    return apply
+
+
+def apply_invoice(invoice: dict[str, Any], gateway: StripeGateway) -> str:
+    """Record a paid invoice (read from Stripe): prepare, then apply in a transaction."""
+    return run(prepare_invoice(invoice, gateway))
+
+
+def _apply_invoice(
+    gift: RecurringGift,
+    invoice: dict[str, Any],
+    subscription_id: str,
+    metadata: dict[str, Any],
+    payment_intent: dict[str, Any] | None,
+) -> str:
+    changed = False
+    if not gift.stripe_subscription_id and subscription_id:
+        gift.stripe_subscription_id = subscription_id
+        changed = True
+    if not gift.stripe_customer_id and _id(invoice.get("customer")):
+        gift.stripe_customer_id = _id(invoice.get("customer"))
+        changed = True
+    if gift.status == RecurringGift.Status.PENDING:
+        gift.status = RecurringGift.Status.ACTIVE
+        changed = True
+    if changed:
+        gift.save(update_fields=["stripe_subscription_id", "stripe_customer_id", "status"])
+
+    donation = _lock_donation(stripe_invoice_id=invoice["id"])
+    if donation is None and invoice.get("billing_reason") == "subscription_create":
+        first = _reference(metadata.get("donation"))
+        candidate = (
+            Donation.objects.select_for_update()
+            .filter(
+                recurring_gift=gift, stripe_invoice_id="", **({"reference": first} if first else {})
             )
-            if donation is not None:
-                donation.stripe_invoice_id = invoice["id"]
-                donation.save(update_fields=["stripe_invoice_id", "updated_at"])
-                changed = True
-        if donation is None:
-            donation = _donation_for_invoice(gift, invoice)
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if candidate is not None:
+            problem = _payment_mismatch(
+                candidate,
+                invoice.get("amount_paid"),
+                invoice.get("currency"),
+                f"First invoice {invoice['id']}",
+            )
+            if problem:
+                return record_mismatch(candidate, problem)
+            donation = candidate
+            donation.stripe_invoice_id = invoice["id"]
+            donation.save(update_fields=["stripe_invoice_id", "updated_at"])
             changed = True
-        if payment_intent is not None:
-            changed |= record_payment_intent(donation, payment_intent)
-        elif not donation.is_paid:
-            # Paid without a PaymentIntent (credit balance, paid out of band): no fee to read.
-            before = _snapshot(donation)
-            donation.paid_at = (
-                _timestamp((invoice.get("status_transitions") or {}).get("paid_at"))
-                or timezone.now()
-            )
-            changed |= _save(donation, before)
-            _announce_paid(donation)
+    if donation is None:
+        donation = _donation_for_invoice(gift, invoice)
+        changed = True
+    if payment_intent is not None:
+        outcome = record_payment_intent(donation, payment_intent)
+        if outcome == MISMATCH:
+            return outcome
+        changed |= outcome == APPLIED
+    elif not donation.is_paid:
+        # Paid without a PaymentIntent (credit balance, paid out of band): no fee to read.
+        before = _snapshot(donation)
+        donation.paid_at = (
+            _timestamp((invoice.get("status_transitions") or {}).get("paid_at")) or timezone.now()
+        )
+        changed |= _save(donation, before)
+        _announce_paid(donation)
     return APPLIED if changed else UNCHANGED
 
 
@@ -315,57 +562,103 @@ def _donation_for_invoice(gift: RecurringGift, invoice: dict[str, Any]) -> Donat
     return donation
 
 
-def apply_subscription(subscription: dict[str, Any], *, deleted: bool = False) -> str:
-    """``customer.subscription.updated`` / ``.deleted``: the gift follows the subscription.
-    Cancelled is final: a late "updated" never revives a cancelled gift."""
-    gift = _find_gift(subscription["id"], dict(subscription.get("metadata") or {}))
+#: Stripe's subscription statuses in our words.
+SUBSCRIPTION_STATUSES = {
+    "active": RecurringGift.Status.ACTIVE,
+    "trialing": RecurringGift.Status.ACTIVE,
+    "past_due": RecurringGift.Status.PAST_DUE,
+    "unpaid": RecurringGift.Status.PAST_DUE,
+    "paused": RecurringGift.Status.PAUSED,
+    "incomplete": RecurringGift.Status.PENDING,
+    "incomplete_expired": RecurringGift.Status.EXPIRED,
+    "canceled": RecurringGift.Status.CANCELLED,
+}
+
+
+def prepare_subscription(
+    subscription: dict[str, Any], gateway: StripeGateway | None = None
+) -> Apply:
+    """``customer.subscription.updated`` / ``.deleted`` (``subscription`` read from Stripe, as
+    it is now): the gift follows the subscription. Cancelled is final: a late "updated" never
+    revives a cancelled gift. Only the subscription the gift's Checkout Session started counts."""
+    gift = find_gift(subscription["id"], dict(subscription.get("metadata") or {}))
     if gift is None:
-        return IGNORED
-    stripe_status = "canceled" if deleted else subscription.get("status")
-    status = {
-        "active": RecurringGift.Status.ACTIVE,
-        "trialing": RecurringGift.Status.ACTIVE,
-        "past_due": RecurringGift.Status.PAST_DUE,
-        "unpaid": RecurringGift.Status.PAST_DUE,
-        "paused": RecurringGift.Status.PAUSED,
-        "incomplete": RecurringGift.Status.PENDING,
-        "incomplete_expired": RecurringGift.Status.EXPIRED,
-        "canceled": RecurringGift.Status.CANCELLED,
-    }.get(str(stripe_status))
-    with transaction.atomic(savepoint=False):
-        gift = RecurringGift.objects.select_for_update().get(pk=gift.pk)
-        if status is None or gift.status in (
+        return _constant(IGNORED)
+    confirmed = _subscription_confirmed(gift, subscription["id"], gateway or StripeGateway(), "")
+    status = SUBSCRIPTION_STATUSES.get(str(subscription.get("status")))
+
+    def apply() -> str:
+        locked = RecurringGift.objects.select_for_update().get(pk=gift.pk)
+        problem = _subscription_mismatch(locked, subscription["id"], confirmed)
+        if problem:
+            return record_mismatch(_first_donation(locked), problem)
+        if status is None or locked.status in (
             RecurringGift.Status.CANCELLED,
             RecurringGift.Status.EXPIRED,
         ):
             return UNCHANGED
-        before = (gift.status, gift.stripe_subscription_id, gift.cancelled_at)
-        gift.status = status
-        gift.stripe_subscription_id = gift.stripe_subscription_id or subscription["id"]
+        before = (locked.status, locked.stripe_subscription_id, locked.cancelled_at)
+        locked.status = status
+        locked.stripe_subscription_id = locked.stripe_subscription_id or subscription["id"]
         if status == RecurringGift.Status.CANCELLED:
-            gift.cancelled_at = _timestamp(subscription.get("canceled_at")) or timezone.now()
-        if (gift.status, gift.stripe_subscription_id, gift.cancelled_at) == before:
+            locked.cancelled_at = _timestamp(subscription.get("canceled_at")) or timezone.now()
+        if (locked.status, locked.stripe_subscription_id, locked.cancelled_at) == before:
             return UNCHANGED
-        gift.save(update_fields=["status", "stripe_subscription_id", "cancelled_at"])
-    return APPLIED
+        locked.save(update_fields=["status", "stripe_subscription_id", "cancelled_at"])
+        return APPLIED
+
+    return apply
+
+
+def apply_subscription(subscription: dict[str, Any], gateway: StripeGateway | None = None) -> str:
+    """Record a subscription as Stripe returned it (a cancel, a retrieve)."""
+    return run(prepare_subscription(subscription, gateway))
 
 
 # --- Refunds and disputes -------------------------------------------------------------
+#
+# A charge's refunded and disputed amounts are compared with the charge's own amount, in the
+# charge's currency, and only that share is carried to the donation: a full refund is always
+# the whole donation, whatever currency the donation was recorded in.
+
+
+def _deferred_until_paid(charge_id: str) -> Apply:
+    """For a charge we cannot place yet: wait for its payment, unless it was recorded between
+    our look and our lock (then the next delivery applies it with Stripe's data)."""
+
+    if not charge_id:
+        return _constant(IGNORED)
+
+    def apply() -> str:
+        if _lock_donation(stripe_charge_id=charge_id) is not None:
+            raise RetryLater(f"The payment of charge {charge_id} was recorded meanwhile.")
+        return DEFERRED
+
+    return apply
+
+
+def prepare_charge(charge_id: str, gateway: StripeGateway) -> Apply:
+    """``charge.refunded``: read the charge as it is now (cumulative refunded amount, every
+    refund's balance transaction) if it pays one of our donations."""
+    if not charge_id or not Donation.objects.filter(stripe_charge_id=charge_id).exists():
+        return _deferred_until_paid(charge_id)
+    charge = gateway.retrieve_charge(charge_id)
+    return lambda: apply_charge(charge)
 
 
 def apply_charge(charge: dict[str, Any]) -> str:
-    """``charge.refunded`` (and late settlement): the charge's cumulative refunded amount, and
-    the refunds' balance transactions for the settlement-currency figure. ``charge`` must be
-    the expanded retrieve (see ``StripeGateway.retrieve_charge``)."""
+    """Record an expanded charge (see ``StripeGateway.retrieve_charge``) on its donation, inside
+    the caller's transaction."""
     with transaction.atomic(savepoint=False):
         donation = _lock_donation(stripe_charge_id=charge["id"])
         if donation is None:
             return DEFERRED
         before = _snapshot(donation)
         _apply_charge_settlement(donation, charge)
-        donation.amount_refunded = max(
-            donation.amount_refunded, min(int(charge.get("amount_refunded") or 0), donation.amount)
+        refunded = _share_of_donation(
+            donation, int(charge.get("amount_refunded") or 0), int(charge.get("amount") or 0)
         )
+        donation.amount_refunded = max(donation.amount_refunded, min(refunded, donation.amount))
         refunded_settlement = 0
         for refund in (charge.get("refunds") or {}).get("data") or []:
             transaction_ = refund.get("balance_transaction")
@@ -385,11 +678,23 @@ def apply_charge(charge: dict[str, Any]) -> str:
     return APPLIED if changed else UNCHANGED
 
 
+def prepare_dispute(dispute: dict[str, Any], gateway: StripeGateway) -> Apply:
+    """``charge.dispute.*``: read the dispute as it is now (with its charge) if it is about one
+    of our donations; an event that arrives late never moves the money back."""
+    charge_id = _id(dispute.get("charge"))
+    if not charge_id or not Donation.objects.filter(stripe_charge_id=charge_id).exists():
+        return _deferred_until_paid(charge_id)
+    current = gateway.retrieve_dispute(dispute["id"])
+    return lambda: apply_dispute(current)
+
+
 def apply_dispute(dispute: dict[str, Any]) -> str:
-    """``charge.dispute.*``: status and the money moved, from the dispute's balance
-    transactions (withdrawn is negative, reinstated positive, both in settlement currency)."""
+    """Status and the money moved, from the dispute's balance transactions (withdrawn is
+    negative, reinstated positive, both in settlement currency). The disputed amount is carried
+    to the donation as its share of the (expanded) charge."""
     with transaction.atomic(savepoint=False):
-        donation = _lock_donation(stripe_charge_id=_id(dispute.get("charge")))
+        charge = dispute.get("charge")
+        donation = _lock_donation(stripe_charge_id=_id(charge))
         if donation is None:
             return DEFERRED
         before = _snapshot(donation)
@@ -400,7 +705,10 @@ def apply_dispute(dispute: dict[str, Any]) -> str:
         ):
             donation.dispute_status = status
         donation.dispute_id = dispute["id"]
-        donation.dispute_amount = int(dispute.get("amount") or 0)
+        charged = int(charge.get("amount") or 0) if isinstance(charge, dict) else donation.amount
+        donation.dispute_amount = _share_of_donation(
+            donation, int(dispute.get("amount") or 0), charged
+        )
         withdrawn = reinstated = fees = 0
         for transaction_ in dispute.get("balance_transactions") or []:
             amount = int(transaction_.get("amount") or 0)

@@ -118,6 +118,11 @@ class StripeGateway:
             {"idempotency_key": key},
         ).to_dict()
 
+    def retrieve_dispute(self, dispute_id: str) -> dict[str, Any]:
+        """The dispute as it is now, with its charge (whose amount and currency the disputed
+        amount is compared with)."""
+        return self.client.v1.disputes.retrieve(dispute_id, {"expand": ["charge"]}).to_dict()
+
     # --- Subscriptions ---------------------------------------------------------------------
 
     def retrieve_subscription(self, subscription_id: str) -> dict[str, Any]:
@@ -170,6 +175,17 @@ def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
                 "The payload is not a JSON event.", signature
             ) from error
     raise last_error or SignatureVerificationError("No webhook secret matched.", signature)
+
+
+def key_livemode() -> bool | None:
+    """The mode of the configured secret key: ``True`` for a live key, ``False`` for a test
+    key, ``None`` when the key says neither (not configured)."""
+    key = str(conf.get_setting("STRIPE_SECRET_KEY") or "")
+    if key.startswith(("sk_live_", "rk_live_")):
+        return True
+    if key.startswith(("sk_test_", "rk_test_")):
+        return False
+    return None
 
 
 def gateway() -> StripeGateway:

@@ -22,6 +22,8 @@ from .targets import GENERAL, ChoiceGroup, Target, choice_groups, open_needs
 
 #: Set on the request by the donate view when it re-renders a page with a form's errors.
 BOUND_FORM_ATTRIBUTE = "sixdegrees_donate_form"
+#: Set to True once that form was rendered (the re-render is kept only if it was).
+BOUND_FORM_SHOWN_ATTRIBUTE = "sixdegrees_donate_form_shown"
 
 
 @dataclass
@@ -192,6 +194,7 @@ def build_config(
 def bound_form_for(request: HttpRequest | None, form_key: str) -> DonateForm | None:
     injected = getattr(request, BOUND_FORM_ATTRIBUTE, None) if request is not None else None
     if injected and injected[0] == form_key:
+        setattr(request, BOUND_FORM_SHOWN_ATTRIBUTE, True)
         return injected[1]
     return None
 

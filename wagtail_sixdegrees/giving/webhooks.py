@@ -1,10 +1,12 @@
 """Processing Stripe events: store first, then apply in one transaction, idempotently.
 
 ``store_event`` saves the verified event (one row per Stripe event id) before anything else, so
-a crash mid-way leaves evidence and a redelivery can finish the job. ``process_event`` locks
-that row, returns at once if it was already processed, and otherwise applies the event through
-``fulfilment`` inside the same transaction: either everything the event implies is recorded, or
-nothing is, and the error is kept on the row for the next attempt.
+a crash mid-way leaves evidence and a redelivery can finish the job. ``process_event`` first
+reads from Stripe what the event needs (no transaction open, no row locked), then locks that
+row, returns at once if it was already processed, and otherwise applies the event through
+``fulfilment`` inside one transaction: either everything the event implies is recorded, or
+nothing is, and the error is kept on the row for the next attempt. Events from the other Stripe
+mode than the configured key's are refused (outcome ``refused``), never applied.
 """
 
 from __future__ import annotations
@@ -18,58 +20,84 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import fulfilment
-from .gateway import StripeGateway
+from .gateway import StripeGateway, key_livemode
 from .models import Donation, StripeEvent
+from .privacy import scrub_if_erased
 
 logger = logging.getLogger(__name__)
 
-
-def _checkout(failed: bool = False) -> Callable[[dict, StripeGateway], str]:
-    def handle(session: dict, gateway: StripeGateway) -> str:
-        return fulfilment.apply_checkout_session(session, gateway, failed=failed)
-
-    return handle
+#: Reads what an event's object is now (from Stripe, outside any transaction) and returns the
+#: step that records it.
+Prepare = Callable[[dict, StripeGateway], fulfilment.Apply]
 
 
-def _invoice_paid(invoice: dict, gateway: StripeGateway) -> str:
+def _checkout(failed: bool = False) -> Prepare:
+    def prepare(session: dict, gateway: StripeGateway) -> fulfilment.Apply:
+        return fulfilment.prepare_checkout_session(session, gateway, failed=failed)
+
+    return prepare
+
+
+def _checkout_ended(failed: bool = False) -> Prepare:
+    """Expired or failed: both end a gift, so act on the session as Stripe has it now."""
+
+    def prepare(session: dict, gateway: StripeGateway) -> fulfilment.Apply:
+        reference = fulfilment._reference(
+            session.get("client_reference_id") or (session.get("metadata") or {}).get("donation")
+        )
+        ours = (
+            Donation.objects.filter(reference=reference)
+            .values_list("stripe_checkout_session_id", flat=True)
+            .first()
+            if reference is not None
+            else None
+        )
+        if ours is None:
+            return fulfilment._constant(fulfilment.IGNORED)
+        if ours != session.get("id"):
+            # Not the session we created: recorded as a mismatch, not read on a stranger's behalf.
+            return fulfilment.prepare_checkout_session(session, gateway, failed=failed)
+        return fulfilment.prepare_checkout_session(
+            gateway.retrieve_checkout_session(session["id"]), gateway, failed=failed
+        )
+
+    return prepare
+
+
+def _invoice_paid(invoice: dict, gateway: StripeGateway) -> fulfilment.Apply:
     subscription_id, metadata = fulfilment._subscription_of(invoice)
-    if fulfilment._find_gift(subscription_id, metadata) is None:
-        return fulfilment.IGNORED  # another product on the same Stripe account
-    return fulfilment.apply_invoice(gateway.retrieve_invoice(invoice["id"]), gateway)
+    if fulfilment.find_gift(subscription_id, metadata) is None:
+        return fulfilment._constant(fulfilment.IGNORED)  # another product on the same account
+    return fulfilment.prepare_invoice(gateway.retrieve_invoice(invoice["id"]), gateway)
 
 
-def _subscription_updated(subscription: dict, gateway: StripeGateway) -> str:
-    if fulfilment._find_gift(subscription["id"], dict(subscription.get("metadata") or {})) is None:
-        return fulfilment.IGNORED
-    # Updates can arrive out of order: read the subscription as it is now.
-    return fulfilment.apply_subscription(gateway.retrieve_subscription(subscription["id"]))
+def _subscription(subscription: dict, gateway: StripeGateway) -> fulfilment.Apply:
+    if fulfilment.find_gift(subscription["id"], dict(subscription.get("metadata") or {})) is None:
+        return fulfilment._constant(fulfilment.IGNORED)
+    # Updates arrive out of order and a deletion ends the gift: read the subscription as it is.
+    return fulfilment.prepare_subscription(
+        gateway.retrieve_subscription(subscription["id"]), gateway
+    )
 
 
-def _subscription_deleted(subscription: dict, gateway: StripeGateway) -> str:
-    return fulfilment.apply_subscription(subscription, deleted=True)
+def _charge_refunded(charge: dict, gateway: StripeGateway) -> fulfilment.Apply:
+    return fulfilment.prepare_charge(str(charge.get("id") or ""), gateway)
 
 
-def _charge_refunded(charge: dict, gateway: StripeGateway) -> str:
-    if not Donation.objects.filter(stripe_charge_id=charge["id"]).exists():
-        return fulfilment.DEFERRED
-    # The cumulative refunded amount and every refund's balance transaction, as they are now.
-    return fulfilment.apply_charge(gateway.retrieve_charge(charge["id"]))
-
-
-def _dispute(dispute: dict, gateway: StripeGateway) -> str:
-    return fulfilment.apply_dispute(dispute)
+def _dispute(dispute: dict, gateway: StripeGateway) -> fulfilment.Apply:
+    return fulfilment.prepare_dispute(dispute, gateway)
 
 
 #: Every event type we act on (enable these on the webhook endpoint); others are stored and
 #: acknowledged.
-HANDLERS: dict[str, Callable[[dict, StripeGateway], str]] = {
+HANDLERS: dict[str, Prepare] = {
     "checkout.session.completed": _checkout(),
     "checkout.session.async_payment_succeeded": _checkout(),
-    "checkout.session.async_payment_failed": _checkout(failed=True),
-    "checkout.session.expired": _checkout(),
+    "checkout.session.async_payment_failed": _checkout_ended(failed=True),
+    "checkout.session.expired": _checkout_ended(),
     "invoice.paid": _invoice_paid,
-    "customer.subscription.updated": _subscription_updated,
-    "customer.subscription.deleted": _subscription_deleted,
+    "customer.subscription.updated": _subscription,
+    "customer.subscription.deleted": _subscription,
     "charge.refunded": _charge_refunded,
     "charge.dispute.created": _dispute,
     "charge.dispute.updated": _dispute,
@@ -111,7 +139,8 @@ def store_event(payload: dict[str, Any]) -> StripeEvent:
         created=fulfilment._timestamp(payload.get("created")),
         object_id=str(obj.get("id") or "")[:255],
         charge_id=_charge_id_of(obj)[:255],
-        payload=payload,
+        # An erased donor's later events (a renewal carrying customer_email) keep no address.
+        payload=scrub_if_erased(payload),
     )
     # One INSERT, committed on its own before processing starts. A redelivery hits the unique
     # Stripe id instead, and processing then finds the row stored the first time.
@@ -126,11 +155,24 @@ def store_event(payload: dict[str, Any]) -> StripeEvent:
     return event
 
 
-def _apply(event_type: str, payload: dict[str, Any], gateway: StripeGateway) -> str:
+def _prepare(event_type: str, payload: dict[str, Any], gateway: StripeGateway) -> fulfilment.Apply:
+    """Read from Stripe what the event needs; return the step that records it."""
+    mode = key_livemode()
+    if mode is not None and bool(payload.get("livemode")) != mode:
+        detail = "A {} event sent to a site whose Stripe key is in {} mode.".format(
+            "live-mode" if payload.get("livemode") else "test-mode", "live" if mode else "test"
+        )
+        logger.warning("Refused Stripe event %s: %s", payload.get("id"), detail)
+        return fulfilment._constant(fulfilment.Noted(fulfilment.REFUSED, detail))
     handler = HANDLERS.get(event_type)
     if handler is None:
-        return fulfilment.IGNORED
+        return fulfilment._constant(fulfilment.IGNORED)
     return handler(payload["data"]["object"], gateway)
+
+
+def _record(event: StripeEvent, outcome: str) -> None:
+    event.outcome = outcome
+    event.detail = str(getattr(outcome, "detail", ""))[:500]
 
 
 def process_event(
@@ -138,23 +180,33 @@ def process_event(
 ) -> StripeEvent:
     """Apply a stored event once. Raises (after recording the error) if applying fails.
 
-    ``payload`` saves reading back the JSON the caller just stored."""
+    Stripe is read first, with no transaction open and no row locked; then the event row is
+    locked (concurrent deliveries of one event wait there, then find it done), checked again,
+    and the facts applied in one transaction. ``payload`` saves reading back the JSON the
+    caller just stored."""
     try:
+        rows = StripeEvent.objects.defer("payload") if payload is not None else StripeEvent.objects
+        event = rows.get(stripe_id=stripe_id)
+        if event.processed_at is not None:
+            return event
+        apply = _prepare(
+            event.type,
+            payload if payload is not None else event.payload,
+            gateway or StripeGateway(),
+        )
         with transaction.atomic():
-            # The row lock makes concurrent deliveries of one event wait here, then find it done.
-            rows = StripeEvent.objects.select_for_update()
-            if payload is not None:
-                rows = rows.defer("payload")
-            event = rows.get(stripe_id=stripe_id)
+            event = (
+                StripeEvent.objects.select_for_update().defer("payload").get(stripe_id=stripe_id)
+            )
             if event.processed_at is not None:
                 return event
-            if payload is None:
-                payload = event.payload
-            event.outcome = _apply(event.type, payload, gateway or StripeGateway())
+            _record(event, apply())
             event.processed_at = timezone.now()
             event.attempts += 1
             event.last_error = ""
-            event.save(update_fields=["outcome", "processed_at", "attempts", "last_error"])
+            event.save(
+                update_fields=["outcome", "detail", "processed_at", "attempts", "last_error"]
+            )
     except Exception as error:
         StripeEvent.objects.filter(stripe_id=stripe_id).update(
             attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:5000]
@@ -166,17 +218,32 @@ def process_event(
 def replay_deferred(charge_id: str) -> None:
     """Apply the charge and dispute events that arrived before the payment they are about.
 
-    Called inside the transaction that records the payment; events another process is busy
-    with are skipped (that process will find the payment once this transaction commits)."""
+    Runs after the payment's transaction commits: each event is read from Stripe first, then
+    its row is locked and applied; events another process is busy with are skipped (that
+    process finds the payment, which is committed)."""
     if not charge_id:
         return
-    waiting = (
-        StripeEvent.objects.select_for_update(skip_locked=True)
-        .filter(outcome=StripeEvent.Outcome.DEFERRED, charge_id=charge_id)
-        .order_by("created", "pk")
-    )
+    waiting = StripeEvent.objects.filter(
+        outcome=StripeEvent.Outcome.DEFERRED, charge_id=charge_id
+    ).order_by("created", "pk")
     gateway = None
-    for event in waiting:
+    for stripe_id, event_type, payload in waiting.values_list("stripe_id", "type", "payload"):
         gateway = gateway or StripeGateway()
-        event.outcome = _apply(event.type, event.payload, gateway)
-        event.save(update_fields=["outcome"])
+        try:
+            apply = _prepare(event_type, payload, gateway)
+            with transaction.atomic():
+                event = (
+                    StripeEvent.objects.select_for_update(skip_locked=True)
+                    .defer("payload")
+                    .filter(stripe_id=stripe_id, outcome=StripeEvent.Outcome.DEFERRED)
+                    .first()
+                )
+                if event is None:
+                    continue
+                _record(event, apply())
+                event.save(update_fields=["outcome", "detail"])
+        except Exception as error:
+            logger.exception("Replaying deferred Stripe event %s failed", stripe_id)
+            StripeEvent.objects.filter(stripe_id=stripe_id).update(
+                last_error=f"{type(error).__name__}: {error}"[:5000]
+            )

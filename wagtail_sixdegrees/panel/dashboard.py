@@ -436,12 +436,29 @@ class Attention:
     url: str
 
 
-def attention(counts: dict[str, int]) -> list[Attention]:
+def mismatched_payments_count() -> int:
+    """Donations a Stripe payment named without matching them (never applied, money moved)."""
+    return Donation.objects.exclude(payment_mismatch="").count()
+
+
+def attention(counts: dict[str, int], mismatched: int = 0) -> list[Attention]:
+    """The dashboard's "needs your attention" links; ``mismatched`` adds the payments that did
+    not match their donation (the full dashboard asks, the home panel keeps its query budget)."""
     index = names.url(names.DONATIONS)
-    return [
+    items = [
         Attention(status, str(Donation.Status(status).label), count, f"{index}?status={status}")
         for status, count in counts.items()
     ]
+    if mismatched:
+        items.append(
+            Attention(
+                "payment_mismatch",
+                str(_("Payments that did not match")),
+                mismatched,
+                f"{index}?payment_mismatch=true",
+            )
+        )
+    return items
 
 
 def last_committed_run() -> AllocationRun | None:

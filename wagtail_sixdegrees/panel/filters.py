@@ -58,10 +58,33 @@ class DonationFilterSet(WagtailFilterSet):
     site = django_filters.ModelChoiceFilter(
         label=_("Site"), queryset=Site.objects.all(), empty_label=_("All")
     )
+    payment_mismatch = django_filters.BooleanFilter(
+        label=_("A payment did not match"),
+        method="filter_payment_mismatch",
+        widget=BooleanRadioSelect,
+    )
 
     class Meta:
         model = Donation
-        fields = ["status", "currency", "frequency", "paid_at", "created_at", "cause", "site"]
+        fields = [
+            "status",
+            "currency",
+            "frequency",
+            "paid_at",
+            "created_at",
+            "cause",
+            "site",
+            "payment_mismatch",
+        ]
+
+    def filter_payment_mismatch(
+        self, queryset: QuerySet, name: str, value: bool | None
+    ) -> QuerySet:
+        """Donations a Stripe payment named without matching them (never applied)."""
+        if value is None:
+            return queryset
+        flagged = Q(payment_mismatch="")
+        return queryset.exclude(flagged) if value else queryset.filter(flagged)
 
     def filter_cause(self, queryset: QuerySet, name: str, value: Cause | None) -> QuerySet:
         """Donations whose donor chose that cause, directly or through one of its needs."""

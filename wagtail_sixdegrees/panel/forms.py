@@ -49,6 +49,14 @@ def reason_field(help_text: Any) -> forms.CharField:
     )
 
 
+class ResolveMismatchForm(forms.Form):
+    """What finance did about a payment that did not match its donation."""
+
+    note = reason_field(
+        _("What you did about it in Stripe (refunded it, confirmed it). Recorded with your name.")
+    )
+
+
 class RefundForm(forms.Form):
     """How much of a donation to refund and why. Blank amount: everything that remains."""
 

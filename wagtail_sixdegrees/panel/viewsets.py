@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +79,9 @@ class GivingModelViewSet(ModelViewSet):
         ]
         for route, view_class, name in self.extra_urls:
             view = view_class.as_view(permission_policy=self.policy)
+            if getattr(view_class, "calls_stripe", False):
+                # Stripe is never called inside a transaction, even under ATOMIC_REQUESTS.
+                view = transaction.non_atomic_requests(view)
             urlpatterns.append(path(route, view, name=name))
         return urlpatterns
 
@@ -134,7 +138,10 @@ class DonationViewSet(GivingModelViewSet):
     menu_order = 20
     index_view_class = donations.DonationIndexView
     inspect_view_class = donations.DonationInspectView
-    extra_urls = (("refund/<int:pk>/", donations.RefundView, "refund"),)
+    extra_urls = (
+        ("refund/<int:pk>/", donations.RefundView, "refund"),
+        ("resolve-mismatch/<int:pk>/", donations.ResolveMismatchView, "resolve_mismatch"),
+    )
     registered_actions = (
         permissions.VIEW,
         permissions.VIEW_PERSONAL_DATA,

@@ -241,6 +241,12 @@ class StoryConsent(models.Model):
         return (self.expires_on - (on or timezone.localdate())).days
 
 
+def current_consent_keys(on: datetime.date | None = None) -> models.QuerySet:
+    """Translation keys of the stories whose consent is current on ``on`` (default: today),
+    as a subquery for ``translation_key__in``: the one rule of which stories may be shown."""
+    return StoryConsent.objects.current(on).values("translation_key")
+
+
 def consent_for(page) -> StoryConsent | None:
     """The consent record of a story page (any translation), cached on the instance."""
     cached = getattr(page, "_sixdegrees_consent", False)

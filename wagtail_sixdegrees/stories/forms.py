@@ -1,4 +1,5 @@
-"""The story editor's form: shows why a story cannot be published before anything is saved."""
+"""The story editor's forms: why a story cannot be published, shown before anything is saved;
+and a copy form without "alias"."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import copy
 from typing import Any
 
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms.pages import CopyForm
 
 from .publishing import publication_problems
 
@@ -23,3 +25,16 @@ class StoryPageForm(WagtailAdminPageForm):
             for problem in publication_problems(candidate, at=cleaned.get("go_live_at")):
                 self.add_error(None, problem)
         return cleaned
+
+
+class StoryCopyForm(CopyForm):
+    """Copying a story in the admin makes a draft: never an alias, never published at once.
+
+    A copy or alias in the same language gets a new translation key, so no consent and no
+    safety review: the publishing guard would refuse it with an error page. An alias would
+    also follow the original's content but not its consent."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.pop("alias", None)
+        self.fields.pop("publish_copies", None)

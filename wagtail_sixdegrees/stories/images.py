@@ -5,6 +5,10 @@ was taken and often the owner's name, in EXIF, XMP or IPTC blocks. Any of those 
 survivor. Every image saved through Wagtail (any image model) is therefore decoded and encoded
 again with only its pixels: orientation applied, colours converted to sRGB, nothing else kept.
 Renditions are made from the clean original, so they carry nothing either.
+
+SVG is refused for stories (hero, social and body images): an SVG is a program as much as a
+picture, and can hold scripts, hidden text and metadata, and whole photos embedded as data,
+none of which re-encoding pixels would remove. Editors export drawings as PNG instead.
 """
 
 from __future__ import annotations
@@ -38,6 +42,22 @@ KEPT_FORMATS = {
 #: comment, dpi, text chunks...) is dropped.
 KEPT_INFO = ("transparency", "duration", "loop", "background", "disposal")
 RANDOM_NAME_LENGTH = 32  # hex characters
+
+SVG_REFUSED = _(
+    "SVG images cannot be used in a story: they can carry scripts, hidden text and embedded "
+    "photos that we cannot clean. Export the drawing as PNG and upload that instead."
+)
+
+
+def is_svg(image) -> bool:
+    """Whether ``image`` (any Wagtail image) is an SVG file."""
+    return image is not None and os.path.splitext(image.file.name or "")[1].lower() == ".svg"
+
+
+def refuse_svg(image) -> None:
+    """Raise ``ValidationError`` with an editor-facing message if ``image`` is an SVG."""
+    if is_svg(image):
+        raise ValidationError(SVG_REFUSED, code="svg_in_story")
 
 
 def random_name(extension: str) -> str:

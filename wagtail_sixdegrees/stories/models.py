@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from django import forms
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -19,14 +21,16 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model, get_image_model_string
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageManager
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
 from ..needs.models import Cause, Need, Region
 from .blocks import StoryBodyBlock
-from .consent import StoryConsent, consent_for
-from .forms import StoryPageForm
+from .consent import StoryConsent, consent_for, current_consent_keys
+from .forms import StoryCopyForm, StoryPageForm
+from .images import refuse_svg
 from .loading import StoryLoader
 from .panels import ConsentStatusPanel
 from .publishing import refuse_unless_publishable
@@ -38,8 +42,10 @@ __all__ = [
     "StoryConsent",
     "StoryIndexPage",
     "StoryNeed",
+    "StoryPageQuerySet",
     "StorySafetyReviewTask",
     "SurvivorStoryPage",
+    "hide_stories_without_current_consent",
     "story_models",
     "story_pages",
 ]
@@ -60,6 +66,30 @@ def story_models() -> list[type[Page]]:
 def story_pages():
     """Every survivor story page of any concrete story type."""
     return Page.objects.type(AbstractSurvivorStoryPage)
+
+
+def hide_stories_without_current_consent(pages: QuerySet, on=None) -> QuerySet:
+    """``pages`` (any page queryset) without the stories whose consent is not current on ``on``.
+
+    For a site's own listings of pages of every type (site search, menus, its own API v2
+    endpoint): a story whose consent lapsed stays ``live`` until ``sixdegrees_enforce_consent``
+    runs, and must not be shown meanwhile. Works before ``.search()``.
+    """
+    stories = Q(content_type__in=[ContentType.objects.get_for_model(m) for m in story_models()])
+    return pages.filter(~stories | Q(translation_key__in=current_consent_keys(on)))
+
+
+class StoryPageQuerySet(PageQuerySet):
+    def with_current_consent(self, on=None) -> StoryPageQuerySet:
+        """Stories whose consent allows them on the website on ``on`` (default: today).
+
+        The one predicate of "may be shown" for lists of stories (the index, need and impact
+        pages, the API, search), whether or not the enforcement command has run yet."""
+        return self.filter(translation_key__in=current_consent_keys(on))
+
+
+class StoryPageManager(PageManager.from_queryset(StoryPageQuerySet)):
+    """Story pages, with ``with_current_consent()``."""
 
 
 class AbstractSurvivorStoryPage(Page):
@@ -171,6 +201,9 @@ class AbstractSurvivorStoryPage(Page):
     ]
 
     base_form_class = StoryPageForm
+    copy_form_class = StoryCopyForm
+
+    objects = StoryPageManager()
 
     class Meta:
         abstract = True
@@ -179,6 +212,14 @@ class AbstractSurvivorStoryPage(Page):
         super().clean()
         if self.hero_alt_text and not self.hero_image_id:
             self.hero_alt_text = ""
+        errors = {}
+        for name in ("hero_image", "social_image"):
+            try:
+                refuse_svg(getattr(self, name))
+            except ValidationError as error:
+                errors[name] = error
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         # The one choke point for going live: see stories/publishing.py.
@@ -222,6 +263,14 @@ class AbstractSurvivorStoryPage(Page):
             return self.serve_gone(request)
         return super().serve(request, *args, **kwargs)
 
+    def serve_preview(self, request, mode_name):
+        # Editors draft and review before consent is recorded; once a consent is on record
+        # and not current (withdrawn, expired, not for the web) nothing renders the story.
+        consent = consent_for(self)
+        if consent is not None and not consent.is_current():
+            return self.serve_gone(request)
+        return super().serve_preview(request, mode_name)
+
     def serve_gone(self, request) -> HttpResponse:
         parent = self.get_parent()
         response = TemplateResponse(
@@ -255,9 +304,10 @@ class AbstractSurvivorStoryPage(Page):
 
     @classmethod
     def get_indexed_objects(cls):
-        # Withdrawn and expired stories never (re-)enter the search index.
-        lapsed = StoryConsent.objects.lapsed().filter(translation_key=OuterRef("translation_key"))
-        return super().get_indexed_objects().exclude(Exists(lapsed))
+        # Stories without current consent never (re-)enter the search index. Searches still
+        # filter with with_current_consent(): an entry made while consent was current stays in
+        # the index until the story is unpublished.
+        return super().get_indexed_objects().filter(translation_key__in=current_consent_keys())
 
     def copy(self, *args, **kwargs):
         # A copy is a new story with no consent of its own: it never starts live.
@@ -324,13 +374,12 @@ class AbstractStoryIndexPage(Page):
 
     def visible_stories(self):
         """Live, public stories under this index whose consent is current, in display order."""
-        current = StoryConsent.objects.current().values("translation_key")
         return (
             self.get_story_model()
             .objects.child_of(self)
             .live()
             .public()
-            .filter(translation_key__in=current)
+            .with_current_consent()
             .order_by("-featured", models.F("first_published_at").desc(nulls_last=True), "-pk")
         )
 

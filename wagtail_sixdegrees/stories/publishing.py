@@ -22,6 +22,7 @@ from wagtail.models import Page, TaskState
 
 from .. import conf
 from .consent import consent_for
+from .images import SVG_REFUSED, is_svg
 
 
 class PublicationRefused(ValidationError):
@@ -49,6 +50,15 @@ def has_passed_safety_review(page) -> bool:
     ).exists()
 
 
+def story_images(page) -> list:
+    """Every image a story shows: illustration, social image and the body's image blocks."""
+    images = [page.hero_image, page.social_image]
+    for block in page.body:
+        if block.block_type == "image":
+            images.append(block.value.get("image"))
+    return [image for image in images if image is not None]
+
+
 def was_published_before(page) -> bool:
     return Page.objects.filter(
         translation_key=page.translation_key, first_published_at__isnull=False
@@ -70,6 +80,9 @@ def publication_problems(
         problems.append(_("Give the story a pseudonym: never the survivor's real name."))
     if page.region_id is None:
         problems.append(_("Choose the region the story is about."))
+
+    if any(is_svg(image) for image in story_images(page)):
+        problems.append(SVG_REFUSED)
 
     consent = consent_for(page)
     if consent is None:

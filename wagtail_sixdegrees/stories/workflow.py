@@ -5,6 +5,9 @@ review), but its approve action opens a checklist in which every box must be tic
 offers "approve" only while the story could actually be published (consent recorded and
 current, pseudonym and region set). ``ensure_story_workflow`` creates the default
 "Story safety review" workflow and assigns it to story indexes, idempotently.
+
+Four eyes: whoever wrote the story (its owner) or made its latest revision is never offered
+"approve" and is refused if they try (``SAFETY_REVIEW_FOUR_EYES``, on by default).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from wagtail.models import (
     WorkflowPage,
     WorkflowTask,
 )
+
+from .. import conf
 
 DEFAULT_WORKFLOW_NAME = "Story safety review"
 DEFAULT_TASK_NAME = "Story safety review"
@@ -76,6 +81,26 @@ class SafetyChecklistForm(TaskStateCommentForm):
         self.fields["comment"] = comment
 
 
+def wrote_or_last_edited(page, user) -> bool:
+    """Whether ``user`` wrote ``page`` (owns it) or made its latest revision."""
+    if user is None or user.pk is None:
+        return False
+    if page.owner_id == user.pk:
+        return True
+    latest = page.get_latest_revision() if page.pk else None
+    return latest is not None and latest.user_id == user.pk
+
+
+def four_eyes_refuses(page, user) -> bool:
+    """Whether the four-eyes rule stops ``user`` approving ``page``'s safety review."""
+    return conf.get_setting("SAFETY_REVIEW_FOUR_EYES") is True and wrote_or_last_edited(page, user)
+
+
+FOUR_EYES_MESSAGE = _(
+    "You wrote or last edited this story, so another reviewer must approve its safety review."
+)
+
+
 def approval_problems(page) -> list[str]:
     """What stops a reviewer approving ``page`` now (its latest revision, not the live one)."""
     from .publishing import publication_problems
@@ -103,7 +128,10 @@ class StorySafetyReviewTask(AbstractGroupApprovalTask):
         if not actions:
             return []
         actions = [action for action in actions if action[0] != "approve"]
-        if not approval_problems(obj.specific if isinstance(obj, Page) else obj):
+        page = obj.specific if isinstance(obj, Page) else obj
+        if four_eyes_refuses(page, user):
+            return actions
+        if not approval_problems(page):
             actions.append(("approve", _("Approve after safety check"), True))
         return actions
 
@@ -123,7 +151,10 @@ class StorySafetyReviewTask(AbstractGroupApprovalTask):
             ticked = [bool(kwargs.pop(name, False)) for name, _label in CHECKLIST]
             if not all(ticked):
                 raise PermissionDenied("Every item of the safety checklist must be checked.")
-            problems = approval_problems(task_state.workflow_state.content_object.specific)
+            page = task_state.workflow_state.content_object.specific
+            if four_eyes_refuses(page, user):
+                raise PermissionDenied(str(FOUR_EYES_MESSAGE))
+            problems = approval_problems(page)
             if problems:
                 raise PermissionDenied(" ".join(str(problem) for problem in problems))
         return super().on_action(task_state, user, action_name, **kwargs)

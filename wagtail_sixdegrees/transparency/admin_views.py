@@ -21,7 +21,14 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from .data_rights import DonorNotFound, erase_donor, export_donor, find_donor
+from .data_rights import (
+    DonorNotFound,
+    ErasureRefused,
+    erase_donor,
+    export_donor,
+    find_donor,
+    running_gifts,
+)
 from .models import DonorErasure
 
 EXPORT_PERMISSION = "wagtail_sixdegrees.export_donor_data"
@@ -98,7 +105,11 @@ class DonorDataView(WagtailAdminTemplateMixin, TemplateView):
         if action in ("confirm_erase", "erase") and not can_erase(request.user):
             raise PermissionDenied
         if action == "erase":
-            erasure = erase_donor(donor, user=request.user, via=DonorErasure.Via.ADMIN)
+            try:
+                erasure = erase_donor(donor, user=request.user, via=DonorErasure.Via.ADMIN)
+            except ErasureRefused as refused:
+                messages.error(request, refused.message)
+                return redirect(request.path)
             messages.success(
                 request,
                 _("Donor %(id)s was erased. Their gifts and the ledger are unchanged.")
@@ -112,6 +123,7 @@ class DonorDataView(WagtailAdminTemplateMixin, TemplateView):
                 "confirming": action == "confirm_erase",
                 "donation_count": donor.donations.count(),
                 "gift_count": donor.recurring_gifts.count(),
+                "running_gift_count": running_gifts(donor).count(),
             }
         )
         return self.render_to_response(context)

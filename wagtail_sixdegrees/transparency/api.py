@@ -36,7 +36,6 @@ from wagtail.models import Locale
 
 from .. import conf, money
 from ..needs.models import Cause, Need, Region
-from ..stories.consent import StoryConsent
 from ..stories.models import SurvivorStoryPage
 from .public import (
     live_need,
@@ -476,10 +475,9 @@ class StoriesAPIViewSet(PagesAPIViewSet):
         return cls.get_available_fields(model)
 
     def get_queryset(self) -> Any:
-        current = StoryConsent.objects.current().values("translation_key")
         return (
             self.model.objects.filter(pk__in=self.get_base_queryset().values("pk"))
-            .filter(translation_key__in=current)
+            .with_current_consent()
             .select_related("region", "hero_image", "locale")
             .order_by("-first_published_at", "-pk")
         )

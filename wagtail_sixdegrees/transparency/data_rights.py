@@ -5,7 +5,9 @@ the ledger lines of their money, the update emails sent to them, the Stripe even
 that mention them, and any earlier erasure records. Staff names on ledger lines are left out:
 they are other people's data.
 
-Erasure. The donor's email and name, every dedication, every copy of them (the personal parts
+Erasure. First every monthly gift still running is cancelled at Stripe (if Stripe cannot be
+reached, erasure is refused and nothing is erased): an erased donor must not go on being
+charged, and a renewal would bring their address back. Then the donor's email and name, every dedication, every copy of them (the personal parts
 of stored Stripe event payloads, the digest of the submitted form) are removed; amounts, Stripe
 ids, preferences and ledger rows stay, so the books and the audit still balance. A
 ``DonorErasure`` row records when, by whom and how, never what was erased.
@@ -22,39 +24,31 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..allocation.models import LedgerEntry
+from ..giving import fulfilment
+from ..giving.gateway import StripeError, StripeGateway
 from ..giving.models import Donation, Donor, RecurringGift, StripeEvent
+from ..giving.privacy import ERASED, PERSONAL_KEYS, scrub  # noqa: F401 (part of this API)
 from .models import DonorErasure, NeedUpdate, NeedUpdateNotice
 
 EXPORT_FORMAT = "wagtail-sixdegrees donor export"
 EXPORT_VERSION = 1
-#: Payload keys holding personal data in Stripe objects (customer_details, billing_details...).
-PERSONAL_KEYS = frozenset(
-    [
-        "address",
-        "billing_details",
-        "customer_address",
-        "customer_details",
-        "customer_email",
-        "customer_name",
-        "customer_phone",
-        "dedication",
-        "email",
-        "name",
-        "phone",
-        "receipt_email",
-        "shipping",
-        "shipping_details",
-    ]
-)
-ERASED = "[erased]"
 #: Shorter names are too likely to occur inside unrelated text to be searched for.
 MIN_NEEDLE_LENGTH = 3
 
 
 class DonorNotFound(Exception):
     pass
+
+
+class ErasureRefused(Exception):
+    """Erasure did not happen (nothing was erased); ``message`` says why and what to do."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
 
 
 def find_donor(email: str) -> Donor:
@@ -183,24 +177,43 @@ def _needles(donor: Donor) -> list[str]:
     )
 
 
-def scrub(value: Any, needles: list[str]) -> Any:
-    """``value`` (JSON) without personal keys and without any text containing a needle."""
-    if isinstance(value, dict):
-        return {
-            key: (None if key in PERSONAL_KEYS and item not in (None, "") else scrub(item, needles))
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [scrub(item, needles) for item in value]
-    if isinstance(value, str) and any(needle in value.lower() for needle in needles):
-        return ERASED
-    return value
+def running_gifts(donor: Donor) -> models.QuerySet:
+    """The donor's monthly gifts that Stripe may still charge."""
+    return donor.recurring_gifts.exclude(
+        status__in=[RecurringGift.Status.CANCELLED, RecurringGift.Status.EXPIRED]
+    ).exclude(stripe_subscription_id="")
+
+
+def cancel_running_gifts(donor: Donor, gateway: StripeGateway | None = None) -> int:
+    """Cancel every running monthly gift of ``donor`` at Stripe and record it; returns how many.
+    Raises ``ErasureRefused`` (naming the gifts still running) if Stripe cannot cancel one."""
+    gifts = list(running_gifts(donor))
+    gateway = gateway or StripeGateway()
+    for gift in gifts:
+        try:
+            subscription = gateway.cancel_subscription(gift.stripe_subscription_id)
+        except StripeError as error:
+            still = ", ".join(g.stripe_subscription_id for g in running_gifts(donor))
+            raise ErasureRefused(
+                _(
+                    "Nothing was erased: Stripe could not cancel this donor's monthly gift "
+                    "(%(error)s). Cancel these subscriptions in Stripe, then erase again: "
+                    "%(subscriptions)s."
+                )
+                % {"error": type(error).__name__, "subscriptions": still}
+            ) from error
+        fulfilment.apply_subscription(subscription, gateway)
+    return len(gifts)
 
 
 def erase_donor(
     donor: Donor, *, user: Any = None, via: str = DonorErasure.Via.ADMIN, label: str = ""
 ) -> DonorErasure:
-    """Erase ``donor``'s personal data everywhere we hold it; keep the money rows."""
+    """Cancel ``donor``'s running monthly gifts at Stripe, then erase their personal data
+    everywhere we hold it; keep the money rows. Raises ``ErasureRefused`` (nothing erased)
+    if a gift cannot be cancelled."""
+    # Stripe first, outside the transaction: no row stays locked while Stripe answers.
+    cancelled = cancel_running_gifts(donor)
     with transaction.atomic():
         donor = Donor.objects.select_for_update().get(pk=donor.pk)
         needles = _needles(donor)
@@ -231,6 +244,7 @@ def erase_donor(
             summary={
                 "donations": donations,
                 "recurring_gifts": gifts,
+                "cancelled_gifts": cancelled,
                 "stripe_events": events,
                 "update_emails": NeedUpdateNotice.objects.filter(donor=donor).count(),
             },

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from wagtail.models import Locale, Page
 
 from ..needs.models import Need
-from ..stories.consent import StoryConsent
+from ..stories.consent import current_consent_keys
 from ..stories.models import StoryNeed
 from .models import NeedUpdate
 from .translations import active_locale
@@ -88,7 +88,7 @@ def stories_by_need(needs: Iterable[Need], locale: Locale | None = None) -> dict
     locale = locale or active_locale()
     links = (
         StoryNeed.objects.filter(need__translation_key__in=keys, page__live=True)
-        .filter(page__translation_key__in=StoryConsent.objects.current().values("translation_key"))
+        .filter(page__translation_key__in=current_consent_keys())
         .filter(page__in=Page.objects.public().values("pk"))
         .select_related("page", "need")
         .order_by("sort_order", "pk")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Permission
+from django.db import transaction
 from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -55,7 +56,8 @@ class DonorDataViewSet(ViewSet):
         return DonorDataMenuItem
 
     def get_urlpatterns(self) -> list[Any]:
-        return [path("", DonorDataView.as_view(), name="index")]
+        # Erasure cancels monthly gifts at Stripe: never inside a request's transaction.
+        return [path("", transaction.non_atomic_requests(DonorDataView.as_view()), name="index")]
 
     def on_register(self) -> None:
         super().on_register()

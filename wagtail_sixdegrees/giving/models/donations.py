@@ -207,6 +207,9 @@ class Donation(GiftTerms):
     submission_key = models.CharField(_("form submission"), max_length=64, blank=True)
     submission_fingerprint = models.CharField(_("submission digest"), max_length=64, blank=True)
     failure_reason = models.CharField(_("failure reason"), max_length=500, blank=True)
+    #: Set when Stripe reported a payment naming this donation that was not the one we asked
+    #: for (another session, amount or currency): never applied, listed for finance to resolve.
+    payment_mismatch = models.CharField(_("payment mismatch"), max_length=500, blank=True)
     receipt_sent_at = models.DateTimeField(_("receipt sent at"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
@@ -225,6 +228,12 @@ class Donation(GiftTerms):
         indexes = [
             # The dashboard sums what was paid in a period.
             models.Index(fields=["paid_at", "currency"], name="sixdegrees_donation_paid"),
+            # Payments that did not match: almost never any, counted on the dashboard.
+            models.Index(
+                fields=["payment_mismatch"],
+                condition=~Q(payment_mismatch=""),
+                name="sixdegrees_donation_mismatch",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="sixdegrees_donation_positive"),

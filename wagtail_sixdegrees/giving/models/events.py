@@ -17,6 +17,11 @@ class StripeEvent(models.Model):
         # About a charge we cannot place yet (its payment is still unknown to us): kept and
         # applied as soon as the payment it belongs to is recorded.
         DEFERRED = "deferred", _("Waiting for its payment")
+        # Names one of our donations or gifts but does not match what we asked Stripe for
+        # (session, amount, currency, subscription): recorded, never applied.
+        MISMATCH = "mismatch", _("Does not match the donation it names")
+        # From the other Stripe mode (a test event at a live site, or the reverse).
+        REFUSED = "refused", _("Refused: wrong Stripe mode")
 
     stripe_id = models.CharField(_("Stripe event id"), max_length=255, unique=True)
     type = models.CharField(_("type"), max_length=100, db_index=True)
@@ -34,6 +39,8 @@ class StripeEvent(models.Model):
     attempts = models.PositiveIntegerField(_("processing attempts"), default=0)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    #: Why the event was refused or did not match (empty when it was applied).
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("Stripe event")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 TEMPLATE = "wagtail_sixdegrees/giving/cancel_monthly.html"
 
 
+@transaction.non_atomic_requests  # Stripe is never called inside a transaction (ATOMIC_REQUESTS)
 @require_http_methods(["GET", "POST"])
 def cancel_monthly(request: HttpRequest, token: str) -> HttpResponse:
     gift = gift_for_token(token)

@@ -8,7 +8,6 @@ and answers 303 to Stripe Checkout.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,7 +19,8 @@ from ...transparency.embed import accepts_embed_token
 from .. import ratelimit
 from ..checkout import CheckoutUnavailable, create_pending_donation, start_checkout
 from ..forms import DonateForm
-from ..presentation import BOUND_FORM_ATTRIBUTE, donate_form_context, site_settings_for
+from ..presentation import donate_form_context, site_settings_for
+from ..serving import serve_with_form_errors
 from ..streamfields import find_donate_block
 
 logger = logging.getLogger(__name__)
@@ -33,42 +33,24 @@ class _SeeOther(HttpResponseRedirect):
 
 
 def _standalone(
-    request: HttpRequest,
-    form: DonateForm | None,
-    *,
-    value: Any = None,
-    page: Any = None,
-    form_key: str = "",
-    status: int = 200,
+    request: HttpRequest, form: DonateForm | None, *, form_key: str = "", status: int = 200
 ) -> TemplateResponse:
-    context = donate_form_context(value, request=request, page=page, form_key=form_key, form=form)
+    """The plain form page: the site's default form, nothing of any other page."""
+    context = donate_form_context(None, request=request, form_key=form_key, form=form)
     return TemplateResponse(request, STANDALONE_TEMPLATE, context, status=status)
 
 
 def _render_errors(request: HttpRequest, form: DonateForm, status: int) -> HttpResponse:
-    """Show the errors where the donor was: in the same block on the same page when we can,
-    otherwise on a plain page holding the same form."""
+    """Show the errors where the donor was: in the same block on the same page when a GET of
+    that page would show it (see giving/serving.py), otherwise on a plain page holding the
+    same form and nothing of the page."""
     page = form.cleaned_data.get("page") if hasattr(form, "cleaned_data") else None
     form_key = (form.data.get("form") or "")[:32]
-    found = find_donate_block(page, form_key) if page is not None and form_key else None
-    if found is not None and not page.get_view_restrictions().exists():
-        specific = page.specific
-        setattr(request, BOUND_FORM_ATTRIBUTE, (form_key, form))
-        request.is_preview = False
-        return TemplateResponse(
-            request,
-            specific.get_template(request),
-            specific.get_context(request),
-            status=status,
-        )
-    return _standalone(
-        request,
-        form,
-        value=found,
-        page=page if found is not None else None,
-        form_key=form_key,
-        status=status,
-    )
+    if page is not None and form_key and find_donate_block(page, form_key) is not None:
+        response = serve_with_form_errors(request, page.specific, form_key, form, status)
+        if response is not None:
+            return response
+    return _standalone(request, form, form_key=form_key, status=status)
 
 
 @accepts_embed_token  # CSRF as usual, or the embedded widget's signed form token

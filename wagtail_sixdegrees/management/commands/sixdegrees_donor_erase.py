@@ -6,7 +6,7 @@ import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...transparency.data_rights import DonorNotFound, erase_donor, find_donor
+from ...transparency.data_rights import DonorNotFound, ErasureRefused, erase_donor, find_donor
 from ...transparency.models import DonorErasure
 
 
@@ -52,7 +52,10 @@ class Command(BaseCommand):
             )
             if answer.strip().lower() != "yes":
                 raise CommandError("Nothing was erased.")
-        erasure = erase_donor(donor, via=DonorErasure.Via.COMMAND, label=by or _who())
+        try:
+            erasure = erase_donor(donor, via=DonorErasure.Via.COMMAND, label=by or _who())
+        except ErasureRefused as refused:
+            raise CommandError(refused.message) from refused
         summary = erasure.summary
         self.stdout.write(
             self.style.SUCCESS(

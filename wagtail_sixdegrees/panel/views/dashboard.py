@@ -30,7 +30,9 @@ class DashboardView(GivingTemplateView):
             places=dashboard.places(ledger_totals, needs),
             closest=dashboard.needs_closest_to_goal(needs),
             overdue=dashboard.overdue_needs(needs),
-            attention=dashboard.attention(dashboard.attention_counts()),
+            attention=dashboard.attention(
+                dashboard.attention_counts(), dashboard.mismatched_payments_count()
+            ),
             last_run=dashboard.last_committed_run(),
             urls={
                 "donations": names.url(names.DONATIONS),

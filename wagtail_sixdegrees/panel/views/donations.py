@@ -16,12 +16,12 @@ from wagtail.admin.widgets.button import Button
 
 from ... import conf
 from ...allocation import ledger
-from ...giving import gateway, refunds
+from ...giving import fulfilment, gateway, refunds
 from ...giving.models import Donation, StripeEvent
 from .. import names, permissions
 from ..columns import MoneyColumn, StatusColumn, format_amount
 from ..filters import DonationFilterSet
-from ..forms import RefundForm
+from ..forms import RefundForm, ResolveMismatchForm
 from .base import (
     ExportColumn,
     GivingFormView,
@@ -256,6 +256,9 @@ class DonationInspectView(GivingInspectView):
             refund_url=names.url(names.DONATIONS, "refund", donation.pk)
             if remaining and self.user_can(permissions.REFUND)
             else "",
+            resolve_mismatch_url=names.url(names.DONATIONS, "resolve_mismatch", donation.pk)
+            if donation.payment_mismatch and self.user_can(permissions.REFUND)
+            else "",
             ledger_url=names.url(names.LEDGER) + f"?q={donation.reference}",
             hidden=HIDDEN,
             amounts=amounts_of(donation),
@@ -296,6 +299,8 @@ def balances_of(entries: list[Any]) -> list[dict[str, str]]:
 
 class RefundView(GivingFormView):
     permission_required = permissions.REFUND
+    #: Asks Stripe: served outside ``ATOMIC_REQUESTS`` (see ``GivingViewSet.get_urlpatterns``).
+    calls_stripe = True
     page_title = _("Refund")
     submit_label = _("Ask Stripe to refund")
     error_message = _("The refund was not requested: correct the errors below.")
@@ -376,5 +381,53 @@ class RefundView(GivingFormView):
                 )
                 % {"amount": format_amount(amount, self.donation.currency)}
             ),
+            names.url(names.DONATIONS, "inspect", self.donation.pk),
+        )
+
+
+class ResolveMismatchView(GivingFormView):
+    """Clear a donation's "a payment did not match" flag, with a note, once finance has dealt
+    with that payment at Stripe."""
+
+    permission_required = permissions.REFUND
+    page_title = _("Payment that did not match")
+    submit_label = _("Mark as resolved")
+
+    def setup(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.donation = get_object_or_404(Donation, pk=kwargs["pk"])
+
+    def get_page_subtitle(self) -> str:
+        return str(_("Donation %(reference)s") % {"reference": short_reference(self.donation)})
+
+    def parent_breadcrumbs(self) -> list[dict[str, Any]]:
+        return [
+            {"url": names.url(names.DONATIONS), "label": _("Donations")},
+            {
+                "url": names.url(names.DONATIONS, "inspect", self.donation.pk),
+                "label": self.get_page_subtitle(),
+            },
+        ]
+
+    @property
+    def intro(self) -> str:
+        return str(
+            _(
+                "Stripe reported a payment naming this donation that was not the one we asked "
+                "for, so it was not recorded: %(detail)s Look it up in Stripe and refund it if "
+                "it was not meant for you, then say what you did."
+            )
+            % {"detail": self.donation.payment_mismatch or "-"}
+        )
+
+    def get_form_class(self) -> type:
+        return ResolveMismatchForm
+
+    def form_valid(self, form: ResolveMismatchForm) -> Any:
+        fulfilment.resolve_mismatch(
+            self.donation, note=form.cleaned_data["note"], user=self.request.user
+        )
+        return self.succeed(
+            str(_("The payment that did not match is marked as resolved.")),
             names.url(names.DONATIONS, "inspect", self.donation.pk),
         )

@@ -59,7 +59,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_sixdegrees', '0009_transparency'),
+        ('wagtail_sixdegrees', '0010_payment_matching'),
     ]
 
     operations = [

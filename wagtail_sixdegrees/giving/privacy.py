@@ -1,0 +1,103 @@
+"""Personal data inside Stripe objects, and keeping it out of what we store about erased donors.
+
+Stripe objects carry the payer's name, address, email and phone in a handful of keys
+(``customer_details``, ``billing_details``...). Erasure removes them from the events already
+stored; ``scrub_if_erased`` keeps them out of events that arrive afterwards about an erased
+donor's customer, subscription, invoices or charges.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from .models import Donation, RecurringGift
+
+#: Payload keys holding personal data in Stripe objects (customer_details, billing_details...).
+PERSONAL_KEYS = frozenset(
+    [
+        "address",
+        "billing_details",
+        "customer_address",
+        "customer_details",
+        "customer_email",
+        "customer_name",
+        "customer_phone",
+        "dedication",
+        "email",
+        "name",
+        "phone",
+        "receipt_email",
+        "shipping",
+        "shipping_details",
+    ]
+)
+ERASED = "[erased]"
+
+
+def scrub(value: Any, needles: list[str]) -> Any:
+    """``value`` (JSON) without personal keys and without any text containing a needle
+    (lower-case)."""
+    if isinstance(value, dict):
+        return {
+            key: (None if key in PERSONAL_KEYS and item not in (None, "") else scrub(item, needles))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [scrub(item, needles) for item in value]
+    if isinstance(value, str) and any(needle in value.lower() for needle in needles):
+        return ERASED
+    return value
+
+
+def _ids_in(obj: dict[str, Any]) -> set[str]:
+    """The Stripe ids an object is about: itself and the customer, subscription, invoice,
+    payment and charge it names (ids or expanded objects)."""
+    found = set()
+    details = (obj.get("parent") or {}).get("subscription_details") or {}
+    for value in (
+        obj.get("id"),
+        obj.get("customer"),
+        obj.get("subscription"),
+        obj.get("invoice"),
+        obj.get("payment_intent"),
+        obj.get("charge"),
+        obj.get("latest_charge"),
+        details.get("subscription"),
+    ):
+        if isinstance(value, dict):
+            value = value.get("id")
+        if isinstance(value, str) and value:
+            found.add(value)
+    return found
+
+
+def about_erased_donor(obj: dict[str, Any]) -> bool:
+    """Whether a Stripe object is about a donor whose personal data we erased."""
+    ids = _ids_in(obj)
+    if not ids:
+        return False
+    erased = Q(donor__erased_at__isnull=False)
+    donation_ids = (
+        Q(stripe_customer_id__in=ids)
+        | Q(stripe_checkout_session_id__in=ids)
+        | Q(stripe_payment_intent_id__in=ids)
+        | Q(stripe_charge_id__in=ids)
+        | Q(stripe_invoice_id__in=ids)
+        | Q(dispute_id__in=ids)
+    )
+    gift_ids = Q(stripe_subscription_id__in=ids) | Q(stripe_customer_id__in=ids)
+    return (
+        Donation.objects.filter(erased & donation_ids).exists()
+        or RecurringGift.objects.filter(erased & gift_ids).exists()
+    )
+
+
+def scrub_if_erased(payload: dict[str, Any]) -> dict[str, Any]:
+    """A Stripe event as we may store it: without personal data if it is about an erased
+    donor, unchanged otherwise."""
+    obj = (payload.get("data") or {}).get("object")
+    if isinstance(obj, dict) and about_erased_donor(obj):
+        return scrub(payload, [])
+    return payload
