@@ -863,7 +863,7 @@ def reversal_target(donation: Donation, allocated: int) -> int:
     if allocated <= 0 or donation.amount <= 0:
         return 0
     taken = donation.amount_refunded
-    if donation.dispute_status == "lost":
+    if donation.dispute_status == Donation.DisputeStatus.LOST:
         taken += donation.dispute_amount or donation.amount
     if taken >= donation.amount:
         return allocated
@@ -897,7 +897,11 @@ def sync_reversals(
             for account, amount in plan.postings
         ]
         if not reason:
-            reason = str(_("Refund") if donation.dispute_status != "lost" else _("Dispute lost"))
+            reason = str(
+                _("Refund")
+                if donation.dispute_status != Donation.DisputeStatus.LOST
+                else _("Dispute lost")
+            )
         return apply_postings(postings, kind=LedgerEntry.Kind.REVERSE, actor=actor, reason=reason)
 
 
