@@ -349,9 +349,11 @@ def image_bytes(
 
 
 def make_image(image_format: str = "JPEG", name: str = "IMG_Real_Person_Name.jpg", **kwargs: Any):
+    extra = {key: kwargs.pop(key) for key in ("collection",) if key in kwargs}
     return get_image_model().objects.create(
         title=kwargs.pop("title", "Fictional image"),
         file=ContentFile(image_bytes(image_format, **kwargs), name=name),
+        **extra,
     )
 
 

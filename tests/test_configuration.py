@@ -160,3 +160,51 @@ def test_a_real_fill_policy_passes_the_check():
     }
     with override_settings(WAGTAIL_SIXDEGREES=config):
         assert "wagtail_sixdegrees.E031" not in run_checks()
+
+
+def test_a_missing_app_is_named_by_the_check(monkeypatch):
+    from django.apps import apps
+
+    from wagtail_sixdegrees import checks as package_checks
+
+    # Changing INSTALLED_APPS would rebuild the app registry under the test; ask the check instead.
+    class SiteWithoutSettingsApp:
+        @staticmethod
+        def is_installed(name: str) -> bool:
+            return name != "wagtail.contrib.settings" and apps.is_installed(name)
+
+    monkeypatch.setattr(package_checks, "apps", SiteWithoutSettingsApp)
+    messages = [m for m in package_checks.check_giving() if m.id == "wagtail_sixdegrees.E022"]
+
+    assert len(messages) == 1
+    assert "'wagtail.contrib.settings'" in messages[0].msg
+    assert "if it is not already there" in messages[0].hint
+
+
+@pytest.mark.parametrize("value", ["Stories", [1.5], [True]])
+def test_story_image_collections_must_be_a_list_of_names_or_ids(value):
+    with override_settings(WAGTAIL_SIXDEGREES={**GOOD_KEYS, "STORY_IMAGE_COLLECTIONS": value}):
+        assert "wagtail_sixdegrees.E023" in run_checks()
+    with override_settings(
+        WAGTAIL_SIXDEGREES={**GOOD_KEYS, "STORY_IMAGE_COLLECTIONS": ["Stories", 3]}
+    ):
+        assert "wagtail_sixdegrees.E023" not in run_checks()
+
+
+def test_every_docs_page_a_check_hint_names_exists():
+    import inspect
+    import re
+    from pathlib import Path
+
+    from wagtail_sixdegrees import checks as package_checks
+
+    # The docs beside the tests: the checkout, or the copy tox makes next to its copy of tests/.
+    root = Path(__file__).resolve().parent.parent
+    source = inspect.getsource(package_checks) + inspect.getsource(conf)
+    named = set(re.findall(r"docs/[\w/.-]+\.md", source))
+    with override_settings(DEBUG=False, WAGTAIL_SIXDEGREES={"UNKNOWN_KEY": 1}):
+        hints = " ".join(m.hint or "" for m in checks.run_checks())
+    named |= set(re.findall(r"docs/[\w/.-]+\.md", hints))
+
+    assert "docs/reference/configuration.md" in named
+    assert [path for path in sorted(named) if not (root / path).is_file()] == []

@@ -1,6 +1,6 @@
 """The one place that reads the ``WAGTAIL_SIXDEGREES`` settings dict.
 
-Every key has a documented default (docs/configuration.md); nothing else in the package reads
+Every key has a documented default (docs/reference/configuration.md); nothing else in the package reads
 ``django.conf.settings.WAGTAIL_SIXDEGREES`` directly, so ``override_settings`` in tests and a
 site's own settings behave the same way.
 """
@@ -90,6 +90,14 @@ DEFAULTS: dict[str, Any] = {
     # Transparency: seconds public totals stay cached at most; any committed ledger or
     # disbursement row changes the cache key sooner.
     "TOTALS_CACHE_SECONDS": 3600,
+    # Stories: the image collections (names or ids; their child collections too) whose images
+    # get the full scrub (every piece of metadata, a random file name). Images elsewhere lose
+    # only location and device data and keep their name, creator and copyright. None: every
+    # collection gets the full scrub.
+    "STORY_IMAGE_COLLECTIONS": None,
+    # Pages: the site's own template that our public pages (stories, needs, thanks, impact)
+    # extend, through wagtail_sixdegrees/base.html. It must have a {% block content %}.
+    "BASE_TEMPLATE": "base.html",
 }
 
 

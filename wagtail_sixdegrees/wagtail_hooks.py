@@ -2,7 +2,6 @@
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from .giving.fulfilment import MISMATCH_RESOLVED_LOG_ACTION
@@ -11,9 +10,14 @@ from .panel import dashboard, permissions
 from .panel.viewsets import GivingViewSetGroup
 from .stories.dashboard import ExpiringConsentPanel, consent_buttons
 
-# Before any viewset asks Wagtail for a policy (which would create a fallback one).
-for model, policy in permissions.policies().items():
-    register_permission_policy(model, policy)
+try:
+    from wagtail.permissions import register_permission_policy
+except ImportError:  # Wagtail 7.4: no policy registry; the panel's viewsets carry their policies.
+    pass
+else:
+    # Before any viewset asks Wagtail for a policy (which would create a fallback one).
+    for model, policy in permissions.policies().items():
+        register_permission_policy(model, policy)
 
 register_snippet(GivingViewSetGroup)
 

@@ -1,11 +1,13 @@
-"""Start example_site/devstripe.py next to `manage.py runserver` (development only)."""
+"""Start the package's development Stripe stand-in next to `manage.py runserver` (development
+only; integrators run it with `manage.py sixdegrees_devstripe` instead)."""
 
 from __future__ import annotations
 
 import sys
 
-import devstripe
 from django.conf import settings
+
+from wagtail_sixdegrees import devstripe
 
 
 def runserver_address() -> str:

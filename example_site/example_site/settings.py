@@ -179,7 +179,7 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 STRIPE_PLACEHOLDER_KEY = "sk_test_example_site_placeholder"
-# Without real Stripe test keys, `make demo` gives through example_site/devstripe.py, a local
+# Without real Stripe test keys, `make demo` gives through wagtail_sixdegrees.devstripe, a local
 # Stripe-compatible checkout on 127.0.0.1 (development only; it moves no money).
 DEVSTRIPE_PORT = int(os.environ.get("DEVSTRIPE_PORT", "8421"))
 # The demo's payments are made in devstripe's state, kept here, so the running devstripe knows

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 
 from tests.factories import make_cause, make_need
+from tests.giving.conftest import donate_data
+from tests.postgres import free_port
 from wagtail_sixdegrees.models import Donation, GivingSettings, RecurringGift
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +172,43 @@ def test_stripe_error_shows_a_friendly_message_and_marks_the_donation_failed(giv
     assert response.status_code == 502
     assert "We could not reach our payment provider" in response.content.decode()
     assert "kept@example.org" in response.content.decode()
+    assert Donation.objects.get().status == "failed"
+
+
+def test_a_refused_checkout_is_logged_as_stripe_refusing_it(give, stripe_api, caplog):
+    from tests.stripe_fake import StripeFailure
+
+    stripe_api.failures.append(StripeFailure(400, "Invalid currency", "invalid_request_error"))
+    with caplog.at_level(logging.WARNING, logger="wagtail_sixdegrees.giving.checkout"):
+        give()
+
+    assert "Stripe refused it: " in caplog.text
+    assert "network" not in caplog.text
+
+
+def test_a_network_failure_is_logged_as_a_network_error_not_a_refusal(
+    client, django_capture_on_commit_callbacks, caplog
+):
+    # Nothing listens on this port: the SDK's real HTTP client gets "connection refused".
+    with (
+        override_settings(
+            WAGTAIL_SIXDEGREES={
+                "STRIPE_SECRET_KEY": "sk_test_x",
+                "STRIPE_WEBHOOK_SECRET": "whsec_x",
+                "CURRENCIES": ["USD"],
+                "STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",
+                "STRIPE_MAX_NETWORK_RETRIES": 0,
+                "STRIPE_TIMEOUT": 5,
+            }
+        ),
+        caplog.at_level(logging.WARNING, logger="wagtail_sixdegrees.giving.checkout"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(reverse("wagtail_sixdegrees:donate"), donate_data())
+
+    assert response.status_code == 502
+    assert "network error, Stripe was not reached" in caplog.text
+    assert "Stripe refused" not in caplog.text
     assert Donation.objects.get().status == "failed"
 
 

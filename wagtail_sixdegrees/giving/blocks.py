@@ -19,6 +19,7 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from .. import conf, money
+from .form_tokens import form_token
 
 #: A donor may split a gift across at most this many choices; fixed mode holds as many needs.
 MAX_TARGETS = 3
@@ -217,4 +218,8 @@ class DonateBlock(blocks.StructBlock):
                 form_key=self.form_key(value),
             )
         )
+        if "csrf_token" not in parent_context:
+            # Rendered without the request ({{ page.body }}, {{ block }}, render_as_block()):
+            # no CSRF token can be made, so the form carries a signed token instead.
+            context["form_token"] = form_token(context["form"]["submission"].value() or "")
         return context

@@ -22,7 +22,7 @@ from wagtail.models import Site
 
 from .. import conf
 from .forms import GiftRequest
-from .gateway import StripeError, StripeGateway, idempotency_key
+from .gateway import StripeError, StripeGateway, describe_failure, idempotency_key
 from .models import Donation, Donor, Frequency, RecurringGift
 
 logger = logging.getLogger(__name__)
@@ -243,7 +243,9 @@ def start_checkout(
         )
     except StripeError as error:
         logger.warning(
-            "Stripe refused a Checkout Session for donation %s: %s", donation.reference, error
+            "No Checkout Session for donation %s (%s)",
+            donation.reference,
+            describe_failure(error),
         )
         Donation.objects.filter(pk=donation.pk, status=Donation.Status.PENDING).update(
             status=Donation.Status.FAILED,

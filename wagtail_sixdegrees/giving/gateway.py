@@ -27,6 +27,14 @@ SignatureVerificationError = stripe.SignatureVerificationError
 _http_client_override: stripe.HTTPClient | None = None
 
 
+def describe_failure(error: stripe.StripeError) -> str:
+    """How a log line names a failed call: a network failure (Stripe never answered) is not
+    Stripe refusing the request, and the two are fixed by different people."""
+    if isinstance(error, stripe.APIConnectionError):
+        return f"network error, Stripe was not reached: {error}"
+    return f"Stripe refused it: {error}"
+
+
 @contextlib.contextmanager
 def use_http_client(http_client: stripe.HTTPClient) -> Iterator[stripe.HTTPClient]:
     """Route every Stripe call made inside the block through ``http_client`` (for tests)."""

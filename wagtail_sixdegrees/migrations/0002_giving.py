@@ -12,19 +12,24 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# Wagtail 8 lets a site swap the Page model (WAGTAIL_PAGE_MODEL); Wagtail 7.4 has no such
+# setting and always uses wagtailcore.Page.
+PAGE_MODEL = getattr(settings, "WAGTAIL_PAGE_MODEL", "wagtailcore.Page")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('wagtail_sixdegrees', '0001_initial'),
-        ('wagtailcore', '0098_apitoken'),
-        migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
+        ('wagtailcore', '0097_baselogentry_uuid_action_timestamp_indexes'),
+        migrations.swappable_dependency(PAGE_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
             name='DonatePage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduction')),
                 ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('donate', 22)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'label': 'Heading'}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'ul', 'ol'], 'label': 'Paragraph'}), 2: ('wagtail.blocks.CharBlock', (), {'default': 'Make a gift', 'label': 'Heading', 'required': False}), 3: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link'], 'label': 'Introduction', 'required': False}), 4: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('fixed', 'Fixed: gifts go to the needs picked below'), ('choose', "Donor's choice: one need, cause, region or where most needed"), ('split', 'Split: the donor shares the gift across up to three choices')], 'label': 'What donors choose'}), 5: ('wagtail.snippets.blocks.SnippetChooserBlock', ('wagtail_sixdegrees.Need',), {}), 6: ('wagtail.blocks.ListBlock', (5,), {'default': [], 'help_text': 'Fixed mode: the needs gifts go to (up to three, shared equally). Other modes: the needs donors may choose from; leave empty to offer every open need.', 'label': 'Needs', 'required': False}), 7: ('wagtail.blocks.BooleanBlock', (), {'default': True, 'label': 'Offer "where most needed"', 'required': False}), 8: ('wagtail.blocks.BooleanBlock', (), {'default': True, 'label': 'Offer causes', 'required': False}), 9: ('wagtail.blocks.BooleanBlock', (), {'default': True, 'label': 'Offer regions', 'required': False}), 10: ('wagtail.blocks.BooleanBlock', (), {'default': False, 'label': 'Offer causes within regions', 'required': False}), 11: ('wagtail.blocks.MultipleChoiceBlock', [], {'choices': [('once', 'Once'), ('monthly', 'Monthly')], 'label': 'Frequencies offered'}), 12: ('wagtail.blocks.MultipleChoiceBlock', [], {'choices': wagtail_sixdegrees.giving.blocks.currency_choices, 'help_text': 'Leave empty to offer every currency the site accepts.', 'label': 'Currencies offered', 'required': False}), 13: ('wagtail.blocks.ChoiceBlock', [], {'choices': wagtail_sixdegrees.giving.blocks.currency_choices, 'label': 'Currency'}), 14: ('wagtail.blocks.CharBlock', (), {'help_text': "In the currency's usual units, separated by spaces: 300 500 1000.", 'label': 'Amounts'}), 15: ('wagtail.blocks.StructBlock', [[('currency', 13), ('amounts', 14)]], {}), 16: ('wagtail.blocks.ListBlock', (15,), {'default': [], 'help_text': "Leave empty to use the amounts in the site's giving settings.", 'label': 'Suggested amounts', 'required': False}), 17: ('wagtail.blocks.BooleanBlock', (), {'default': True, 'label': 'Let donors type their own amount', 'required': False}), 18: ('wagtail.blocks.TextBlock', (), {'help_text': "What donors agree to when they allow flexible use. Leave empty for the site's text.", 'label': 'If a chosen need is already funded', 'required': False}), 19: ('wagtail.blocks.BooleanBlock', (), {'default': True, 'label': 'Offer to cover the payment fee', 'required': False}), 20: ('wagtail.blocks.BooleanBlock', (), {'default': True, 'label': 'Offer a dedication (in honour or memory)', 'required': False}), 21: ('wagtail.blocks.CharBlock', (), {'label': 'Button text', 'required': False}), 22: ('wagtail.blocks.StructBlock', [[('heading', 2), ('intro', 3), ('mode', 4), ('needs', 6), ('offer_general', 7), ('offer_causes', 8), ('offer_regions', 9), ('offer_cause_regions', 10), ('frequencies', 11), ('currencies', 12), ('suggested_amounts', 16), ('allow_custom_amount', 17), ('overflow_text', 18), ('show_cover_fees', 19), ('show_dedication', 20), ('submit_label', 21)]], {})}, verbose_name='body')),
             ],
@@ -165,7 +170,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='paid at')),
-                ('page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='given from page')),
+                ('page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=PAGE_MODEL, verbose_name='given from page')),
                 ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.site', verbose_name='site')),
                 ('donor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='donations', to='wagtail_sixdegrees.donor', verbose_name='donor')),
                 ('recurring_gift', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='donations', to='wagtail_sixdegrees.recurringgift', verbose_name='monthly gift')),

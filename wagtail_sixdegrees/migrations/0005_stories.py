@@ -8,12 +8,17 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# Wagtail 8 lets a site swap the Page model (WAGTAIL_PAGE_MODEL); Wagtail 7.4 has no such
+# setting and always uses wagtailcore.Page.
+PAGE_MODEL = getattr(settings, "WAGTAIL_PAGE_MODEL", "wagtailcore.Page")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
         ('wagtail_sixdegrees', '0004_ledger_append_only'),
-        ('wagtailcore', '0098_apitoken'),
+        ('wagtailcore', '0097_baselogentry_uuid_action_timestamp_indexes'),
         ('wagtailimages', '0027_image_description'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -22,7 +27,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='StoryIndexPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduction')),
             ],
             options={
@@ -46,7 +51,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='SurvivorStoryPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('pseudonym', models.CharField(help_text='The name the story is told under. Never a real name: there is no field for a real name anywhere, and there must not be one in the text either.', max_length=80, verbose_name='pseudonym')),
                 ('teaser', models.TextField(help_text='One or two sentences shown on the list of stories and in search results.', max_length=300, verbose_name='teaser')),
                 ('content_warning', models.TextField(blank=True, help_text='Shown before the story, for example “This story mentions violence”. Leave empty if none is needed.', max_length=300, verbose_name='content warning')),

@@ -17,6 +17,7 @@ export: no personal data, no money movement).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -113,8 +114,10 @@ class GivingPermissionPolicy(BasePermissionPolicy):
 panel_policy = GivingPermissionPolicy(f"{APP}.Donation")
 
 
+@functools.cache
 def policies() -> dict[Any, GivingPermissionPolicy]:
-    """The policy of every model the panel owns, for ``register_permission_policy``."""
+    """The policy of every model the panel owns (one instance each), for
+    ``register_permission_policy``."""
     from ..models import AllocationRun, Disbursement, Donation, LedgerEntry
 
     return {
@@ -123,6 +126,12 @@ def policies() -> dict[Any, GivingPermissionPolicy]:
         AllocationRun: GivingPermissionPolicy(AllocationRun, {"add": ALLOCATE}),
         Disbursement: GivingPermissionPolicy(Disbursement, {"add": DISBURSE}),
     }
+
+
+def policy_for(model: Any) -> GivingPermissionPolicy:
+    """The one policy instance for a panel model. Wagtail 8 also holds it in its policy registry
+    (``wagtail_hooks.py``); Wagtail 7.4 has no registry, so the viewsets ask here."""
+    return policies()[model]
 
 
 def ensure_giving_groups() -> dict[str, Group]:

@@ -17,7 +17,6 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permissions import policy_registry
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from ..allocation.models import AllocationRun, Disbursement, LedgerEntry
@@ -52,7 +51,12 @@ class GivingModelViewSet(ModelViewSet):
 
     @cached_property
     def policy(self) -> permissions.GivingPermissionPolicy:
-        return policy_registry.get_by_type(self.model)
+        return permissions.policy_for(self.model)
+
+    @property
+    def permission_policy(self) -> permissions.GivingPermissionPolicy:
+        # Wagtail 7.4's ModelViewSet makes a plain ModelPermissionPolicy here; 8 asks its registry.
+        return self.policy
 
     def get_common_view_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         view_kwargs = super().get_common_view_kwargs(**kwargs)

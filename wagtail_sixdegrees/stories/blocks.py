@@ -13,7 +13,7 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 
 from ..giving.blocks import DonateBlock
 from ..needs.models import Need
-from .images import refuse_svg
+from .images import refuse_unfit_story_image
 from .loading import STORY_IMAGE_SPECS, active_loader, needs_for_display
 
 #: Rich-text features allowed in a story: no headings, embeds or images inside text, so the
@@ -23,11 +23,12 @@ STORY_RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
 class StoryImageChooserBlock(ImageChooserBlock):
     """Loads every image of a story, with its renditions, in two queries (through the page's
-    ``StoryLoader`` when a story page converts its body). Refuses SVG (see stories/images.py)."""
+    ``StoryLoader`` when a story page converts its body). Refuses SVG and images outside the
+    story collections (see stories/images.py)."""
 
     def clean(self, value):
         value = super().clean(value)
-        refuse_svg(value)
+        refuse_unfit_story_image(value)
         return value
 
     def bulk_to_python(self, values):

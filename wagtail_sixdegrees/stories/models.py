@@ -15,7 +15,6 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -26,11 +25,12 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
+from ..layout import InSiteLayout, PublicTemplateResponse
 from ..needs.models import Cause, Need, Region
 from .blocks import StoryBodyBlock
 from .consent import StoryConsent, consent_for, current_consent_keys
 from .forms import StoryCopyForm, StoryPageForm
-from .images import refuse_svg
+from .images import refuse_unfit_story_image
 from .loading import StoryLoader
 from .panels import ConsentStatusPanel
 from .publishing import refuse_unless_publishable
@@ -92,7 +92,7 @@ class StoryPageManager(PageManager.from_queryset(StoryPageQuerySet)):
     """Story pages, with ``with_current_consent()``."""
 
 
-class AbstractSurvivorStoryPage(Page):
+class AbstractSurvivorStoryPage(InSiteLayout, Page):
     """A survivor's story, told under a pseudonym, live only while consent is current."""
 
     pseudonym = models.CharField(
@@ -215,7 +215,7 @@ class AbstractSurvivorStoryPage(Page):
         errors = {}
         for name in ("hero_image", "social_image"):
             try:
-                refuse_svg(getattr(self, name))
+                refuse_unfit_story_image(getattr(self, name))
             except ValidationError as error:
                 errors[name] = error
         if errors:
@@ -261,7 +261,10 @@ class AbstractSurvivorStoryPage(Page):
     def serve(self, request, *args, **kwargs):
         if not self.live or not self.consent_is_current():
             return self.serve_gone(request)
-        return super().serve(request, *args, **kwargs)
+        response = super().serve(request, *args, **kwargs)
+        if self.noindex:  # a header reaches crawlers whatever the site's <head> holds
+            response["X-Robots-Tag"] = "noindex"
+        return response
 
     def serve_preview(self, request, mode_name):
         # Editors draft and review before consent is recorded; once a consent is on record
@@ -273,7 +276,7 @@ class AbstractSurvivorStoryPage(Page):
 
     def serve_gone(self, request) -> HttpResponse:
         parent = self.get_parent()
-        response = TemplateResponse(
+        response = PublicTemplateResponse(
             request,
             "wagtail_sixdegrees/stories/gone.html",
             {"page": self, "story_index": parent.specific if parent else None},
@@ -340,7 +343,7 @@ class StoryNeed(Orderable):
         verbose_name_plural = _("supported needs")
 
 
-class AbstractStoryIndexPage(Page):
+class AbstractStoryIndexPage(InSiteLayout, Page):
     """Lists live stories whose consent is current, with cause and region filters."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])

@@ -7,28 +7,20 @@ widget is exempt from ``X-Frame-Options`` (which cannot name origins and would c
 
 The form. Browsers do not send our cookies to a third-party iframe, so Django's CSRF cookie
 never arrives and a normal CSRF check would refuse every embedded gift. The widget therefore
-carries a signed, short-lived token bound to its one-time ``submission`` nonce, and the donate
-view accepts that token *instead of* the cookie. Every other form keeps normal CSRF. Forging a
-request this way gains an attacker nothing they could not get by loading the widget: a pending
-donation and a Checkout page that only the person in front of it can pay.
+carries the signed form token of ``giving.form_tokens`` (why that is safe is explained there).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.http import HttpResponse
 
 from .. import conf
-from .tokens import embed_form_token_matches
 
 #: ``scheme://host[:port]``; the host may start with ``*.`` (any subdomain), as CSP allows.
 ORIGIN_PATTERN = re.compile(r"^https?://(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$")
-TOKEN_FIELD = "embed_token"  # noqa: S105 (a form field name, not a secret)
 
 
 def allowed_origins() -> list[str]:
@@ -53,19 +45,3 @@ def apply_frame_policy(response: HttpResponse) -> HttpResponse:
     if allowed_origins():
         response.xframe_options_exempt = True
     return response
-
-
-def accepts_embed_token(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """CSRF protection as usual, except that a POST carrying a valid embed token for its own
-    ``submission`` nonce passes without the CSRF cookie (see the module docstring)."""
-    protected = csrf_protect(view)
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and embed_form_token_matches(
-            request.POST.get(TOKEN_FIELD, ""), request.POST.get("submission", "")
-        ):
-            return view(request, *args, **kwargs)
-        return protected(request, *args, **kwargs)
-
-    return csrf_exempt(wrapped)

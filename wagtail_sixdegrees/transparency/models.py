@@ -11,6 +11,8 @@ from wagtail.fields import RichTextField
 from wagtail.images import get_image_model_string
 from wagtail.models import DraftStateMixin, Page, RevisionMixin, TranslatableMixin
 
+from ..layout import InSiteLayout
+
 
 class NeedUpdateQuerySet(models.QuerySet):
     def for_needs(self, needs) -> NeedUpdateQuerySet:
@@ -160,7 +162,7 @@ class DonorErasure(models.Model):
         return str(_("Donor %(id)s erased") % {"id": self.donor_id})
 
 
-class TransparencyPage(Page):
+class TransparencyPage(InSiteLayout, Page):
     """A public page of totals: raised, allocated and disbursed, by cause and region."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])

@@ -3,9 +3,8 @@
 * Impact links name one donation (its reference) and expire after ``IMPACT_LINK_MAX_AGE_DAYS``.
   Signing again gives a new, equally valid link: every email carries a fresh one.
 * Stop-updates links name one donor and do not expire (they sit in old emails).
-* Embed form tokens name one rendered form (its ``submission`` nonce) and expire after
-  ``EMBED_FORM_MAX_AGE`` seconds; they replace the CSRF cookie that a third-party iframe never
-  receives.
+* Embed form tokens are the donate form's tokens (``giving.form_tokens``): they name one
+  rendered form and replace the CSRF cookie that a third-party iframe never receives.
 """
 
 from __future__ import annotations
@@ -17,10 +16,20 @@ from django.core import signing
 from django.db.models import Model
 
 from .. import conf
+from ..giving.form_tokens import form_token as embed_form_token
+from ..giving.form_tokens import form_token_matches as embed_form_token_matches
 
 IMPACT_SALT = "wagtail_sixdegrees.transparency.impact-page"
 STOP_UPDATES_SALT = "wagtail_sixdegrees.transparency.stop-updates"
-EMBED_FORM_SALT = "wagtail_sixdegrees.transparency.embed-form"
+
+__all__ = [
+    "donation_for_impact_token",
+    "donor_for_stop_updates_token",
+    "embed_form_token",
+    "embed_form_token_matches",
+    "impact_token",
+    "stop_updates_token",
+]
 
 DAY = 24 * 60 * 60
 
@@ -66,14 +75,3 @@ def donor_for_stop_updates_token(token: str):
     if not isinstance(value, int):
         return None
     return Donor.objects.filter(pk=value).first()
-
-
-def embed_form_token(submission: str) -> str:
-    """A token for one embedded form, bound to its one-time ``submission`` nonce."""
-    return signing.dumps(submission, salt=EMBED_FORM_SALT)
-
-
-def embed_form_token_matches(token: str, submission: str) -> bool:
-    """Whether ``token`` was signed by us for this form within ``EMBED_FORM_MAX_AGE``."""
-    value = _loads(token, EMBED_FORM_SALT, int(conf.get_setting("EMBED_FORM_MAX_AGE")))
-    return bool(submission) and isinstance(value, str) and value == submission

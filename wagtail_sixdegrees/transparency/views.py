@@ -19,6 +19,7 @@ from ..giving.models import Donation
 from ..giving.presentation import donate_form_context
 from ..giving.receipts import cancel_token
 from ..giving.targets import Target, TargetError, resolve
+from ..layout import PublicTemplateResponse
 from . import embed
 from .impact import gift_impact
 from .public import live_need, stories_by_need, updates_by_need
@@ -47,7 +48,7 @@ def gift(request: HttpRequest, token: str) -> HttpResponse:
     donation = donation_for_impact_token(token)
     if donation is None:
         return private(
-            TemplateResponse(
+            PublicTemplateResponse(
                 request, "wagtail_sixdegrees/transparency/gift_not_found.html", status=404
             )
         )
@@ -59,7 +60,9 @@ def gift(request: HttpRequest, token: str) -> HttpResponse:
         if monthly is not None and monthly.is_cancellable
         else None,
     }
-    return private(TemplateResponse(request, "wagtail_sixdegrees/transparency/gift.html", context))
+    return private(
+        PublicTemplateResponse(request, "wagtail_sixdegrees/transparency/gift.html", context)
+    )
 
 
 # --- A need's public page ---------------------------------------------------------------------
@@ -84,7 +87,9 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
                 form_key=f"need-{shown.pk}",
             )
         )
-    return TemplateResponse(request, "wagtail_sixdegrees/transparency/need_page.html", context)
+    return PublicTemplateResponse(
+        request, "wagtail_sixdegrees/transparency/need_page.html", context
+    )
 
 
 # --- The embeddable widget --------------------------------------------------------------------
@@ -133,7 +138,7 @@ def embed_donate(request: HttpRequest) -> HttpResponse:
         # widget fixes its one target in the same way.
         context["config"].fixed = [(target, 100)]
         context["config"].fixed_notice = ""
-    context["embed_token"] = embed_form_token(context["form"].initial["submission"])
+    context["form_token"] = embed_form_token(context["form"].initial["submission"])
     context["form_target"] = "_top"
     response = TemplateResponse(
         request, "wagtail_sixdegrees/transparency/embed_donate.html", context
@@ -162,5 +167,7 @@ def stop_updates(request: HttpRequest, token: str) -> HttpResponse:
         or not Donation.objects.filter(donor=donor, wants_updates=True).exists(),
     }
     return private(
-        TemplateResponse(request, "wagtail_sixdegrees/transparency/stop_updates.html", context)
+        PublicTemplateResponse(
+            request, "wagtail_sixdegrees/transparency/stop_updates.html", context
+        )
     )

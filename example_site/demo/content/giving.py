@@ -8,11 +8,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-import devstripe
 from django.conf import settings as django_settings
 from django.utils import timezone
 from wagtail.models import Locale, Page, Site
 
+from wagtail_sixdegrees import devstripe
 from wagtail_sixdegrees.giving import gateway
 from wagtail_sixdegrees.giving.checkout import checkout_session_params, create_pending_donation
 from wagtail_sixdegrees.giving.forms import GiftRequest

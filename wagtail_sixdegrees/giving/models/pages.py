@@ -8,11 +8,12 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from ...layout import InSiteLayout
 from ...transparency.blocks import TotalsBlock
 from ..blocks import DonateBlock
 
 
-class DonatePage(Page):
+class DonatePage(InSiteLayout, Page):
     """A page whose body can hold donate forms alongside text."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])

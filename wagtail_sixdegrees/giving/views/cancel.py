@@ -7,12 +7,12 @@ import logging
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ...layout import PublicTemplateResponse
 from .. import fulfilment
-from ..gateway import StripeError, StripeGateway
+from ..gateway import StripeError, StripeGateway, describe_failure
 from ..receipts import gift_for_token
 
 logger = logging.getLogger(__name__)
@@ -31,14 +31,16 @@ def cancel_monthly(request: HttpRequest, token: str) -> HttpResponse:
         try:
             subscription = StripeGateway().cancel_subscription(gift.stripe_subscription_id)
         except StripeError as error:
-            logger.warning("Could not cancel monthly gift %s: %s", gift.reference, error)
+            logger.warning(
+                "Could not cancel monthly gift %s (%s)", gift.reference, describe_failure(error)
+            )
             context["error"] = _(
                 "We could not reach our payment provider, so your gift is not cancelled yet. "
                 "Please try again in a few minutes."
             )
-            return TemplateResponse(request, TEMPLATE, context, status=502)
+            return PublicTemplateResponse(request, TEMPLATE, context, status=502)
         fulfilment.apply_subscription(subscription)
         response = HttpResponseRedirect(request.path)
         response.status_code = 303
         return response
-    return TemplateResponse(request, TEMPLATE, context)
+    return PublicTemplateResponse(request, TEMPLATE, context)

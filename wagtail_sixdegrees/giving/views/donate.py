@@ -15,9 +15,10 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ...transparency.embed import accepts_embed_token
+from ...layout import PublicTemplateResponse
 from .. import ratelimit
 from ..checkout import CheckoutUnavailable, create_pending_donation, start_checkout
+from ..form_tokens import accepts_form_token
 from ..forms import DonateForm
 from ..presentation import donate_form_context, site_settings_for
 from ..serving import serve_with_form_errors
@@ -37,7 +38,7 @@ def _standalone(
 ) -> TemplateResponse:
     """The plain form page: the site's default form, nothing of any other page."""
     context = donate_form_context(None, request=request, form_key=form_key, form=form)
-    return TemplateResponse(request, STANDALONE_TEMPLATE, context, status=status)
+    return PublicTemplateResponse(request, STANDALONE_TEMPLATE, context, status=status)
 
 
 def _render_errors(request: HttpRequest, form: DonateForm, status: int) -> HttpResponse:
@@ -53,7 +54,21 @@ def _render_errors(request: HttpRequest, form: DonateForm, status: int) -> HttpR
     return _standalone(request, form, form_key=form_key, status=status)
 
 
-@accepts_embed_token  # CSRF as usual, or the embedded widget's signed form token
+def _send_again(request: HttpRequest) -> HttpResponse:
+    """A form whose signed token expired: its values back, to send again; nothing stored."""
+    form = DonateForm(request.POST, fee_estimate=site_settings_for(request).fee_estimate())
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "This form was open too long to be sent safely. Please check your gift below and send it again."
+        ),
+    )
+    return _render_errors(request, form, status=400)
+
+
+# CSRF as usual, or the signed token of a form rendered without a request (giving.form_tokens)
+@accepts_form_token(stale=_send_again)
 @transaction.non_atomic_requests  # the pending donation must be committed before Stripe is asked
 @require_http_methods(["GET", "POST"])
 def donate(request: HttpRequest) -> HttpResponse:

@@ -9,12 +9,12 @@ import uuid
 from django.core.cache import caches
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from ... import conf
+from ...layout import PublicTemplateResponse
 from .. import fulfilment
-from ..gateway import StripeError, StripeGateway
+from ..gateway import StripeError, StripeGateway, describe_failure
 from ..models import Donation
 from ..presentation import site_settings_for
 
@@ -33,7 +33,11 @@ def _reconcile(donation: Donation) -> None:
         session = gateway.retrieve_checkout_session(donation.stripe_checkout_session_id)
         fulfilment.apply_checkout_session(session, gateway)
     except StripeError as error:
-        logger.warning("Could not check donation %s with Stripe: %s", donation.reference, error)
+        logger.warning(
+            "Could not check donation %s with Stripe (%s)",
+            donation.reference,
+            describe_failure(error),
+        )
 
 
 @transaction.non_atomic_requests
@@ -59,4 +63,4 @@ def thanks(request: HttpRequest) -> HttpResponse:
         "settings": site_settings_for(request),
         "retry_url": donation.page.url if donation.page_id and donation.page else None,
     }
-    return TemplateResponse(request, "wagtail_sixdegrees/giving/thanks.html", context)
+    return PublicTemplateResponse(request, "wagtail_sixdegrees/giving/thanks.html", context)

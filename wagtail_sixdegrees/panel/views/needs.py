@@ -10,7 +10,6 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
-from wagtail.permissions import policy_registry
 
 from ...allocation import ledger
 from ...needs.models import Need
@@ -62,7 +61,8 @@ class NeedProgressIndexView(GivingIndexView):
 
     @cached_property
     def can_edit_needs(self) -> bool:
-        return policy_registry.get_by_type(Need).user_has_permission(self.request.user, "change")
+        policy = Need.snippet_viewset.permission_policy
+        return policy.user_has_permission(self.request.user, "change")
 
     def get_list_more_buttons(self, need: Need) -> list[Any]:
         buttons = []

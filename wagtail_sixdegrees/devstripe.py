@@ -6,17 +6,19 @@ checkout" page with Pay and Cancel buttons, and on Pay marks the session paid an
 correctly signed webhook events (``checkout.session.completed``, ``invoice.paid``...) to the
 site, with a balance transaction that carries a realistic fee and net.
 
-    python example_site/devstripe.py --port 8421 \\
-        --webhook http://127.0.0.1:8000/giving/stripe/webhook/ --secret whsec_...
+Integrators run it beside their own site to give end to end offline (it refuses to start
+unless ``DEBUG`` is on, see docs/integrators/stripe.md)::
 
-Point ``WAGTAIL_SIXDEGREES["STRIPE_API_BASE"]`` at it. It listens on 127.0.0.1 only. The example
-site starts it by itself in ``make demo`` while the Stripe keys are the placeholders. Tests use
-:class:`DevStripe` in-process (no socket) through stripe-python's HTTP client interface.
+    python manage.py sixdegrees_devstripe --port 8421
+
+and point ``WAGTAIL_SIXDEGREES["STRIPE_API_BASE"]`` at ``http://127.0.0.1:8421``. It listens on
+127.0.0.1 only. The example site starts it by itself in ``make demo`` while the Stripe keys are
+the placeholders. Tests use :class:`DevStripe` in-process (no socket) through stripe-python's
+HTTP client interface (:func:`in_process_client`).
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
 import hashlib
 import hmac
@@ -33,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from wagtail_sixdegrees.money import to_decimal_string
+from .money import to_decimal_string
 
 API_VERSION = "2026-10-28.endive"
 #: (percent in basis points, fixed minor units) per currency: roughly Stripe's public pricing.
@@ -691,22 +693,3 @@ def serve(port: int, endpoints: list[tuple[str, str]], state_file: str = "") -> 
     server.stripe = stripe  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, name="devstripe", daemon=True).start()
     return server
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=8421)
-    parser.add_argument("--webhook", required=True, help="the site's stripe_webhook URL")
-    parser.add_argument("--secret", required=True, help="the webhook signing secret (whsec_...)")
-    parser.add_argument("--state", default="", help="a JSON file to keep the state in")
-    args = parser.parse_args()
-    server = serve(args.port, [(args.webhook, args.secret)], args.state)
-    print(f"devstripe (development only) on http://127.0.0.1:{args.port}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        server.shutdown()
-
-
-if __name__ == "__main__":
-    main()
