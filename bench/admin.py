@@ -128,6 +128,10 @@ def generate(n: int, need_count: int = 2_000, seed: int = 2015) -> None:
             for need in needs[:200]
         ]
     )
+    # The ledger lines above went in by COPY, around ledger.py: balance them as it would have.
+    from wagtail_sixdegrees.allocation import ledger
+
+    ledger.rebuild_balances()
     # As autovacuum would have left a live database: statistics and the visibility map.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

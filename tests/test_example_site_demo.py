@@ -15,12 +15,12 @@ EXAMPLE_SITE = Path(__file__).resolve().parent.parent / "example_site"
 
 FACTS = """
 import json
-from wagtail_sixdegrees.allocation import ledger
+from wagtail_sixdegrees.allocation import balances, ledger
 from wagtail_sixdegrees.allocation.audit import run_audit
 from wagtail_sixdegrees.models import AllocationRun, Disbursement, Donation
 from django.contrib.auth.models import Group
 paid = Donation.objects.filter(paid_at__isnull=False)
-pools = ledger.pool_balances()
+pools = balances.pools()
 print(json.dumps({
     "paid currencies": sorted(set(paid.values_list("currency", flat=True))),
     "donations": Donation.objects.count(),
@@ -28,8 +28,8 @@ print(json.dumps({
     "disputed": paid.filter(status="disputed").count(),
     "committed runs": AllocationRun.objects.filter(status="committed").count(),
     "disbursements": Disbursement.objects.count(),
-    "general pools": sorted(r["currency"] for r in pools if r["account_kind"] == "general"),
-    "restricted pools": len([r for r in pools if r["account_kind"] == "restricted"]),
+    "general pools": sorted(r.currency for r in pools if r.kind == "general"),
+    "restricted pools": len([r for r in pools if r.kind == "restricted"]),
     "preview currencies": sorted({
         p.account.currency for p in ledger.plan_allocation().postings if p.account.need_id
     }),

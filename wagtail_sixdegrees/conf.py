@@ -125,6 +125,12 @@ def currencies() -> list[str]:
     return [str(code).upper() for code in get_setting("CURRENCIES")]
 
 
+def allocatable_field() -> str:
+    """The Donation field allocation distributes: ``net_amount``, or ``settlement_amount``
+    when ``ALLOCATE_FROM`` is ``"gross"``. The one place that reads ``ALLOCATE_FROM``."""
+    return "settlement_amount" if get_setting("ALLOCATE_FROM") == "gross" else "net_amount"
+
+
 def default_currency() -> str:
     allowed = currencies()
     return allowed[0] if allowed else "USD"

@@ -4,7 +4,7 @@ The models live with their domain (``needs/``, ``giving/``, and later ``stories/
 ``allocation/``); this module is the public import path that sites and scripts rely on.
 """
 
-from .allocation.models import AllocationRun, Disbursement, LedgerEntry
+from .allocation.models import AccountBalance, AllocationRun, Disbursement, LedgerEntry
 from .giving.models import (
     DonatePage,
     Donation,
@@ -26,6 +26,7 @@ from .stories.models import (
 from .transparency.models import DonorErasure, NeedUpdate, NeedUpdateNotice, TransparencyPage
 
 __all__ = [
+    "AccountBalance",
     "AllocationRun",
     "Cause",
     "Disbursement",

@@ -18,7 +18,7 @@ from tests.factories import (
     need_pref,
 )
 from wagtail_sixdegrees import signals
-from wagtail_sixdegrees.allocation import engine, ledger
+from wagtail_sixdegrees.allocation import balances, engine, ledger
 from wagtail_sixdegrees.allocation.audit import run_audit
 from wagtail_sixdegrees.allocation.engine import Account
 from wagtail_sixdegrees.allocation.models import (
@@ -72,7 +72,7 @@ def test_waiting_pool_money_moves_when_a_matching_need_opens():
     legal = make_cause("Legal aid")
     make_paid_donation(8_000, preferences=[cause_pref(legal)])
     ledger.allocate()
-    assert ledger.pool_balances()[0]["total"] == 8_000
+    assert balances.pools()[0].held == 8_000
 
     later = make_need(title="Lawyer fees", cause=legal, target_amount=5_000)
     ledger.allocate()
@@ -80,7 +80,7 @@ def test_waiting_pool_money_moves_when_a_matching_need_opens():
     assert (
         LedgerEntry.objects.filter(kind="reallocate").count() == 2
     )  # out of the pool, into the need
-    assert ledger.pool_balances()[0]["total"] == 3_000
+    assert balances.pools()[0].held == 3_000
     assert later.pk in {e.need_id for e in LedgerEntry.objects.filter(rule="from_pool")}
 
 

@@ -9,11 +9,11 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import make_cause, make_need, make_paid_donation, make_region
+from tests.factories import make_cause, make_need, make_paid_donation, make_region, translate
 from wagtail_sixdegrees.allocation import ledger
 from wagtail_sixdegrees.allocation.audit import run_audit
 from wagtail_sixdegrees.allocation.engine import Account
-from wagtail_sixdegrees.allocation.models import LedgerEntry
+from wagtail_sixdegrees.allocation.models import Disbursement, LedgerEntry
 from wagtail_sixdegrees.models import Donation, Need
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,8 @@ operation = st.one_of(
     st.tuples(st.just("disburse"), st.integers(0, 20), st.integers(1, 8_000)),
     st.tuples(st.just("refund"), st.integers(0, 20), st.integers(1, 100)),
     st.tuples(st.just("lose_dispute"), st.integers(0, 20)),
+    st.tuples(st.just("translate"), st.integers(0, 20)),
+    st.tuples(st.just("reverse_disbursement"), st.integers(0, 20)),
 )
 
 
@@ -43,75 +45,7 @@ operation = st.one_of(
 )
 def test_the_audit_passes_after_any_sequence_of_operations(operations):
     with transaction.atomic():
-        causes = [make_cause(), make_cause()]
-        regions = [make_region(), make_region()]
-        needs = [
-            make_need(cause=causes[0], region=regions[0], target_amount=6_000),
-            make_need(cause=causes[1], region=regions[1], target_amount=4_000),
-        ]
-        paid_at = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
-        for step in operations:
-            kind = step[0]
-            try:
-                if kind == "pay":
-                    _, amount, fee, picks, flexible = step
-                    targets = [_preference(pick, causes, regions, needs) for pick in picks]
-                    shares = _shares(len(targets))
-                    paid_at += datetime.timedelta(minutes=1)
-                    make_paid_donation(
-                        amount,
-                        fee=min(fee, amount - 1),
-                        preferences=[
-                            {**t, "share_bps": s} for t, s in zip(targets, shares, strict=True)
-                        ],
-                        allow_flexible_use=flexible,
-                        paid_at=paid_at,
-                    )
-                elif kind == "allocate":
-                    ledger.allocate()
-                elif kind == "open_need":
-                    _, c, r, target = step
-                    needs.append(
-                        make_need(cause=causes[c], region=regions[r], target_amount=target)
-                    )
-                elif kind == "reallocate":
-                    _, index, amount = step
-                    ledger.reallocate(
-                        Account.general("USD"),
-                        needs[index % len(needs)],
-                        amount,
-                        actor=None,
-                        reason="property test",
-                    )
-                elif kind == "disburse":
-                    _, index, amount = step
-                    ledger.record_disbursement(
-                        needs[index % len(needs)],
-                        amount,
-                        paid_on=datetime.date(2026, 11, 2),
-                        actor=None,
-                    )
-                elif kind in ("refund", "lose_dispute"):
-                    donations = list(Donation.objects.order_by("pk"))
-                    if not donations:
-                        continue
-                    donation = donations[step[1] % len(donations)]
-                    if kind == "refund":
-                        refunded = min(
-                            donation.amount,
-                            donation.amount_refunded + donation.amount * step[2] // 100,
-                        )
-                        Donation.objects.filter(pk=donation.pk).update(amount_refunded=refunded)
-                    else:
-                        Donation.objects.filter(pk=donation.pk).update(
-                            dispute_status="lost", dispute_amount=donation.amount
-                        )
-                    donation.refresh_from_db()
-                    ledger.allocate([donation.pk], include_pools=False)
-                    ledger.sync_reversals(donation)
-            except ledger.LedgerError:
-                pass  # refused operations must change nothing; the audit below proves it
-
+        replay(operations)
         report = run_audit()
         assert report.ok, report.text()
         for need in Need.objects.with_progress():
@@ -119,6 +53,91 @@ def test_the_audit_passes_after_any_sequence_of_operations(operations):
             assert need.disbursed <= need.allocated
         assert all(e.amount != 0 for e in LedgerEntry.objects.all())
         transaction.set_rollback(True)
+
+
+def replay(operations: list[tuple]) -> list[Need]:
+    """Build a ledger from generated operations (pay, allocate, open a need, translate one,
+    reallocate, disburse, reverse a disbursement, refund, lose a dispute); refused operations
+    are skipped. Returns the needs (source records)."""
+    causes = [make_cause(), make_cause()]
+    regions = [make_region(), make_region()]
+    needs = [
+        make_need(cause=causes[0], region=regions[0], target_amount=6_000),
+        make_need(cause=causes[1], region=regions[1], target_amount=4_000),
+    ]
+    paid_at = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    for step in operations:
+        kind = step[0]
+        try:
+            if kind == "pay":
+                _, amount, fee, picks, flexible = step
+                targets = [_preference(pick, causes, regions, needs) for pick in picks]
+                shares = _shares(len(targets))
+                paid_at += datetime.timedelta(minutes=1)
+                make_paid_donation(
+                    amount,
+                    fee=min(fee, amount - 1),
+                    preferences=[
+                        {**t, "share_bps": s} for t, s in zip(targets, shares, strict=True)
+                    ],
+                    allow_flexible_use=flexible,
+                    paid_at=paid_at,
+                )
+            elif kind == "allocate":
+                ledger.allocate()
+            elif kind == "open_need":
+                _, c, r, target = step
+                needs.append(make_need(cause=causes[c], region=regions[r], target_amount=target))
+            elif kind == "translate":
+                need = needs[step[1] % len(needs)]
+                if not Need.objects.filter(translation_key=need.translation_key).exclude(
+                    pk=need.pk
+                ):
+                    translate(need, "fr", title=f"{need.title} (fr)")
+            elif kind == "reallocate":
+                _, index, amount = step
+                ledger.reallocate(
+                    Account.general("USD"),
+                    needs[index % len(needs)],
+                    amount,
+                    actor=None,
+                    reason="property test",
+                )
+            elif kind == "disburse":
+                _, index, amount = step
+                ledger.record_disbursement(
+                    needs[index % len(needs)],
+                    amount,
+                    paid_on=datetime.date(2026, 11, 2),
+                    actor=None,
+                )
+            elif kind == "reverse_disbursement":
+                payouts = list(Disbursement.objects.filter(amount__gt=0).order_by("pk"))
+                if payouts:
+                    ledger.reverse_disbursement(
+                        payouts[step[1] % len(payouts)], actor=None, reason="property test"
+                    )
+            elif kind in ("refund", "lose_dispute"):
+                donations = list(Donation.objects.order_by("pk"))
+                if not donations:
+                    continue
+                donation = donations[step[1] % len(donations)]
+                if kind == "refund":
+                    refunded = min(
+                        donation.amount,
+                        donation.amount_refunded + donation.amount * step[2] // 100,
+                    )
+                    Donation.objects.filter(pk=donation.pk).update(amount_refunded=refunded)
+                else:
+                    Donation.objects.filter(pk=donation.pk).update(
+                        dispute_status="lost", dispute_amount=donation.amount
+                    )
+                donation.refresh_from_db()
+                ledger.allocate([donation.pk], include_pools=False)
+                ledger.sync_reversals(donation)
+        except ledger.LedgerError:
+            pass  # refused operations must change nothing; the audit proves it
+    return needs
 
 
 def _preference(pick, causes, regions, needs):

@@ -136,3 +136,17 @@ def test_a_run_streams_its_donations_without_rereading_the_ledger_it_writes():
     assert ledger.allocate().written == 1
     assert LedgerEntry.objects.count() == 4
     assert LedgerEntry.objects.filter(donation=late).get().amount == 4_000
+
+
+@pytest.mark.django_db
+def test_balances_are_kept_when_rows_go_through_copy(monkeypatch):
+    from wagtail_sixdegrees.allocation import balances
+
+    monkeypatch.setattr(ledger, "COPY_THRESHOLD", 1)
+    need = make_need(target_amount=10**9)
+    for _ in range(3):
+        make_paid_donation(1_000, preferences=[need_pref(need)])
+    outcome = ledger.allocate()
+    assert outcome.written == 3 and outcome.entries == []  # COPY returns no instances
+    assert balances.need_balances([need.pk]) == {need.pk: 3_000}
+    assert balances.balance_differences() == []

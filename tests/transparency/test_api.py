@@ -154,6 +154,34 @@ def test_needs_come_in_the_requested_language(client, published):
     assert api(client, "api_needs", query="?locale=xx").status_code == 400
 
 
+def test_needs_are_paged_in_sql_and_cost_the_same_queries_for_3_or_30(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def listing(query: str = "?status=all&limit=2") -> tuple[dict, int]:
+        with CaptureQueriesContext(connection) as queries:
+            body = api(client, "api_needs", query=query).json()
+        # The page is cut by the database, not from every need loaded into Python.
+        assert any(
+            "LIMIT 2" in q["sql"] and '"wagtail_sixdegrees_need"' in q["sql"] for q in queries
+        )
+        return body, len(queries)
+
+    urgent = make_need(title="Urgent", priority=1)
+    for _ in range(2):
+        make_need(title="Normal")
+    few, few_queries = listing()
+    for _ in range(27):
+        make_need(title="Normal")
+    many, many_queries = listing()
+    assert (few["count"], many["count"]) == (3, 30)
+    assert many_queries == few_queries  # filter, order and page in SQL
+    assert many["results"][0]["id"] == urgent.pk  # priority first
+    second_page, _count = listing("?status=all&limit=2&offset=2")
+    assert len(second_page["results"]) == 2
+    assert {n["id"] for n in second_page["results"]}.isdisjoint({n["id"] for n in many["results"]})
+
+
 def test_causes_and_regions_have_exactly_the_public_keys(client, published):
     causes = api(client, "api_causes")
     regions = api(client, "api_regions")

@@ -508,7 +508,7 @@ class PlanDigest:
 
     def totals(self) -> dict[Account, int]:
         """Net amount per account, in a stable order (needs, then pools, by id and currency)."""
-        return dict(sorted(self._totals.items(), key=lambda pair: _account_sort_key(pair[0])))
+        return dict(sorted(self._totals.items(), key=lambda pair: account_sort_key(pair[0])))
 
     def total_by_currency(self) -> dict[str, int]:
         """New money placed (pool-to-need moves net to zero), per currency."""
@@ -543,7 +543,7 @@ class Plan:
         return self.digest().fingerprint()
 
 
-def _account_sort_key(account: Account) -> tuple:
+def account_sort_key(account: Account) -> tuple:
     order = {
         AccountKind.NEED: 0,
         AccountKind.RESTRICTED: 1,

@@ -1,10 +1,12 @@
 """The ledger: the only code that writes money rows.
 
-It reads donations, needs and balances from the database, asks the pure engine
-(``allocation/engine.py``) what to do, and writes the answer in one transaction. Every write
-locks what it depends on in one fixed order (the allocation lock, then donations by id, then
-needs by id) and reads balances under those locks, or checks its plan against them before
-writing, so concurrent writers can neither overfill a need, move money twice, nor deadlock.
+It reads donations, needs and balances (through ``allocation/balances.py``, the one reader),
+asks the pure engine (``allocation/engine.py``) what to do, and writes the answer in one
+transaction, keeping each account's balance row (:class:`~.models.AccountBalance`) up to date
+in that same transaction, on every path (INSERT, bulk and COPY alike: none sends signals).
+Every write locks what it depends on in the order of :data:`LOCK_ORDER` and reads balances under
+those locks, or checks its plan against them before writing, so concurrent writers can neither
+overfill a need, move money twice, nor deadlock.
 
 Public functions:
 
@@ -29,7 +31,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -38,17 +39,29 @@ from django.utils.translation import gettext_lazy as _
 from .. import conf, money, signals
 from ..giving.models import Donation, PreferenceKind
 from ..needs.models import Cause, Need, Region
-from . import engine
-from .engine import Account, AccountKind, AllocationItem, NeedState, Plan, Posting
-from .models import AllocationRun, Disbursement, LedgerEntry
-
-#: Statuses whose money is (still, at least in part) the organisation's to allocate.
-ALLOCATABLE_STATUSES = (
-    Donation.Status.PAID,
-    Donation.Status.PARTIALLY_REFUNDED,
-    Donation.Status.REFUNDED,
-    Donation.Status.DISPUTED,
+from . import balances, engine
+from .balances import (
+    Canonical,
+    canonical_needs,
+    donation_balances,
+    need_available,
+    need_balances,
+    need_disbursed,
+    unallocated_donations,
 )
+from .engine import Account, AccountKind, AllocationItem, NeedState, Plan, Posting
+from .models import AccountBalance, AllocationRun, Disbursement, LedgerEntry, balance_key
+
+#: The order every writer takes its locks in, so that no two writers can deadlock. Each step is
+#: optional; none is ever taken after a later one:
+#:
+#: 1. the allocation lock (:func:`_allocation_lock`; allocators only);
+#: 2. donations, by id;
+#: 3. needs, by id (the source record of the translation group);
+#: 4. disbursements, by id (reversing one);
+#: 5. account balance rows, by key (taken by the upsert in :func:`_keep_balances`, last, in
+#:    key order, inside the transaction that writes the rows they sum).
+LOCK_ORDER = ("allocation", "donations", "needs", "disbursements", "balances")
 AUTOMATIC_LABEL = "automatic"
 # Above this many rows, PostgreSQL gets them through COPY instead of INSERT.
 COPY_THRESHOLD = 2_000
@@ -77,83 +90,17 @@ def _actor(user: AbstractBaseUser | AnonymousUser | None) -> tuple[int | None, s
     return user.pk, user.get_username()
 
 
-# --- Canonical records ----------------------------------------------------------------------
-# Translations of a need, cause or region share one translation_key. Money always attaches to the
-# oldest record of the group (the source), so progress is the same in every language.
+_canonical_ids = balances.canonical_ids
 
 
-def _canonical_ids(model: type, ids: Iterable[int | None]) -> dict[int, int]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    keys = dict(model.objects.filter(pk__in=wanted).values_list("pk", "translation_key"))
-    sources: dict[Any, int] = {}
-    for pk, key in (
-        model.objects.filter(translation_key__in=set(keys.values()))
+def _lock(model: type, ids: Iterable[int]) -> None:
+    """Lock rows of ``model`` by id, in id order (steps 2-4 of :data:`LOCK_ORDER`)."""
+    list(
+        model.objects.filter(pk__in=list(ids))
         .order_by("pk")
-        .values_list("pk", "translation_key")
-    ):
-        sources.setdefault(key, pk)
-    return {pk: sources[key] for pk, key in keys.items()}
-
-
-def canonical_needs() -> Any:
-    """Needs that hold money: the source record of each translation group."""
-    first = (
-        Need.objects.filter(translation_key=OuterRef("translation_key"))
-        .order_by("pk")
-        .values("pk")[:1]
+        .select_for_update()
+        .values_list("pk", flat=True)
     )
-    return Need.objects.filter(pk=Subquery(first))
-
-
-# --- Reading balances -----------------------------------------------------------------------
-
-
-def need_balances(need_ids: Iterable[int] | None = None) -> dict[int, int]:
-    """What each need holds now: the sum of its ledger entries."""
-    entries = LedgerEntry.objects.filter(account_kind=AccountKind.NEED)
-    if need_ids is not None:
-        entries = entries.filter(need_id__in=list(need_ids))
-    return {
-        row["need_id"]: row["total"]
-        for row in entries.order_by().values("need_id").annotate(total=Sum("amount"))
-    }
-
-
-def need_disbursed(need_ids: Iterable[int] | None = None) -> dict[int, int]:
-    rows = Disbursement.objects.all()
-    if need_ids is not None:
-        rows = rows.filter(need_id__in=list(need_ids))
-    return {
-        row["need_id"]: row["total"]
-        for row in rows.order_by().values("need_id").annotate(total=Sum("amount"))
-    }
-
-
-def donation_balances(donation: Donation) -> list[tuple[Account, int]]:
-    """The donation's money per account, positive balances only, in a stable order."""
-    rows = (
-        LedgerEntry.objects.filter(donation=donation)
-        .order_by()
-        .values("account_kind", "currency", "need_id", "cause_id", "region_id")
-        .annotate(total=Sum("amount"))
-    )
-    balances = [
-        (
-            Account(
-                AccountKind(row["account_kind"]),
-                row["currency"],
-                need_id=row["need_id"],
-                cause_id=row["cause_id"],
-                region_id=row["region_id"],
-            ),
-            row["total"],
-        )
-        for row in rows
-        if row["total"] > 0 and row["account_kind"] != AccountKind.SHORTFALL
-    ]
-    return sorted(balances, key=lambda pair: engine._account_sort_key(pair[0]))
 
 
 def fill_policy() -> engine.FillPolicy:
@@ -170,32 +117,21 @@ def open_need_states(
     others are still returned (unlocked), so a share aimed at a need in another currency is
     recognised as such and waits in the restricted pool for its own currency (rule 9).
     """
-    needs = canonical_needs().open(on=on).order_by("pk")
     if lock:
-        locked = needs.filter(currency__in=list(currencies)) if currencies is not None else needs
-        list(locked.select_for_update().values_list("pk", flat=True))
-    needs = list(
-        needs.values(
-            "pk",
-            "cause_id",
-            "region_id",
-            "currency",
-            "target_amount",
-            "priority",
-            "closes_on",
-            "created_at",
-        )
-    )
+        needs = canonical_needs().open(on=on)
+        if currencies is not None:
+            needs = needs.filter(currency__in=list(currencies))
+        _lock(Need, needs.values_list("pk", flat=True))
+    needs = balances.open_need_rows(on=on)
     causes = _canonical_ids(Cause, (n["cause_id"] for n in needs))
     regions = _canonical_ids(Region, (n["region_id"] for n in needs))
-    balances = need_balances([n["pk"] for n in needs])
     return [
         NeedState(
             id=n["pk"],
             cause_id=causes.get(n["cause_id"], n["cause_id"]),
             region_id=regions.get(n["region_id"], n["region_id"]),
             currency=n["currency"],
-            gap=max(0, n["target_amount"] - balances.get(n["pk"], 0)),
+            gap=max(0, n["target_amount"] - n["held"]),
             priority=n["priority"],
             closes_on=n["closes_on"],
             created_at=n["created_at"],
@@ -207,48 +143,8 @@ def open_need_states(
 # --- Turning donations into engine items ----------------------------------------------------
 
 
-def unallocated_donations() -> Any:
-    """Paid donations with a known allocatable amount and no allocation yet, oldest first."""
-    amount_field = (
-        "settlement_amount" if conf.get_setting("ALLOCATE_FROM") == "gross" else "net_amount"
-    )
-    allocated = LedgerEntry.objects.filter(donation=OuterRef("pk"), kind=LedgerEntry.Kind.ALLOCATE)
-    return (
-        Donation.objects.filter(status__in=ALLOCATABLE_STATUSES, paid_at__isnull=False)
-        .exclude(settlement_currency="")
-        .filter(**{f"{amount_field}__gt": 0})
-        .exclude(Exists(allocated))
-        .order_by("paid_at", "reference")
-    )
-
-
 def _arrived_at(donation: Donation) -> datetime.datetime:
     return donation.paid_at or donation.created_at
-
-
-class Canonical:
-    """Source records of every need, cause and region, loaded once per run (bounded by needs).
-
-    Also remembers each need's cause and region, so a share for a need that has closed can
-    follow them without another query.
-    """
-
-    def __init__(self) -> None:
-        self.causes = self._sources(Cause)
-        self.regions = self._sources(Region)
-        self.needs = self._sources(Need)
-        self.need_place = {
-            pk: (self.causes.get(cause), self.regions.get(region))
-            for pk, cause, region in Need.objects.values_list("pk", "cause_id", "region_id")
-        }
-
-    @staticmethod
-    def _sources(model: type) -> dict[int, int]:
-        first: dict[Any, int] = {}
-        mapping: dict[int, int] = {}
-        for pk, key in model.objects.order_by("pk").values_list("pk", "translation_key"):
-            mapping[pk] = first.setdefault(key, pk)
-        return mapping
 
 
 DONATION_COLUMNS = (
@@ -280,9 +176,7 @@ def donation_items(
     from ..giving.models import Preference
 
     canonical = canonical or Canonical()
-    amount_field = (
-        "settlement_amount" if conf.get_setting("ALLOCATE_FROM") == "gross" else "net_amount"
-    )
+    amount_field = conf.allocatable_field()
     ordered = donations.order_by("paid_at", "reference", "pk")
     rows = ordered.values_list(*DONATION_COLUMNS, amount_field).iterator(chunk_size=chunk_size)
     preferences = (
@@ -319,16 +213,7 @@ def donation_items(
 
 def pool_items(currencies: Iterable[str] | None = None) -> list[AllocationItem]:
     """Money waiting in restricted pools, per donation, in canonical order."""
-    rows = (
-        LedgerEntry.objects.filter(account_kind=AccountKind.RESTRICTED)
-        .order_by()
-        .values("donation_id", "currency", "cause_id", "region_id")
-        .annotate(total=Sum("amount"))
-        .filter(total__gt=0)
-    )
-    if currencies is not None:
-        rows = rows.filter(currency__in=list(currencies))
-    rows = list(rows)
+    rows = balances.restricted_holdings(currencies)
     donations = {
         d.pk: d
         for d in Donation.objects.filter(pk__in={r["donation_id"] for r in rows}).only(
@@ -421,34 +306,111 @@ def _check_plan_fits(postings: Sequence[Posting]) -> None:
             outgoing[(posting.donation_id, posting.account)] += -posting.amount
     if incoming:
         targets = dict(Need.objects.filter(pk__in=incoming).values_list("pk", "target_amount"))
-        balances = need_balances(incoming)
+        held_now = need_balances(incoming)
         for need_id, amount in incoming.items():
-            if balances.get(need_id, 0) + amount > targets[need_id]:
+            if held_now.get(need_id, 0) + amount > targets[need_id]:
                 raise StalePlan(
                     _("A need received money while this was being prepared; nothing was written.")
                 )
     if outgoing:
-        held: dict[tuple[int, Account], int] = defaultdict(int)
-        rows = (
-            LedgerEntry.objects.filter(donation_id__in={d for d, _a in outgoing})
-            .order_by()
-            .values_list(
-                "donation_id", "account_kind", "currency", "need_id", "cause_id", "region_id"
-            )
-            .annotate(total=Sum("amount"))
-        )
-        for donation_id, kind, currency, need_id, cause_id, region_id, total in rows:
-            account = Account(AccountKind(kind), currency, need_id, cause_id, region_id)
-            held[(donation_id, account)] = total
+        held = balances.donation_account_totals({d for d, _a in outgoing})
         for key, amount in outgoing.items():
-            if held[key] < amount:
+            if held.get(key, 0) < amount:
                 raise StalePlan(
                     _("The money to move is no longer where it was; nothing was written.")
                 )
 
 
+BALANCE_COLUMNS = (
+    "key",
+    "account_kind",
+    "currency",
+    "need_id",
+    "cause_id",
+    "region_id",
+    "held",
+    "raised",
+    "disbursed",
+)
+
+
+def _keep_balances(deltas: dict[str, list[Any]]) -> None:
+    """Add ``deltas`` (key -> a row in BALANCE_COLUMNS order) to the kept balances.
+
+    Upserts in key order (step 5 of :data:`LOCK_ORDER`): an account's row is created on first
+    use and otherwise incremented in place by the database, so concurrent writers to a
+    pool add up instead of overwriting each other. The same SQL runs on SQLite and PostgreSQL.
+    """
+    if not deltas:
+        return
+    table = connection.ops.quote_name(AccountBalance._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in BALANCE_COLUMNS)
+    updates = ", ".join(
+        f"{name} = {table}.{name} + EXCLUDED.{name}"
+        for name in (connection.ops.quote_name(c) for c in ("held", "raised", "disbursed"))
+    )
+    rows = [deltas[key] for key in sorted(deltas)]
+    conflict = f'ON CONFLICT ("key") DO UPDATE SET {updates}'
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement for any number of accounts, its columns passed as nine arrays: a
+            # large run touches thousands of needs, and a statement per account (or thousands
+            # of placeholders) cost more than writing the ledger lines.
+            types = (
+                "text",
+                "text",
+                "text",
+                "bigint",
+                "bigint",
+                "bigint",
+                "bigint",
+                "bigint",
+                "bigint",
+            )
+            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+            names = ", ".join(f"c{index}" for index in range(len(types)))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {names} FROM unnest({arrays}) "  # noqa: S608 - names from our own model
+                f"WITH ORDINALITY AS u({names}, position) ORDER BY position {conflict}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        placeholders = "(" + ", ".join(["%s"] * len(BALANCE_COLUMNS)) + ")"
+        for start in range(0, len(rows), 100):  # SQLite's limit on parameters per statement
+            chunk = rows[start : start + 100]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(chunk))} "  # noqa: S608 - names from our own model
+                f"{conflict}",
+                [value for row in chunk for value in row],
+            )
+
+
+def _entry_deltas(rows: list[tuple]) -> dict[str, list[Any]]:
+    """What ledger rows (in COPY_COLUMNS order) add to each account's balance."""
+    deltas: dict[str, list[Any]] = {}
+    for row in rows:
+        kind, need_id, cause_id, region_id, currency, amount = row[1:7]
+        key = balance_key(kind, currency, need_id, cause_id, region_id)
+        delta = deltas.get(key)
+        if delta is None:
+            delta = deltas[key] = [key, kind, currency, need_id, cause_id, region_id, 0, 0, 0]
+        delta[6] += amount
+        if amount > 0:
+            delta[7] += amount
+    return deltas
+
+
+def _keep_disbursed(need_id: int, currency: str, amount: int) -> None:
+    key = balance_key(AccountKind.NEED, currency, need_id, None, None)
+    _keep_balances(
+        {key: [key, AccountKind.NEED.value, currency, need_id, None, None, 0, 0, amount]}
+    )
+
+
 def _write(rows: list[tuple]) -> list[LedgerEntry]:
-    """Write rows: COPY on PostgreSQL for large batches (returns no instances), else INSERT."""
+    """Write rows and their balances: COPY on PostgreSQL for large batches (returns no
+    instances), else INSERT. Every ledger row in the package is written here."""
+    _keep_balances(_entry_deltas(rows))
     if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
         table = LedgerEntry._meta.db_table
         columns = ", ".join(f'"{column}"' for column in COPY_COLUMNS)
@@ -815,31 +777,9 @@ def reallocate(
     if source.kind == AccountKind.NEED and source.need_id == target_id:
         raise LedgerError(_("Choose a different need to move the money to."))
     with transaction.atomic():
-
-        def holders() -> Any:
-            rows = (
-                LedgerEntry.objects.for_account(source)
-                .order_by()
-                .values("donation_id")
-                .annotate(total=Sum("amount"))
-                .filter(total__gt=0)
-            )
-            return rows
-
         # Donations first, then needs, each by id: the order every writer locks in.
-        list(
-            Donation.objects.filter(pk__in=[row["donation_id"] for row in holders()])
-            .order_by("pk")
-            .select_for_update()
-            .values_list("pk", flat=True)
-        )
-        need_ids = sorted({target_id} | ({source.need_id} if source.need_id else set()))
-        list(
-            Need.objects.filter(pk__in=need_ids)
-            .order_by("pk")
-            .select_for_update()
-            .values_list("pk", flat=True)
-        )
+        _lock(Donation, balances.holders(source))
+        _lock(Need, {target_id} | ({source.need_id} if source.need_id else set()))
 
         target = Need.objects.get(pk=target_id)
         if target.currency != source.currency:
@@ -870,19 +810,14 @@ def reallocate(
         region_id = _canonical_ids(Region, [target.region_id])[target.region_id]
         restricted = not _within_restriction(source, target, cause_id, region_id)
 
-        eligible = holders()
-        if restricted:
-            eligible = eligible.filter(
-                donation_id__in=Donation.objects.filter(allow_flexible_use=True).values("pk")
-            )
-        balances = {row["donation_id"]: row["total"] for row in eligible}
+        held = balances.holders(source, flexible_only=restricted)
         order = sorted(
-            Donation.objects.filter(pk__in=balances).values_list(
+            Donation.objects.filter(pk__in=held).values_list(
                 "pk", "paid_at", "created_at", "reference"
             ),
             key=lambda row: (row[1] or row[2], str(row[3])),
         )
-        available = sum(balances.values())
+        available = sum(held.values())
         if available < amount:
             if restricted:
                 raise LedgerError(
@@ -901,7 +836,7 @@ def reallocate(
         for donation_id, *_rest in order:
             if left == 0:
                 break
-            part = min(left, balances.get(donation_id, 0))
+            part = min(left, held.get(donation_id, 0))
             if part <= 0:
                 continue
             postings.append(Posting(donation_id, source, -part, engine.Rule.MANUAL))
@@ -928,7 +863,7 @@ def reversal_target(donation: Donation, allocated: int) -> int:
     if allocated <= 0 or donation.amount <= 0:
         return 0
     taken = donation.amount_refunded
-    if donation.dispute_status == "lost":
+    if donation.dispute_status == Donation.DisputeStatus.LOST:
         taken += donation.dispute_amount or donation.amount
     if taken >= donation.amount:
         return allocated
@@ -942,20 +877,13 @@ def sync_reversals(
     calling it again, or with events in another order, writes nothing more."""
     with transaction.atomic():
         donation = Donation.objects.select_for_update().get(pk=donation.pk)
-        entries = LedgerEntry.objects.filter(donation=donation)
-        allocated = entries.filter(kind=LedgerEntry.Kind.ALLOCATE).balance()
-        reversed_so_far = -entries.filter(kind=LedgerEntry.Kind.REVERSE).balance()
+        allocated, reversed_so_far = balances.donation_kind_totals(donation)
         due = reversal_target(donation, allocated) - reversed_so_far
         if due <= 0:
             return []
-        balances = donation_balances(donation)
-        need_ids = [a.need_id for a, _ in balances if a.kind == AccountKind.NEED]
-        list(
-            Need.objects.filter(pk__in=need_ids)
-            .order_by("pk")
-            .select_for_update()
-            .values_list("pk", flat=True)
-        )
+        holdings = donation_balances(donation)
+        need_ids = [a.need_id for a, _ in holdings if a.kind == AccountKind.NEED]
+        _lock(Need, need_ids)
         held, paid_out = need_balances(need_ids), need_disbursed(need_ids)
 
         def undisbursed(account: Account) -> int:
@@ -963,22 +891,21 @@ def sync_reversals(
                 return held.get(account.need_id, 0) - paid_out.get(account.need_id, 0)
             return 10**18
 
-        plan = engine.plan_reversal(due, balances, undisbursed, donation.settlement_currency)
+        plan = engine.plan_reversal(due, holdings, undisbursed, donation.settlement_currency)
         postings = [
             Posting(donation.pk, account, amount, engine.Rule.REVERSAL)
             for account, amount in plan.postings
         ]
         if not reason:
-            reason = str(_("Refund") if donation.dispute_status != "lost" else _("Dispute lost"))
+            reason = str(
+                _("Refund")
+                if donation.dispute_status != Donation.DisputeStatus.LOST
+                else _("Dispute lost")
+            )
         return apply_postings(postings, kind=LedgerEntry.Kind.REVERSE, actor=actor, reason=reason)
 
 
 # --- Disbursements --------------------------------------------------------------------------
-
-
-def need_available(need: Need) -> int:
-    """What a need holds and has not yet paid out."""
-    return need_balances([need.pk]).get(need.pk, 0) - need_disbursed([need.pk]).get(need.pk, 0)
 
 
 def record_disbursement(
@@ -1011,6 +938,7 @@ def record_disbursement(
                 }
             )
         who = _actor(actor)
+        _keep_disbursed(need.pk, need.currency, amount)
         return Disbursement.objects.create(
             need=need,
             partner_id=need.partner_id,
@@ -1037,6 +965,7 @@ def reverse_disbursement(
         if Disbursement.objects.filter(reverses=original).exists():
             raise LedgerError(_("This disbursement has already been reversed."))
         who = _actor(actor)
+        _keep_disbursed(original.need_id, original.currency, -original.amount)
         return Disbursement.objects.create(
             need_id=original.need_id,
             partner_id=original.partner_id,
@@ -1051,20 +980,34 @@ def reverse_disbursement(
         )
 
 
-# --- Balances for people --------------------------------------------------------------------
+# --- Repairs --------------------------------------------------------------------------------
 
 
-def pool_balances() -> list[dict[str, Any]]:
-    """Money waiting in the general and restricted pools (and any shortfall), per currency."""
-    rows = (
-        LedgerEntry.objects.exclude(account_kind=AccountKind.NEED)
-        .order_by()
-        .values("account_kind", "currency", "cause_id", "region_id")
-        .annotate(total=Sum("amount"))
-        .exclude(total=0)
-        .order_by("account_kind", "currency", "cause_id", "region_id")
-    )
-    return list(rows)
+def rebuild_balances() -> int:
+    """Replace every kept balance by the one recomputed from the ledger; returns the number
+    of accounts. For rows written around this module (a bulk import, a benchmark's COPY)."""
+    with transaction.atomic():
+        _allocation_lock()
+        AccountBalance.objects.all().delete()
+        truth = balances.recomputed_balances()
+        AccountBalance.objects.bulk_create(
+            [
+                AccountBalance(
+                    key=key,
+                    account_kind=str(row.account.kind),
+                    currency=row.account.currency,
+                    need_id=row.account.need_id,
+                    cause_id=row.account.cause_id,
+                    region_id=row.account.region_id,
+                    held=row.held,
+                    raised=row.raised,
+                    disbursed=row.disbursed,
+                )
+                for key, row in sorted(truth.items())
+            ],
+            batch_size=1000,
+        )
+    return len(truth)
 
 
 def donation_entries(donation: Donation) -> Any:
@@ -1084,9 +1027,9 @@ __all__ = [
     "need_disbursed",
     "open_need_states",
     "plan_allocation",
-    "pool_balances",
     "preview_run",
     "reallocate",
+    "rebuild_balances",
     "record_disbursement",
     "reversal_target",
     "reverse_disbursement",

@@ -126,7 +126,10 @@ class LedgerEntryQuerySet(AppendOnlyQuerySet):
         return self.filter(**LedgerEntry.account_lookup(account))
 
     def balance(self) -> int:
-        return self.aggregate(total=models.Sum("amount"))["total"] or 0
+        """The sum of these entries' amounts (asked of :mod:`.balances`, the one reader)."""
+        from . import balances
+
+        return balances.sum_of_entries(self)
 
 
 class LedgerEntry(AppendOnlyModel):
@@ -330,3 +333,63 @@ class Disbursement(AppendOnlyModel):
     @property
     def is_reversal(self) -> bool:
         return self.reverses_id is not None
+
+
+def balance_key(kind: str, currency: str, need_id: Any, cause_id: Any, region_id: Any) -> str:
+    """The one key of an account's balance row: kind, currency and what it is restricted to."""
+    if kind == engine.AccountKind.NEED:
+        return f"need:{currency}:{need_id}"
+    if kind == engine.AccountKind.RESTRICTED:
+        return f"restricted:{currency}:{cause_id or ''}:{region_id or ''}"
+    return f"{kind}:{currency}"
+
+
+class AccountBalance(models.Model):
+    """What one account holds now, kept by ``allocation/ledger.py`` in the same transaction as
+    every ledger row and disbursement it writes, so a page reads one small row per need
+    instead of summing the ledger. ``sixdegrees_audit`` recomputes every row from the ledger
+    and reports any difference; nothing else writes here.
+
+    * ``held``: the sum of the account's ledger entries (what it holds now);
+    * ``raised``: the sum of its positive entries (everything that ever reached it);
+    * ``disbursed``: the sum of its disbursements (needs only).
+    """
+
+    key = models.CharField(_("account"), max_length=80, unique=True)
+    account_kind = models.CharField(_("account"), max_length=12, choices=AccountKind.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    need = models.ForeignKey(
+        "wagtail_sixdegrees.Need",
+        verbose_name=_("need"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    cause = models.ForeignKey(
+        "wagtail_sixdegrees.Cause",
+        verbose_name=_("cause"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    region = models.ForeignKey(
+        "wagtail_sixdegrees.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    held = models.BigIntegerField(_("held"), default=0)
+    raised = models.BigIntegerField(_("raised"), default=0)
+    disbursed = models.BigIntegerField(_("disbursed"), default=0)
+
+    class Meta:
+        verbose_name = _("account balance")
+        verbose_name_plural = _("account balances")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {money.format_money(self.held, self.currency)}"

@@ -24,7 +24,9 @@ def on_donation_refunded(sender: Any, donation: Any, **kwargs: Any) -> None:
 def on_donation_disputed(
     sender: Any, donation: Any, dispute_status: str = "", **kwargs: Any
 ) -> None:
-    if dispute_status == "lost":
+    from ..giving.models import Donation
+
+    if dispute_status == Donation.DisputeStatus.LOST:
         tasks.sync_donation_reversals.enqueue(donation.pk)
 
 

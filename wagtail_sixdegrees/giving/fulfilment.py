@@ -44,7 +44,7 @@ REFUSED = StripeEvent.Outcome.REFUSED
 MISMATCH_RESOLVED_LOG_ACTION = "wagtail_sixdegrees.payment_mismatch_resolved"
 
 #: Dispute statuses after which Stripe changes nothing more.
-CLOSED_DISPUTE_STATUSES = frozenset(["won", "lost", "warning_closed", "prevented"])
+CLOSED_DISPUTE_STATUSES = Donation.DisputeStatus.CLOSED
 
 #: The second step of recording a fact: runs inside a transaction, makes no Stripe call, and
 #: returns the outcome.

@@ -1,10 +1,10 @@
 """The Giving dashboard's figures, and the compact panel on Wagtail's home dashboard.
 
 Every figure is per currency (amounts in different currencies are never added together) and
-comes from a handful of aggregate queries, whatever the number of donations: one over donations
-by month (which also gives today, the last 30 days and this year), one over the ledger per
-account (pools, need balances, and this year by cause and region), one for the needs, and one
-for the donations needing attention.
+comes from a handful of queries, whatever the number of donations: one over donations by month
+(which also gives today, the last 30 days and this year), the balances kept with the ledger
+(pools, need balances) and this year's ledger movements by cause and region, both asked of
+``allocation/balances.py``, one for the needs, and one for the donations needing attention.
 
 "Given" means what donors paid, less what was refunded, in the currency they paid in, on the
 day the payment was made. Cause, region and pool figures come from the ledger, so they are in
@@ -25,8 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
 
 from .. import money
-from ..allocation import ledger
-from ..allocation.models import AccountKind, AllocationRun, LedgerEntry
+from ..allocation import balances
+from ..allocation.engine import Account
+from ..allocation.models import AccountKind, AllocationRun
 from ..giving.models import Donation
 from ..needs.models import Cause, Need, Region
 from . import names, permissions
@@ -270,8 +271,8 @@ class Places:
 
 @dataclass
 class LedgerTotals:
-    """The whole ledger summed once per account, all time and this year: pools, need balances
-    and this year's movements all come from this one query."""
+    """Every account's balance now (kept with the ledger) and its net movement this year,
+    as asked of ``allocation/balances.py``: pools, need balances and this year's movements."""
 
     rows: list[dict[str, Any]]
 
@@ -287,27 +288,27 @@ class LedgerTotals:
 def ledger_totals(now: datetime.datetime | None = None) -> LedgerTotals:
     now = now or timezone.now()
     year_start = _local_midnight(datetime.date(timezone.localdate(now).year, 1, 1))
-    sums = {
-        "total": Sum("amount"),
-        "this_year": Sum("amount", filter=Q(created_at__gte=year_start), default=0),
-    }
-    # Two groupings, not one over every column: each stays a small hash aggregate (one over
-    # five columns makes PostgreSQL guess many groups and sort the whole ledger instead).
-    entries = LedgerEntry.objects.order_by()
-    needs = (
-        entries.filter(account_kind=AccountKind.NEED).values("need_id", "currency").annotate(**sums)
-    )
-    pools = (
-        entries.exclude(account_kind=AccountKind.NEED)
-        .values("account_kind", "currency", "cause_id", "region_id")
-        .annotate(**sums)
-    )
-    rows = [
-        {**row, "account_kind": AccountKind.NEED.value, "cause_id": None, "region_id": None}
-        for row in needs
-    ]
-    rows += [{**row, "need_id": None} for row in pools]
-    return LedgerTotals(rows)
+    rows: dict[Any, dict[str, Any]] = {}
+
+    def row(account: Any) -> dict[str, Any]:
+        return rows.setdefault(
+            account,
+            {
+                "account_kind": str(account.kind),
+                "currency": account.currency,
+                "need_id": account.need_id,
+                "cause_id": account.cause_id,
+                "region_id": account.region_id,
+                "total": 0,
+                "this_year": 0,
+            },
+        )
+
+    for total in balances.accounts():
+        row(total.account)["total"] += total.held
+    for account, moved in balances.movements_since(year_start):
+        row(account)["this_year"] += moved
+    return LedgerTotals(list(rows.values()))
 
 
 def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) -> Places:
@@ -325,7 +326,7 @@ def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) 
 
     causes = names_of(Cause, {place(row)[0] for row in totals.rows})
     regions = names_of(Region, {place(row)[1] for row in totals.rows})
-    general_label = str(_("Where most needed (general pool)"))
+    general_label = balances.account_label(Account.general(""), causes, regions)
     by_cause: dict[tuple[str, str], int] = defaultdict(int)
     by_region: dict[tuple[str, str], int] = defaultdict(int)
     general: dict[tuple[str, str], int] = defaultdict(int)
@@ -344,8 +345,10 @@ def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) 
             cause_label = causes.get(cause) or str(_("Any cause"))
             region_label = regions.get(region) or str(_("Any region"))
         if kind == AccountKind.RESTRICTED:
-            parts = (causes.get(cause), regions.get(region))
-            restricted[(currency, " · ".join(p for p in parts if p))] += row["total"]
+            label = balances.account_label(
+                Account.restricted(currency, cause, region), causes, regions
+            )
+            restricted[(currency, label)] += row["total"]
         by_cause[(currency, cause_label)] += row["this_year"]
         by_region[(currency, region_label)] += row["this_year"]
     return Places(
@@ -359,11 +362,7 @@ def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) 
 
 def pool_totals() -> list[Row]:
     """Money waiting for allocation (general and restricted pools together), per currency."""
-    totals: dict[str, int] = defaultdict(int)
-    for row in ledger.pool_balances():
-        if row["account_kind"] in (AccountKind.GENERAL, AccountKind.RESTRICTED):
-            totals[row["currency"]] += row["total"]
-    return [Row("", currency, amount) for currency, amount in sorted(totals.items()) if amount]
+    return [Row("", currency, amount) for currency, amount in balances.pool_totals().items()]
 
 
 # --- Needs ------------------------------------------------------------------------------------
@@ -372,9 +371,9 @@ def pool_totals() -> list[Row]:
 def needs_with_balances(totals: LedgerTotals | None = None) -> list[Need]:
     """Every need that can hold money (one per translation group) with ``allocated`` and
     ``gap`` set from the ledger totals, in one query whatever the number of needs."""
-    balances = (totals or ledger_totals()).need_balances
+    held = (totals or ledger_totals()).need_balances
     needs = list(
-        ledger.canonical_needs().only(
+        balances.canonical_needs().only(
             "pk",
             "title",
             "target_amount",
@@ -387,7 +386,7 @@ def needs_with_balances(totals: LedgerTotals | None = None) -> list[Need]:
         )
     )
     for need in needs:
-        need.allocated = balances.get(need.pk, 0)
+        need.allocated = held.get(need.pk, 0)
         need.gap = max(0, need.target_amount - need.allocated)
     return needs
 

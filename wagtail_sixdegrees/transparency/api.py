@@ -17,6 +17,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -232,10 +234,37 @@ def story_ref(request: HttpRequest, story: Any) -> dict[str, Any]:
 NEED_STATUSES = ("open", "closed", "all")
 
 
-def _needs_in(locale: Locale | None) -> list[Need]:
-    """One record per need (its translation in ``locale`` when there is one), live only."""
-    rows = needs_with_progress(Need.objects.filter(live=True)).select_related("locale")
-    return list(prefer_locale(rows, locale, "translation_key").values())
+def needs_in_locale_sql(locale: Locale | None) -> QuerySet:
+    """One live record per need, in SQL: its translation in ``locale`` when there is a live
+    one, else the oldest live record of its translation group (as ``prefer_locale`` chooses)."""
+    live = Need.objects.filter(live=True)
+    group = live.filter(translation_key=OuterRef("translation_key")).order_by("pk").values("pk")
+    chosen: Any = Subquery(group[:1])
+    if locale is not None:
+        chosen = Coalesce(Subquery(group.filter(locale=locale)[:1]), chosen)
+    return live.annotate(shown_pk=chosen).filter(pk=F("shown_pk"))
+
+
+def need_listing(
+    locale: Locale | None, *, status: str = "open", cause: str = "", region: str = ""
+) -> QuerySet:
+    """The needs the listing shows, filtered and in the default allocation policy's order
+    (priority, earliest close, oldest), all in SQL: the caller counts and slices it."""
+    rows = needs_in_locale_sql(locale)
+    if status != "all":
+        open_now = Need.objects.open().values("pk")
+        rows = rows.filter(pk__in=open_now) if status == "open" else rows.exclude(pk__in=open_now)
+    if cause:
+        rows = rows.filter(cause__slug=cause)
+    if region:
+        rows = rows.filter(region__slug=region)
+    return rows.order_by(
+        "priority",
+        F("closes_on").asc(nulls_last=True),
+        Coalesce("closes_on", "opens_on"),
+        "created_at",
+        "pk",
+    )
 
 
 @read_only
@@ -245,28 +274,18 @@ def needs(request: HttpRequest) -> dict[str, Any]:
     status = request.GET.get("status", "open")
     if status not in NEED_STATUSES:
         raise BadRequest(f"status must be one of: {', '.join(NEED_STATUSES)}")
-    rows = _needs_in(locale)
-    if status != "all":
-        rows = [need for need in rows if need.is_open() == (status == "open")]
-    for key, attribute in (("cause", "cause"), ("region", "region")):
-        slug = request.GET.get(key)
-        if slug:
-            rows = [need for need in rows if getattr(need, attribute).slug == slug]
-    # The default allocation policy's order: priority, earliest close, oldest.
-    rows.sort(
-        key=lambda need: (
-            need.priority,
-            need.closes_on is None,
-            need.closes_on or need.opens_on,
-            need.created_at,
-            need.pk,
-        )
+    rows = need_listing(
+        locale,
+        status=status,
+        cause=request.GET.get("cause", ""),
+        region=request.GET.get("region", ""),
     )
+    page = needs_with_progress(rows).select_related("locale")[offset : offset + limit]
     return {
-        "count": len(rows),
+        "count": rows.count(),
         "limit": limit,
         "offset": offset,
-        "results": [need_data(request, need) for need in rows[offset : offset + limit]],
+        "results": [need_data(request, need) for need in page],
     }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from .. import money
-from ..allocation import ledger
+from ..allocation import balances
 from ..allocation.engine import AccountKind, Rule
 from ..allocation.models import Disbursement, LedgerEntry
 from ..giving.models import Donation, Preference
@@ -198,7 +198,7 @@ def gift_impact(donation: Donation) -> GiftImpact:
         paid_out.setdefault(disbursement.need_id, []).append(disbursement)
 
     parts = []
-    for account, amount in ledger.donation_balances(donation):
+    for account, amount in balances.donation_balances(donation):
         cause = causes.get(account.cause_id)
         region = regions.get(account.region_id)
         need = needs.get(account.need_id) if account.need_id else None

@@ -15,13 +15,11 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from ..allocation.engine import AccountKind
-from ..allocation.models import LedgerEntry
+from ..allocation import balances
 from ..giving.models import Donation, GivingSettings
 from ..giving.receipts import impact_url, sender, site_root_url
 from .models import NeedUpdate, NeedUpdateNotice
@@ -34,16 +32,7 @@ logger = logging.getLogger(__name__)
 
 def recipients(update: NeedUpdate) -> list[Donation]:
     """For each donor to tell about ``update``: their latest gift whose money is in its need."""
-    holding = (
-        LedgerEntry.objects.filter(
-            account_kind=AccountKind.NEED, need__translation_key=update.need.translation_key
-        )
-        .order_by()
-        .values("donation_id")
-        .annotate(total=Sum("amount"))
-        .filter(total__gt=0)
-        .values("donation_id")
-    )
+    holding = balances.donations_holding_need(update.need.translation_key)
     donations = (
         Donation.objects.filter(pk__in=holding, wants_updates=True, donor__erased_at__isnull=True)
         .exclude(donor__email="")

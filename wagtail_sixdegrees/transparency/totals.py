@@ -1,7 +1,7 @@
 """Public totals: what was raised, where it is, and what was paid out, per currency.
 
-Every figure is an aggregate of the ledger (and of paid gifts not allocated yet); currencies are
-never added together. Figures are cached under a key made of the newest ledger row, the newest
+Every figure comes from the balances kept with the ledger (``allocation/balances.py``) and from
+paid gifts not allocated yet; currencies are never added together. Figures are cached under a key made of the newest ledger row, the newest
 disbursement and the latest payment: any committed write changes the key, so a stale total can
 never be served after a commit, and nothing has to remember to clear the cache. Names are looked
 up after the cache, in the reader's language.
@@ -9,17 +9,14 @@ up after the cache, in the reader's language.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Sum
 
 from .. import conf
-from ..allocation import ledger
-from ..allocation.engine import AccountKind
+from ..allocation import balances
 from ..allocation.models import Disbursement, LedgerEntry
 from ..giving.models import Donation
 from ..needs.models import Cause, Region
@@ -85,74 +82,26 @@ def cache_key() -> str:
 
 def _compute() -> dict[str, dict[str, Any]]:
     """The figures as plain data (cacheable): per currency, totals and per canonical cause
-    and region id."""
-    canonical = ledger.Canonical()
-    figures: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {
-            "in_needs": 0,
-            "restricted": 0,
-            "general": 0,
-            "unallocated": 0,
-            "disbursed": 0,
-            "cause": defaultdict(lambda: [0, 0, 0]),
-            "region": defaultdict(lambda: [0, 0, 0]),
-        }
-    )
-    rows = (
-        LedgerEntry.objects.exclude(account_kind=AccountKind.SHORTFALL)
-        .order_by()
-        .values("account_kind", "currency", "need_id", "cause_id", "region_id")
-        .annotate(total=Sum("amount"))
-    )
-    for row in rows:
-        totals = figures[row["currency"]]
-        amount = row["total"]
-        if row["account_kind"] == AccountKind.NEED:
-            totals["in_needs"] += amount
-            cause, region = canonical.need_place.get(row["need_id"], (None, None))
-            slot = 0
-        elif row["account_kind"] == AccountKind.RESTRICTED:
-            totals["restricted"] += amount
-            cause = canonical.causes.get(row["cause_id"]) if row["cause_id"] else None
-            region = canonical.regions.get(row["region_id"]) if row["region_id"] else None
-            slot = 1
-        else:
-            totals["general"] += amount
-            continue
-        if cause is not None:
-            totals["cause"][cause][slot] += amount
-        if region is not None:
-            totals["region"][region][slot] += amount
-
-    for row in (
-        Disbursement.objects.order_by().values("currency", "need_id").annotate(total=Sum("amount"))
-    ):
-        totals = figures[row["currency"]]
-        totals["disbursed"] += row["total"]
-        cause, region = canonical.need_place.get(row["need_id"], (None, None))
-        if cause is not None:
-            totals["cause"][cause][2] += row["total"]
-        if region is not None:
-            totals["region"][region][2] += row["total"]
-
-    amount_field = (
-        "settlement_amount" if conf.get_setting("ALLOCATE_FROM") == "gross" else "net_amount"
-    )
-    for row in (
-        ledger.unallocated_donations()
-        .order_by()
-        .values("settlement_currency")
-        .annotate(total=Sum(amount_field))
-    ):
-        figures[row["settlement_currency"]]["unallocated"] += row["total"] or 0
-
+    and region id, as ``allocation/balances.py`` reads them from the kept balances."""
     return {
-        currency: {
-            **{key: value for key, value in totals.items() if key not in ("cause", "region")},
-            "cause": {key: list(value) for key, value in totals["cause"].items() if any(value)},
-            "region": {key: list(value) for key, value in totals["region"].items() if any(value)},
+        figures.currency: {
+            "in_needs": figures.in_needs,
+            "restricted": figures.restricted,
+            "general": figures.general,
+            "unallocated": figures.unallocated,
+            "disbursed": figures.disbursed,
+            "cause": {
+                key: [row.in_needs, row.waiting, row.disbursed]
+                for key, row in figures.by_cause.items()
+                if row.in_needs or row.waiting or row.disbursed
+            },
+            "region": {
+                key: [row.in_needs, row.waiting, row.disbursed]
+                for key, row in figures.by_region.items()
+                if row.in_needs or row.waiting or row.disbursed
+            },
         }
-        for currency, totals in sorted(figures.items())
+        for figures in balances.currency_figures()
     }
 
 

@@ -122,6 +122,26 @@ class RecurringGift(GiftTerms):
         )
 
 
+class DisputeStatus:
+    """Stripe's dispute statuses, as ``Donation.dispute_status`` stores them: named here once so
+    that no module compares against a bare ``"lost"``."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response"
+    WARNING_UNDER_REVIEW = "warning_under_review"
+    WARNING_CLOSED = "warning_closed"
+    NEEDS_RESPONSE = "needs_response"
+    UNDER_REVIEW = "under_review"
+    WON = "won"
+    LOST = "lost"
+    PREVENTED = "prevented"
+    #: The money is (or may be) taken back.
+    HOLDING = frozenset(
+        [WARNING_NEEDS_RESPONSE, WARNING_UNDER_REVIEW, NEEDS_RESPONSE, UNDER_REVIEW, LOST]
+    )
+    #: Stripe changes nothing more.
+    CLOSED = frozenset([WON, LOST, WARNING_CLOSED, PREVENTED])
+
+
 class Donation(GiftTerms):
     """One payment. A monthly gift produces one per paid invoice."""
 
@@ -134,10 +154,9 @@ class Donation(GiftTerms):
         PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
         DISPUTED = "disputed", _("Disputed")
 
+    DisputeStatus = DisputeStatus
     #: Stripe dispute statuses that mean the money is (or may be) taken back.
-    DISPUTE_HOLDING_STATUSES = frozenset(
-        ["warning_needs_response", "warning_under_review", "needs_response", "under_review", "lost"]
-    )
+    DISPUTE_HOLDING_STATUSES = DisputeStatus.HOLDING
 
     reference = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
     donor = models.ForeignKey(
@@ -281,9 +300,7 @@ class Donation(GiftTerms):
         ``ALLOCATE_FROM`` is ``"gross"``). ``None`` until paid and settled."""
         if not self.is_paid:
             return None
-        if conf.get_setting("ALLOCATE_FROM") == "gross":
-            return self.settlement_amount
-        return self.net_amount
+        return getattr(self, conf.allocatable_field())
 
     def derived_status(self) -> str:
         """The status the recorded facts imply, whatever order Stripe told us them in."""

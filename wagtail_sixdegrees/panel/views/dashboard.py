@@ -87,6 +87,11 @@ EXPLANATIONS = {
         "A need has paid out more than it received. Check the disbursements recorded for it "
         "and reverse any that did not happen."
     ),
+    "kept-balance": _(
+        "The balance the screens show for an account differs from its ledger lines, so rows "
+        "were written or changed outside the package. The ledger is right: ask your developers "
+        "to find the cause, then run ledger.rebuild_balances() to rebuild the balances from it."
+    ),
 }
 
 

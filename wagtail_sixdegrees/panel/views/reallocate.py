@@ -9,12 +9,11 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from ... import money
-from ...allocation import ledger
+from ...allocation import balances, ledger
 from ...allocation.engine import Account
 from ...allocation.models import AccountKind
-from ...needs.models import Cause, Need, Region
+from ...needs.models import Need
 from .. import names, permissions
-from ..dashboard import names_of
 from ..forms import ReallocateForm, encode_account
 from .base import GivingFormView
 
@@ -22,7 +21,7 @@ from .base import GivingFormView
 def open_needs_with_room() -> QuerySet:
     """Needs that can receive money now: open, short of their target."""
     return (
-        ledger.canonical_needs()
+        balances.canonical_needs()
         .open()
         .with_progress()
         .filter(gap__gt=0)
@@ -33,7 +32,7 @@ def open_needs_with_room() -> QuerySet:
 def needs_holding_money() -> QuerySet:
     """Needs holding money that has not been paid out to their partner."""
     return (
-        ledger.canonical_needs()
+        balances.canonical_needs()
         .with_progress()
         .annotate(available=F("allocated") - F("disbursed"))
         .filter(available__gt=0)
@@ -43,32 +42,26 @@ def needs_holding_money() -> QuerySet:
 
 def source_choices() -> tuple[list[tuple[str, list[tuple[str, str]]]], dict[int, Need]]:
     """Everywhere money can be moved from, grouped, each with what it holds; and the needs."""
-    pools = [row for row in ledger.pool_balances() if row["total"] > 0]
-    causes = names_of(Cause, {row["cause_id"] for row in pools})
-    regions = names_of(Region, {row["region_id"] for row in pools})
     general, restricted = [], []
-    for row in pools:
-        held = money.format_money(row["total"], row["currency"])
-        if row["account_kind"] == AccountKind.GENERAL:
+    for pool in balances.pools(positive_only=True):
+        held = money.format_money(pool.held, pool.currency)
+        if pool.account.kind == AccountKind.GENERAL:
             general.append(
                 (
-                    encode_account(Account.general(row["currency"])),
+                    encode_account(pool.account),
                     str(
                         _("General pool (%(currency)s): %(held)s")
-                        % {"currency": row["currency"], "held": held}
+                        % {"currency": pool.currency, "held": held}
                     ),
                 )
             )
-        elif row["account_kind"] == AccountKind.RESTRICTED:
-            parts = (causes.get(row["cause_id"]), regions.get(row["region_id"]))
-            account = Account.restricted(row["currency"], row["cause_id"], row["region_id"])
-            restriction = " · ".join(part for part in parts if part)
+        elif pool.account.kind == AccountKind.RESTRICTED:
             restricted.append(
                 (
-                    encode_account(account),
+                    encode_account(pool.account),
                     str(
                         _("%(restriction)s (%(currency)s): %(held)s")
-                        % {"restriction": restriction, "currency": row["currency"], "held": held}
+                        % {"restriction": pool.label, "currency": pool.currency, "held": held}
                     ),
                 )
             )

@@ -1,0 +1,290 @@
+"""One read side for money: balances kept with the ledger, one module that sums money rows, and
+every screen showing the same figure as that module."""
+
+from __future__ import annotations
+
+import ast
+import datetime
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.allocation.test_ledger_properties import operation, replay
+from tests.factories import (
+    cause_pref,
+    general_pref,
+    make_cause,
+    make_need,
+    make_paid_donation,
+    need_pref,
+    translate,
+)
+from wagtail_sixdegrees.allocation import balances, ledger
+from wagtail_sixdegrees.allocation.engine import Account, AccountKind
+from wagtail_sixdegrees.allocation.models import AccountBalance, Disbursement, LedgerEntry
+from wagtail_sixdegrees.models import Donation, Need
+from wagtail_sixdegrees.panel import dashboard
+from wagtail_sixdegrees.transparency.totals import public_totals
+
+PACKAGE = Path(balances.__file__).resolve().parent.parent
+READER = Path(balances.__file__).resolve()
+
+#: Names that say a module deals with money rows, and the calls that sum rows.
+MONEY_ROWS = {"LedgerEntry", "Disbursement", "ledger_entries", "disbursements"}
+SUMMING = {"Sum", "Avg", "aggregate", "balance"}
+
+
+def _names(tree: ast.AST) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.update(part for part in node.value.split("__") if part in MONEY_ROWS)
+    return found
+
+
+def _summing_calls(tree: ast.AST) -> list[int]:
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name in SUMMING:
+                lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_balances_module_sums_ledger_entries_and_disbursements():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == READER or "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if _names(tree) & MONEY_ROWS and (lines := _summing_calls(tree)):
+            offenders.append(f"{path.relative_to(PACKAGE)}:{lines}")
+    assert offenders == [], (
+        "Only allocation/balances.py may sum ledger entries or disbursements; ask it instead: "
+        + ", ".join(offenders)
+    )
+
+
+pytestmark = pytest.mark.django_db
+
+
+def _kept(need: Need) -> AccountBalance:
+    return AccountBalance.objects.get(account_kind="need", need=need)
+
+
+def test_every_ledger_and_disbursement_write_keeps_the_balances_in_step():
+    shelter = make_cause("Shelter")
+    need = make_need(title="Beds", cause=shelter, target_amount=10_000)
+    other = make_need(title="Rent", cause=shelter, target_amount=10_000)
+    gift = make_paid_donation(6_000, preferences=[need_pref(need)], allow_flexible_use=True)
+    make_paid_donation(3_000, preferences=[general_pref()])
+    make_paid_donation(2_000, preferences=[cause_pref(make_cause("Legal aid"))])
+    ledger.allocate()
+    assert (_kept(need).held, _kept(need).raised) == (6_000, 6_000)
+    assert {pool.kind: pool.held for pool in balances.pools()} == {
+        "general": 3_000,
+        "restricted": 2_000,
+    }
+
+    ledger.reallocate(Account.general("USD"), other, 1_000, actor=None, reason="urgent")
+    ledger.reallocate(Account.need(need.pk, "USD"), other, 500, actor=None, reason="urgent")
+    payout = ledger.record_disbursement(need, 4_000, paid_on=datetime.date(2026, 11, 2), actor=None)
+    ledger.reverse_disbursement(payout, actor=None, reason="bounced")
+    ledger.record_disbursement(need, 1_000, paid_on=datetime.date(2026, 11, 3), actor=None)
+    Donation.objects.filter(pk=gift.pk).update(amount_refunded=gift.amount)
+    gift.refresh_from_db()
+    ledger.sync_reversals(gift)
+
+    assert balances.balance_differences() == []
+    beds = balances.progress([need])[need.translation_key]
+    assert (beds.raised, beds.allocated, beds.disbursed) == (6_000, 1_000, 1_000)
+    rent = balances.progress([other])[other.translation_key]
+    assert (rent.raised, rent.allocated) == (1_500, 1_000)  # the refund took back the 500 moved
+
+
+def test_audit_fails_when_a_kept_balance_differs_from_the_ledger(capsys):
+    need = make_need(title="Beds", target_amount=10_000)
+    make_paid_donation(5_000, preferences=[need_pref(need)])
+    ledger.allocate()
+    call_command("sixdegrees_audit")
+    assert "all invariants hold" in capsys.readouterr().out
+
+    # Corrupted past the ORM, as a hand-written UPDATE would.
+    table = connection.ops.quote_name(AccountBalance._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET held = held + 1 WHERE need_id = %s", [need.pk])  # noqa: S608
+    with pytest.raises(SystemExit) as exited:
+        call_command("sixdegrees_audit")
+    assert exited.value.code == 1
+    out = capsys.readouterr().out
+    assert "kept-balance" in out and f"need:USD:{need.pk}" in out
+
+    ledger.rebuild_balances()
+    call_command("sixdegrees_audit")
+    assert "all invariants hold" in capsys.readouterr().out
+
+
+def test_a_translated_need_shows_its_source_records_figures_everywhere(client):
+    need = make_need(title="Beds", target_amount=10_000)
+    make_paid_donation(4_000, preferences=[need_pref(need)])
+    ledger.allocate()
+    french = translate(need, "fr", title="Lits")
+    assert balances.progress([french])[french.translation_key].allocated == 4_000
+    assert Need.objects.with_progress().get(pk=french.pk).allocated == 4_000
+    api = client.get(reverse("wagtail_sixdegrees:api_need", args=[french.pk])).json()
+    assert api["allocated"]["minor_units"] == 4_000
+
+
+def test_need_pages_read_one_balance_query_for_any_number_of_needs(django_assert_num_queries):
+    needs = [make_need(target_amount=10_000) for _ in range(5)]
+    for need in needs:
+        make_paid_donation(1_000, preferences=[need_pref(need)])
+    ledger.allocate()
+    loaded = list(Need.objects.filter(pk__in=[n.pk for n in needs]))
+    with django_assert_num_queries(1):
+        balances.attach_progress(loaded)
+    assert [need.allocated for need in loaded] == [1_000] * 5
+
+
+# --- Consistency as a property --------------------------------------------------------------
+
+#: Small for CI: each example builds a ledger and asks every screen.
+CONSISTENCY_EXAMPLES = 40
+
+
+def _screens_agree(client) -> None:
+    """Every screen and endpoint that shows a need's or a pool's figure shows the module's."""
+    all_needs = list(Need.objects.all())
+    truth = balances.progress(all_needs)
+    assert balances.balance_differences() == []  # kept balances == the raw ledger
+
+    received, paid_out = balances.recomputed_need_totals()
+    for need in all_needs:
+        shown = truth[need.translation_key]
+        source = min(n.pk for n in all_needs if n.translation_key == need.translation_key)
+        assert shown.allocated == received.get(source, 0)
+        assert shown.disbursed == paid_out.get(source, 0)
+
+    annotated = {n.pk: n for n in Need.objects.with_progress()}  # panels, need page, API
+    attached = {n.pk: n for n in Need.objects.all().with_progress_attached()}  # story pages
+    for need in all_needs:
+        shown = truth[need.translation_key]
+        for screen in (annotated[need.pk], attached[need.pk]):
+            assert (screen.raised, screen.allocated, screen.disbursed, screen.gap) == (
+                shown.raised,
+                shown.allocated,
+                shown.disbursed,
+                shown.gap,
+            )
+        api = client.get(reverse("wagtail_sixdegrees:api_need", args=[need.pk])).json()
+        assert api["allocated"]["minor_units"] == shown.allocated
+        assert api["disbursed"]["minor_units"] == shown.disbursed
+        assert api["remaining"]["minor_units"] == shown.gap
+        assert api["percent_funded"] == shown.percent
+
+    by_pk = {need.pk: truth[need.translation_key] for need in all_needs}
+    for need in dashboard.needs_with_balances():  # the Giving dashboard
+        assert (need.allocated, need.gap) == (by_pk[need.pk].allocated, by_pk[need.pk].gap)
+
+    pools = balances.pools()
+    waiting = {
+        kind: sum(p.held for p in pools if p.kind == kind)
+        for kind in (AccountKind.GENERAL, AccountKind.RESTRICTED)
+    }
+    in_needs = sum(truth[key].allocated for key in {n.translation_key for n in all_needs})
+    disbursed = sum(truth[key].disbursed for key in {n.translation_key for n in all_needs})
+    (usd,) = public_totals() or [None]
+    api_totals = client.get(reverse("wagtail_sixdegrees:api_totals")).json()["currencies"]
+    if usd is None:
+        assert in_needs == 0 and not any(waiting.values())
+        return
+    assert (usd.in_needs, usd.general, usd.restricted, usd.disbursed) == (
+        in_needs,
+        waiting[AccountKind.GENERAL],
+        waiting[AccountKind.RESTRICTED],
+        disbursed,
+    )
+    assert api_totals[0]["allocated"]["minor_units"] == in_needs
+    assert sum(row.amount for row in dashboard.pool_totals()) == sum(waiting.values())
+    by_cause = sum(row.in_needs for row in usd.by_cause)
+    assert by_cause == in_needs
+
+
+@given(operations=st.lists(operation, min_size=1, max_size=12))
+@settings(
+    max_examples=CONSISTENCY_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_every_screen_shows_the_figures_of_the_balances_module(operations, client):
+    # Each example rolls back, so SQLite hands out the same ids again and the public totals'
+    # cache key (newest ledger id, disbursement id, payment time) would name the last example's
+    # figures: start every example with an empty cache, as a fresh database would.
+    cache.clear()
+    with transaction.atomic():
+        replay(operations)
+        _screens_agree(client)
+        transaction.set_rollback(True)
+
+
+def test_the_consistency_check_notices_a_screen_that_disagrees(client, monkeypatch):
+    """The property can fail: a screen reading its own figure is caught."""
+    need = make_need(target_amount=10_000)
+    make_paid_donation(4_000, preferences=[need_pref(need)])
+    ledger.allocate()
+    _screens_agree(client)
+    original = balances.attach_progress
+
+    def skewed(needs):
+        original(needs)
+        for shown in needs:
+            shown.allocated += 1
+
+    monkeypatch.setattr(balances, "attach_progress", skewed)
+    with pytest.raises(AssertionError):
+        _screens_agree(client)
+
+
+def test_rows_written_around_the_ledger_are_caught_and_rebuilt():
+    need = make_need(target_amount=10_000)
+    donation = make_paid_donation(4_000, preferences=[need_pref(need)])
+    ledger.allocate()
+    LedgerEntry.objects.create(
+        donation=donation, account_kind="need", need=need, currency="USD", amount=1, kind="allocate"
+    )
+    Disbursement.objects.create(
+        need=need, partner=need.partner, amount=2, currency="USD", paid_on=datetime.date(2026, 1, 1)
+    )
+    assert len(balances.balance_differences()) == 1
+    ledger.rebuild_balances()
+    assert balances.balance_differences() == []
+    assert balances.progress([need])[need.translation_key].allocated == 4_001
+
+
+def test_the_migration_backfills_balances_from_the_existing_ledger():
+    import importlib
+
+    from django.apps import apps
+
+    need = make_need(target_amount=10_000)
+    make_paid_donation(4_000, preferences=[need_pref(need)])
+    make_paid_donation(1_000, preferences=[general_pref()])
+    ledger.allocate()
+    ledger.record_disbursement(need, 500, paid_on=datetime.date(2026, 11, 2), actor=None)
+    AccountBalance.objects.all().delete()  # as before the migration
+    migration = importlib.import_module("wagtail_sixdegrees.migrations.0011_account_balances")
+    migration.backfill(apps, None)
+    assert balances.balance_differences() == []
+    assert AccountBalance.objects.count() == 2

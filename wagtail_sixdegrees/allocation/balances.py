@@ -1,0 +1,681 @@
+"""The read side of money: the only code that sums ledger entries and disbursements.
+
+Every screen, endpoint, email and check that shows or tests what an account holds asks this
+module, so two screens cannot disagree about a figure (a test keeps it the only one:
+``tests/allocation/test_balances.py``). Two sources:
+
+* the **kept balances** (:class:`~.models.AccountBalance`), one small row per account, which
+  ``ledger.py`` updates in the same transaction as every ledger row and disbursement it writes.
+  Pages, the dashboard, public totals, the JSON API and the ledger's own checks under its locks
+  read these;
+* the **raw ledger**, summed here only for what the kept balances do not hold (one donation's
+  money per account, movements in a period) and for the audit, which recomputes every kept
+  balance from the ledger and reports any difference (:func:`balance_differences`).
+
+Money attaches to the source record of each translation group (``ledger.py`` writes it there);
+readers look needs up by ``translation_key``, so every translation shows the same figures.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext_lazy as _
+
+from .. import conf
+from ..giving.models import Donation
+from ..needs.models import Cause, Need, Region
+from . import engine
+from .engine import Account, AccountKind
+from .models import AccountBalance, Disbursement, LedgerEntry, balance_key
+
+#: Statuses whose money is (still, at least in part) the organisation's to allocate.
+ALLOCATABLE_STATUSES = (
+    Donation.Status.PAID,
+    Donation.Status.PARTIALLY_REFUNDED,
+    Donation.Status.REFUNDED,
+    Donation.Status.DISPUTED,
+)
+
+_BIG = models.BigIntegerField()
+
+
+def _positive(column: str = "amount") -> Case:
+    return Case(When(**{f"{column}__gt": 0}, then=column), default=0, output_field=_BIG)
+
+
+# --- Typed values ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NeedProgress:
+    """A need's figures, shared by every translation of it."""
+
+    target: int
+    raised: int = 0
+    allocated: int = 0
+    disbursed: int = 0
+
+    @property
+    def gap(self) -> int:
+        """What is still missing to reach the target (never negative)."""
+        return max(self.target - self.allocated, 0)
+
+    @property
+    def available(self) -> int:
+        """What the need holds and has not paid out yet."""
+        return self.allocated - self.disbursed
+
+    @property
+    def percent(self) -> int:
+        """Whole percent of the target held now, from 0 to 100."""
+        if self.target <= 0:
+            return 0
+        return max(0, min(100, self.allocated * 100 // self.target))
+
+
+@dataclass(frozen=True)
+class AccountTotal:
+    """What one account holds now (``held``), with its label in the reader's language."""
+
+    account: Account
+    held: int
+    raised: int = 0
+    disbursed: int = 0
+    label: str = ""
+
+    @property
+    def kind(self) -> str:
+        return str(self.account.kind)
+
+    @property
+    def currency(self) -> str:
+        return self.account.currency
+
+
+@dataclass
+class PlaceTotals:
+    """One cause's or region's money in one currency: in needs, waiting in pools, paid out."""
+
+    in_needs: int = 0
+    waiting: int = 0
+    disbursed: int = 0
+
+
+@dataclass
+class CurrencyFigures:
+    """Everything the ledger holds in one currency, by account kind and by canonical cause
+    and region id (a need counts towards its cause and its region)."""
+
+    currency: str
+    in_needs: int = 0
+    restricted: int = 0
+    general: int = 0
+    shortfall: int = 0
+    disbursed: int = 0
+    unallocated: int = 0
+    by_cause: dict[int, PlaceTotals] = field(default_factory=dict)
+    by_region: dict[int, PlaceTotals] = field(default_factory=dict)
+
+
+# --- Canonical records ----------------------------------------------------------------------
+
+
+def canonical_ids(model: type, ids: Iterable[int | None]) -> dict[int, int]:
+    """Map record ids to the source record (oldest) of their translation group."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    keys = dict(model.objects.filter(pk__in=wanted).values_list("pk", "translation_key"))
+    sources: dict[Any, int] = {}
+    for pk, key in (
+        model.objects.filter(translation_key__in=set(keys.values()))
+        .order_by("pk")
+        .values_list("pk", "translation_key")
+    ):
+        sources.setdefault(key, pk)
+    return {pk: sources[key] for pk, key in keys.items()}
+
+
+def canonical_needs() -> models.QuerySet:
+    """Needs that hold money: the source record of each translation group."""
+    first = (
+        Need.objects.filter(translation_key=OuterRef("translation_key"))
+        .order_by("pk")
+        .values("pk")[:1]
+    )
+    return Need.objects.filter(pk=Subquery(first))
+
+
+class Canonical:
+    """Source records of every need, cause and region, loaded once (bounded by needs).
+
+    Also remembers each need's canonical cause and region, so a share for a need that has
+    closed can follow them, and totals can count a need towards its cause and region.
+    """
+
+    def __init__(self) -> None:
+        self.causes = self._sources(Cause)
+        self.regions = self._sources(Region)
+        self.needs = self._sources(Need)
+        self.need_place = {
+            pk: (self.causes.get(cause), self.regions.get(region))
+            for pk, cause, region in Need.objects.values_list("pk", "cause_id", "region_id")
+        }
+
+    @staticmethod
+    def _sources(model: type) -> dict[int, int]:
+        first: dict[Any, int] = {}
+        mapping: dict[int, int] = {}
+        for pk, key in model.objects.order_by("pk").values_list("pk", "translation_key"):
+            mapping[pk] = first.setdefault(key, pk)
+        return mapping
+
+
+# --- Donations waiting for allocation -------------------------------------------------------
+
+
+def unallocated_donations() -> models.QuerySet:
+    """Paid donations with a known allocatable amount and no allocation yet, oldest first."""
+    amount_field = conf.allocatable_field()
+    allocated = LedgerEntry.objects.filter(donation=OuterRef("pk"), kind=LedgerEntry.Kind.ALLOCATE)
+    return (
+        Donation.objects.filter(status__in=ALLOCATABLE_STATUSES, paid_at__isnull=False)
+        .exclude(settlement_currency="")
+        .filter(**{f"{amount_field}__gt": 0})
+        .exclude(Exists(allocated))
+        .order_by("paid_at", "reference")
+    )
+
+
+def unallocated_by_currency() -> dict[str, int]:
+    """What paid donations not allocated yet will bring, per settlement currency."""
+    return {
+        row["settlement_currency"]: row["total"] or 0
+        for row in unallocated_donations()
+        .order_by()
+        .values("settlement_currency")
+        .annotate(total=Sum(conf.allocatable_field()))
+    }
+
+
+# --- Needs (kept balances) ------------------------------------------------------------------
+
+
+def need_balances(need_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """What each need holds now, by the need id the money sits on."""
+    rows = AccountBalance.objects.filter(account_kind=AccountKind.NEED)
+    if need_ids is not None:
+        rows = rows.filter(need_id__in=list(need_ids))
+    totals: dict[int, int] = defaultdict(int)
+    for need_id, held in rows.values_list("need_id", "held"):
+        totals[need_id] += held
+    return dict(totals)
+
+
+def need_disbursed(need_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """What each need has paid out to its partner, by need id."""
+    rows = AccountBalance.objects.filter(account_kind=AccountKind.NEED)
+    if need_ids is not None:
+        rows = rows.filter(need_id__in=list(need_ids))
+    totals: dict[int, int] = defaultdict(int)
+    for need_id, disbursed in rows.values_list("need_id", "disbursed"):
+        totals[need_id] += disbursed
+    return dict(totals)
+
+
+def need_available(need: Need) -> int:
+    """What a need holds and has not yet paid out."""
+    return need_balances([need.pk]).get(need.pk, 0) - need_disbursed([need.pk]).get(need.pk, 0)
+
+
+def progress(needs: Iterable[Need]) -> dict[Any, NeedProgress]:
+    """Each need's figures by translation key, from the kept balances. One query."""
+    needs = list(needs)
+    keys = {need.translation_key for need in needs}
+    if not keys:
+        return {}
+    sums: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
+    rows = AccountBalance.objects.filter(
+        account_kind=AccountKind.NEED, need__translation_key__in=keys
+    ).values_list("need__translation_key", "raised", "held", "disbursed")
+    for key, raised, held, disbursed in rows:
+        row = sums[key]
+        row[0] += raised
+        row[1] += held
+        row[2] += disbursed
+    result = {}
+    for need in needs:
+        raised, held, disbursed = sums.get(need.translation_key, (0, 0, 0))
+        result[need.translation_key] = NeedProgress(need.target_amount, raised, held, disbursed)
+    return result
+
+
+def attach_progress(needs: list[Need]) -> None:
+    """Set ``raised``, ``allocated``, ``disbursed`` and ``gap`` on loaded needs. One query."""
+    figures = progress(needs)
+    for need in needs:
+        shown = figures[need.translation_key]
+        need.raised, need.allocated, need.disbursed = shown.raised, shown.allocated, shown.disbursed
+        need.gap = shown.gap
+
+
+def with_progress(queryset: models.QuerySet) -> models.QuerySet:
+    """Annotate ``raised``, ``allocated``, ``disbursed`` and ``gap`` in the same query, for
+    any number of needs (to filter or order on them): one indexed balance row per need."""
+
+    def kept(column: str) -> Coalesce:
+        rows = (
+            AccountBalance.objects.filter(
+                account_kind=AccountKind.NEED, need__translation_key=OuterRef("translation_key")
+            )
+            .order_by()
+            .values("need__translation_key")
+            .annotate(total=Sum(column))
+            .values("total")
+        )
+        return Coalesce(Subquery(rows, output_field=_BIG), Value(0))
+
+    return queryset.annotate(
+        raised=kept("raised"), allocated=kept("held"), disbursed=kept("disbursed")
+    ).annotate(
+        gap=Greatest(models.F("target_amount") - models.F("allocated"), Value(0), output_field=_BIG)
+    )
+
+
+def open_need_rows(on: datetime.date | None = None) -> list[dict[str, Any]]:
+    """Open canonical needs as plain values with ``held``, for the engine's gaps."""
+    needs = list(
+        canonical_needs()
+        .open(on=on)
+        .order_by("pk")
+        .values(
+            "pk",
+            "cause_id",
+            "region_id",
+            "currency",
+            "target_amount",
+            "priority",
+            "closes_on",
+            "created_at",
+        )
+    )
+    held = need_balances([n["pk"] for n in needs])
+    for need in needs:
+        need["held"] = held.get(need["pk"], 0)
+    return needs
+
+
+# --- Pools and accounts (kept balances) -----------------------------------------------------
+
+
+def _account(row: AccountBalance) -> Account:
+    return Account(
+        AccountKind(row.account_kind),
+        row.currency,
+        need_id=row.need_id,
+        cause_id=row.cause_id,
+        region_id=row.region_id,
+    )
+
+
+def account_label(account: Account, causes: dict[int, str], regions: dict[int, str]) -> str:
+    """A pool's name for people: the general pool, or a restricted pool's cause · region."""
+    if account.kind == AccountKind.RESTRICTED:
+        parts = (causes.get(account.cause_id), regions.get(account.region_id))
+        return " · ".join(str(part) for part in parts if part)
+    if account.kind == AccountKind.GENERAL:
+        return str(_("Where most needed (general pool)"))
+    if account.kind == AccountKind.SHORTFALL:
+        return str(_("Shortfall"))
+    return ""
+
+
+def pools(*, positive_only: bool = False) -> list[AccountTotal]:
+    """Money in the general and restricted pools (and any shortfall), per currency, labelled."""
+    rows = list(
+        AccountBalance.objects.exclude(account_kind=AccountKind.NEED)
+        .exclude(held=0)
+        .order_by("account_kind", "currency", "cause_id", "region_id")
+    )
+    if positive_only:
+        rows = [row for row in rows if row.held > 0]
+    causes = dict(
+        Cause.objects.filter(pk__in={r.cause_id for r in rows if r.cause_id}).values_list(
+            "pk", "name"
+        )
+    )
+    regions = dict(
+        Region.objects.filter(pk__in={r.region_id for r in rows if r.region_id}).values_list(
+            "pk", "name"
+        )
+    )
+    return [
+        AccountTotal(
+            _account(row), row.held, row.raised, label=account_label(_account(row), causes, regions)
+        )
+        for row in rows
+    ]
+
+
+def pool_totals() -> dict[str, int]:
+    """Money waiting for allocation (general and restricted pools together), per currency."""
+    totals: dict[str, int] = defaultdict(int)
+    for currency, held in AccountBalance.objects.filter(
+        account_kind__in=(AccountKind.GENERAL, AccountKind.RESTRICTED)
+    ).values_list("currency", "held"):
+        totals[currency] += held
+    return {currency: amount for currency, amount in sorted(totals.items()) if amount}
+
+
+def accounts() -> list[AccountTotal]:
+    """Every kept balance, need accounts included, unlabelled (for totals and the dashboard)."""
+    return [
+        AccountTotal(_account(row), row.held, row.raised, row.disbursed)
+        for row in AccountBalance.objects.order_by("key")
+    ]
+
+
+def currency_figures(canonical: Canonical | None = None) -> list[CurrencyFigures]:
+    """Public totals per currency from the kept balances, plus what waits for allocation."""
+    canonical = canonical or Canonical()
+    figures: dict[str, CurrencyFigures] = {}
+
+    def of(currency: str) -> CurrencyFigures:
+        return figures.setdefault(currency, CurrencyFigures(currency))
+
+    def add(places: dict[int, PlaceTotals], key: int | None, slot: str, amount: int) -> None:
+        if key is not None and amount:
+            total = places.setdefault(key, PlaceTotals())
+            setattr(total, slot, getattr(total, slot) + amount)
+
+    for total in accounts():
+        account, totals = total.account, of(total.currency)
+        if account.kind == AccountKind.SHORTFALL:
+            totals.shortfall += total.held
+            continue
+        if account.kind == AccountKind.GENERAL:
+            totals.general += total.held
+            continue
+        if account.kind == AccountKind.NEED:
+            totals.in_needs += total.held
+            totals.disbursed += total.disbursed
+            cause, region = canonical.need_place.get(account.need_id, (None, None))
+            for places, key in ((totals.by_cause, cause), (totals.by_region, region)):
+                add(places, key, "in_needs", total.held)
+                add(places, key, "disbursed", total.disbursed)
+        else:
+            totals.restricted += total.held
+            cause = canonical.causes.get(account.cause_id) if account.cause_id else None
+            region = canonical.regions.get(account.region_id) if account.region_id else None
+            add(totals.by_cause, cause, "waiting", total.held)
+            add(totals.by_region, region, "waiting", total.held)
+    for currency, amount in unallocated_by_currency().items():
+        of(currency).unallocated += amount
+    return [figures[currency] for currency in sorted(figures)]
+
+
+# --- Raw ledger: per donation and per period ------------------------------------------------
+
+
+def sum_of_entries(entries: models.QuerySet) -> int:
+    """The sum of these ledger entries' amounts."""
+    return entries.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def donation_balances(donation: Donation) -> list[tuple[Account, int]]:
+    """The donation's money per account, positive balances only, in a stable order."""
+    held = donation_account_totals([donation.pk])
+    balances = [
+        (account, total)
+        for (_donation, account), total in held.items()
+        if total > 0 and account.kind != AccountKind.SHORTFALL
+    ]
+    return sorted(balances, key=lambda pair: engine.account_sort_key(pair[0]))
+
+
+def donation_account_totals(donation_ids: Iterable[int]) -> dict[tuple[int, Account], int]:
+    """Each (donation, account) pair's balance, for the given donations."""
+    rows = (
+        LedgerEntry.objects.filter(donation_id__in=list(donation_ids))
+        .order_by()
+        .values_list("donation_id", "account_kind", "currency", "need_id", "cause_id", "region_id")
+        .annotate(total=Sum("amount"))
+    )
+    return {
+        (donation_id, Account(AccountKind(kind), currency, need_id, cause_id, region_id)): total
+        for donation_id, kind, currency, need_id, cause_id, region_id, total in rows
+    }
+
+
+def donation_kind_totals(donation: Donation) -> tuple[int, int]:
+    """What was allocated to the donation and what has been reversed of it (positive)."""
+    entries = LedgerEntry.objects.filter(donation=donation)
+    return (
+        sum_of_entries(entries.filter(kind=LedgerEntry.Kind.ALLOCATE)),
+        -sum_of_entries(entries.filter(kind=LedgerEntry.Kind.REVERSE)),
+    )
+
+
+def holders(account: Account, *, flexible_only: bool = False) -> dict[int, int]:
+    """The donations whose money is in ``account`` and how much each has there."""
+    rows = (
+        LedgerEntry.objects.for_account(account)
+        .order_by()
+        .values("donation_id")
+        .annotate(total=Sum("amount"))
+        .filter(total__gt=0)
+    )
+    if flexible_only:
+        rows = rows.filter(
+            donation_id__in=Donation.objects.filter(allow_flexible_use=True).values("pk")
+        )
+    return {row["donation_id"]: row["total"] for row in rows}
+
+
+def restricted_holdings(currencies: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Money waiting in restricted pools per donation: donation, currency, cause, region."""
+    rows = (
+        LedgerEntry.objects.filter(account_kind=AccountKind.RESTRICTED)
+        .order_by()
+        .values("donation_id", "currency", "cause_id", "region_id")
+        .annotate(total=Sum("amount"))
+        .filter(total__gt=0)
+    )
+    if currencies is not None:
+        rows = rows.filter(currency__in=list(currencies))
+    return list(rows)
+
+
+def donations_holding_need(translation_key: Any) -> models.QuerySet:
+    """Ids of donations whose money sits in the need (any translation) now."""
+    return (
+        LedgerEntry.objects.filter(
+            account_kind=AccountKind.NEED, need__translation_key=translation_key
+        )
+        .order_by()
+        .values("donation_id")
+        .annotate(total=Sum("amount"))
+        .filter(total__gt=0)
+        .values("donation_id")
+    )
+
+
+def movements_since(start: datetime.datetime) -> list[tuple[Account, int]]:
+    """Net movements into each account since ``start`` (the dashboard's "this year")."""
+    entries = LedgerEntry.objects.filter(created_at__gte=start).order_by()
+    # Two groupings, not one over every column: each stays a small hash aggregate.
+    needs = (
+        entries.filter(account_kind=AccountKind.NEED)
+        .values_list("need_id", "currency")
+        .annotate(total=Sum("amount"))
+    )
+    others = (
+        entries.exclude(account_kind=AccountKind.NEED)
+        .values_list("account_kind", "currency", "cause_id", "region_id")
+        .annotate(total=Sum("amount"))
+    )
+    moved = [(Account.need(need_id, currency), total) for need_id, currency, total in needs]
+    moved += [
+        (Account(AccountKind(kind), currency, None, cause_id, region_id), total)
+        for kind, currency, cause_id, region_id, total in others
+    ]
+    return moved
+
+
+# --- The audit: recomputing from the raw ledger ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeptBalance:
+    """The three figures of one account, as kept or as recomputed."""
+
+    key: str
+    account: Account
+    held: int = 0
+    raised: int = 0
+    disbursed: int = 0
+
+
+def recomputed_balances() -> dict[str, KeptBalance]:
+    """Every account's balance summed from the raw ledger and disbursements (the truth)."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def slot(kind: str, currency: str, need_id: Any, cause_id: Any, region_id: Any) -> dict:
+        key = balance_key(kind, currency, need_id, cause_id, region_id)
+        account = Account(AccountKind(kind), currency, need_id, cause_id, region_id)
+        return found.setdefault(
+            key, {"key": key, "account": account, "held": 0, "raised": 0, "disbursed": 0}
+        )
+
+    rows = (
+        LedgerEntry.objects.order_by()
+        .values_list("account_kind", "currency", "need_id", "cause_id", "region_id")
+        .annotate(held=Sum("amount"), raised=Sum(_positive()))
+    )
+    for kind, currency, need_id, cause_id, region_id, held, raised in rows:
+        row = slot(kind, currency, need_id, cause_id, region_id)
+        row["held"] += held or 0
+        row["raised"] += raised or 0
+    payouts = (
+        Disbursement.objects.order_by()
+        .values_list("need_id", "currency")
+        .annotate(total=Sum("amount"))
+    )
+    for need_id, currency, total in payouts:
+        slot(AccountKind.NEED, currency, need_id, None, None)["disbursed"] += total or 0
+    return {key: KeptBalance(**row) for key, row in found.items()}
+
+
+def kept_balances() -> dict[str, KeptBalance]:
+    """Every balance as kept in :class:`~.models.AccountBalance`."""
+    return {
+        row.key: KeptBalance(row.key, _account(row), row.held, row.raised, row.disbursed)
+        for row in AccountBalance.objects.all()
+    }
+
+
+def balance_differences() -> list[tuple[KeptBalance | None, KeptBalance | None]]:
+    """(kept, recomputed) for every account where the two disagree; an all-zero account
+    missing on either side is not a difference."""
+    kept, truth = kept_balances(), recomputed_balances()
+    differences = []
+    for key in sorted(set(kept) | set(truth)):
+        a, b = kept.get(key), truth.get(key)
+        figures_a = (a.held, a.raised, a.disbursed) if a else (0, 0, 0)
+        figures_b = (b.held, b.raised, b.disbursed) if b else (0, 0, 0)
+        if figures_a != figures_b:
+            differences.append((a, b))
+    return differences
+
+
+def donation_sums() -> dict[int, dict[str, int]]:
+    """Per donation: what was allocated, moved (reallocations, which net to zero) and reversed."""
+
+    def by_kind(kind: str) -> Sum:
+        return Sum(Case(When(kind=kind, then="amount"), default=0, output_field=IntegerField()))
+
+    rows = (
+        LedgerEntry.objects.order_by()
+        .values("donation_id")
+        .annotate(
+            allocated=by_kind(LedgerEntry.Kind.ALLOCATE),
+            moved=by_kind(LedgerEntry.Kind.REALLOCATE),
+            reversed=by_kind(LedgerEntry.Kind.REVERSE),
+        )
+    )
+    return {row["donation_id"]: row for row in rows}
+
+
+def negative_donation_accounts(limit: int = 50) -> list[dict[str, Any]]:
+    """(Donation, account) pairs below zero, which must never happen (shortfall aside)."""
+    rows = (
+        LedgerEntry.objects.exclude(account_kind=AccountKind.SHORTFALL)
+        .order_by()
+        .values("donation_id", "account_kind", "need_id", "cause_id", "region_id", "currency")
+        .annotate(total=Sum("amount"))
+        .filter(total__lt=0)
+    )
+    return list(rows[:limit])
+
+
+def general_by_donation() -> dict[int, int]:
+    """Each donation's money in the general pool."""
+    return {
+        row["donation_id"]: row["total"]
+        for row in LedgerEntry.objects.filter(account_kind=AccountKind.GENERAL)
+        .order_by()
+        .values("donation_id")
+        .annotate(total=Sum("amount"))
+    }
+
+
+def recomputed_need_totals() -> tuple[dict[int, int], dict[int, int]]:
+    """What each need received and paid out, from the raw ledger and disbursements."""
+    received = {
+        row["need_id"]: row["total"]
+        for row in LedgerEntry.objects.filter(account_kind=AccountKind.NEED)
+        .order_by()
+        .values("need_id")
+        .annotate(total=Sum("amount"))
+    }
+    paid_out = {
+        row["need_id"]: row["total"]
+        for row in Disbursement.objects.order_by().values("need_id").annotate(total=Sum("amount"))
+    }
+    return received, paid_out
+
+
+__all__ = [
+    "ALLOCATABLE_STATUSES",
+    "AccountTotal",
+    "Canonical",
+    "CurrencyFigures",
+    "KeptBalance",
+    "NeedProgress",
+    "PlaceTotals",
+    "account_label",
+    "accounts",
+    "attach_progress",
+    "balance_differences",
+    "canonical_ids",
+    "canonical_needs",
+    "currency_figures",
+    "donation_balances",
+    "need_available",
+    "need_balances",
+    "need_disbursed",
+    "pool_totals",
+    "pools",
+    "progress",
+    "recomputed_balances",
+    "unallocated_donations",
+    "with_progress",
+]
