@@ -8,6 +8,7 @@ from wagtail.snippets.models import register_snippet
 from .giving.refunds import LOG_ACTION as REFUND_LOG_ACTION
 from .panel import dashboard, permissions
 from .panel.viewsets import GivingViewSetGroup
+from .stories import cards
 from .stories.dashboard import ExpiringConsentPanel, consent_buttons
 
 # Before any viewset asks Wagtail for a policy (which would create a fallback one).
@@ -22,6 +23,17 @@ hooks.register("construct_homepage_panels", dashboard.add_home_panel)
 @hooks.register("register_log_actions")
 def register_giving_log_actions(actions):
     actions.register_action(REFUND_LOG_ACTION, _("Refund requested"), _("Refund requested"))
+    actions.register_action(
+        cards.LOG_ISSUED, _("Withdrawal card issued"), _("Withdrawal card issued")
+    )
+    actions.register_action(
+        cards.LOG_REVOKED, _("Withdrawal card revoked"), _("Withdrawal card revoked")
+    )
+    actions.register_action(
+        cards.LOG_USED,
+        _("Consent withdrawn with the survivor's card"),
+        _("Consent withdrawn with the survivor's card"),
+    )
 
 
 @hooks.register("construct_homepage_panels")

@@ -23,6 +23,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminPageChooser
 from wagtail.models import Page
 
+from .card_views import IssueCardView, revoke_cards_view
 from .consent import StoryConsent
 from .models import story_models, story_pages
 from .views import WithdrawConsentView
@@ -136,6 +137,8 @@ class StoryConsentViewSet(ModelViewSet):
         return [
             *super().get_urlpatterns(),
             path("withdraw/<str:pk>/", self.withdraw_view, name="withdraw"),
+            path("card/<str:pk>/", IssueCardView.as_view(), name="card"),
+            path("card/<str:pk>/revoke/", revoke_cards_view, name="revoke_cards"),
         ]
 
 
