@@ -1,4 +1,4 @@
-"""The survivor's withdrawal card: she takes her story down herself, with a link or a typed code.
+"""The survivor's withdrawal card: they take their story down themselves, with a link or a typed code.
 
 The card's secrets are printed once and kept only as digests; GET never withdraws; a POST with
 the button's confirmation does, at once, everywhere (the paths themselves are checked for a
@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.models import Locale, ModelLogEntry, Page
 
-from tests.factories import make_live_story, make_reviewer
+from tests.factories import make_live_story, make_reviewer, make_story
 from tests.stories_helpers import login, make_superuser
 from tests.testapp import frontend_cache
 from wagtail_sixdegrees.models import StoryConsent, WithdrawalCard
@@ -323,6 +323,31 @@ def test_caseworker_issues_a_printable_card_whose_code_withdraws(client, story):
     assert press_the_button(public, f"/giving/w/{printed}/").status_code == 200
     assert consent_of(story).withdrawn_on is not None
     assert WithdrawalCard.objects.get().issued_by.username == "admin"
+
+
+def test_recording_consent_leads_straight_to_the_card(client):
+    story = make_story(consent=False)
+    login(client, make_superuser())
+
+    response = client.post(
+        reverse("wagtail_sixdegrees_story_consent:add"),
+        {"story": story.pk, "covers_web": "on", "given_on": "2026-01-15", "form_reference": "F"},
+    )
+
+    consent = consent_of(story)
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "wagtail_sixdegrees_story_consent:card", args=[consent.pk]
+    )
+
+
+def test_the_story_editor_links_to_the_card(client, story):
+    login(client, make_superuser())
+
+    response = client.get(reverse("wagtailadmin_pages:edit", args=[story.pk]))
+
+    card = reverse("wagtail_sixdegrees_story_consent:card", args=[consent_of(story).pk])
+    assert card in response.content.decode()
 
 
 def test_caseworker_revokes_a_lost_card(client, story, issued):

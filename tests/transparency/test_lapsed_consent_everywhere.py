@@ -4,7 +4,7 @@ Each test takes a story whose consent has lapsed (expired at midnight, withdrawn
 exclude the website) while its page is still ``live``: ``sixdegrees_enforce_consent`` has not run yet, nothing unpublished it.
 The story's title, pseudonym, teaser, body and illustration must not reach any response.
 
-Each test also runs for a survivor who withdrew with her withdrawal card (the button on the
+Each test also runs for a survivor who withdrew with their withdrawal card (the button on the
 card's public page): that unpublishes everything at once, and every path must agree.
 """
 

@@ -1,4 +1,4 @@
-"""Withdrawal cards: the survivor holds her consent and can take it back without anyone's help.
+"""Withdrawal cards: the survivor holds their consent and can take it back without anyone's help.
 
 When consent is recorded (or later) a caseworker issues a card in the survivor's language: a
 QR code for a long random link and a short code for typing on a basic phone. Both open one
@@ -97,7 +97,7 @@ class WithdrawalCard(models.Model):
         max_length=300,
         help_text=_(
             "Shown after the story is taken down, in the survivor's language: who she can "
-            "talk to, such as her caseworker's office and a phone number."
+            "talk to, such as their caseworker's office and a phone number."
         ),
     )
     issued_by = models.ForeignKey(
@@ -184,14 +184,15 @@ def withdraw_with_card(card: WithdrawalCard) -> TakedownReport:
     """The survivor pressed the button: withdraw consent and take every page down at once,
     then tell the caseworker who recorded consent and the safety reviewers (after commit)."""
     with transaction.atomic():
-        first_time = card.consent.withdrawn_on is None
-        report = withdraw_consent(card.consent)
+        # Locked first, so two presses at once log and notify only once.
+        consent = StoryConsent.objects.select_for_update().get(pk=card.consent_id)
+        first_time = consent.withdrawn_on is None
+        report = withdraw_consent(consent)
         if first_time:
             now = timezone.now()
             WithdrawalCard.objects.filter(pk=card.pk).update(used_at=now)
-            log(card.consent, LOG_USED, data={"card": card.pk, "pages": report.unpublished})
-            consent_id = card.consent.pk
-            transaction.on_commit(lambda: _enqueue_notice(consent_id))
+            log(consent, LOG_USED, data={"card": card.pk, "pages": report.unpublished})
+            transaction.on_commit(lambda: _enqueue_notice(consent.pk))
     return report
 
 

@@ -78,6 +78,13 @@ class ConsentCreateView(generic.CreateView):
         self.form.instance.recorded_by = self.request.user
         return super().save_instance()
 
+    def get_success_url(self) -> str:
+        # Consent recorded: the natural next step is the survivor's withdrawal card, printed
+        # while the survivor is still with the caseworker.
+        if self.request.user.has_perm("wagtail_sixdegrees.change_storyconsent"):
+            return reverse(StoryConsentViewSet.name + ":card", args=[quote(self.object.pk)])
+        return super().get_success_url()
+
 
 class ConsentEditView(generic.EditView):
     def dispatch(self, request, *args, **kwargs):
