@@ -8,7 +8,7 @@ public page), ``stop_updates`` (the link in update emails) and the read-only API
 API v2 endpoint ``stories:listing`` / ``stories:detail``).
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from .giving import views
@@ -39,5 +39,6 @@ urlpatterns = [
     path("api/v1/", include(api_urlpatterns)),
     # The survivor's withdrawal card: the QR code's link, and the short address typed by hand.
     path("withdraw/<str:token>/", card_views.withdraw_by_link, name="withdraw_consent"),
-    path("w/<str:code>/", card_views.withdraw_by_code, name="withdraw_consent_code"),
+    # Typed on a phone keypad: the trailing slash is optional.
+    re_path(r"^w/(?P<code>[^/]+)/?$", card_views.withdraw_by_code, name="withdraw_consent_code"),
 ]

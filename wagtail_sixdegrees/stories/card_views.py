@@ -156,7 +156,10 @@ def card_addresses(request: HttpRequest, issued: IssuedCard) -> dict[str, str]:
     base = site.root_url if site else request.build_absolute_uri("/").rstrip("/")
     link = reverse("wagtail_sixdegrees:withdraw_consent", args=[issued.token])
     short = reverse("wagtail_sixdegrees:withdraw_consent_code", args=[issued.printed_code])
-    return {"link": base + link, "short": (base + short).split("://", 1)[-1]}
+    # Printed as "site/giving/w/" then the code on a line of its own, without the slash.
+    address = (base + short).split("://", 1)[-1]
+    prefix = address[: address.rindex(issued.printed_code)]
+    return {"link": base + link, "short": prefix}
 
 
 class IssueCardView(WagtailAdminTemplateMixin, FormView):
