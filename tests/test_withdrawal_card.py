@@ -335,6 +335,22 @@ def test_caseworker_issues_a_printable_card_whose_code_withdraws(client, story):
     assert WithdrawalCard.objects.get().issued_by.username == "admin"
 
 
+def test_reloading_the_printed_card_does_not_void_it(client, story):
+    login(client, make_superuser())
+    url = reverse("wagtail_sixdegrees_story_consent:card", args=[consent_of(story).pk])
+    form = {"language": "en", "contact": CONTACT, "replaces": "0"}
+    client.post(url, form)
+    printed = WithdrawalCard.objects.get()
+
+    resubmitted = client.post(url, form)  # the browser's "resubmit the form?" on reload
+
+    assert resubmitted.status_code == 302
+    assert list(WithdrawalCard.objects.active()) == [printed]
+    again = client.post(url, {**form, "replaces": str(printed.pk)})
+    assert again.status_code == 200
+    assert WithdrawalCard.objects.active().get() != printed
+
+
 def test_recording_consent_leads_straight_to_the_card(client):
     story = make_story(consent=False)
     login(client, make_superuser())

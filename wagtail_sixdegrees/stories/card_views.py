@@ -135,6 +135,10 @@ class IssueCardForm(forms.Form):
         ),
     )
 
+    #: The newest card when the form was shown (0 for none). Reloading the printed card
+    #: resubmits this form; without the check that would silently void the card just printed.
+    replaces = forms.IntegerField(widget=forms.HiddenInput, required=False, initial=0)
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = card_languages()
@@ -180,6 +184,13 @@ class IssueCardView(WagtailAdminTemplateMixin, FormView):
             return redirect("wagtail_sixdegrees_story_consent:index")
         return super().dispatch(request, *args, **kwargs)
 
+    def newest_card_id(self) -> int:
+        newest = self.consent.withdrawal_cards.order_by("-pk").first()
+        return newest.pk if newest else 0
+
+    def get_initial(self):
+        return {**super().get_initial(), "replaces": self.newest_card_id()}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
@@ -194,6 +205,15 @@ class IssueCardView(WagtailAdminTemplateMixin, FormView):
         return context
 
     def form_valid(self, form):
+        if (form.cleaned_data.get("replaces") or 0) != self.newest_card_id():
+            messages.warning(
+                self.request,
+                _(
+                    "A card was already issued from that form, so nothing changed: the card "
+                    "you printed still works. Issue a new card only if it was lost."
+                ),
+            )
+            return redirect("wagtail_sixdegrees_story_consent:card", self.consent.pk)
         issued = issue_card(
             self.consent,
             language=form.cleaned_data["language"],
