@@ -17,7 +17,7 @@ FACTS = """
 import json
 from wagtail_sixdegrees.allocation import balances, ledger
 from wagtail_sixdegrees.allocation.audit import run_audit
-from wagtail_sixdegrees.models import AllocationRun, Disbursement, Donation
+from wagtail_sixdegrees.models import AllocationRun, Disbursement, Donation, WithdrawalCard
 from django.contrib.auth.models import Group
 paid = Donation.objects.filter(paid_at__isnull=False)
 pools = balances.pools()
@@ -34,6 +34,7 @@ print(json.dumps({
         p.account.currency for p in ledger.plan_allocation().postings if p.account.need_id
     }),
     "audit ok": run_audit().ok,
+    "withdrawal cards": list(WithdrawalCard.objects.active().values_list("language", flat=True)),
     "groups": sorted(Group.objects.filter(name__startswith="Giving").values_list("name", flat=True)),
 }))
 """
@@ -81,4 +82,6 @@ def test_the_demo_holds_a_month_of_giving_work_and_is_idempotent(tmp_path):
     # Every demo page answers in each language the demo is translated into (as CI checks).
     assert "pages answer in en, th, vi" in manage("sixdegrees_demo_check", env=env)
     assert first["groups"] == ["Giving managers", "Giving viewers"]
+    # A story with a survivor's withdrawal card, in Thai.
+    assert first["withdrawal cards"] == ["th"]
     assert (tmp_path / "devstripe.json").exists()

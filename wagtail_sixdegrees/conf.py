@@ -76,6 +76,11 @@ DEFAULTS: dict[str, Any] = {
     # Stories: four eyes. Whoever wrote a story (its owner) or last edited it cannot approve
     # its safety review. False lets them (a one-person office); the system check warns (W012).
     "SAFETY_REVIEW_FOUR_EYES": True,
+    # Stories: requests to the withdrawal card's public page per client address, and for
+    # everyone, per RATE_LIMIT_WINDOW. Generous for a survivor (two requests per use), far
+    # too few to guess a code (60 bits) or a link (256 bits).
+    "WITHDRAWAL_RATE_LIMIT_ATTEMPTS": 20,
+    "WITHDRAWAL_RATE_LIMIT_GLOBAL_ATTEMPTS": 2000,
     # Transparency: days a donor's private impact-page link (in receipts and update emails)
     # keeps working; None never expires it. Every email carries a freshly signed link.
     "IMPACT_LINK_MAX_AGE_DAYS": 730,

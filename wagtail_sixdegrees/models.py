@@ -16,6 +16,7 @@ from .giving.models import (
     StripeEvent,
 )
 from .needs.models import Cause, Need, Partner, Priority, Region
+from .stories.cards import WithdrawalCard
 from .stories.models import (
     StoryConsent,
     StoryIndexPage,
@@ -52,4 +53,5 @@ __all__ = [
     "StripeEvent",
     "SurvivorStoryPage",
     "TransparencyPage",
+    "WithdrawalCard",
 ]

@@ -1,16 +1,18 @@
 """Public URLs: ``path("giving/", include("wagtail_sixdegrees.urls"))``.
 
 Names (donate, thanks, stripe_webhook, gift, embed_donate) are a public contract;
-``cancel_monthly`` is the signed link in monthly receipts. Transparency adds ``need`` (a need's
+``cancel_monthly`` is the signed link in monthly receipts; ``withdraw_consent`` and
+``withdraw_consent_code`` are a survivor's withdrawal card (its QR link and its typed code). Transparency adds ``need`` (a need's
 public page), ``stop_updates`` (the link in update emails) and the read-only API
 (``api_needs``, ``api_need``, ``api_causes``, ``api_regions``, ``api_totals`` and the Wagtail
 API v2 endpoint ``stories:listing`` / ``stories:detail``).
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from .giving import views
+from .stories import card_views
 from .transparency import api
 from .transparency import views as transparency_views
 
@@ -35,4 +37,8 @@ urlpatterns = [
     path("needs/<int:pk>/", transparency_views.need, name="need"),
     path("updates/<str:token>/stop/", transparency_views.stop_updates, name="stop_updates"),
     path("api/v1/", include(api_urlpatterns)),
+    # The survivor's withdrawal card: the QR code's link, and the short address typed by hand.
+    path("withdraw/<str:token>/", card_views.withdraw_by_link, name="withdraw_consent"),
+    # Typed on a phone keypad: the trailing slash is optional.
+    re_path(r"^w/(?P<code>[^/]+)/?$", card_views.withdraw_by_code, name="withdraw_consent_code"),
 ]

@@ -8,6 +8,7 @@ from .giving.fulfilment import MISMATCH_RESOLVED_LOG_ACTION
 from .giving.refunds import LOG_ACTION as REFUND_LOG_ACTION
 from .panel import dashboard, permissions
 from .panel.viewsets import GivingViewSetGroup
+from .stories import cards
 from .stories.dashboard import ExpiringConsentPanel, consent_buttons
 
 try:
@@ -31,6 +32,17 @@ def register_giving_log_actions(actions):
         MISMATCH_RESOLVED_LOG_ACTION,
         _("Payment that did not match resolved"),
         _("Payment that did not match resolved"),
+    )
+    actions.register_action(
+        cards.LOG_ISSUED, _("Withdrawal card issued"), _("Withdrawal card issued")
+    )
+    actions.register_action(
+        cards.LOG_REVOKED, _("Withdrawal card revoked"), _("Withdrawal card revoked")
+    )
+    actions.register_action(
+        cards.LOG_USED,
+        _("Consent withdrawn with the survivor's card"),
+        _("Consent withdrawn with the survivor's card"),
     )
 
 

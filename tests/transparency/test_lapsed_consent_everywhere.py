@@ -3,6 +3,9 @@
 Each test takes a story whose consent has lapsed (expired at midnight, withdrawn, or changed to
 exclude the website) while its page is still ``live``: ``sixdegrees_enforce_consent`` has not run yet, nothing unpublished it.
 The story's title, pseudonym, teaser, body and illustration must not reach any response.
+
+Each test also runs for a survivor who withdrew with their withdrawal card (the button on the
+card's public page): that unpublishes everything at once, and every path must agree.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from urllib.parse import urlencode
 import pytest
 from django.core import mail
 from django.http import HttpResponse
+from django.test import Client
 from django.urls import reverse
 from wagtail import hooks
 from wagtail.models import Locale, Page, PageViewRestriction, Site
@@ -31,6 +35,7 @@ from tests.stories_helpers import login, make_superuser
 from wagtail_sixdegrees.allocation import ledger
 from wagtail_sixdegrees.giving.streamfields import donate_blocks
 from wagtail_sixdegrees.models import DonatePage, StoryConsent, StoryNeed, SurvivorStoryPage
+from wagtail_sixdegrees.stories import cards
 from wagtail_sixdegrees.stories.models import hide_stories_without_current_consent
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +46,7 @@ TEASER = "Lapsedteaser words"
 BODY = "Lapsedbody paragraph"
 HEADING = "Lapsedheading for the gift"
 MARKERS = (TITLE, PSEUDONYM, TEASER, BODY, HEADING)
+BY_CARD = "withdrawn with the survivor's card"
 
 
 def assert_no_story(content: bytes | str) -> None:
@@ -53,6 +59,16 @@ def lapse(story, how: str, clock) -> None:
     """End the story's consent the way the calendar or a caseworker does, without taking the
     page down (the enforcement command has not run, a takedown failed half way)."""
     consents = StoryConsent.objects.filter(translation_key=story.translation_key)
+    if how == BY_CARD:
+        # The real thing, through the card's public page: everything is taken down at once.
+        issued = cards.issue_card(consents.get(), language="en", contact="Fictional office")
+        address = reverse("wagtail_sixdegrees:withdraw_consent", args=[issued.token])
+        response = Client().post(address, {"confirm": "withdraw"})
+        assert response.status_code == 200
+        assert_no_story(response.content)  # not even the card's own "done" page names it
+        assert consents.get().withdrawn_on is not None
+        assert not Page.objects.filter(translation_key=story.translation_key, live=True).exists()
+        return
     if how == "expired":
         # Consent ends at the start of its expiry day: it was valid until midnight.
         consents.update(
@@ -67,7 +83,7 @@ def lapse(story, how: str, clock) -> None:
     assert Page.objects.get(pk=story.pk).live
 
 
-@pytest.fixture(params=["expired", "withdrawn", "no longer for the web"])
+@pytest.fixture(params=["expired", "withdrawn", "no longer for the web", BY_CARD])
 def how(request) -> str:
     return request.param
 

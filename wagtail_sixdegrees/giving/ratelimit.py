@@ -52,17 +52,27 @@ def _count(key: str, timeout: int) -> int:
         return 1
 
 
-def attempt(request: HttpRequest) -> Decision:
-    """Count one donate attempt from this request's client and say whether it may proceed."""
+def attempt(
+    request: HttpRequest,
+    scope: str = "donate",
+    *,
+    per_client: int | None = None,
+    overall: int | None = None,
+) -> Decision:
+    """Count one attempt at ``scope`` from this request's client and say whether it may
+    proceed. Limits default to the donate form's (``RATE_LIMIT_ATTEMPTS`` per client,
+    ``RATE_LIMIT_GLOBAL_ATTEMPTS`` for everyone, per ``RATE_LIMIT_WINDOW``)."""
+    if per_client is None:
+        per_client = int(conf.get_setting("RATE_LIMIT_ATTEMPTS"))
+    if overall is None:
+        overall = int(conf.get_setting("RATE_LIMIT_GLOBAL_ATTEMPTS"))
     window = max(1, int(conf.get_setting("RATE_LIMIT_WINDOW")))
     now = int(time.time())
     slot = now // window
     retry_after = window - now % window
     address = hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
-    per_ip = _count(f"sixdegrees:donate:{slot}:{address}", window * 2)
-    overall = _count(f"sixdegrees:donate:{slot}:all", window * 2)
-    if per_ip > int(conf.get_setting("RATE_LIMIT_ATTEMPTS")) or overall > int(
-        conf.get_setting("RATE_LIMIT_GLOBAL_ATTEMPTS")
-    ):
+    from_client = _count(f"sixdegrees:{scope}:{slot}:{address}", window * 2)
+    from_everyone = _count(f"sixdegrees:{scope}:{slot}:all", window * 2)
+    if from_client > per_client or from_everyone > overall:
         return Decision(False, retry_after)
     return Decision(True)

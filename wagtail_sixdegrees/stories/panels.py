@@ -40,11 +40,17 @@ class ConsentStatusPanel(Panel):
                     "can_withdraw": consent is not None
                     and consent.withdrawn_on is None
                     and user.has_perm("wagtail_sixdegrees.withdraw_storyconsent"),
+                    "can_issue_card": consent is not None
+                    and consent.withdrawn_on is None
+                    and user.has_perm("wagtail_sixdegrees.change_storyconsent"),
                 }
             )
             if consent is not None:
                 context["withdraw_url"] = reverse(
                     "wagtail_sixdegrees_story_consent:withdraw", args=[consent.pk]
+                )
+                context["card_url"] = reverse(
+                    "wagtail_sixdegrees_story_consent:card", args=[consent.pk]
                 )
                 context["inspect_url"] = reverse(
                     "wagtail_sixdegrees_story_consent:inspect", args=[consent.pk]

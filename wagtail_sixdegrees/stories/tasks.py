@@ -41,3 +41,19 @@ def enforce_story_consent(now: str | None = None) -> int:
 
     moment = datetime.datetime.fromisoformat(now) if now else timezone.now()
     return len(enforce_consent(moment))
+
+
+@task()
+def notify_withdrawal_by_card(consent_id: int) -> int:
+    """Tell the caseworker and the safety reviewers that a card withdrew consent.
+
+    Returns how many people were written to."""
+    from .cards import build_withdrawal_notice
+    from .consent import StoryConsent
+
+    consent = StoryConsent.objects.filter(pk=consent_id).first()
+    message = build_withdrawal_notice(consent) if consent else None
+    if message is None:
+        return 0
+    message.send()
+    return len(message.to)

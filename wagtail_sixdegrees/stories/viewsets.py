@@ -23,6 +23,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminPageChooser
 from wagtail.models import Page
 
+from .card_views import IssueCardView, revoke_cards_view
 from .consent import StoryConsent
 from .models import story_models, story_pages
 from .views import WithdrawConsentView
@@ -76,6 +77,13 @@ class ConsentCreateView(generic.CreateView):
     def save_instance(self):
         self.form.instance.recorded_by = self.request.user
         return super().save_instance()
+
+    def get_success_url(self) -> str:
+        # Consent recorded: the natural next step is the survivor's withdrawal card, printed
+        # while the survivor is still with the caseworker.
+        if self.request.user.has_perm("wagtail_sixdegrees.change_storyconsent"):
+            return reverse(StoryConsentViewSet.name + ":card", args=[quote(self.object.pk)])
+        return super().get_success_url()
 
 
 class ConsentEditView(generic.EditView):
@@ -136,6 +144,8 @@ class StoryConsentViewSet(ModelViewSet):
         return [
             *super().get_urlpatterns(),
             path("withdraw/<str:pk>/", self.withdraw_view, name="withdraw"),
+            path("card/<str:pk>/", IssueCardView.as_view(), name="card"),
+            path("card/<str:pk>/revoke/", revoke_cards_view, name="revoke_cards"),
         ]
 
 

@@ -274,3 +274,29 @@ def ensure_stories(home: Page) -> dict[str, int]:
         "stories": SurvivorStoryPage.objects.child_of(index).live().count(),
         "stories created": created,
     }
+
+
+def ensure_withdrawal_card() -> str | None:
+    """A withdrawal card, in Thai, for the demo's last story, as a caseworker would issue it.
+
+    Returns the card's typed address the first time (its secret exists in clear only then), and
+    None on later runs, which leave the card as it is. Using it takes that story down: that is
+    the demo."""
+    from django.urls import reverse
+
+    from wagtail_sixdegrees.stories.cards import issue_card
+
+    slug = STORIES[-1][0]
+    story = SurvivorStoryPage.objects.filter(slug=slug, locale=Locale.get_default()).first()
+    if story is None:
+        return None
+    consent = StoryConsent.objects.filter(translation_key=story.translation_key).first()
+    if consent is None or consent.withdrawn_on or consent.withdrawal_cards.exists():
+        return None
+    issued = issue_card(
+        consent,
+        language="th",
+        contact="สำนักงานตัวอย่าง (สมมติ) โทร 000 000 0000",  # a fictional office and number
+        user=demo_reviewer(),
+    )
+    return reverse("wagtail_sixdegrees:withdraw_consent_code", args=[issued.printed_code])

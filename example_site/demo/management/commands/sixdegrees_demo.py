@@ -11,7 +11,7 @@ from demo.content.i18n import ensure_totals_page_translations, ensure_translatio
 from demo.content.month import ensure_month_gifts, ensure_month_work
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
-from demo.content.stories import ensure_stories
+from demo.content.stories import ensure_stories, ensure_withdrawal_card
 from demo.content.transparency import demo_impact_url, ensure_transparency
 
 
@@ -27,6 +27,8 @@ class Command(BaseCommand):
         # Thai and Vietnamese, once the English stories and giving pages exist.
         with transaction.atomic():
             translations = ensure_translations(home)
+        with transaction.atomic():
+            card_address = ensure_withdrawal_card()
         # After the stories and translations: with no admin yet, the demo's own safety reviews
         # notify nobody on a first run. The month's work below is done by this manager.
         username, password = ensure_admin_login()
@@ -52,6 +54,13 @@ class Command(BaseCommand):
                 "A fictional donor's private impact page (what their receipt links to):"
             )
             self.stdout.write(f"  {impact_url}")
+        if card_address:
+            self.stdout.write("")
+            self.stdout.write(
+                "A fictional survivor's withdrawal card (Thai); opening it is safe, its button "
+                "takes that story down:"
+            )
+            self.stdout.write(f"  http://127.0.0.1:8000{card_address}")
         self.stdout.write("")
         self.stdout.write("Sign in to the Wagtail admin at http://127.0.0.1:8000/admin/ with")
         self.stdout.write(f"  username: {username}")

@@ -1,0 +1,208 @@
+"""Finding details that could identify a survivor in a story's text (issue 17, part 2: the core).
+
+Pure functions, no ORM: the consent record will keep the caseworker's *never-publish terms*
+(real name, family names, home village, employer, school...) only as keyed digests of their
+normalised forms, and the publishing guard will ask :func:`scan` for findings. Nothing here is
+wired into publishing yet; see the report of issue 17.
+
+Normalising: Unicode NFKC, case-folded, zero-width characters dropped, and then spacing and
+joining punctuation removed altogether ("Ban Nong  Bua", "ban-nong-bua" and "BanNongBua" are one
+term), so the comparison is tolerant of spacing.
+
+Matching works on character windows, not words: Thai, Khmer, Burmese and Lao are written
+without spaces between words, so for every distinct term length the text is cut into every
+window of that many characters and each window's digest is looked up. In scripts written with
+spaces a window must also start and end at a word boundary, so "Lan" never matches "Lantern".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: Characters that break words in writing but carry no letters: ignored when comparing.
+_IGNORED = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\-‐‑‒–—_.'’·]+")
+
+#: Scripts written without spaces between words: Thai, Lao, Myanmar (Burmese), Khmer.
+_SPACELESS_RANGES = ((0x0E00, 0x0E7F), (0x0E80, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF))
+
+
+def new_salt() -> str:
+    """A random salt for one consent record's terms."""
+    return secrets.token_hex(16)
+
+
+def normalise(text: str) -> str:
+    """NFKC, case-folded, and NFKC again (case folding can denormalise)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def compact(text: str) -> str:
+    """The form terms are compared in: normalised, without spacing or joining punctuation."""
+    return _IGNORED.sub("", normalise(text))
+
+
+def term_digest(term: str, salt: str) -> str:
+    """The keyed digest stored for one never-publish term (never the term itself)."""
+    return _digest(compact(term), salt)
+
+
+def _digest(compacted: str, salt: str) -> str:
+    return hashlib.blake2b(compacted.encode(), key=salt.encode()[:64], digest_size=32).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredTerm:
+    """What is kept for a term: its digest and its length in compared characters (windows
+    need the length; it says no more about the term than its size)."""
+
+    digest: str
+    length: int
+
+
+def store_terms(terms: Iterable[str], salt: str) -> list[StoredTerm]:
+    """Digests and lengths of ``terms``, without duplicates or empty terms."""
+    stored = {}
+    for term in terms:
+        compacted = compact(term)
+        if compacted:
+            stored[compacted] = StoredTerm(_digest(compacted, salt), len(compacted))
+    return list(stored.values())
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A span of the original text that may identify someone. ``kind`` is ``term`` (matches a
+    term recorded with the consent: deliberately not which), ``age``, ``date``, ``phone``,
+    ``email``, ``id_number`` or ``address``."""
+
+    kind: str
+    start: int
+    end: int
+
+
+def _is_spaceless(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _SPACELESS_RANGES)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or unicodedata.category(char) in ("Mn", "Mc")
+
+
+def _compared_characters(text: str) -> tuple[str, list[int]]:
+    """The text in compared form, and for each compared character the index of the original
+    character it came from (so findings point at the original text)."""
+    characters: list[str] = []
+    origins: list[int] = []
+    for index, char in enumerate(text):
+        for piece in compact(char) if not _IGNORED.fullmatch(char) else "":
+            characters.append(piece)
+            origins.append(index)
+    return "".join(characters), origins
+
+
+def find_terms(text: str, terms: Iterable[StoredTerm], salt: str) -> list[Finding]:
+    """Where ``text`` contains any of the stored ``terms``."""
+    by_length: dict[int, set[str]] = {}
+    for term in terms:
+        by_length.setdefault(term.length, set()).add(term.digest)
+    if not by_length or not text:
+        return []
+    # Compose combining marks first so decomposed Vietnamese or Thai match composed terms.
+    text = unicodedata.normalize("NFC", text)
+    compared, origins = _compared_characters(text)
+    findings: list[Finding] = []
+    for length, digests in sorted(by_length.items()):
+        for start in range(0, len(compared) - length + 1):
+            if _digest(compared[start : start + length], salt) not in digests:
+                continue
+            first, last = origins[start], origins[start + length - 1]
+            if not _at_boundaries(text, first, last):
+                continue
+            findings.append(Finding("term", first, last + 1))
+    return _merge(findings)
+
+
+def _at_boundaries(text: str, first: int, last: int) -> bool:
+    """In spaced scripts a match must not start or end inside a word."""
+    before = text[first - 1] if first > 0 else " "
+    after = text[last + 1] if last + 1 < len(text) else " "
+    starts_inside = _is_word_char(before) and not _is_spaceless(before)
+    ends_inside = _is_word_char(after) and not _is_spaceless(after)
+    if starts_inside and not _is_spaceless(text[first]):
+        return False
+    return not (ends_inside and not _is_spaceless(text[last]))
+
+
+def _merge(findings: list[Finding]) -> list[Finding]:
+    return sorted(set(findings), key=lambda finding: (finding.start, finding.end, finding.kind))
+
+
+def ascii_digits(text: str) -> str:
+    """Thai, Khmer, Lao, Burmese and other decimal digits as 0-9, so one pattern reads them all
+    (the length of the text is unchanged)."""
+    return "".join(
+        str(unicodedata.decimal(char)) if char.isdecimal() and not char.isascii() else char
+        for char in text
+    )
+
+
+_MONTHS = (
+    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?"
+    r"|oct(ober)?|nov(ember)?|dec(ember)?|januari|februari|maret|mei|juni|juli|agustus"
+    r"|oktober|desember|enero|pebrero|marso|abril|mayo|hunyo|hulyo|agosto|setyembre"
+    r"|oktubre|nobyembre|disyembre|tháng\s?\d{1,2}"
+    r"|มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม"
+    r"|พฤศจิกายน|ธันวาคม"
+)
+PATTERNS: dict[str, re.Pattern[str]] = {
+    "email": re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", re.IGNORECASE),
+    "date": re.compile(
+        rf"\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b"
+        rf"|\b\d{{1,2}}\s?(?:{_MONTHS})\.?,?\s?\d{{4}}"
+        rf"|(?<!\w)(?:{_MONTHS})\.?\s\d{{1,2}},?\s\d{{4}}\b",
+        re.IGNORECASE,
+    ),
+    "phone": re.compile(r"(?<![\w])\+?\d[\d\s().-]{7,}\d(?!\w)"),
+    "id_number": re.compile(r"(?<!\w)(?:[A-Z]{1,2}\d{6,}|\d{9,})(?!\w)"),
+    "age": re.compile(
+        r"\b\d{1,2}\s?(?:-?years?[- ]old|yo|y/o|tuổi|tahun|taong gulang)\b"
+        r"|\b(?:aged|age|edad|umur|usia)\s\d{1,2}\b|อายุ\s?\d{1,2}|\d{1,2}\s?ขวบ"
+        r"|អាយុ\s?\d{1,2}|အသက်\s?\d{1,2}|ອາຍຸ\s?\d{1,2}",
+        re.IGNORECASE,
+    ),
+    "address": re.compile(
+        r"\b\d+[A-Za-z]?,?\s(?:[\w.]+\s){0,3}(?:street|st|road|rd|avenue|ave|lane|soi|jalan|jl)\b"
+        r"|(?:ซอย|ถนน|หมู่ที่?|บ้านเลขที่)\s?\d+|\b(?:số|đường|jalan|jl\.)\s?\d+"
+        r"|\b(?:blk|block|lot)\s?\d+",
+        re.IGNORECASE,
+    ),
+}
+
+
+def find_patterns(text: str) -> list[Finding]:
+    """Ages, exact dates, phone numbers, emails, ID-like numbers and street addresses.
+
+    Positions are in ``text`` itself: digits are read in any script without changing lengths."""
+    readable = ascii_digits(text)
+    findings = []
+    claimed: list[range] = []
+    # Most specific first: a date is not also reported as a phone number.
+    for kind in ("email", "date", "age", "address", "id_number", "phone"):
+        for match in PATTERNS[kind].finditer(readable):
+            span = range(match.start(), match.end())
+            if any(span.start < other.stop and other.start < span.stop for other in claimed):
+                continue
+            claimed.append(span)
+            findings.append(Finding(kind, match.start(), match.end()))
+    return _merge(findings)
+
+
+def scan(text: str, terms: Iterable[StoredTerm] = (), salt: str = "") -> list[Finding]:
+    """Every finding in ``text``: recorded terms and identifying patterns."""
+    return _merge([*find_terms(text, list(terms), salt), *find_patterns(text)])
