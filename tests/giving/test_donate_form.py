@@ -192,6 +192,41 @@ def test_the_global_ceiling_stops_many_addresses(give, stripe_api):
     assert statuses == [303, 303, 303, 429, 429, 429]
 
 
+def test_a_flood_from_one_address_does_not_close_the_form_to_everyone(client, give, stripe_api):
+    url = reverse("wagtail_sixdegrees:donate")
+    flood = {client.post(url, {}, REMOTE_ADDR="198.51.100.7").status_code for _ in range(200)}
+
+    assert flood == {400, 429}
+    assert give(REMOTE_ADDR="203.0.113.9").status_code == 303
+
+
+def test_only_attempts_that_reach_stripe_count_toward_the_site_wide_ceiling(give, stripe_api):
+    with override_settings(WAGTAIL_SIXDEGREES={**CONFIG, "RATE_LIMIT_GLOBAL_ATTEMPTS": 3}):
+        refused = {give(amount="", REMOTE_ADDR=f"10.0.1.{n}").status_code for n in range(10)}
+        statuses = [give(REMOTE_ADDR=f"10.0.2.{n}").status_code for n in range(4)]
+
+    assert refused == {400}
+    assert statuses == [303, 303, 303, 429]
+
+
+def test_ipv6_addresses_in_one_slash_64_share_a_budget(give, stripe_api):
+    same_network = [give(REMOTE_ADDR=f"2001:db8:1:2::{n:x}").status_code for n in range(1, 7)]
+    other_network = give(REMOTE_ADDR="2001:db8:1:3::1").status_code
+
+    assert same_network == [303] * 5 + [429]
+    assert other_network == 303
+
+
+def test_client_key_groups_ipv6_by_slash_64_and_keeps_ipv4_whole():
+    def key(address):
+        return ratelimit.client_key(RequestFactory().post("/", REMOTE_ADDR=address))
+
+    assert key("2001:db8:1:2::1") == key("2001:db8:1:2:ffff:ffff:ffff:ffff")
+    assert key("2001:db8:1:2::1") != key("2001:db8:1:3::1")
+    assert key("::ffff:203.0.113.5") == key("203.0.113.5")
+    assert key("203.0.113.5") != key("203.0.113.6")
+
+
 @pytest.mark.parametrize(
     ("header", "proxies", "meta", "expected"),
     [

@@ -1,9 +1,15 @@
-"""Rate limiting donate attempts through Django's cache, per client IP and for everyone.
+"""Rate limiting donate attempts through Django's cache, per client and for everyone.
 
-Card testers try hundreds of stolen cards through a donation form in minutes. Each POST to the
-donate view counts as an attempt, valid or not; past the limit the form answers 429 without
-storing anything or calling Stripe. Counters live in fixed windows of ``RATE_LIMIT_WINDOW``
-seconds in the cache named by ``RATE_LIMIT_CACHE`` (share it between processes in production).
+Card testers try hundreds of stolen cards through a donation form in minutes. Two budgets:
+
+- per client (an IPv4 address, or an IPv6 /64, which one subscriber usually holds whole): every
+  POST counts, valid or not; past ``RATE_LIMIT_ATTEMPTS`` the form answers 429.
+- site-wide: only attempts that passed their client's check and are about to reach Stripe count,
+  so one address flooding the form with refused or invalid posts cannot close it to everyone.
+
+Past either limit the form answers 429 without storing anything or calling Stripe. Counters live
+in fixed windows of ``RATE_LIMIT_WINDOW`` seconds in the cache named by ``RATE_LIMIT_CACHE``
+(share it between processes in production).
 """
 
 from __future__ import annotations
@@ -35,6 +41,24 @@ def client_ip(request: HttpRequest) -> str:
         return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
+def client_key(request: HttpRequest) -> str:
+    """Who a per-client budget belongs to: the IPv4 address, or the IPv6 address's /64.
+
+    An IPv6 subscriber is handed a whole /64 and can pick any address in it, so counting single
+    IPv6 addresses would give one attacker 2**64 budgets.
+    """
+    raw = client_ip(request)
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -52,16 +76,35 @@ def _count(key: str, timeout: int) -> int:
         return 1
 
 
-def attempt(request: HttpRequest) -> Decision:
-    """Count one donate attempt from this request's client and say whether it may proceed."""
+def _window() -> tuple[int, int]:
+    """The current window's number and the seconds until it ends."""
     window = max(1, int(conf.get_setting("RATE_LIMIT_WINDOW")))
     now = int(time.time())
-    slot = now // window
-    retry_after = window - now % window
-    address = hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
-    per_ip = _count(f"sixdegrees:donate:{slot}:{address}", window * 2)
-    overall = _count(f"sixdegrees:donate:{slot}:all", window * 2)
-    if per_ip > int(conf.get_setting("RATE_LIMIT_ATTEMPTS")) or overall > int(
+    return now // window, window - now % window
+
+
+def attempt(request: HttpRequest) -> Decision:
+    """Count one donate attempt against this request's client and say whether it may proceed.
+
+    Every POST counts here, valid or not; it does not touch the site-wide budget (see
+    ``checkout_attempt``).
+    """
+    slot, retry_after = _window()
+    window = max(1, int(conf.get_setting("RATE_LIMIT_WINDOW")))
+    client = hashlib.sha256(client_key(request).encode()).hexdigest()[:32]
+    if _count(f"sixdegrees:donate:{slot}:{client}", window * 2) > int(
+        conf.get_setting("RATE_LIMIT_ATTEMPTS")
+    ):
+        return Decision(False, retry_after)
+    return Decision(True)
+
+
+def checkout_attempt() -> Decision:
+    """Count one attempt that passed its client's check and validation, just before it reaches
+    Stripe, against the site-wide ceiling, and say whether it may proceed."""
+    slot, retry_after = _window()
+    window = max(1, int(conf.get_setting("RATE_LIMIT_WINDOW")))
+    if _count(f"sixdegrees:donate:{slot}:all", window * 2) > int(
         conf.get_setting("RATE_LIMIT_GLOBAL_ATTEMPTS")
     ):
         return Decision(False, retry_after)
