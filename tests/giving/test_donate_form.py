@@ -173,6 +173,62 @@ def test_donate_block_validates_fixed_mode_needs():
         block.clean(block.to_python({"mode": "fixed", "needs": [], "frequencies": ["once"]}))
 
 
+# --- a need takes gifts only in its own currency --------------------------------------------
+
+
+def test_a_gift_in_another_currency_than_its_need_is_refused_naming_the_needs_currency(
+    give, stripe_api
+):
+    need = make_need(title="Fictional USD beds", currency="USD")
+
+    response = give(currency="THB", amount="500", target=f"need:{need.pk}")
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Fictional USD beds takes gifts in USD" in body
+    assert nothing_stored()
+    assert stripe_api.requests == []
+
+
+def test_a_split_gift_is_refused_when_any_need_uses_another_currency(give, stripe_api):
+    usd, thb = make_need(currency="USD"), make_need(title="Fictional THB school", currency="THB")
+
+    response = give(currency="USD", target=[f"need:{usd.pk}", f"need:{thb.pk}"], share=["50", "50"])
+
+    assert response.status_code == 400
+    assert "Fictional THB school takes gifts in THB" in response.content.decode()
+    assert nothing_stored()
+
+
+def test_a_gift_in_its_needs_currency_is_taken(give, stripe_api):
+    need = make_need(currency="THB")
+    assert give(currency="THB", amount="500", target=f"need:{need.pk}").status_code == 303
+
+
+def test_fixed_mode_offers_only_its_needs_currency(client):
+    page = donate_page(mode="fixed", needs=[make_need(currency="THB")])
+
+    body = client.get(page.url).content.decode()
+
+    assert 'name="currency" value="THB"' in body  # the only currency: a hidden field
+    assert '<option value="USD"' not in body
+
+
+def test_donate_block_refuses_fixed_needs_in_different_currencies():
+    from wagtail.blocks.struct_block import StructBlockValidationError
+
+    from wagtail_sixdegrees.giving.blocks import DonateBlock
+
+    block = DonateBlock()
+    needs = [make_need(currency="USD"), make_need(currency="THB")]
+    value = block.to_python(
+        {"mode": "fixed", "needs": [n.pk for n in needs], "frequencies": ["once"]}
+    )
+    with pytest.raises(StructBlockValidationError) as error:
+        block.clean(value)
+    assert "needs" in error.value.block_errors
+
+
 # --- rate limiting ----------------------------------------------------------------------
 
 
