@@ -76,11 +76,11 @@ def _count(key: str, timeout: int) -> int:
         return 1
 
 
-def _window() -> tuple[int, int]:
-    """The current window's number and the seconds until it ends."""
+def _window() -> tuple[int, int, int]:
+    """The window's length, the current window's number and the seconds until it ends."""
     window = max(1, int(conf.get_setting("RATE_LIMIT_WINDOW")))
     now = int(time.time())
-    return now // window, window - now % window
+    return window, now // window, window - now % window
 
 
 def attempt(request: HttpRequest) -> Decision:
@@ -89,8 +89,7 @@ def attempt(request: HttpRequest) -> Decision:
     Every POST counts here, valid or not; it does not touch the site-wide budget (see
     ``checkout_attempt``).
     """
-    slot, retry_after = _window()
-    window = max(1, int(conf.get_setting("RATE_LIMIT_WINDOW")))
+    window, slot, retry_after = _window()
     client = hashlib.sha256(client_key(request).encode()).hexdigest()[:32]
     if _count(f"sixdegrees:donate:{slot}:{client}", window * 2) > int(
         conf.get_setting("RATE_LIMIT_ATTEMPTS")
@@ -102,8 +101,7 @@ def attempt(request: HttpRequest) -> Decision:
 def checkout_attempt() -> Decision:
     """Count one attempt that passed its client's check and validation, just before it reaches
     Stripe, against the site-wide ceiling, and say whether it may proceed."""
-    slot, retry_after = _window()
-    window = max(1, int(conf.get_setting("RATE_LIMIT_WINDOW")))
+    window, slot, retry_after = _window()
     if _count(f"sixdegrees:donate:{slot}:all", window * 2) > int(
         conf.get_setting("RATE_LIMIT_GLOBAL_ATTEMPTS")
     ):
