@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: demo test lint format docs messages wheel clean screenshots
+.PHONY: demo test test-deep lint format docs messages wheel clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: $(STAMP)
 ## Run the whole test suite: SQLite, then PostgreSQL (a throwaway cluster) with browser tests
 test: $(STAMP)
 	$(BIN)/python -m tests.run $(if $(ARGS),-- $(ARGS),)
+
+## Before a release: the property tests' deep profile (10,000 webhook event streams; SQLite)
+test-deep: $(STAMP)
+	SIXDEGREES_TEST_PROFILE=deep $(BIN)/python -m tests.run --only sqlite -- tests/giving/test_convergence.py -s $(ARGS)
 
 ## Retake the giving-manager guide's screenshots (docs/managers/img/) with the browser test
 screenshots: $(STAMP)

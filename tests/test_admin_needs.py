@@ -6,7 +6,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from tests.factories import make_cause, make_partner, make_region
+from tests.factories import (
+    make_cause,
+    make_need,
+    make_paid_donation,
+    make_partner,
+    make_region,
+    need_pref,
+)
+from wagtail_sixdegrees.allocation import ledger
 from wagtail_sixdegrees.models import Need
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +95,47 @@ def test_giving_menu_groups_the_needs_screens(admin_client):
     content = response.content.decode()
     assert "Giving" in content
     assert reverse(Need.snippet_viewset.get_url_name("list")) in content
+
+
+def _edit(admin_client, need, **changes):
+    data = {
+        "title": need.title,
+        "summary": need.summary,
+        "cause": need.cause_id,
+        "region": need.region_id,
+        "partner": need.partner_id,
+        "target_amount": "1000",
+        "currency": need.currency,
+        "priority": str(need.priority),
+        "opens_on": need.opens_on.isoformat(),
+        "action-publish": "publish",
+        **changes,
+    }
+    return admin_client.post(
+        reverse(Need.snippet_viewset.get_url_name("edit"), args=[need.pk]), data
+    )
+
+
+def test_a_funded_needs_currency_cannot_be_changed_in_the_admin(admin_client):
+    need = make_need(target_amount=100_000, currency="USD")
+    make_paid_donation(50_000, preferences=[need_pref(need)])
+    ledger.allocate()
+
+    edit_page = admin_client.get(
+        reverse(Need.snippet_viewset.get_url_name("edit"), args=[need.pk])
+    ).content.decode()
+    _edit(admin_client, need, currency="JPY")
+
+    need.refresh_from_db()
+    assert need.currency == "USD"
+    assert "already holds money in USD" in edit_page
+
+
+def test_an_unfunded_needs_currency_can_still_be_changed_in_the_admin(admin_client):
+    need = make_need(target_amount=100_000, currency="USD")
+
+    response = _edit(admin_client, need, currency="THB")
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    need.refresh_from_db()
+    assert need.currency == "THB"

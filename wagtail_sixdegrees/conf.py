@@ -48,8 +48,9 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path to a FillPolicy subclass deciding which matching need is filled first;
     # None is priority, then earliest closing date, then oldest.
     "ALLOCATION_POLICY": None,
-    # Donate form rate limit: attempts allowed per client IP within RATE_LIMIT_WINDOW seconds,
-    # and for all clients together (a ceiling against card-testing from many addresses).
+    # Donate form rate limit: attempts allowed per client (IPv4 address or IPv6 /64) within
+    # RATE_LIMIT_WINDOW seconds, and, counting only attempts about to reach Stripe, for all
+    # clients together (a ceiling against card-testing from many addresses).
     "RATE_LIMIT_ATTEMPTS": 5,
     "RATE_LIMIT_GLOBAL_ATTEMPTS": 200,
     "RATE_LIMIT_WINDOW": 600,

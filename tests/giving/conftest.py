@@ -103,10 +103,14 @@ def donate_data(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def give(client, stripe_api, django_capture_on_commit_callbacks):
-    """POST the donate form; returns the response."""
+    """POST the donate form; returns the response. Upper-case keywords (``REMOTE_ADDR``,
+    ``HTTP_...``) are request headers, the rest form fields."""
 
     def give(**overrides: Any):
+        meta = {key: overrides.pop(key) for key in list(overrides) if key.isupper()}
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post(reverse("wagtail_sixdegrees:donate"), donate_data(**overrides))
+            return client.post(
+                reverse("wagtail_sixdegrees:donate"), donate_data(**overrides), **meta
+            )
 
     return give

@@ -173,6 +173,62 @@ def test_donate_block_validates_fixed_mode_needs():
         block.clean(block.to_python({"mode": "fixed", "needs": [], "frequencies": ["once"]}))
 
 
+# --- a need takes gifts only in its own currency --------------------------------------------
+
+
+def test_a_gift_in_another_currency_than_its_need_is_refused_naming_the_needs_currency(
+    give, stripe_api
+):
+    need = make_need(title="Fictional USD beds", currency="USD")
+
+    response = give(currency="THB", amount="500", target=f"need:{need.pk}")
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Fictional USD beds takes gifts in USD" in body
+    assert nothing_stored()
+    assert stripe_api.requests == []
+
+
+def test_a_split_gift_is_refused_when_any_need_uses_another_currency(give, stripe_api):
+    usd, thb = make_need(currency="USD"), make_need(title="Fictional THB school", currency="THB")
+
+    response = give(currency="USD", target=[f"need:{usd.pk}", f"need:{thb.pk}"], share=["50", "50"])
+
+    assert response.status_code == 400
+    assert "Fictional THB school takes gifts in THB" in response.content.decode()
+    assert nothing_stored()
+
+
+def test_a_gift_in_its_needs_currency_is_taken(give, stripe_api):
+    need = make_need(currency="THB")
+    assert give(currency="THB", amount="500", target=f"need:{need.pk}").status_code == 303
+
+
+def test_fixed_mode_offers_only_its_needs_currency(client):
+    page = donate_page(mode="fixed", needs=[make_need(currency="THB")])
+
+    body = client.get(page.url).content.decode()
+
+    assert 'name="currency" value="THB"' in body  # the only currency: a hidden field
+    assert '<option value="USD"' not in body
+
+
+def test_donate_block_refuses_fixed_needs_in_different_currencies():
+    from wagtail.blocks.struct_block import StructBlockValidationError
+
+    from wagtail_sixdegrees.giving.blocks import DonateBlock
+
+    block = DonateBlock()
+    needs = [make_need(currency="USD"), make_need(currency="THB")]
+    value = block.to_python(
+        {"mode": "fixed", "needs": [n.pk for n in needs], "frequencies": ["once"]}
+    )
+    with pytest.raises(StructBlockValidationError) as error:
+        block.clean(value)
+    assert "needs" in error.value.block_errors
+
+
 # --- rate limiting ----------------------------------------------------------------------
 
 
@@ -190,6 +246,41 @@ def test_the_global_ceiling_stops_many_addresses(give, stripe_api):
     with override_settings(WAGTAIL_SIXDEGREES={**CONFIG, "RATE_LIMIT_GLOBAL_ATTEMPTS": 3}):
         statuses = [give(REMOTE_ADDR=f"10.0.0.{n}").status_code for n in range(6)]
     assert statuses == [303, 303, 303, 429, 429, 429]
+
+
+def test_a_flood_from_one_address_does_not_close_the_form_to_everyone(client, give, stripe_api):
+    url = reverse("wagtail_sixdegrees:donate")
+    flood = {client.post(url, {}, REMOTE_ADDR="198.51.100.7").status_code for _ in range(200)}
+
+    assert flood == {400, 429}
+    assert give(REMOTE_ADDR="203.0.113.9").status_code == 303
+
+
+def test_only_attempts_that_reach_stripe_count_toward_the_site_wide_ceiling(give, stripe_api):
+    with override_settings(WAGTAIL_SIXDEGREES={**CONFIG, "RATE_LIMIT_GLOBAL_ATTEMPTS": 3}):
+        refused = {give(amount="", REMOTE_ADDR=f"10.0.1.{n}").status_code for n in range(10)}
+        statuses = [give(REMOTE_ADDR=f"10.0.2.{n}").status_code for n in range(4)]
+
+    assert refused == {400}
+    assert statuses == [303, 303, 303, 429]
+
+
+def test_ipv6_addresses_in_one_slash_64_share_a_budget(give, stripe_api):
+    same_network = [give(REMOTE_ADDR=f"2001:db8:1:2::{n:x}").status_code for n in range(1, 7)]
+    other_network = give(REMOTE_ADDR="2001:db8:1:3::1").status_code
+
+    assert same_network == [303] * 5 + [429]
+    assert other_network == 303
+
+
+def test_client_key_groups_ipv6_by_slash_64_and_keeps_ipv4_whole():
+    def key(address):
+        return ratelimit.client_key(RequestFactory().post("/", REMOTE_ADDR=address))
+
+    assert key("2001:db8:1:2::1") == key("2001:db8:1:2:ffff:ffff:ffff:ffff")
+    assert key("2001:db8:1:2::1") != key("2001:db8:1:3::1")
+    assert key("::ffff:203.0.113.5") == key("203.0.113.5")
+    assert key("203.0.113.5") != key("203.0.113.6")
 
 
 @pytest.mark.parametrize(

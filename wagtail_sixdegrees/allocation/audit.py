@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf, money
 from ..giving.models import Donation, PreferenceKind
 from . import balances
 from .ledger import reversal_target
-from .models import AccountKind, LedgerEntry
+from .models import AccountKind, Disbursement, LedgerEntry
 
 CHUNK = 2_000
 
@@ -66,6 +66,7 @@ def _fmt(amount: int, currency: str) -> str:
 def run_audit() -> AuditReport:
     report = AuditReport()
     _check_entries(report)
+    _check_account_currencies(report)
     _check_donations(report)
     _check_needs(report)
     _check_kept_balances(report)
@@ -101,6 +102,69 @@ def _check_entries(report: AuditReport) -> None:
                         "donation": donation_id,
                         "currency": currency,
                         "settlement": settlement or "-",
+                    }
+                ),
+            )
+        )
+
+
+def _check_account_currencies(report: AuditReport) -> None:
+    """Every need-account entry and every disbursement is in its need's currency.
+
+    A need's balance is read in the need's currency, and counts its translations together, so
+    a row in another currency (or a translation in another currency) silently changes what the
+    need appears to hold. Pools carry their currency in the entry itself.
+    """
+    from ..needs.models import Need
+
+    def other_currency(need_path: str) -> Exists:
+        return Exists(
+            Need.objects.filter(translation_key=OuterRef(f"{need_path}translation_key")).exclude(
+                currency=OuterRef("currency")
+            )
+        )
+
+    entries = (
+        LedgerEntry.objects.filter(account_kind=AccountKind.NEED)
+        .filter(other_currency("need__"))
+        .values_list("pk", "currency", "need__title", "need__currency")
+        .order_by("pk")[:50]
+    )
+    for pk, currency, title, need_currency in entries:
+        report.violations.append(
+            Finding(
+                "account-currency",
+                str(
+                    _(
+                        "Ledger entry %(entry)d is in %(currency)s, but its need %(need)s is in %(need_currency)s."
+                    )
+                    % {
+                        "entry": pk,
+                        "currency": currency,
+                        "need": title,
+                        "need_currency": need_currency,
+                    }
+                ),
+            )
+        )
+    disbursements = (
+        Disbursement.objects.filter(other_currency("need__"))
+        .values_list("pk", "currency", "need__title", "need__currency")
+        .order_by("pk")[:50]
+    )
+    for pk, currency, title, need_currency in disbursements:
+        report.violations.append(
+            Finding(
+                "account-currency",
+                str(
+                    _(
+                        "Disbursement %(disbursement)d is in %(currency)s, but its need %(need)s is in %(need_currency)s."
+                    )
+                    % {
+                        "disbursement": pk,
+                        "currency": currency,
+                        "need": title,
+                        "need_currency": need_currency,
                     }
                 ),
             )

@@ -185,6 +185,11 @@ class DonateBlock(blocks.StructBlock):
                     _("Fixed mode shares a gift across at most %(count)d needs.")
                     % {"count": MAX_TARGETS}
                 )
+            elif len({need.currency for need in needs}) > 1:
+                # One gift is in one currency, and a need takes gifts only in its own.
+                errors["needs"] = ValidationError(
+                    _("Fixed mode needs must all take gifts in the same currency.")
+                )
         elif not (
             needs
             or value.get("offer_general")

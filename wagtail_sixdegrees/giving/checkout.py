@@ -82,23 +82,37 @@ def checkout_locale(language: str) -> str:
 
 
 def _donor_for(gift: GiftRequest) -> Donor:
+    """The donor with this email address, created with the address alone if new.
+
+    Anyone can type anyone's address into the public form, so an unpaid form changes nothing
+    about that person: the name and language typed wait on the donation until it is paid.
+    """
     donor = Donor.objects.with_email(gift.email).first()
     if donor is None:
         try:
             with transaction.atomic():
-                return Donor.objects.create(email=gift.email, name=gift.name, locale=gift.locale)
+                return Donor.objects.create(email=gift.email)
         except IntegrityError:  # created by a request racing this one
             donor = Donor.objects.with_email(gift.email).get()
+    return donor
+
+
+def join_donor_record(donation: Donation) -> None:
+    """A paid gift joins its donor's record: the language it was given in becomes the donor's,
+    and its name becomes the donor's if they had none. Called when the gift is first paid."""
+    donor = donation.donor
     changed = []
-    if gift.name and not donor.name:
-        donor.name = gift.name
+    name = donation.donor_name or (
+        donation.recurring_gift.donor_name if donation.recurring_gift_id else ""
+    )
+    if name and not donor.name and not donor.erased_at:
+        donor.name = name
         changed.append("name")
-    if gift.locale and donor.locale != gift.locale:
-        donor.locale = gift.locale
+    if donation.locale and donor.locale != donation.locale and not donor.erased_at:
+        donor.locale = donation.locale
         changed.append("locale")
     if changed:
         donor.save(update_fields=changed)
-    return donor
 
 
 def _terms(gift: GiftRequest, site: Site | None) -> dict[str, Any]:
@@ -114,6 +128,7 @@ def _terms(gift: GiftRequest, site: Site | None) -> dict[str, Any]:
         "allow_flexible_use": gift.allow_flexible_use,
         "wants_updates": gift.wants_updates,
         "locale": gift.locale,
+        "donor_name": gift.name,
     }
 
 

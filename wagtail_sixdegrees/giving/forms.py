@@ -210,6 +210,8 @@ class DonateForm(forms.Form):
         currency = cleaned.get("currency")
         amount = self._clean_amount(cleaned, currency) if currency else None
         preferences = self._clean_preferences()
+        if preferences is not None and currency:
+            self._check_need_currencies(preferences, currency)
         if self.errors or amount is None or preferences is None:
             return cleaned
         base, fee = amount
@@ -234,6 +236,20 @@ class DonateForm(forms.Form):
             submission_key=(cleaned.get("submission") or "").strip(),
         )
         return cleaned
+
+    def _check_need_currencies(self, preferences: list[tuple[Target, int]], currency: str) -> None:
+        """A need receives money only in its own currency (allocation rule 9): a gift in another
+        currency would wait in a pool, not reach the need the donor chose. Say so instead."""
+        for target, _share in preferences:
+            need = target.need
+            if need is not None and need.currency != currency:
+                self.add_error(
+                    None,
+                    _(
+                        "%(need)s takes gifts in %(need_currency)s. Choose %(need_currency)s as your currency to give to it, or choose another place for your gift."
+                    )
+                    % {"need": need.title, "need_currency": need.currency},
+                )
 
     def _clean_amount(self, cleaned: dict[str, Any], currency: str) -> tuple[int, int] | None:
         text = (cleaned.get("amount") or "").strip()

@@ -123,8 +123,10 @@ def _snapshot(donation: Donation) -> dict[str, Any]:
 
 
 def _announce_paid(donation: Donation) -> None:
+    from .checkout import join_donor_record
     from .tasks import send_receipt
 
+    join_donor_record(donation)  # before the receipt, which greets the donor by name
     _after_commit(lambda: signals.donation_paid.send(sender=Donation, donation=donation))
     _after_commit(lambda: send_receipt.enqueue(donation.pk))
 

@@ -162,6 +162,13 @@ def build_config(
     )
     if mode == PreferenceMode.FIXED:
         needs = open_needs(picked_needs, locale)[:MAX_TARGETS]
+        # Fixed needs take gifts only in their own currency: offer only that one.
+        own = [code for code in currencies if code in {need.currency for need in needs}]
+        if own:
+            config.currencies = own
+            config.currency = own[0] if config.currency not in own else config.currency
+            config.suggested = [choice for choice in config.suggested if choice.currency in own]
+            config.allow_custom_amount = config.allow_custom_amount or not config.suggested
         if needs:
             config.fixed = list(
                 zip(

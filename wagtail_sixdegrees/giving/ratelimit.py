@@ -1,9 +1,15 @@
-"""Rate limiting donate attempts through Django's cache, per client IP and for everyone.
+"""Rate limiting donate attempts through Django's cache, per client and for everyone.
 
-Card testers try hundreds of stolen cards through a donation form in minutes. Each POST to the
-donate view counts as an attempt, valid or not; past the limit the form answers 429 without
-storing anything or calling Stripe. Counters live in fixed windows of ``RATE_LIMIT_WINDOW``
-seconds in the cache named by ``RATE_LIMIT_CACHE`` (share it between processes in production).
+Card testers try hundreds of stolen cards through a donation form in minutes. Two budgets:
+
+- per client (an IPv4 address, or an IPv6 /64, which one subscriber usually holds whole): every
+  POST counts, valid or not; past ``RATE_LIMIT_ATTEMPTS`` the form answers 429.
+- site-wide: only attempts that passed their client's check and are about to reach Stripe count,
+  so one address flooding the form with refused or invalid posts cannot close it to everyone.
+
+Past either limit the form answers 429 without storing anything or calling Stripe. Counters live
+in fixed windows of ``RATE_LIMIT_WINDOW`` seconds in the cache named by ``RATE_LIMIT_CACHE``
+(share it between processes in production).
 """
 
 from __future__ import annotations
@@ -35,6 +41,24 @@ def client_ip(request: HttpRequest) -> str:
         return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
+def client_key(request: HttpRequest) -> str:
+    """Who a per-client budget belongs to: the IPv4 address, or the IPv6 address's /64.
+
+    An IPv6 subscriber is handed a whole /64 and can pick any address in it, so counting single
+    IPv6 addresses would give one attacker 2**64 budgets.
+    """
+    raw = client_ip(request)
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -52,27 +76,44 @@ def _count(key: str, timeout: int) -> int:
         return 1
 
 
-def attempt(
-    request: HttpRequest,
-    scope: str = "donate",
-    *,
-    per_client: int | None = None,
-    overall: int | None = None,
-) -> Decision:
-    """Count one attempt at ``scope`` from this request's client and say whether it may
-    proceed. Limits default to the donate form's (``RATE_LIMIT_ATTEMPTS`` per client,
-    ``RATE_LIMIT_GLOBAL_ATTEMPTS`` for everyone, per ``RATE_LIMIT_WINDOW``)."""
-    if per_client is None:
-        per_client = int(conf.get_setting("RATE_LIMIT_ATTEMPTS"))
-    if overall is None:
-        overall = int(conf.get_setting("RATE_LIMIT_GLOBAL_ATTEMPTS"))
+def _window() -> tuple[int, int, int]:
+    """The window's length, the current window's number and the seconds until it ends."""
     window = max(1, int(conf.get_setting("RATE_LIMIT_WINDOW")))
     now = int(time.time())
-    slot = now // window
-    retry_after = window - now % window
-    address = hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
-    from_client = _count(f"sixdegrees:{scope}:{slot}:{address}", window * 2)
-    from_everyone = _count(f"sixdegrees:{scope}:{slot}:all", window * 2)
-    if from_client > per_client or from_everyone > overall:
+    return window, now // window, window - now % window
+
+
+def attempt(
+    request: HttpRequest, scope: str = "donate", *, per_client: int | None = None
+) -> Decision:
+    """Count one attempt at ``scope`` against this request's client and say whether it may
+    proceed (``per_client`` defaults to the donate form's ``RATE_LIMIT_ATTEMPTS``).
+
+    Every attempt counts here, valid or not; it does not touch the site-wide budget (see
+    ``overall_attempt``).
+    """
+    if per_client is None:
+        per_client = int(conf.get_setting("RATE_LIMIT_ATTEMPTS"))
+    window, slot, retry_after = _window()
+    client = hashlib.sha256(client_key(request).encode()).hexdigest()[:32]
+    if _count(f"sixdegrees:{scope}:{slot}:{client}", window * 2) > per_client:
         return Decision(False, retry_after)
     return Decision(True)
+
+
+def overall_attempt(scope: str = "donate", *, limit: int | None = None) -> Decision:
+    """Count one attempt that passed its client's check against the site-wide ceiling of
+    ``scope`` (``limit`` defaults to ``RATE_LIMIT_GLOBAL_ATTEMPTS``) and say whether it may
+    proceed. Only attempts that passed count, so one client cannot close a form to everyone."""
+    if limit is None:
+        limit = int(conf.get_setting("RATE_LIMIT_GLOBAL_ATTEMPTS"))
+    window, slot, retry_after = _window()
+    if _count(f"sixdegrees:{scope}:{slot}:all", window * 2) > limit:
+        return Decision(False, retry_after)
+    return Decision(True)
+
+
+def checkout_attempt() -> Decision:
+    """A donate attempt that passed its client's check and validation, just before it reaches
+    Stripe, counted against the site-wide ceiling."""
+    return overall_attempt("donate")

@@ -29,6 +29,13 @@ class NeedForm(WagtailAdminModelForm):
             # Keep a need's currency selectable after a site stops offering it for new gifts.
             allowed = [*allowed, current]
         self.fields["currency"].choices = [(code, code) for code in allowed]
+        fixed = self.instance.fixed_currency() if self.instance.pk else None
+        if fixed:
+            # Money already names this need: its balance is in this currency for good.
+            self.fields["currency"].disabled = True
+            self.fields["currency"].help_text = _(
+                "This need already holds money in %(currency)s, so its currency cannot change. Create a new need for another currency."
+            ) % {"currency": fixed}
         if not self.is_bound:
             if current:
                 self.initial["currency"] = current

@@ -237,8 +237,34 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
             errors.setdefault("closes_on", []).append(
                 _("The closing date must be on or after the opening date.")
             )
+        fixed = self.fixed_currency()
+        if fixed and self.currency != fixed:
+            errors.setdefault("currency", []).append(
+                _(
+                    "This need already holds money in %(currency)s, so its currency cannot change. Create a new need for another currency."
+                )
+                % {"currency": fixed}
+            )
         if errors:
             raise ValidationError(errors)
+
+    def fixed_currency(self) -> str | None:
+        """The currency this need must keep, or None while it may still change.
+
+        Once any ledger entry or disbursement names this need or a translation of it (progress
+        counts them together), its balance is in that currency: changing it would relabel
+        500.00 USD as 50,000 JPY. The database refuses the change too (migration 0010).
+        """
+        if self.translation_key is None:
+            return None
+        group = Need.objects.filter(translation_key=self.translation_key)
+        if not (
+            group.filter(ledger_entries__isnull=False).exists()
+            or group.filter(disbursements__isnull=False).exists()
+        ):
+            return None
+        stored = group.filter(pk=self.pk).values_list("currency", flat=True) if self.pk else None
+        return (stored and stored.first()) or group.values_list("currency", flat=True).first()
 
     def is_open(self, on: datetime.date | None = None) -> bool:
         day = on or timezone.localdate()

@@ -58,11 +58,12 @@ def _story_name(card: WithdrawalCard) -> str:
 
 def _card_page(request: HttpRequest, lookup: Callable[[], WithdrawalCard | None]) -> HttpResponse:
     decision = ratelimit.attempt(
-        request,
-        "withdraw",
-        per_client=int(conf.get_setting("WITHDRAWAL_RATE_LIMIT_ATTEMPTS")),
-        overall=int(conf.get_setting("WITHDRAWAL_RATE_LIMIT_GLOBAL_ATTEMPTS")),
+        request, "withdraw", per_client=int(conf.get_setting("WITHDRAWAL_RATE_LIMIT_ATTEMPTS"))
     )
+    if decision.allowed:
+        decision = ratelimit.overall_attempt(
+            "withdraw", limit=int(conf.get_setting("WITHDRAWAL_RATE_LIMIT_GLOBAL_ATTEMPTS"))
+        )
     if not decision.allowed:
         response = render(request, PUBLIC_TEMPLATE, {"too_many": True}, status=429)
         response["Retry-After"] = str(decision.retry_after)

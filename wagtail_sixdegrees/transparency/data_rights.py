@@ -1,9 +1,11 @@
 """Donors' data rights: everything we hold about a donor as JSON, and erasure.
 
-Export. The donor, every donation and monthly gift with all their stored fields, preferences,
-the ledger lines of their money, the update emails sent to them, the Stripe events we stored
-that mention them, and any earlier erasure records. Staff names on ledger lines are left out:
-they are other people's data.
+Export. The donor, every paid donation and every monthly gift with a paid donation, with all
+their stored fields, preferences, the ledger lines of their money, the update emails sent to
+them, the Stripe events we stored that mention them, and any earlier erasure records. Staff
+names on ledger lines are left out: they are other people's data. Unpaid forms are left out
+too: anyone can type anyone's address into the public form, so only a paid gift joins a
+donor's record.
 
 Erasure. First every monthly gift still running is cancelled at Stripe (if Stripe cannot be
 reached, erasure is refused and nothing is erased): an erased donor must not go on being
@@ -80,11 +82,29 @@ def row(instance: models.Model, exclude: Iterable[str] = ()) -> dict[str, Any]:
     }
 
 
-def _stripe_ids(donor: Donor) -> tuple[set[str], set[str]]:
-    """(object ids, charge ids) of everything Stripe knows about this donor's gifts."""
+def paid_donations(donor: Donor) -> models.QuerySet:
+    """The donations that joined the donor's record: those that were paid (refunded and
+    disputed ones included). Unpaid forms may have been posted by anyone with the address."""
+    return donor.donations.filter(paid_at__isnull=False)
+
+
+def paid_recurring_gifts(donor: Donor) -> models.QuerySet:
+    """The monthly gifts with at least one paid donation."""
+    return donor.recurring_gifts.filter(
+        pk__in=Donation.objects.filter(donor=donor, paid_at__isnull=False).values(
+            "recurring_gift_id"
+        )
+    )
+
+
+def _stripe_ids(donor: Donor, *, paid_only: bool = False) -> tuple[set[str], set[str]]:
+    """(object ids, charge ids) of everything Stripe knows about this donor's gifts (only the
+    paid ones with ``paid_only``)."""
     objects: set[str] = set()
     charges: set[str] = set()
-    for values in donor.donations.values_list(
+    donations = paid_donations(donor) if paid_only else donor.donations.all()
+    gifts = paid_recurring_gifts(donor) if paid_only else donor.recurring_gifts.all()
+    for values in donations.values_list(
         "stripe_checkout_session_id",
         "stripe_payment_intent_id",
         "stripe_charge_id",
@@ -95,23 +115,31 @@ def _stripe_ids(donor: Donor) -> tuple[set[str], set[str]]:
         objects.update(value for value in values if value)
         if values[2]:
             charges.add(values[2])
-    for values in donor.recurring_gifts.values_list("stripe_subscription_id", "stripe_customer_id"):
+    for values in gifts.values_list("stripe_subscription_id", "stripe_customer_id"):
         objects.update(value for value in values if value)
     return objects, charges
 
 
-def events_mentioning(donor: Donor) -> models.QuerySet:
-    """Stored Stripe events about the donor's payments, or containing their address."""
-    objects, charges = _stripe_ids(donor)
+def events_mentioning(donor: Donor, *, paid_only: bool = False) -> models.QuerySet:
+    """Stored Stripe events about the donor's payments, or containing their address.
+
+    With ``paid_only`` (the export), events about unpaid forms are left out even when they
+    carry the address: whoever posted such a form need not be the address's owner.
+    """
+    objects, charges = _stripe_ids(donor, paid_only=paid_only)
     about = Q(object_id__in=objects) | Q(charge_id__in=charges)
     if donor.email:
         about |= Q(payload__icontains=donor.email)
-    return StripeEvent.objects.filter(about).order_by("received_at", "pk")
+    events = StripeEvent.objects.filter(about)
+    if paid_only:
+        unpaid, _ = _stripe_ids(donor)
+        events = events.exclude(object_id__in=unpaid - objects)
+    return events.order_by("received_at", "pk")
 
 
 def export_donor(donor: Donor) -> dict[str, Any]:
     """Everything we hold about ``donor``, as JSON-ready data. Amounts are minor units."""
-    donations = list(donor.donations.order_by("created_at", "pk"))
+    donations = list(paid_donations(donor).order_by("created_at", "pk"))
     entries: dict[int, list[dict[str, Any]]] = {}
     for entry in LedgerEntry.objects.filter(donation__donor=donor).select_related("need"):
         line = row(entry, exclude=["actor", "actor_label", "run"])
@@ -145,7 +173,7 @@ def export_donor(donor: Donor) -> dict[str, Any]:
                     for p in gift.template_preferences.all()
                 ],
             }
-            for gift in donor.recurring_gifts.order_by("created", "pk")
+            for gift in paid_recurring_gifts(donor).order_by("created", "pk")
         ],
         "update_emails": [
             {
@@ -155,7 +183,7 @@ def export_donor(donor: Donor) -> dict[str, Any]:
             }
             for notice in donor.update_notices.order_by("sent_at", "pk")
         ],
-        "stripe_events": [row(event) for event in events_mentioning(donor)],
+        "stripe_events": [row(event) for event in events_mentioning(donor, paid_only=True)],
         "erasures": [
             row(erasure, exclude=["erased_by", "erased_by_label"])
             for erasure in donor.erasures.all()
@@ -170,6 +198,8 @@ def _needles(donor: Donor) -> list[str]:
     texts = [donor.email, donor.name]
     texts += list(donor.donations.exclude(dedication="").values_list("dedication", flat=True))
     texts += list(donor.recurring_gifts.exclude(dedication="").values_list("dedication", flat=True))
+    texts += list(donor.donations.exclude(donor_name="").values_list("donor_name", flat=True))
+    texts += list(donor.recurring_gifts.exclude(donor_name="").values_list("donor_name", flat=True))
     return sorted(
         {text.strip().lower() for text in texts if len(text.strip()) >= MIN_NEEDLE_LENGTH},
         key=len,
@@ -227,12 +257,13 @@ def erase_donor(
         donations = Donation.objects.filter(donor=donor).update(
             dedication="",
             dedication_kind="",
+            donor_name="",
             anonymous=True,
             submission_fingerprint="",
             updated_at=timezone.now(),
         )
         gifts = RecurringGift.objects.filter(donor=donor).update(
-            dedication="", dedication_kind="", anonymous=True
+            dedication="", dedication_kind="", donor_name="", anonymous=True
         )
         donor.erase()
         who = user if getattr(user, "is_authenticated", False) else None

@@ -59,6 +59,9 @@ class GiftTerms(models.Model):
     allow_flexible_use = models.BooleanField(_("may be used where most needed"), default=False)
     wants_updates = models.BooleanField(_("wants updates"), default=False)
     locale = models.CharField(_("language"), max_length=16, blank=True)
+    #: The name typed on the form. Anyone can type anyone's email address, so it joins the
+    #: donor's record (with ``locale``) only once the gift is paid (``checkout.join_donor_record``).
+    donor_name = models.CharField(_("name given"), max_length=200, blank=True)
 
     class Meta:
         abstract = True

@@ -56,4 +56,5 @@ class Donor(models.Model):
         self.name = ""
         self.erased_at = timezone.now()
         self.save(update_fields=["email", "name", "erased_at"])
-        self.donations.update(dedication="", anonymous=True)
+        self.donations.update(dedication="", donor_name="", anonymous=True)
+        self.recurring_gifts.update(dedication="", donor_name="", anonymous=True)

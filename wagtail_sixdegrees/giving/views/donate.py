@@ -67,6 +67,15 @@ def _send_again(request: HttpRequest) -> HttpResponse:
     return _render_errors(request, form, status=400)
 
 
+def _too_many(
+    request: HttpRequest, form: DonateForm, decision: ratelimit.Decision, message: str
+) -> HttpResponse:
+    form.add_error(None, message % {"minutes": max(1, decision.retry_after // 60)})
+    response = _render_errors(request, form, status=429)
+    response["Retry-After"] = str(decision.retry_after)
+    return response
+
+
 # CSRF as usual, or the signed token of a form rendered without a request (giving.form_tokens)
 @accepts_form_token(stale=_send_again)
 @transaction.non_atomic_requests  # the pending donation must be committed before Stripe is asked
@@ -80,18 +89,28 @@ def donate(request: HttpRequest) -> HttpResponse:
     decision = ratelimit.attempt(request)
     if not decision.allowed:
         form.is_valid()  # so the donor's values are shown back
-        form.add_error(
-            None,
+        return _too_many(
+            request,
+            form,
+            decision,
             _(
                 "Too many attempts from your connection. Please wait %(minutes)d minutes and try again."
-            )
-            % {"minutes": max(1, decision.retry_after // 60)},
+            ),
         )
-        response = _render_errors(request, form, status=429)
-        response["Retry-After"] = str(decision.retry_after)
-        return response
     if not form.is_valid() or form.gift is None:
         return _render_errors(request, form, status=400)
+    # Only attempts about to reach Stripe count site-wide: refused and invalid posts from one
+    # address must not close the form to everyone else.
+    decision = ratelimit.checkout_attempt()
+    if not decision.allowed:
+        return _too_many(
+            request,
+            form,
+            decision,
+            _(
+                "We are receiving more gifts than usual right now. Please wait %(minutes)d minutes and try again."
+            ),
+        )
 
     gift = form.gift
     donation = create_pending_donation(gift, site_settings.site if site_settings.site_id else None)

@@ -88,6 +88,21 @@ def amount_value(amount: str, currency: str = "currency") -> Callable[[Any], Any
     return read
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """Text made inert for a CSV cell: a single quote before a formula's first character.
+
+    Donor names and dedications come from the public form; ``=HYPERLINK(...)`` must reach a
+    manager's spreadsheet as text, not as a link or a command.
+    """
+    if value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 class _Streamed:
     """A queryset read in chunks, so a download of a million rows never sits in memory."""
 
@@ -135,6 +150,15 @@ class GivingIndexView(PanelPermissionsMixin, IndexView):
 
     def to_row_dict(self, item: Any) -> OrderedDict:
         return OrderedDict((c.name, c.read(item)) for c in self.visible_export_columns)
+
+    def preprocess_field_value(self, field: str, value: Any, export_format: str) -> Any:
+        """CSV text cells are made inert (``spreadsheet_text``); numbers stay numbers, so a
+        negative amount is still ``-10.00`` that a spreadsheet adds up. XLSX needs nothing:
+        Wagtail writes formula-looking text as a text cell, never a formula."""
+        value = super().preprocess_field_value(field, value, export_format)
+        if export_format == self.FORMAT_CSV and isinstance(value, str):
+            return spreadsheet_text(value)
+        return value
 
     def as_spreadsheet(self, queryset: Any, spreadsheet_format: str) -> Any:
         if isinstance(queryset, QuerySet):

@@ -58,6 +58,11 @@ EXPLANATIONS = {
         "A ledger line is in a different currency from the payment it belongs to. Money is "
         "never converted, so this points to data written outside the package."
     ),
+    "account-currency": _(
+        "A ledger line or disbursement is in a different currency from its need, so the need's "
+        "balance reads wrong. A need's currency cannot change once it holds money; ask your "
+        "developers what wrote the row, and correct it with a reversal."
+    ),
     "negative-balance": _(
         "A gift has more taken out of an account than it ever put in. Look at the gift's "
         "ledger lines; a manual correction outside the panel is the usual cause."

@@ -103,6 +103,9 @@ EXPORT_COLUMNS = [
     ExportColumn("stripe_invoice_id", _("Stripe invoice")),
     ExportColumn("donor_email", _("Email"), lambda d: d.donor.email, personal=True),
     ExportColumn("donor_name", _("Name"), lambda d: d.donor.name, personal=True),
+    ExportColumn(
+        "donor_name_given", _("Name given on the form"), lambda d: d.donor_name, personal=True
+    ),
     ExportColumn("dedication_kind", _("Dedication"), personal=True),
     ExportColumn("dedication", _("Dedicated to"), personal=True),
 ]
