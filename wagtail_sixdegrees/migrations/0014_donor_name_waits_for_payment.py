@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_sixdegrees', '0010_need_currency_fixed'),
+        ('wagtail_sixdegrees', '0013_need_currency_fixed'),
     ]
 
     operations = [

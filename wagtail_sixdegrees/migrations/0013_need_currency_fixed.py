@@ -80,6 +80,6 @@ def drop_trigger(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wagtail_sixdegrees", "0009_transparency")]
+    dependencies = [("wagtail_sixdegrees", "0012_withdrawal_cards")]
 
     operations = [migrations.RunPython(create_trigger, drop_trigger, elidable=False)]
