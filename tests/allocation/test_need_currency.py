@@ -108,8 +108,11 @@ def test_the_audit_finds_a_ledger_entry_not_in_its_needs_currency():
     report = run_audit()
 
     assert not report.ok
-    assert [f.check for f in report.violations] == ["account-currency"]
-    assert "is in JPY" in report.violations[0].message
+    # A row written past the ledger also leaves its kept balance behind ("kept-balance"),
+    # which the audit reports on its own; here we look at the currency finding.
+    found = [f for f in report.violations if f.check == "account-currency"]
+    assert len(found) == 1
+    assert "is in JPY" in found[0].message
     assert "USD" in report.violations[0].message
 
 
@@ -131,8 +134,9 @@ def test_the_audit_finds_a_disbursement_not_in_its_needs_currency():
 
     report = run_audit()
 
-    assert [f.check for f in report.violations] == ["account-currency"]
-    assert "Disbursement" in report.violations[0].message
+    found = [f for f in report.violations if f.check == "account-currency"]
+    assert len(found) == 1
+    assert "Disbursement" in found[0].message
 
 
 def test_the_audit_command_exits_1_on_an_entry_in_another_currency_than_its_need(capsys):
