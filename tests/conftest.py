@@ -56,7 +56,31 @@ class _NoSkipsInCI:
                 terminalreporter.write_line(f"  {nodeid}", red=True)
 
 
+def _flushes_the_database(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    )
+    fixtures = getattr(item, "fixturenames", ())
+    return transactional or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+class _TransactionalTestsLast:
+    """Transactional tests (threads, live_server, browsers) run after all the others.
+
+    pytest-django orders them last, but pytest then regroups tests that share a parametrized
+    session fixture (Playwright's browser), which can pull a browser test into the middle of the
+    run; its flush empties the tables Wagtail's migrations filled (root page, site, locale) for
+    every test after it. So the order is restored once everything else has had its say.
+    """
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        items.sort(key=_flushes_the_database)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_TransactionalTestsLast(), "sixdegrees-transactional-last")
     if IN_CI:
         config.pluginmanager.register(_NoSkipsInCI(), "sixdegrees-no-skips-in-ci")
 

@@ -22,7 +22,7 @@ STYLES = "sixdegrees_testapp/render_styles/{}.html"
 
 
 @pytest.fixture
-def browser():
+def csrf_client():
     """A client that enforces CSRF, as browsers and Django's middleware do in production."""
     return Client(enforce_csrf_checks=True)
 
@@ -35,9 +35,9 @@ def donate_page(**block) -> DonatePage:
     return page
 
 
-def give_with(browser: Client, html: str):
+def give_with(csrf_client: Client, html: str):
     data = filled(form_fields(html), amount="25", email="donor@example.org")
-    return browser.post(reverse("wagtail_sixdegrees:donate"), data)
+    return csrf_client.post(reverse("wagtail_sixdegrees:donate"), data)
 
 
 def assert_reached_stripe(response) -> None:
@@ -48,45 +48,45 @@ def assert_reached_stripe(response) -> None:
 
 @pytest.mark.parametrize("style", ["page_body", "block_loop"])
 def test_a_block_rendered_without_the_request_posts_through_to_stripe(
-    browser, stripe_api, monkeypatch, style
+    csrf_client, stripe_api, monkeypatch, style
 ):
     monkeypatch.setattr(DonatePage, "template", STYLES.format(style))
-    html = browser.get(donate_page().url).content.decode()
+    html = csrf_client.get(donate_page().url).content.decode()
     assert 'name="embed_token"' in html
 
-    assert_reached_stripe(give_with(browser, html))
+    assert_reached_stripe(give_with(csrf_client, html))
 
 
 @pytest.mark.parametrize("style", ["include_block_loop", "include_block_stream"])
 def test_a_block_rendered_with_the_request_keeps_normal_csrf(
-    browser, stripe_api, monkeypatch, style
+    csrf_client, stripe_api, monkeypatch, style
 ):
     monkeypatch.setattr(DonatePage, "template", STYLES.format(style))
-    html = browser.get(donate_page().url).content.decode()
+    html = csrf_client.get(donate_page().url).content.decode()
     assert 'name="csrfmiddlewaretoken"' in html and 'name="embed_token"' not in html
 
-    assert_reached_stripe(give_with(browser, html))
+    assert_reached_stripe(give_with(csrf_client, html))
 
 
-def test_render_as_block_with_no_context_posts_through_to_stripe(browser, stripe_api):
+def test_render_as_block_with_no_context_posts_through_to_stripe(csrf_client, stripe_api):
     html = donate_page().body[0].render_as_block()
 
-    assert_reached_stripe(give_with(browser, html))
+    assert_reached_stripe(give_with(csrf_client, html))
 
 
-def test_block_render_with_no_context_posts_through_to_stripe(browser, stripe_api):
+def test_block_render_with_no_context_posts_through_to_stripe(csrf_client, stripe_api):
     child = donate_page().body[0]
 
-    assert_reached_stripe(give_with(browser, child.block.render(child.value)))
+    assert_reached_stripe(give_with(csrf_client, child.block.render(child.value)))
 
 
-def test_a_rendered_token_does_not_stand_in_for_another_form(browser, stripe_api):
+def test_a_rendered_token_does_not_stand_in_for_another_form(csrf_client, stripe_api):
     block = donate_page().body[0]
     first, second = block.render_as_block(), block.render_as_block()
     data = filled(form_fields(first), amount="25", email="donor@example.org")
     data["submission"] = dict(form_fields(second))["submission"]
 
-    response = browser.post(reverse("wagtail_sixdegrees:donate"), data)
+    response = csrf_client.post(reverse("wagtail_sixdegrees:donate"), data)
     assert response.status_code == 400 and "send it again" in response.content.decode()
     assert not Donation.objects.exists()
 
@@ -130,11 +130,13 @@ def test_every_block_the_package_ships_renders_without_a_parent_context():
         assert expected in html
 
 
-def test_a_form_left_open_too_long_comes_back_to_send_again_not_a_403(browser, stripe_api, clock):
+def test_a_form_left_open_too_long_comes_back_to_send_again_not_a_403(
+    csrf_client, stripe_api, clock
+):
     html = donate_page().body[0].render_as_block()
     clock.advance(seconds=7200 + 60)  # past EMBED_FORM_MAX_AGE
 
-    response = give_with(browser, html)
+    response = give_with(csrf_client, html)
 
     body = response.content.decode()
     assert response.status_code == 400
@@ -143,4 +145,4 @@ def test_a_form_left_open_too_long_comes_back_to_send_again_not_a_403(browser, s
     assert not Donation.objects.exists()
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
     resend = filled(form_fields(body), csrfmiddlewaretoken=csrf)
-    assert_reached_stripe(browser.post(reverse("wagtail_sixdegrees:donate"), resend))
+    assert_reached_stripe(csrf_client.post(reverse("wagtail_sixdegrees:donate"), resend))
