@@ -300,13 +300,8 @@ def balances_of(entries: list[Any]) -> list[dict[str, str]]:
     ]
 
 
-class RefundView(GivingFormView):
-    permission_required = permissions.REFUND
-    #: Asks Stripe: served outside ``ATOMIC_REQUESTS`` (see ``GivingViewSet.get_urlpatterns``).
-    calls_stripe = True
-    page_title = _("Refund")
-    submit_label = _("Ask Stripe to refund")
-    error_message = _("The refund was not requested: correct the errors below.")
+class DonationFormView(GivingFormView):
+    """A form about one donation (``pk`` in the URL), under the donation in the breadcrumbs."""
 
     def setup(self, request: Any, *args: Any, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
@@ -323,6 +318,15 @@ class RefundView(GivingFormView):
                 "label": self.get_page_subtitle(),
             },
         ]
+
+
+class RefundView(DonationFormView):
+    permission_required = permissions.REFUND
+    #: Asks Stripe: served outside ``ATOMIC_REQUESTS`` (see ``GivingViewSet.get_urlpatterns``).
+    calls_stripe = True
+    page_title = _("Refund")
+    submit_label = _("Ask Stripe to refund")
+    error_message = _("The refund was not requested: correct the errors below.")
 
     @property
     def intro(self) -> str:
@@ -388,29 +392,13 @@ class RefundView(GivingFormView):
         )
 
 
-class ResolveMismatchView(GivingFormView):
+class ResolveMismatchView(DonationFormView):
     """Clear a donation's "a payment did not match" flag, with a note, once finance has dealt
     with that payment at Stripe."""
 
     permission_required = permissions.REFUND
     page_title = _("Payment that did not match")
     submit_label = _("Mark as resolved")
-
-    def setup(self, request: Any, *args: Any, **kwargs: Any) -> None:
-        super().setup(request, *args, **kwargs)
-        self.donation = get_object_or_404(Donation, pk=kwargs["pk"])
-
-    def get_page_subtitle(self) -> str:
-        return str(_("Donation %(reference)s") % {"reference": short_reference(self.donation)})
-
-    def parent_breadcrumbs(self) -> list[dict[str, Any]]:
-        return [
-            {"url": names.url(names.DONATIONS), "label": _("Donations")},
-            {
-                "url": names.url(names.DONATIONS, "inspect", self.donation.pk),
-                "label": self.get_page_subtitle(),
-            },
-        ]
 
     @property
     def intro(self) -> str:
