@@ -139,3 +139,31 @@ def test_an_unfunded_needs_currency_can_still_be_changed_in_the_admin(admin_clie
     assert response.status_code == 302, response.content.decode()[:2000]
     need.refresh_from_db()
     assert need.currency == "THB"
+
+
+@pytest.mark.parametrize("field", ["cause", "region"])
+def test_a_funded_needs_cause_and_region_cannot_be_changed_in_the_admin(admin_client, field):
+    need = make_need(target_amount=100_000, currency="USD")
+    make_paid_donation(50_000, preferences=[need_pref(need)])
+    ledger.allocate()
+    other = (make_cause if field == "cause" else make_region)()
+
+    edit_page = admin_client.get(
+        reverse(Need.snippet_viewset.get_url_name("edit"), args=[need.pk])
+    ).content.decode()
+    _edit(admin_client, need, **{field: other.pk})
+
+    need.refresh_from_db()
+    assert getattr(need, f"{field}_id") != other.pk
+    assert f"already holds money given for its {field}" in edit_page
+
+
+def test_an_unfunded_needs_cause_and_region_can_still_be_changed_in_the_admin(admin_client):
+    need = make_need(target_amount=100_000, currency="USD")
+    cause, region = make_cause(), make_region()
+
+    response = _edit(admin_client, need, cause=cause.pk, region=region.pk)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    need.refresh_from_db()
+    assert (need.cause_id, need.region_id) == (cause.pk, region.pk)

@@ -1,4 +1,5 @@
-"""A need's currency is fixed once money names it: the model, the database and the audit."""
+"""A need's currency, cause and region are fixed once money names it: the model, the database
+and the audit."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tests.factories import insert_rows, make_need, make_paid_donation, need_pref, translate
+from tests.factories import (
+    insert_rows,
+    make_cause,
+    make_need,
+    make_paid_donation,
+    make_region,
+    need_pref,
+    translate,
+)
 from wagtail_sixdegrees.allocation import ledger
 from wagtail_sixdegrees.allocation.audit import run_audit
 from wagtail_sixdegrees.models import Disbursement, LedgerEntry, Need
@@ -153,3 +162,20 @@ def test_the_audit_command_exits_1_on_an_entry_in_another_currency_than_its_need
 def test_the_audit_passes_a_funded_need_in_its_own_currency():
     funded_need()
     assert run_audit().ok
+
+
+@pytest.mark.parametrize("field", ["cause", "region"])
+def test_model_validation_keeps_a_funded_need_in_its_cause_and_region(field):
+    # Gifts for a cause fill that cause's needs: moving a funded need to another cause would
+    # carry restricted money out of its restriction without a reason or consent.
+    need = funded_need()
+    setattr(need, field, (make_cause if field == "cause" else make_region)())
+    with pytest.raises(ValidationError) as error:
+        need.full_clean()
+    assert field in error.value.message_dict
+
+
+def test_model_validation_lets_an_unfunded_need_change_cause_and_region():
+    need = make_need(target_amount=100_000, currency="USD")
+    need.cause, need.region = make_cause(), make_region()
+    need.full_clean()

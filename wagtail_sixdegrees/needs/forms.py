@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .. import conf, money
+from .models import RESTRICTION_FIXED
 
 
 class NeedForm(WagtailAdminModelForm):
@@ -36,6 +37,12 @@ class NeedForm(WagtailAdminModelForm):
             self.fields["currency"].help_text = _(
                 "This need already holds money in %(currency)s, so its currency cannot change. Create a new need for another currency."
             ) % {"currency": fixed}
+        if self.instance.pk:
+            # Money already names this need: restricted gifts may not leave their restriction.
+            for name in self.instance.fixed_restriction():
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = RESTRICTION_FIXED[name]
         if not self.is_bound:
             if current:
                 self.initial["currency"] = current

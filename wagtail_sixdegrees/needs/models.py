@@ -162,6 +162,17 @@ def attach_progress(needs: list[Need]) -> None:
     balances.attach_progress(needs)
 
 
+#: Why a funded need keeps its cause and region (see ``Need.fixed_restriction``).
+RESTRICTION_FIXED = {
+    "cause": _(
+        "This need already holds money given for its cause, so its cause cannot change. Create a new need for another cause, or correct the cause's own name."
+    ),
+    "region": _(
+        "This need already holds money given for its region, so its region cannot change. Create a new need for another region, or correct the region's own name."
+    ),
+}
+
+
 class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
     """A funding target. Its progress is always computed from the ledger, never stored."""
 
@@ -245,26 +256,49 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
                 )
                 % {"currency": fixed}
             )
+        for name, stored in self.fixed_restriction().items():
+            if getattr(self, f"{name}_id") != stored:
+                errors.setdefault(name, []).append(RESTRICTION_FIXED[name])
         if errors:
             raise ValidationError(errors)
+
+    def holds_money(self) -> bool:
+        """Whether any ledger entry or disbursement names this need or a translation of it
+        (progress counts them together)."""
+        if self.translation_key is None:
+            return False
+        group = Need.objects.filter(translation_key=self.translation_key)
+        return (
+            group.filter(ledger_entries__isnull=False).exists()
+            or group.filter(disbursements__isnull=False).exists()
+        )
 
     def fixed_currency(self) -> str | None:
         """The currency this need must keep, or None while it may still change.
 
-        Once any ledger entry or disbursement names this need or a translation of it (progress
-        counts them together), its balance is in that currency: changing it would relabel
-        500.00 USD as 50,000 JPY. The database refuses the change too (migration 0010).
+        Once money names this need (:meth:`holds_money`), its balance is in that currency:
+        changing it would relabel 500.00 USD as 50,000 JPY. The database refuses the change too
+        (migration 0013).
         """
-        if self.translation_key is None:
+        if not self.holds_money():
             return None
         group = Need.objects.filter(translation_key=self.translation_key)
-        if not (
-            group.filter(ledger_entries__isnull=False).exists()
-            or group.filter(disbursements__isnull=False).exists()
-        ):
-            return None
         stored = group.filter(pk=self.pk).values_list("currency", flat=True) if self.pk else None
         return (stored and stored.first()) or group.values_list("currency", flat=True).first()
+
+    def fixed_restriction(self) -> dict[str, int | None]:
+        """The cause and region ids this need must keep (empty while they may still change).
+
+        Gifts for a cause or region fill the open needs of that cause or region (rule 4); once
+        money names this need, moving it to another cause or region would carry restricted
+        money out of its restriction without a reason or the donors' consent (rule 6). A wrong
+        cause is corrected by a new need and a recorded reallocation; a misspelt one by editing
+        the cause itself.
+        """
+        if not self.pk or not self.holds_money():
+            return {}
+        stored = Need.objects.filter(pk=self.pk).values_list("cause_id", "region_id").first()
+        return dict(zip(("cause", "region"), stored, strict=True)) if stored else {}
 
     def is_open(self, on: datetime.date | None = None) -> bool:
         day = on or timezone.localdate()
