@@ -179,3 +179,10 @@ def test_model_validation_lets_an_unfunded_need_change_cause_and_region():
     need = make_need(target_amount=100_000, currency="USD")
     need.cause, need.region = make_cause(), make_region()
     need.full_clean()
+
+
+def test_a_funded_need_may_point_at_a_translation_of_its_cause():
+    # wagtail-localize points a translated need at the translated cause: the same cause.
+    need = funded_need()
+    need.cause = translate(need.cause, "th")
+    need.full_clean()

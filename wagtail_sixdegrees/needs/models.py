@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -257,7 +258,8 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
                 % {"currency": fixed}
             )
         for name, stored in self.fixed_restriction().items():
-            if getattr(self, f"{name}_id") != stored:
+            chosen = getattr(self, name) if getattr(self, f"{name}_id") else None
+            if (chosen.translation_key if chosen else None) != stored:
                 errors.setdefault(name, []).append(RESTRICTION_FIXED[name])
         if errors:
             raise ValidationError(errors)
@@ -286,8 +288,9 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
         stored = group.filter(pk=self.pk).values_list("currency", flat=True) if self.pk else None
         return (stored and stored.first()) or group.values_list("currency", flat=True).first()
 
-    def fixed_restriction(self) -> dict[str, int | None]:
-        """The cause and region ids this need must keep (empty while they may still change).
+    def fixed_restriction(self) -> dict[str, uuid.UUID | None]:
+        """The cause and region this need must keep, by translation key (a translation of the
+        same cause is the same cause), or empty while they may still change.
 
         Gifts for a cause or region fill the open needs of that cause or region (rule 4); once
         money names this need, moving it to another cause or region would carry restricted
@@ -297,7 +300,11 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
         """
         if not self.pk or not self.holds_money():
             return {}
-        stored = Need.objects.filter(pk=self.pk).values_list("cause_id", "region_id").first()
+        stored = (
+            Need.objects.filter(pk=self.pk)
+            .values_list("cause__translation_key", "region__translation_key")
+            .first()
+        )
         return dict(zip(("cause", "region"), stored, strict=True)) if stored else {}
 
     def is_open(self, on: datetime.date | None = None) -> bool:
