@@ -4,7 +4,6 @@ every screen showing the same figure as that module."""
 from __future__ import annotations
 
 import ast
-import datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -100,9 +100,9 @@ def test_every_ledger_and_disbursement_write_keeps_the_balances_in_step():
 
     ledger.reallocate(Account.general("USD"), other, 1_000, actor=None, reason="urgent")
     ledger.reallocate(Account.need(need.pk, "USD"), other, 500, actor=None, reason="urgent")
-    payout = ledger.record_disbursement(need, 4_000, paid_on=datetime.date(2026, 11, 2), actor=None)
+    payout = ledger.record_disbursement(need, 4_000, paid_on=timezone.localdate(), actor=None)
     ledger.reverse_disbursement(payout, actor=None, reason="bounced")
-    ledger.record_disbursement(need, 1_000, paid_on=datetime.date(2026, 11, 3), actor=None)
+    ledger.record_disbursement(need, 1_000, paid_on=timezone.localdate(), actor=None)
     Donation.objects.filter(pk=gift.pk).update(amount_refunded=gift.amount)
     gift.refresh_from_db()
     ledger.sync_reversals(gift)
@@ -265,7 +265,7 @@ def test_rows_written_around_the_ledger_are_caught_and_rebuilt():
         donation=donation, account_kind="need", need=need, currency="USD", amount=1, kind="allocate"
     )
     Disbursement.objects.create(
-        need=need, partner=need.partner, amount=2, currency="USD", paid_on=datetime.date(2026, 1, 1)
+        need=need, partner=need.partner, amount=2, currency="USD", paid_on=timezone.localdate()
     )
     assert len(balances.balance_differences()) == 1
     ledger.rebuild_balances()
@@ -282,7 +282,7 @@ def test_the_migration_backfills_balances_from_the_existing_ledger():
     make_paid_donation(4_000, preferences=[need_pref(need)])
     make_paid_donation(1_000, preferences=[general_pref()])
     ledger.allocate()
-    ledger.record_disbursement(need, 500, paid_on=datetime.date(2026, 11, 2), actor=None)
+    ledger.record_disbursement(need, 500, paid_on=timezone.localdate(), actor=None)
     AccountBalance.objects.all().delete()  # as before the migration
     migration = importlib.import_module("wagtail_sixdegrees.migrations.0011_account_balances")
     migration.backfill(apps, None)

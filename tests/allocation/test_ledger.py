@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from tests.factories import (
     cause_pref,
@@ -239,7 +240,7 @@ def test_refund_after_disbursement_flags_shortfall():
     need = make_need(title="Shelter", target_amount=10**9)
     donation = make_paid_donation(10_000, preferences=[need_pref(need)])
     ledger.allocate()
-    ledger.record_disbursement(need, 8_000, paid_on=datetime.date(2026, 11, 20), actor=None)
+    ledger.record_disbursement(need, 8_000, paid_on=timezone.localdate(), actor=None)
     refund(donation, 10_000)
     ledger.sync_reversals(donation)
 
@@ -258,7 +259,7 @@ def test_disbursement_never_exceeds_what_the_need_holds():
     make_paid_donation(5_000, preferences=[need_pref(need)])
     ledger.allocate()
     with pytest.raises(ledger.LedgerError, match="not been paid out"):
-        ledger.record_disbursement(need, 5_001, paid_on=datetime.date(2026, 11, 20), actor=None)
+        ledger.record_disbursement(need, 5_001, paid_on=timezone.localdate(), actor=None)
     assert not Disbursement.objects.exists()
 
 
@@ -267,7 +268,7 @@ def test_disbursement_reversal_is_a_new_row_with_a_reason():
     make_paid_donation(5_000, preferences=[need_pref(need)])
     ledger.allocate()
     paid = ledger.record_disbursement(
-        need, 2_000, paid_on=datetime.date(2026, 11, 20), actor=None, reference="TX-1"
+        need, 2_000, paid_on=timezone.localdate(), actor=None, reference="TX-1"
     )
     back = ledger.reverse_disbursement(paid, actor=None, reason="Bounced")
     assert back.amount == -2_000 and back.reverses == paid
@@ -284,7 +285,7 @@ def test_need_progress_comes_from_the_ledger_in_one_query(django_assert_num_quer
     for need in needs:
         make_paid_donation(2_500, preferences=[need_pref(need)])
     ledger.allocate()
-    ledger.record_disbursement(needs[0], 1_000, paid_on=datetime.date(2026, 11, 20), actor=None)
+    ledger.record_disbursement(needs[0], 1_000, paid_on=timezone.localdate(), actor=None)
     with django_assert_num_queries(1):
         rows = list(Need.objects.with_progress().order_by("pk"))
     assert [(n.raised, n.allocated, n.disbursed, n.gap) for n in rows][:2] == [
@@ -362,7 +363,7 @@ def test_attached_progress_equals_the_annotated_progress():
     needs = [make_need(target_amount=10_000) for _ in range(3)]
     make_paid_donation(12_500, preferences=[need_pref(needs[0], 6_000), need_pref(needs[1], 4_000)])
     ledger.allocate()
-    ledger.record_disbursement(needs[1], 1_000, paid_on=datetime.date(2026, 11, 20), actor=None)
+    ledger.record_disbursement(needs[1], 1_000, paid_on=timezone.localdate(), actor=None)
     annotated = {
         n.pk: (n.raised, n.allocated, n.disbursed, n.gap) for n in Need.objects.with_progress()
     }

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,7 +66,7 @@ def replay(operations: list[tuple]) -> list[Need]:
         make_need(cause=causes[0], region=regions[0], target_amount=6_000),
         make_need(cause=causes[1], region=regions[1], target_amount=4_000),
     ]
-    paid_at = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    paid_at = timezone.now()  # the suite's clock (tests/clock.py)
     for step in operations:
         kind = step[0]
         try:
@@ -108,7 +109,7 @@ def replay(operations: list[tuple]) -> list[Need]:
                 ledger.record_disbursement(
                     needs[index % len(needs)],
                     amount,
-                    paid_on=datetime.date(2026, 11, 2),
+                    paid_on=timezone.localdate(),
                     actor=None,
                 )
             elif kind == "reverse_disbursement":

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import DatabaseError, connection, connections, transaction
+from django.utils import timezone
 
 from tests.factories import make_need, make_paid_donation, need_pref
 from wagtail_sixdegrees.allocation import ledger
@@ -39,12 +40,11 @@ def test_update_and_delete_on_the_ledger_fail_at_the_database(statement):
 
 @pytest.mark.django_db
 def test_disbursements_cannot_be_edited_at_the_database():
-    import datetime
 
     need = make_need(target_amount=10**9)
     make_paid_donation(5_000, preferences=[need_pref(need)])
     ledger.allocate()
-    ledger.record_disbursement(need, 1_000, paid_on=datetime.date(2026, 11, 1), actor=None)
+    ledger.record_disbursement(need, 1_000, paid_on=timezone.localdate(), actor=None)
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import (
     make_image,
@@ -77,7 +78,7 @@ def published():
     make_paid_donation(amount=25_000, preferences=[need_pref(need)], dedication="Private words")
     ledger.allocate()
     ledger.record_disbursement(
-        need, 5_000, paid_on=datetime.date(2026, 1, 2), actor=None, reference="INTERNAL-REF-1"
+        need, 5_000, paid_on=timezone.localdate(), actor=None, reference="INTERNAL-REF-1"
     )
     make_need_update(need, title="Beds ready", image=make_image(), image_alt_text="Beds")
     story = make_live_story(pseudonym="Fictional Mai", causes=[need.cause], hero_image=make_image())

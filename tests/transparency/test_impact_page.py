@@ -67,7 +67,7 @@ def test_receipt_link_opens_the_impact_page_which_follows_allocation_and_disburs
     assert "Paid out from this need" not in after_allocation
 
     ledger.record_disbursement(
-        need, 1_000, paid_on=datetime.date(2026, 1, 5), actor=None, reference="FICTIONAL-1"
+        need, 1_000, paid_on=timezone.localdate(), actor=None, reference="FICTIONAL-1"
     )
     after_payout = html_of(client.get(link.group(1)))
     assert "Paid out from this need" in after_payout
@@ -226,7 +226,7 @@ def test_updates_and_disbursements_of_the_needs_the_gift_is_in_are_shown(client)
     make_need_update(need, title="Draft news", publish=False)
     make_need_update(elsewhere, title="News from elsewhere")
     ledger.record_disbursement(
-        need, 2_500, paid_on=datetime.date(2026, 2, 1), actor=None, reference="INTERNAL-REF-77"
+        need, 2_500, paid_on=timezone.localdate(), actor=None, reference="INTERNAL-REF-77"
     )
 
     html = html_of(client.get(impact_path(donation)))
@@ -278,7 +278,7 @@ def test_impact_page_query_count_does_not_grow_with_the_ledger(
     for need in needs:
         make_need_update(need)
         for _ in range(3):
-            ledger.record_disbursement(need, 100, paid_on=datetime.date(2026, 3, 1), actor=None)
+            ledger.record_disbursement(need, 100, paid_on=timezone.localdate(), actor=None)
     with django_assert_max_num_queries(20):
         response = client.get(impact_path(donation))
     assert response.status_code == 200

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from tests.factories import (
     cause_pref,
@@ -46,7 +45,7 @@ def giving():
     make_paid_donation(200_000, "THB", preferences=[need_pref(lawyer)])
     make_paid_donation(3_000, "USD", preferences=[region_pref(north)])
     ledger.allocate()
-    ledger.record_disbursement(beds, 2_000, paid_on=datetime.date(2026, 1, 2), actor=None)
+    ledger.record_disbursement(beds, 2_000, paid_on=timezone.localdate(), actor=None)
     return {"shelter": shelter, "legal": legal, "north": north, "south": south, "beds": beds}
 
 
@@ -104,7 +103,7 @@ def test_cached_figures_change_as_soon_as_a_ledger_row_or_payout_is_committed(
     with django_assert_num_queries(4):  # the cache key, the reader's locale, cause and region names
         by_currency()
 
-    ledger.record_disbursement(giving["beds"], 1_000, paid_on=datetime.date(2026, 1, 3), actor=None)
+    ledger.record_disbursement(giving["beds"], 1_000, paid_on=timezone.localdate(), actor=None)
     assert by_currency()["USD"].disbursed == before.disbursed + 1_000
 
     make_paid_donation(1_000, "USD", preferences=[need_pref(giving["beds"])])
