@@ -117,58 +117,37 @@ def _check_account_currencies(report: AuditReport) -> None:
     """
     from ..needs.models import Need
 
-    def other_currency(need_path: str) -> Exists:
-        return Exists(
-            Need.objects.filter(translation_key=OuterRef(f"{need_path}translation_key")).exclude(
-                currency=OuterRef("currency")
-            )
+    # Some translation of the row's need is in another currency than the row.
+    other_currency = Exists(
+        Need.objects.filter(translation_key=OuterRef("need__translation_key")).exclude(
+            currency=OuterRef("currency")
         )
-
-    entries = (
-        LedgerEntry.objects.filter(account_kind=AccountKind.NEED)
-        .filter(other_currency("need__"))
-        .values_list("pk", "currency", "need__title", "need__currency")
-        .order_by("pk")[:50]
     )
-    for pk, currency, title, need_currency in entries:
-        report.violations.append(
-            Finding(
-                "account-currency",
-                str(
-                    _(
-                        "Ledger entry %(entry)d is in %(currency)s, but its need %(need)s is in %(need_currency)s."
-                    )
-                    % {
-                        "entry": pk,
-                        "currency": currency,
-                        "need": title,
-                        "need_currency": need_currency,
-                    }
-                ),
-            )
-        )
-    disbursements = (
-        Disbursement.objects.filter(other_currency("need__"))
-        .values_list("pk", "currency", "need__title", "need__currency")
-        .order_by("pk")[:50]
+    checks = (
+        (
+            LedgerEntry.objects.filter(account_kind=AccountKind.NEED),
+            "entry",
+            _(
+                "Ledger entry %(entry)d is in %(currency)s, but its need %(need)s is in %(need_currency)s."
+            ),
+        ),
+        (
+            Disbursement.objects.all(),
+            "disbursement",
+            _(
+                "Disbursement %(disbursement)d is in %(currency)s, but its need %(need)s is in %(need_currency)s."
+            ),
+        ),
     )
-    for pk, currency, title, need_currency in disbursements:
-        report.violations.append(
-            Finding(
-                "account-currency",
-                str(
-                    _(
-                        "Disbursement %(disbursement)d is in %(currency)s, but its need %(need)s is in %(need_currency)s."
-                    )
-                    % {
-                        "disbursement": pk,
-                        "currency": currency,
-                        "need": title,
-                        "need_currency": need_currency,
-                    }
-                ),
-            )
+    for rows, name, message in checks:
+        found = (
+            rows.filter(other_currency)
+            .values_list("pk", "currency", "need__title", "need__currency")
+            .order_by("pk")[:50]
         )
+        for pk, currency, title, need_currency in found:
+            values = {name: pk, "currency": currency, "need": title, "need_currency": need_currency}
+            report.violations.append(Finding("account-currency", str(message % values)))
 
 
 def _check_donations(report: AuditReport) -> None:

@@ -209,26 +209,25 @@ def unallocated_by_currency() -> dict[str, int]:
 # --- Needs (kept balances) ------------------------------------------------------------------
 
 
-def need_balances(need_ids: Iterable[int] | None = None) -> dict[int, int]:
-    """What each need holds now, by the need id the money sits on."""
+def _per_need(column: str, need_ids: Iterable[int] | None) -> dict[int, int]:
+    """One kept-balance column summed per need id (a need has one row per currency)."""
     rows = AccountBalance.objects.filter(account_kind=AccountKind.NEED)
     if need_ids is not None:
         rows = rows.filter(need_id__in=list(need_ids))
     totals: dict[int, int] = defaultdict(int)
-    for need_id, held in rows.values_list("need_id", "held"):
-        totals[need_id] += held
+    for need_id, amount in rows.values_list("need_id", column):
+        totals[need_id] += amount
     return dict(totals)
+
+
+def need_balances(need_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """What each need holds now, by the need id the money sits on."""
+    return _per_need("held", need_ids)
 
 
 def need_disbursed(need_ids: Iterable[int] | None = None) -> dict[int, int]:
     """What each need has paid out to its partner, by need id."""
-    rows = AccountBalance.objects.filter(account_kind=AccountKind.NEED)
-    if need_ids is not None:
-        rows = rows.filter(need_id__in=list(need_ids))
-    totals: dict[int, int] = defaultdict(int)
-    for need_id, disbursed in rows.values_list("need_id", "disbursed"):
-        totals[need_id] += disbursed
-    return dict(totals)
+    return _per_need("disbursed", need_ids)
 
 
 def need_available(need: Need) -> int:
@@ -326,6 +325,24 @@ def _account(row: AccountBalance) -> Account:
     )
 
 
+def account_names(
+    accounts: Iterable[Account],
+) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+    """The titles of the needs and the names of the causes and regions that ``accounts`` name,
+    by id: one query for each kind named."""
+    accounts = list(accounts)
+
+    def names(model: type, ids: set[int | None], field: str) -> dict[int, str]:
+        ids.discard(None)
+        return dict(model.objects.filter(pk__in=ids).values_list("pk", field)) if ids else {}
+
+    return (
+        names(Need, {a.need_id for a in accounts}, "title"),
+        names(Cause, {a.cause_id for a in accounts}, "name"),
+        names(Region, {a.region_id for a in accounts}, "name"),
+    )
+
+
 def account_label(account: Account, causes: dict[int, str], regions: dict[int, str]) -> str:
     """A pool's name for people: the general pool, or a restricted pool's cause · region."""
     if account.kind == AccountKind.RESTRICTED:
@@ -347,16 +364,7 @@ def pools(*, positive_only: bool = False) -> list[AccountTotal]:
     )
     if positive_only:
         rows = [row for row in rows if row.held > 0]
-    causes = dict(
-        Cause.objects.filter(pk__in={r.cause_id for r in rows if r.cause_id}).values_list(
-            "pk", "name"
-        )
-    )
-    regions = dict(
-        Region.objects.filter(pk__in={r.region_id for r in rows if r.region_id}).values_list(
-            "pk", "name"
-        )
-    )
+    _, causes, regions = account_names(_account(row) for row in rows)
     return [
         AccountTotal(
             _account(row), row.held, row.raised, label=account_label(_account(row), causes, regions)

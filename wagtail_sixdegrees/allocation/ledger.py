@@ -627,21 +627,7 @@ def allocate(
 def summarise(digest: engine.PlanDigest) -> dict[str, Any]:
     """A plan in words: per need and pool, per currency, ready for a template or JSON."""
     totals = digest.totals()
-    need_titles = dict(
-        Need.objects.filter(pk__in={a.need_id for a in totals if a.need_id}).values_list(
-            "pk", "title"
-        )
-    )
-    cause_names = dict(
-        Cause.objects.filter(pk__in={a.cause_id for a in totals if a.cause_id}).values_list(
-            "pk", "name"
-        )
-    )
-    region_names = dict(
-        Region.objects.filter(pk__in={a.region_id for a in totals if a.region_id}).values_list(
-            "pk", "name"
-        )
-    )
+    need_titles, cause_names, region_names = balances.account_names(totals)
     accounts = []
     for account, amount in totals.items():
         if amount == 0:
