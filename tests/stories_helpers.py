@@ -42,3 +42,20 @@ def story_form_data(story, **overrides: Any) -> dict:
 
 def edit_url(page) -> str:
     return reverse("wagtailadmin_pages:edit", args=[page.pk])
+
+
+def translate_story(story, language: str = "th"):
+    """A published translation of ``story`` (its ancestors translated first, as Wagtail
+    requires), sharing its consent through the translation key."""
+    from wagtail.models import Locale
+
+    from wagtail_sixdegrees.models import SurvivorStoryPage
+
+    locale, _created = Locale.objects.get_or_create(language_code=language)
+    index = story.get_parent().specific
+    for ancestor in (index.get_parent().specific, index):
+        if not ancestor.has_translation(locale):
+            ancestor.copy_for_translation(locale)
+    translation = story.copy_for_translation(locale)
+    translation.save_revision().publish()
+    return SurvivorStoryPage.objects.get(pk=translation.pk)

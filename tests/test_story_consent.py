@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Locale, Page
+from wagtail.models import Page
 
 from tests.factories import (
     make_consent,
@@ -16,7 +16,7 @@ from tests.factories import (
     make_story,
     make_story_index,
 )
-from tests.stories_helpers import edit_url, login, make_superuser
+from tests.stories_helpers import edit_url, login, make_superuser, translate_story
 from tests.testapp import frontend_cache
 from wagtail_sixdegrees.models import StoryConsent, SurvivorStoryPage
 from wagtail_sixdegrees.signals import story_consent_expired, story_consent_withdrawn
@@ -30,18 +30,6 @@ def consent_of(story) -> StoryConsent:
     return StoryConsent.objects.get(translation_key=story.translation_key)
 
 
-def translate(story, language: str = "th"):
-    """A published translation of ``story`` (its index translated first, as Wagtail requires)."""
-    locale, _ = Locale.objects.get_or_create(language_code=language)
-    index = story.get_parent().specific
-    for ancestor in (index.get_parent().specific, index):
-        if not ancestor.has_translation(locale):
-            ancestor.copy_for_translation(locale)
-    translation = story.copy_for_translation(locale)
-    translation.save_revision().publish()
-    return SurvivorStoryPage.objects.get(pk=translation.pk)
-
-
 @pytest.fixture
 def frontend_cache_backend(settings):
     settings.WAGTAILFRONTENDCACHE = {
@@ -53,7 +41,7 @@ def frontend_cache_backend(settings):
 
 def test_withdrawal_unpublishes_the_story_and_every_translation(django_capture_on_commit_callbacks):
     story = make_live_story()
-    translation = translate(story)
+    translation = translate_story(story)
     assert translation.live
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -66,7 +54,7 @@ def test_withdrawal_unpublishes_the_story_and_every_translation(django_capture_o
 
 def test_withdrawn_story_answers_410_gone_in_every_language(client):
     story = make_live_story()
-    translation = translate(story)
+    translation = translate_story(story)
     withdraw_consent(consent_of(story))
 
     for page in (story, translation):
@@ -94,7 +82,7 @@ def test_story_with_expired_consent_answers_410_even_before_enforcement_runs(cli
 
 def test_withdrawal_signal_is_sent_once_after_commit(django_capture_on_commit_callbacks):
     story = make_live_story()
-    translation = translate(story)
+    translation = translate_story(story)
     received = []
 
     def receiver(sender, **kwargs):
@@ -297,7 +285,7 @@ def test_deleting_the_last_page_of_a_story_deletes_its_consent(
 
 def test_one_consent_covers_a_story_and_its_translations():
     story = make_live_story()
-    translation = translate(story)
+    translation = translate_story(story)
 
     assert translation.consent == consent_of(story)
     assert StoryConsent.objects.count() == 1

@@ -31,7 +31,7 @@ from tests.factories import (
     make_paid_donation,
     need_pref,
 )
-from tests.stories_helpers import login, make_superuser
+from tests.stories_helpers import login, make_superuser, translate_story
 from wagtail_sixdegrees.allocation import ledger
 from wagtail_sixdegrees.giving.streamfields import donate_blocks
 from wagtail_sixdegrees.models import DonatePage, StoryConsent, StoryNeed, SurvivorStoryPage
@@ -128,19 +128,6 @@ def test_story_address_answers_gone(client, story, how, clock):
 
     assert response.status_code == 410
     assert_no_story(response.content)
-
-
-def translate_story(story, language: str = "th"):
-    """A published translation of ``story`` (its ancestors translated first, as Wagtail
-    requires), sharing its consent through the translation key."""
-    locale, _created = Locale.objects.get_or_create(language_code=language)
-    index = story.get_parent().specific
-    for ancestor in (index.get_parent().specific, index):
-        if not ancestor.has_translation(locale):
-            ancestor.copy_for_translation(locale)
-    translation = story.copy_for_translation(locale)
-    translation.save_revision().publish()
-    return SurvivorStoryPage.objects.get(pk=translation.pk)
 
 
 def test_translation_answers_gone(client, story, how, clock):
