@@ -104,6 +104,13 @@ DEFAULTS: dict[str, Any] = {
     # Pages: the site's own template that our public pages (stories, needs, thanks, impact)
     # extend, through wagtail_sixdegrees/base.html. It must have a {% block content %}.
     "BASE_TEMPLATE": "base.html",
+    # Giving: Checkout payment method types per currency, e.g. {"THB": ["card", "promptpay"]}.
+    # A currency not listed lets Stripe's dashboard decide (dynamic payment methods).
+    "PAYMENT_METHODS": {},
+    # My giving: minutes a donor's emailed sign-in link works, and minutes the signed-in
+    # session lasts.
+    "DONOR_LINK_MAX_AGE_MINUTES": 30,
+    "DONOR_SESSION_MINUTES": 30,
 }
 
 

@@ -12,6 +12,7 @@ from django.urls import include, path, re_path
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from .giving import views
+from .giving.views import my_giving as my_giving_views
 from .stories import card_views
 from .transparency import api
 from .transparency import views as transparency_views
@@ -30,6 +31,7 @@ api_urlpatterns = [
 urlpatterns = [
     path("donate/", views.donate, name="donate"),
     path("thanks/", views.thanks, name="thanks"),
+    path("my/", my_giving_views.my_giving, name="my_giving"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("monthly/<str:token>/cancel/", views.cancel_monthly, name="cancel_monthly"),
     path("gift/<str:token>/", transparency_views.gift, name="gift"),
