@@ -8,7 +8,7 @@ from .giving.fulfilment import MISMATCH_RESOLVED_LOG_ACTION
 from .giving.refunds import LOG_ACTION as REFUND_LOG_ACTION
 from .panel import dashboard, permissions
 from .panel.viewsets import GivingViewSetGroup
-from .stories import cards
+from .stories import cards, reidentification_check
 from .stories.dashboard import ExpiringConsentPanel, consent_buttons
 
 try:
@@ -38,6 +38,16 @@ def register_giving_log_actions(actions):
     )
     actions.register_action(
         cards.LOG_REVOKED, _("Withdrawal card revoked"), _("Withdrawal card revoked")
+    )
+    actions.register_action(
+        reidentification_check.LOG_ACKNOWLEDGED,
+        _("Re-identification finding acknowledged"),
+        _("Re-identification finding acknowledged"),
+    )
+    actions.register_action(
+        reidentification_check.LOG_TERMS_CHANGED,
+        _("Never-publish terms changed"),
+        _("Never-publish terms changed"),
     )
     actions.register_action(
         cards.LOG_USED,

@@ -32,13 +32,16 @@ from .consent import StoryConsent, consent_for, current_consent_keys
 from .forms import StoryCopyForm, StoryPageForm
 from .images import refuse_unfit_story_image
 from .loading import StoryLoader
-from .panels import ConsentStatusPanel
+from .panels import ConsentStatusPanel, IdentifyingDetailsPanel
 from .publishing import refuse_unless_publishable
+from .reidentification_check import FindingAcknowledgement, NeverPublishTerm
 from .workflow import StorySafetyReviewTask
 
 __all__ = [
     "AbstractStoryIndexPage",
     "AbstractSurvivorStoryPage",
+    "FindingAcknowledgement",
+    "NeverPublishTerm",
     "StoryConsent",
     "StoryIndexPage",
     "StoryNeed",
@@ -180,6 +183,7 @@ class AbstractSurvivorStoryPage(InSiteLayout, Page):
             help_text=_("For example “Mai's story”. Use the pseudonym, never a real name."),
         ),
         ConsentStatusPanel(),
+        IdentifyingDetailsPanel(),
         FieldPanel("pseudonym"),
         FieldPanel("teaser"),
         FieldPanel("content_warning"),
