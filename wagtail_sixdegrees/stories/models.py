@@ -226,6 +226,16 @@ class AbstractSurvivorStoryPage(InSiteLayout, Page):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
+        if self.pk is None and self.live and self.live_revision_id is not None:
+            # Only a copy is born with a live revision (of its original): copying a whole
+            # subtree with "publish copies" reaches here without our copy(). The copy is a new
+            # story with no consent and no check of its own, so it starts as a draft.
+            self._sixdegrees_copied_as_draft = True
+        if getattr(self, "_sixdegrees_copied_as_draft", False):
+            self.live = False
+            self.has_unpublished_changes = True
+            self.live_revision = None
+            self.first_published_at = self.last_published_at = None
         # The one choke point for going live: see stories/publishing.py.
         if self.live and self.is_going_live():
             refuse_unless_publishable(self)
