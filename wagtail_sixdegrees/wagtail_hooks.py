@@ -10,6 +10,7 @@ from .panel import dashboard, permissions
 from .panel.viewsets import GivingViewSetGroup
 from .stories import cards, reidentification_check
 from .stories.dashboard import ExpiringConsentPanel, consent_buttons
+from .stories.panels import warn_of_findings_on_submit
 
 try:
     from wagtail.permissions import register_permission_policy
@@ -23,6 +24,8 @@ else:
 register_snippet(GivingViewSetGroup)
 
 hooks.register("construct_homepage_panels", dashboard.add_home_panel)
+hooks.register("after_create_page", warn_of_findings_on_submit)
+hooks.register("after_edit_page", warn_of_findings_on_submit)
 
 
 @hooks.register("register_log_actions")

@@ -15,8 +15,8 @@ from wagtail.models import Page
 from .reidentification_check import (
     acknowledge,
     acknowledgements,
-    findings_for,
     finding_message,
+    findings_for,
 )
 from .workflow import FOUR_EYES_MESSAGE, four_eyes_refuses
 

@@ -101,3 +101,29 @@ class IdentifyingDetailsPanel(Panel):
                 }
             )
             return context
+
+
+def warn_of_findings_on_submit(request, page) -> None:
+    """``after_create_page``/``after_edit_page``: submitting a story for review runs the check
+    and says how many findings its reviewer will have to see fixed or acknowledge."""
+    from django.utils.translation import ngettext
+    from wagtail.admin import messages
+
+    from .models import AbstractSurvivorStoryPage
+    from .reidentification_check import unresolved_findings
+
+    if not request.POST.get("action-submit") or not isinstance(page, AbstractSurvivorStoryPage):
+        return
+    count = len(unresolved_findings(page.get_latest_revision_as_object()))
+    if count:
+        messages.warning(
+            request,
+            ngettext(
+                "Submitted with %(count)s detail that could identify the survivor: it must be "
+                "fixed, or acknowledged by a safety reviewer, before the story is published.",
+                "Submitted with %(count)s details that could identify the survivor: each must "
+                "be fixed, or acknowledged by a safety reviewer, before the story is published.",
+                count,
+            )
+            % {"count": count},
+        )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from html import unescape as unescape_entities
 
 from django.conf import settings
@@ -26,7 +27,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import translation
 from django.utils.crypto import salted_hmac
+from django.utils.functional import lazy
 from django.utils.html import strip_tags
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.blocks import StreamValue, StructValue
 from wagtail.blocks.list_block import ListValue
@@ -128,7 +131,7 @@ class StoryFinding:
     where it is for people, its kind and its fingerprint (never the matched text)."""
 
     field: str
-    where: str
+    where: Any  # lazy: rendered in the story's language
     kind: str
     fingerprint: str
 
@@ -149,25 +152,38 @@ def finding_message(finding: StoryFinding, language: str | None) -> str:
 @dataclass(frozen=True)
 class Text:
     field: str
-    where: str
+    where: Any
     text: str
     #: Image names and titles are checked for recorded terms and places only: camera file
     #: names are full of dates and numbers that identify nobody.
     terms_only: bool = False
 
 
-def _label(model, name: str) -> str:
+def _label(model, name: str):
+    """The field's verbose name, capitalised, still lazy: messages are rendered later in the
+    story's language (``finding_message``)."""
     try:
-        return str(model._meta.get_field(name).verbose_name).capitalize()
-    except Exception:
+        return capfirst(model._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - a field a subclass removed: fall back to its name
         return name
+
+
+def _block_label(where, number: int) -> str:
+    return str(_("%(where)s, block %(number)s") % {"where": where, "number": number})
+
+
+_lazy_block_label = lazy(_block_label, str)
 
 
 def image_texts(field: str, where: str, image) -> Iterator[Text]:
     """An image's file name, title and own alt text (``description``), terms only."""
     if not isinstance(image, AbstractImage):
         return
-    for text in (image.file.name.rsplit("/", 1)[-1], image.title, getattr(image, "description", "")):
+    for text in (
+        image.file.name.rsplit("/", 1)[-1],
+        image.title,
+        getattr(image, "description", ""),
+    ):
         if text:
             yield Text(field, where, text, terms_only=True)
 
@@ -187,8 +203,7 @@ def _block_texts(value, field: str, where: str) -> Iterator[Text]:
             yield from _block_texts(child, field, where)
     elif isinstance(value, StreamValue):
         for number, child in enumerate(value, start=1):
-            label = _("%(where)s, block %(number)s") % {"where": where, "number": number}
-            yield from _block_texts(child.value, field, str(label))
+            yield from _block_texts(child.value, field, _lazy_block_label(where, number))
 
 
 #: Text fields of a story page that readers (or search engines) see.
@@ -281,7 +296,9 @@ def scan_texts(
                 spans.append((found.kind, found.start, found.end))
         for kind, start, end in spans:
             fingerprint = _fingerprint(text.field, kind, text.text[start:end])
-            findings.setdefault(fingerprint, StoryFinding(text.field, text.where, kind, fingerprint))
+            findings.setdefault(
+                fingerprint, StoryFinding(text.field, text.where, kind, fingerprint)
+            )
     return list(findings.values())
 
 

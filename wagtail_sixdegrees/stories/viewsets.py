@@ -128,9 +128,7 @@ def log_terms_change(form: StoryConsentForm, user) -> None:
 
 
 #: Keeps the terms out of Django's error reports (and anything else that honours it).
-_sensitive = method_decorator(
-    sensitive_post_parameters("never_publish_terms"), name="dispatch"
-)
+_sensitive = method_decorator(sensitive_post_parameters("never_publish_terms"), name="dispatch")
 
 
 @_sensitive
