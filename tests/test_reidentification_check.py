@@ -245,6 +245,14 @@ def test_never_publish_terms_appear_in_no_column_log_record_or_response(client, 
             assert form not in stored
             assert form not in logged
             assert all(form not in response for response in responses)
+    # The digests themselves are only in their table: no page shows them, and nothing but the
+    # SQL statements this test switched on logs them.
+    other_logs = "\n".join(
+        f"{r.getMessage()} {r.args!r}" for r in caplog.records if r.name != "django.db.backends"
+    )
+    for digest in NeverPublishTerm.objects.values_list("digest", flat=True):
+        assert digest not in other_logs
+        assert all(digest not in response for response in responses)
 
 
 def test_the_consent_form_adds_terms_and_clears_them_all_but_never_shows_them(client):
@@ -674,3 +682,14 @@ def test_findings_in_a_thai_translation_are_described_in_thai(client):
     page = client.get(edit_url(translation)).content.decode()
 
     assert "ข้อความเกริ่นนำ:" in page  # "Teaser:" in Thai, whatever the editor's own language
+
+
+def test_the_consent_form_says_how_many_terms_are_recorded_but_not_which(client):
+    story = make_story()
+    consent = record_terms(story, "Maria Santos", "Ban Nong Bua")
+    login(client, make_superuser())
+
+    page = client.get(reverse("wagtail_sixdegrees_story_consent:edit", args=[consent.pk]))
+
+    assert "2 terms are recorded." in page.content.decode()
+    assert "Maria" not in page.content.decode()

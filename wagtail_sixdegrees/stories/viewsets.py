@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from wagtail.admin import messages
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -83,7 +84,13 @@ class StoryConsentForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             del self.fields["story"]
+            recorded = self.recorded_terms_count()
+            # How many, never which: enough for a caseworker to know the list is not empty.
+            self.fields["clear_never_publish_terms"].help_text = ngettext(
+                "%(count)s term is recorded.", "%(count)s terms are recorded.", recorded
+            ) % {"count": recorded}
             return
+        del self.fields["clear_never_publish_terms"]
         taken = StoryConsent.objects.values("translation_key")
         self.fields["story"].queryset = story_pages().exclude(translation_key__in=taken)
         self.fields["story"].widget = AdminPageChooser(target_models=story_models())
