@@ -226,10 +226,16 @@ class AbstractSurvivorStoryPage(InSiteLayout, Page):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        if self.pk is None and self.live and self.live_revision_id is not None:
-            # Only a copy is born with a live revision (of its original): copying a whole
-            # subtree with "publish copies" reaches here without our copy(). The copy is a new
-            # story with no consent and no check of its own, so it starts as a draft.
+        if (
+            self.pk is None
+            and self.live
+            and self.live_revision_id is not None
+            and self.alias_of_id is None
+        ):
+            # Only a copy (or an alias, which follows its live original) is born with a live
+            # revision: copying a whole subtree with "publish copies" reaches here without our
+            # copy(). The copy is a new story with no consent and no check of its own, so it
+            # starts as a draft.
             self._sixdegrees_copied_as_draft = True
         if getattr(self, "_sixdegrees_copied_as_draft", False):
             self.live = False
