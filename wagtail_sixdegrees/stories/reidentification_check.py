@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 from html import unescape as unescape_entities
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import translation
 from django.utils.crypto import salted_hmac
@@ -164,7 +165,7 @@ def _label(model, name: str):
     story's language (``finding_message``)."""
     try:
         return capfirst(model._meta.get_field(name).verbose_name)
-    except Exception:  # noqa: BLE001 - a field a subclass removed: fall back to its name
+    except FieldDoesNotExist:  # a field a site's subclass removed: fall back to its name
         return name
 
 
