@@ -19,6 +19,9 @@ from wagtail_sixdegrees.allocation import balances, ledger
 from wagtail_sixdegrees.allocation.audit import run_audit
 from wagtail_sixdegrees.models import AllocationRun, Disbursement, Donation, WithdrawalCard
 from django.contrib.auth.models import Group
+from wagtail_sixdegrees.models import SurvivorStoryPage
+from wagtail_sixdegrees.stories.reidentification_check import NeverPublishTerm, unresolved_findings
+draft = SurvivorStoryPage.objects.get(slug="ploys-story-draft")
 paid = Donation.objects.filter(paid_at__isnull=False)
 pools = balances.pools()
 print(json.dumps({
@@ -35,6 +38,9 @@ print(json.dumps({
     }),
     "audit ok": run_audit().ok,
     "withdrawal cards": list(WithdrawalCard.objects.active().values_list("language", flat=True)),
+    "never-publish terms": NeverPublishTerm.objects.count(),
+    "draft findings": sorted(f.kind for f in unresolved_findings(draft)),
+    "draft live": draft.live,
     "groups": sorted(Group.objects.filter(name__startswith="Giving").values_list("name", flat=True)),
 }))
 """
@@ -71,6 +77,9 @@ def test_the_demo_holds_a_month_of_giving_work_and_is_idempotent(tmp_path):
 
     assert first == second
     assert first["paid currencies"] == ["THB", "USD", "VND"]
+    # A draft story the re-identification check stops: a recorded term and an age.
+    assert (first["never-publish terms"], first["draft live"]) == (1, False)
+    assert first["draft findings"] == ["age", "term"]
     assert (first["refunded"], first["disputed"]) == (1, 1)
     assert first["committed runs"] == 1
     assert first["disbursements"] >= 1

@@ -77,6 +77,29 @@ DEFAULTS: dict[str, Any] = {
     # Stories: four eyes. Whoever wrote a story (its owner) or last edited it cannot approve
     # its safety review. False lets them (a one-person office); the system check warns (W012).
     "SAFETY_REVIEW_FOUR_EYES": True,
+    # Stories: places finer than a province (districts, towns, villages, border crossings,
+    # shelters' neighbourhoods) that the re-identification check flags in a story's text.
+    # Replace or extend this small list with the places your caseworkers work in; provinces
+    # (the Region snippets) are fine and never belong here. Spacing and case do not matter.
+    "IDENTIFYING_PLACES": [
+        "Mae Sot",
+        "Mae Sai",
+        "Poipet",
+        "Tachileik",
+        "Myawaddy",
+        "Savannakhet",
+        "Batam",
+        "Nunukan",
+        "Lao Cai",
+        "Mong Cai",
+        "Zamboanga",
+        "แม่สอด",
+        "แม่สาย",
+        "ប៉ោយប៉ែត",
+        "မြဝတီ",
+        "တာချီလိတ်",
+        "ສະຫວັນນະເຂດ",
+    ],
     # Stories: requests to the withdrawal card's public page per client address, and for
     # everyone, per RATE_LIMIT_WINDOW. Generous for a survivor (two requests per use), far
     # too few to guess a code (60 bits) or a link (256 bits).

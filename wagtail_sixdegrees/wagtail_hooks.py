@@ -8,8 +8,9 @@ from .giving.fulfilment import MISMATCH_RESOLVED_LOG_ACTION
 from .giving.refunds import LOG_ACTION as REFUND_LOG_ACTION
 from .panel import dashboard, permissions
 from .panel.viewsets import GivingViewSetGroup
-from .stories import cards
+from .stories import cards, reidentification_check
 from .stories.dashboard import ExpiringConsentPanel, consent_buttons
+from .stories.panels import warn_of_findings_on_submit
 
 try:
     from wagtail.permissions import register_permission_policy
@@ -23,6 +24,8 @@ else:
 register_snippet(GivingViewSetGroup)
 
 hooks.register("construct_homepage_panels", dashboard.add_home_panel)
+hooks.register("after_create_page", warn_of_findings_on_submit)
+hooks.register("after_edit_page", warn_of_findings_on_submit)
 
 
 @hooks.register("register_log_actions")
@@ -38,6 +41,16 @@ def register_giving_log_actions(actions):
     )
     actions.register_action(
         cards.LOG_REVOKED, _("Withdrawal card revoked"), _("Withdrawal card revoked")
+    )
+    actions.register_action(
+        reidentification_check.LOG_ACKNOWLEDGED,
+        _("Re-identification finding acknowledged"),
+        _("Re-identification finding acknowledged"),
+    )
+    actions.register_action(
+        reidentification_check.LOG_TERMS_CHANGED,
+        _("Never-publish terms changed"),
+        _("Never-publish terms changed"),
     )
     actions.register_action(
         cards.LOG_USED,

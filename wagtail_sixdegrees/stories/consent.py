@@ -133,6 +133,8 @@ class StoryConsent(models.Model):
         related_name="+",
     )
 
+    term_salt = models.CharField(max_length=32, blank=True, editable=False)
+
     objects = StoryConsentQuerySet.as_manager()
 
     class Meta:
@@ -209,6 +211,29 @@ class StoryConsent(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+    def add_never_publish_terms(self, terms: list[str]) -> int:
+        """Keep ``terms`` as salted digests of their normalised forms (never the text) for the
+        re-identification check; returns how many new terms were kept."""
+        from .reidentification import new_salt, store_terms
+        from .reidentification_check import NeverPublishTerm
+
+        if not self.term_salt:
+            # update(), not save(): a salt is not a change of consent (no signal, no takedown).
+            self.term_salt = new_salt()
+            StoryConsent.objects.filter(pk=self.pk).update(term_salt=self.term_salt)
+        known = set(self.never_publish_terms.values_list("digest", flat=True))
+        new = [term for term in store_terms(terms, self.term_salt) if term.digest not in known]
+        NeverPublishTerm.objects.bulk_create(
+            NeverPublishTerm(consent=self, digest=term.digest, length=term.length) for term in new
+        )
+        return len(new)
+
+    def clear_never_publish_terms(self) -> None:
+        """Forget every term, and the salt with them."""
+        self.never_publish_terms.all().delete()
+        self.term_salt = ""
+        StoryConsent.objects.filter(pk=self.pk).update(term_salt="")
 
     def status(self, on: datetime.date | None = None) -> ConsentStatus:
         day = on or timezone.localdate()

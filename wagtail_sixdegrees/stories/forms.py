@@ -10,18 +10,37 @@ from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.forms.pages import CopyForm
 
 from .publishing import publication_problems
+from .reidentification_check import (
+    STORY_IMAGE_FIELDS,
+    STORY_TEXT_FIELDS,
+    finding_message,
+    unresolved_findings,
+)
+
+#: What the publishing checks read from the form rather than the saved page.
+CHECKED_FIELDS = ("region", "go_live_at", "body", *STORY_TEXT_FIELDS, *STORY_IMAGE_FIELDS)
 
 
 class StoryPageForm(WagtailAdminPageForm):
-    """Shows why a story cannot be published, in the editor, before anything is saved."""
+    """Shows why a story cannot be published, in the editor, before anything is saved: each
+    unresolved finding of the re-identification check next to the field that holds it."""
+
+    def candidate(self, cleaned: dict[str, Any]):
+        """The page as it would be published from this form (nothing saved)."""
+        candidate = copy.copy(self.instance)
+        for name in CHECKED_FIELDS:
+            if name in cleaned:
+                setattr(candidate, name, cleaned[name])
+        return candidate
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if self.data.get("action-publish") and not self.errors:
-            candidate = copy.copy(self.instance)
-            for name in ("pseudonym", "region", "go_live_at"):
-                if name in cleaned:
-                    setattr(candidate, name, cleaned[name])
+            candidate = self.candidate(cleaned)
+            language = candidate.locale.language_code if candidate.locale_id else None
+            for finding in unresolved_findings(candidate):
+                field = finding.field if finding.field in self.fields else None
+                self.add_error(field, finding_message(finding, language))
             for problem in publication_problems(candidate, at=cleaned.get("go_live_at")):
                 self.add_error(None, problem)
         return cleaned

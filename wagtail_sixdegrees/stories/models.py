@@ -32,13 +32,16 @@ from .consent import StoryConsent, consent_for, current_consent_keys
 from .forms import StoryCopyForm, StoryPageForm
 from .images import refuse_unfit_story_image
 from .loading import StoryLoader
-from .panels import ConsentStatusPanel
+from .panels import ConsentStatusPanel, IdentifyingDetailsPanel
 from .publishing import refuse_unless_publishable
+from .reidentification_check import FindingAcknowledgement, NeverPublishTerm
 from .workflow import StorySafetyReviewTask
 
 __all__ = [
     "AbstractStoryIndexPage",
     "AbstractSurvivorStoryPage",
+    "FindingAcknowledgement",
+    "NeverPublishTerm",
     "StoryConsent",
     "StoryIndexPage",
     "StoryNeed",
@@ -180,6 +183,7 @@ class AbstractSurvivorStoryPage(InSiteLayout, Page):
             help_text=_("For example “Mai's story”. Use the pseudonym, never a real name."),
         ),
         ConsentStatusPanel(),
+        IdentifyingDetailsPanel(),
         FieldPanel("pseudonym"),
         FieldPanel("teaser"),
         FieldPanel("content_warning"),
@@ -222,6 +226,22 @@ class AbstractSurvivorStoryPage(InSiteLayout, Page):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
+        if (
+            self.pk is None
+            and self.live
+            and self.live_revision_id is not None
+            and self.alias_of_id is None
+        ):
+            # Only a copy (or an alias, which follows its live original) is born with a live
+            # revision: copying a whole subtree with "publish copies" reaches here without our
+            # copy(). The copy is a new story with no consent and no check of its own, so it
+            # starts as a draft.
+            self._sixdegrees_copied_as_draft = True
+        if getattr(self, "_sixdegrees_copied_as_draft", False):
+            self.live = False
+            self.has_unpublished_changes = True
+            self.live_revision = None
+            self.first_published_at = self.last_published_at = None
         # The one choke point for going live: see stories/publishing.py.
         if self.live and self.is_going_live():
             refuse_unless_publishable(self)

@@ -60,3 +60,70 @@ class ConsentStatusPanel(Panel):
                     reverse("wagtail_sixdegrees_story_consent:add") + f"?story={page.pk}"
                 )
             return context
+
+
+class IdentifyingDetailsPanel(Panel):
+    """The re-identification check's findings on the draft being edited, in the story's
+    language, each saying where it is and what it is, never which recorded term matched."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("heading", "")
+        super().__init__(**kwargs)
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "wagtail_sixdegrees/stories/admin/findings_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            from .reidentification_check import (
+                acknowledgements,
+                finding_message,
+                findings_for,
+            )
+
+            context = super().get_context_data(parent_context)
+            page = self.instance
+            if not page.pk:
+                return context
+            findings = findings_for(page)
+            done = set(acknowledgements(page).values_list("fingerprint", flat=True))
+            language = page.locale.language_code
+            context.update(
+                {
+                    "unresolved": [
+                        finding_message(finding, language)
+                        for finding in findings
+                        if finding.fingerprint not in done
+                    ],
+                    "acknowledged_count": sum(f.fingerprint in done for f in findings),
+                    "findings_url": reverse(
+                        "wagtail_sixdegrees_story_consent:findings", args=[page.pk]
+                    ),
+                }
+            )
+            return context
+
+
+def warn_of_findings_on_submit(request, page) -> None:
+    """``after_create_page``/``after_edit_page``: submitting a story for review runs the check
+    and says how many findings its reviewer will have to see fixed or acknowledge."""
+    from django.utils.translation import ngettext
+    from wagtail.admin import messages
+
+    from .models import AbstractSurvivorStoryPage
+    from .reidentification_check import unresolved_findings
+
+    if not request.POST.get("action-submit") or not isinstance(page, AbstractSurvivorStoryPage):
+        return
+    count = len(unresolved_findings(page.get_latest_revision_as_object()))
+    if count:
+        messages.warning(
+            request,
+            ngettext(
+                "Submitted with %(count)s detail that could identify the survivor: it must be "
+                "fixed, or acknowledged by a safety reviewer, before the story is published.",
+                "Submitted with %(count)s details that could identify the survivor: each must "
+                "be fixed, or acknowledged by a safety reviewer, before the story is published.",
+                count,
+            )
+            % {"count": count},
+        )

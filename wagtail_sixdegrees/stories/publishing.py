@@ -1,4 +1,5 @@
-"""The publishing guard: a story goes live only with current consent and a safety review.
+"""The publishing guard: a story goes live only with current consent, a safety review and no
+unresolved finding of the re-identification check (``reidentification_check.py``).
 
 Every way Wagtail makes a page live ends in the page's ``save()`` with ``live=True`` (the admin's
 publish button, workflow approval, ``revision.publish()``, ``publish_scheduled``, the API and bulk
@@ -18,11 +19,13 @@ from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from wagtail.models import Page, TaskState
 
 from .. import conf
 from .consent import consent_for
 from .images import SVG_REFUSED, is_svg
+from .reidentification_check import unresolved_findings
 
 
 class PublicationRefused(ValidationError):
@@ -116,6 +119,19 @@ def publication_problems(
                 % {"day": _date(consent.expires_on)}
             )
 
+    unresolved = unresolved_findings(page)
+    if unresolved:
+        problems.append(
+            ngettext_lazy(
+                "%(count)s detail could identify the survivor. Fix it, or ask a safety "
+                "reviewer to acknowledge it with a reason.",
+                "%(count)s details could identify the survivor. Fix each one, or ask a safety "
+                "reviewer to acknowledge it with a reason.",
+                "count",
+            )
+            % {"count": len(unresolved)}
+        )
+
     if (
         require_review
         and conf.get_setting("SAFETY_REVIEW_REQUIRED")
@@ -143,9 +159,37 @@ def refuse_scheduling_without_consent(sender, instance, update_fields=None, **kw
         return
     if update_fields is not None and "approved_go_live_at" not in update_fields:
         return
+    from ..transparency.models import NeedUpdate
     from .models import AbstractSurvivorStoryPage
 
     model = instance.content_type.model_class()
+    if model is not None and issubclass(model, NeedUpdate):
+        refuse_identifying_need_update(instance.as_object())
+        return
     if model is None or not issubclass(model, AbstractSurvivorStoryPage):
         return
     refuse_unless_publishable(instance.as_object(), at=instance.approved_go_live_at)
+
+
+def refuse_identifying_need_update(update) -> None:
+    """A need update goes live (or is scheduled) only without recorded terms of the stories
+    that support its need, and without places finer than a province."""
+    from .reidentification_check import finding_message
+
+    unresolved = unresolved_findings(update)
+    if unresolved:
+        language = update.locale.language_code if update.locale_id else None
+        raise PublicationRefused([finding_message(finding, language) for finding in unresolved])
+
+
+def refuse_publishing_identifying_need_update(sender, instance, **kwargs) -> None:
+    """``pre_save`` on NeedUpdate: the one choke point for an update going live (its
+    ``revision.publish()``, the snippet editor's publish button, scheduled publishing)."""
+    if kwargs.get("raw") or not instance.live:
+        return
+    if instance.pk is not None:
+        current = type(instance).objects.filter(pk=instance.pk).values("live", "live_revision_id")
+        row = current.first() or {}
+        if row.get("live") and row.get("live_revision_id") == instance.live_revision_id:
+            return
+    refuse_identifying_need_update(instance)

@@ -168,6 +168,7 @@ REVIEWER_PERMISSIONS = (
     ("wagtail_sixdegrees", "add_storyconsent"),
     ("wagtail_sixdegrees", "change_storyconsent"),
     ("wagtail_sixdegrees", "withdraw_storyconsent"),
+    ("wagtail_sixdegrees", "add_findingacknowledgement"),
 )
 
 

@@ -300,3 +300,54 @@ def ensure_withdrawal_card() -> str | None:
         user=demo_reviewer(),
     )
     return reverse("wagtail_sixdegrees:withdraw_consent_code", args=[issued.printed_code])
+
+
+#: A draft story the re-identification check stops: a never-publish term (the fictional home
+#: village recorded with the consent) and an age in its text.
+DRAFT_WITH_FINDINGS = {
+    "slug": "ploys-story-draft",
+    "pseudonym": "Ploy",
+    "title": "Ploy's story (draft waiting for its safety review)",
+    "teaser": "A fictional draft the re-identification check stops before publishing.",
+    "paragraphs": [
+        "Ploy was 19 years old when a recruiter from her village, Ban Nong Bua, offered her "
+        "work in a city far away.",
+        "This draft is fictional. It shows what an editor sees when a story carries details "
+        "that could identify the person in it.",
+    ],
+    "never_publish_terms": ["Ban Nong Bua"],
+}
+
+
+def ensure_story_with_findings(home: Page) -> int | None:
+    """A draft story whose consent records a never-publish term that its text carries, so the
+    editor shows the check's findings. Returns the draft's page id (None if it is missing)."""
+    locale = Locale.get_default()
+    index = ensure_story_index(home)
+    draft = DRAFT_WITH_FINDINGS
+    story = SurvivorStoryPage.objects.child_of(index).filter(slug=draft["slug"]).first()
+    if story is not None:
+        return story.pk
+    region = Region.objects.filter(locale=locale).order_by("pk").first()
+    body = [("paragraph", RichText(f"<p><i>{FICTIONAL}</i></p>"))]
+    body += [("paragraph", RichText(f"<p>{text}</p>")) for text in draft["paragraphs"]]
+    story = SurvivorStoryPage(
+        title=draft["title"],
+        slug=draft["slug"],
+        pseudonym=draft["pseudonym"],
+        teaser=draft["teaser"],
+        region=region,
+        body=body,
+        live=False,
+    )
+    index.add_child(instance=story)
+    story.save_revision()
+    consent = StoryConsent.objects.create(
+        translation_key=story.translation_key,
+        covers_web=True,
+        given_on=timezone.localdate() - datetime.timedelta(days=5),
+        form_reference="FICTIONAL-DEMO-DRAFT",
+    )
+    # As a caseworker types them into the consent form: kept only as salted digests.
+    consent.add_never_publish_terms(draft["never_publish_terms"])
+    return story.pk

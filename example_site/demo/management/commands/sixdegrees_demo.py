@@ -11,7 +11,11 @@ from demo.content.i18n import ensure_totals_page_translations, ensure_translatio
 from demo.content.month import ensure_month_gifts, ensure_month_work
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
-from demo.content.stories import ensure_stories, ensure_withdrawal_card
+from demo.content.stories import (
+    ensure_stories,
+    ensure_story_with_findings,
+    ensure_withdrawal_card,
+)
 from demo.content.transparency import demo_impact_url, ensure_transparency
 
 
@@ -24,6 +28,7 @@ class Command(BaseCommand):
             needs = ensure_needs()
             needs.update(ensure_giving(home))
             stories = ensure_stories(home)
+            findings_draft = ensure_story_with_findings(home)
         # Thai and Vietnamese, once the English stories and giving pages exist.
         with transaction.atomic():
             translations = ensure_translations(home)
@@ -61,6 +66,13 @@ class Command(BaseCommand):
                 "takes that story down:"
             )
             self.stdout.write(f"  http://127.0.0.1:8000{card_address}")
+        if findings_draft:
+            self.stdout.write("")
+            self.stdout.write(
+                "A fictional draft story the re-identification check stops (an age, and a "
+                "never-publish term recorded with its consent):"
+            )
+            self.stdout.write(f"  http://127.0.0.1:8000/admin/pages/{findings_draft}/edit/")
         self.stdout.write("")
         self.stdout.write("Sign in to the Wagtail admin at http://127.0.0.1:8000/admin/ with")
         self.stdout.write(f"  username: {username}")

@@ -1,0 +1,99 @@
+"""Admin view of a story's re-identification findings, where a safety reviewer acknowledges
+one with a reason (recorded and audited) so that the story can be published."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.models import Page
+
+from .reidentification_check import (
+    acknowledge,
+    acknowledgements,
+    finding_message,
+    findings_for,
+)
+from .workflow import FOUR_EYES_MESSAGE, four_eyes_refuses
+
+#: Who may acknowledge findings: the story safety reviewers group has it by default.
+ACKNOWLEDGE_PERMISSION = "wagtail_sixdegrees.add_findingacknowledgement"
+
+
+def can_acknowledge(page, user) -> bool:
+    """A safety reviewer who did not write or last edit the story (``SAFETY_REVIEW_FOUR_EYES``)."""
+    return user.has_perm(ACKNOWLEDGE_PERMISSION) and not four_eyes_refuses(page, user)
+
+
+class StoryFindingsView(WagtailAdminTemplateMixin, TemplateView):
+    """GET lists the findings of the story's latest draft; POST acknowledges one."""
+
+    template_name = "wagtail_sixdegrees/stories/admin/findings.html"
+    page_title = _("Details that could identify the survivor")
+    header_icon = "warning"
+
+    def dispatch(self, request, *args, **kwargs):
+        from .models import AbstractSurvivorStoryPage
+
+        page = get_object_or_404(Page, pk=kwargs["page_pk"]).specific
+        if not isinstance(page, AbstractSurvivorStoryPage):
+            raise Http404
+        if not (
+            page.permissions_for_user(request.user).can_edit()
+            or request.user.has_perm(ACKNOWLEDGE_PERMISSION)
+        ):
+            raise PermissionDenied
+        self.page = page
+        self.latest = page.get_latest_revision_as_object()
+        self.language = page.locale.language_code
+        self.findings = findings_for(self.latest)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        done = {ack.fingerprint: ack for ack in acknowledgements(self.page)}
+        context.update(
+            {
+                "page": self.page,
+                "unresolved": [
+                    (finding, finding_message(finding, self.language))
+                    for finding in self.findings
+                    if finding.fingerprint not in done
+                ],
+                "acknowledged": [
+                    (done[finding.fingerprint], finding_message(finding, self.language))
+                    for finding in self.findings
+                    if finding.fingerprint in done
+                ],
+                "can_acknowledge": can_acknowledge(self.page, self.request.user),
+                "four_eyes": four_eyes_refuses(self.page, self.request.user),
+                "four_eyes_message": FOUR_EYES_MESSAGE,
+            }
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm(ACKNOWLEDGE_PERMISSION):
+            raise PermissionDenied
+        if four_eyes_refuses(self.page, request.user):
+            raise PermissionDenied(str(FOUR_EYES_MESSAGE))
+        fingerprint = request.POST.get("finding", "")
+        reason = request.POST.get("reason", "").strip()
+        finding = next((f for f in self.findings if f.fingerprint == fingerprint), None)
+        if finding is None:
+            messages.error(request, _("That finding is no longer in the story. Nothing changed."))
+            return redirect(request.path)
+        if not reason:
+            messages.error(
+                request, _("Give the reason this detail is safe to publish. Nothing changed.")
+            )
+            response = self.get(request, *args, **kwargs)
+            response.status_code = 400
+            return response
+        acknowledge(self.page, finding, request.user, reason)
+        messages.success(request, _("Finding acknowledged. Your reason is recorded."))
+        return redirect(request.path)
