@@ -76,6 +76,31 @@ class GiftChange(models.Model):
     def is_pending(self) -> bool:
         return self.state == self.State.REQUESTED
 
+    @property
+    def summary(self) -> str:
+        """What changed, in words a manager reads (no personal data)."""
+        from ... import money
+
+        detail = self.detail or {}
+        if self.kind == self.Kind.AMOUNT and "to" in detail:
+            currency = detail.get("currency", "")
+            return str(
+                _("%(before)s to %(after)s a month")
+                % {
+                    "before": money.format_money(int(detail.get("from") or 0), currency),
+                    "after": money.format_money(int(detail["to"]), currency),
+                }
+            )
+        if self.kind == self.Kind.PAUSE and "months" in detail:
+            return str(_("for %(months)s month(s)") % {"months": detail["months"]})
+        if self.kind == self.Kind.PREFERENCES:
+            return ", ".join(
+                f"{target} {int(share) // 100}%" for target, share in detail.get("to") or []
+            )
+        if self.kind == self.Kind.PAYMENT_FAILED and "amount" in detail:
+            return money.format_money(int(detail["amount"]), detail.get("currency", ""))
+        return ""
+
 
 class DonorSignInLink(models.Model):
     """One emailed *My giving* link: single-use and short-lived. Only a digest of the token is
