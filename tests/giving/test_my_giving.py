@@ -456,3 +456,10 @@ def test_managers_see_the_monthly_gifts_history_and_viewers_no_personal_data(
         assert "history of changes" in page
         assert 'data-sd-change="amount"' in page
     assert EMAIL not in pages["viewer"]
+
+
+@pytest.mark.parametrize(("language", "expected"), [("th", "th"), ("vi", "vi"), ("km", "auto")])
+def test_the_card_page_speaks_the_donors_language_where_stripe_can(language, expected):
+    from wagtail_sixdegrees.giving.monthly import portal_locale
+
+    assert portal_locale(language) == expected

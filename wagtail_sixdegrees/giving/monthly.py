@@ -174,12 +174,71 @@ def cancel(gift: RecurringGift, gateway: StripeGateway | None = None) -> GiftCha
     )
 
 
+#: The languages Stripe's Billing Portal speaks (``SessionCreateParams.locale``); others get
+#: ``auto`` (the browser's language).
+PORTAL_LOCALES = frozenset(
+    [
+        "bg",
+        "cs",
+        "da",
+        "de",
+        "el",
+        "en",
+        "en-AU",
+        "en-CA",
+        "en-GB",
+        "en-IE",
+        "en-IN",
+        "en-NZ",
+        "en-SG",
+        "es",
+        "es-419",
+        "et",
+        "fi",
+        "fil",
+        "fr",
+        "fr-CA",
+        "hr",
+        "hu",
+        "id",
+        "it",
+        "ja",
+        "ko",
+        "lt",
+        "lv",
+        "ms",
+        "mt",
+        "nb",
+        "nl",
+        "pl",
+        "pt",
+        "pt-BR",
+        "ro",
+        "ru",
+        "sk",
+        "sl",
+        "sv",
+        "th",
+        "tr",
+        "vi",
+        "zh",
+        "zh-HK",
+        "zh-TW",
+    ]
+)
+
+
+def portal_locale(language: str) -> str:
+    from .checkout import checkout_locale
+
+    locale = checkout_locale(language or "en")
+    return locale if locale in PORTAL_LOCALES else "auto"
+
+
 def card_update_url(
     gift: RecurringGift, return_url: str, gateway: StripeGateway | None = None
 ) -> str:
     """Where the donor replaces their card: a Stripe Billing Portal page."""
-    from .checkout import checkout_locale
-
     gateway = gateway or StripeGateway()
     answers: list[dict[str, Any]] = []
     _ask_stripe(
@@ -190,7 +249,7 @@ def card_update_url(
             gateway.create_billing_portal_session(
                 customer=gift.stripe_customer_id,
                 return_url=return_url,
-                locale=checkout_locale(gift.locale or gift.donor.locale or "en"),
+                locale=portal_locale(gift.locale or gift.donor.locale),
                 key=key,
             )
         ),
