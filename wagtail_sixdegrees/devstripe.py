@@ -585,9 +585,15 @@ class DevStripe:
             return [self.event("customer.subscription.deleted", subscription)]
 
     def renew(self, subscription_id: str) -> list[dict[str, Any]]:
-        """Next month: a new paid invoice for the subscription."""
+        """Next month: a new paid invoice for the subscription (after a failed payment, the
+        retry that succeeded: the subscription is active again)."""
         with self.lock:
-            return [self.event("invoice.paid", self.invoice(subscription_id))]
+            events = [self.event("invoice.paid", self.invoice(subscription_id))]
+            subscription = self.objects[subscription_id]
+            if subscription["status"] == "past_due":
+                subscription["status"] = "active"
+                events.append(self.event("customer.subscription.updated", subscription))
+            return events
 
     def expire(self, session_id: str) -> list[dict[str, Any]]:
         with self.lock:

@@ -463,3 +463,32 @@ def test_the_card_page_speaks_the_donors_language_where_stripe_can(language, exp
     from wagtail_sixdegrees.giving.monthly import portal_locale
 
     assert portal_locale(language) == expected
+
+
+def test_a_new_card_and_a_successful_retry_end_the_payment_problem(
+    client, monthly_gift, stripe_api, deliver
+):
+    deliver(*stripe_api.fail_invoice(monthly_gift.stripe_subscription_id))
+    card_url = re.search(r"https?://\S+/giving/monthly/\S+/card/", mail.outbox[0].body)[0]
+    portal = client.post(card_url)["Location"].rsplit("/", 1)[1]
+    deliver(*stripe_api.save_card(portal))
+
+    deliver(*stripe_api.renew(monthly_gift.stripe_subscription_id))
+
+    monthly_gift.refresh_from_db()
+    assert monthly_gift.status == "active"
+    assert Donation.objects.filter(recurring_gift=monthly_gift, paid_at__isnull=False).count() == 2
+    assert list(monthly_gift.changes.values_list("kind", "state")) == [
+        ("payment_failed", "confirmed"),
+        ("card", "confirmed"),
+    ]
+
+
+def test_changes_call_stripe_outside_the_transaction_of_an_atomic_requests_site(
+    client, signed_in, stripe_api, atomic_requests
+):
+    for name, data in [("amount", {"amount": "35"}), ("pause", {"months": "1"}), ("card", {})]:
+        client.post(action(name, signed_in), data)
+
+    assert GiftChange.objects.filter(state="requested").count() == 3
+    # The stripe_api fixture fails the test if any of these calls ran inside a transaction.
