@@ -17,6 +17,7 @@ from tests.browser.test_giving_checkout import split_donate_page
 from tests.browser.test_reach import BUDGET_BYTES
 from tests.browser.test_withdrawal_card import AXE_OPTIONS
 from tests.browser.weight import measure
+from wagtail_sixdegrees.giving.monthly import card_token
 from wagtail_sixdegrees.models import GiftChange, RecurringGift
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,6 +90,13 @@ def test_a_monthly_donor_manages_their_gift_with_javascript_off(
 
     page.get_by_role("button", name="Resume now").click()
     confirmed(page, lambda p: p.locator("[data-sd-status=active]"))
+
+    # The other pages, as the donor would see them (GETs change nothing).
+    for name in ("supports", "cancel"):
+        audit(browser, context, f"{live_server.url}/giving/my/monthly/{gift.reference}/{name}/")
+    audit(browser, context, f"{live_server.url}/giving/my/erase/")
+    audit(browser, context, link)  # used now: "This link does not work"
+    audit(browser, context, live_server.url + f"/giving/monthly/{card_token(gift)}/card/")
 
     page.get_by_role("button", name="Update my card").click()
     page.wait_for_url("**/billing_portal/**")
