@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class GiftChange(models.Model):
@@ -92,7 +93,10 @@ class GiftChange(models.Model):
                 }
             )
         if self.kind == self.Kind.PAUSE and "months" in detail:
-            return str(_("for %(months)s month(s)") % {"months": detail["months"]})
+            months = int(detail["months"])
+            return ngettext("for %(months)d month", "for %(months)d months", months) % {
+                "months": months
+            }
         if self.kind == self.Kind.PREFERENCES:
             return ", ".join(
                 f"{target} {int(share) // 100}%" for target, share in detail.get("to") or []
