@@ -62,8 +62,13 @@ def gifts_of(email: str):
     )
 
 
-def pending_changes(gift: RecurringGift) -> list[GiftChange]:
-    return list(gift.changes.filter(state=GiftChange.State.REQUESTED))
+def pending_changes_of(email: str) -> list[GiftChange]:
+    """The donor's changes that Stripe has not confirmed yet, oldest first."""
+    return list(
+        GiftChange.objects.filter(
+            gift__in=gifts_of(email), state=GiftChange.State.REQUESTED
+        ).order_by("requested_at", "pk")
+    )
 
 
 # --- asking Stripe --------------------------------------------------------------------------

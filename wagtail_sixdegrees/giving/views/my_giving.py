@@ -30,7 +30,7 @@ from ...layout import PublicTemplateResponse
 from .. import monthly, ratelimit, sign_in
 from ..donor_session import donor_required, sign_out
 from ..donor_session import sign_in as start_session
-from ..models import Donation, RecurringGift
+from ..models import Donation, GiftChange, RecurringGift
 from ..receipts import build_receipt, impact_url
 from ..targets import GENERAL, Target, TargetError, choice_groups, open_needs, resolve
 
@@ -142,14 +142,20 @@ def _donations(email: str):
 
 
 def _home_page(request: HttpRequest, email: str) -> HttpResponse:
+    # The waiting changes are read before the gifts: if a webhook commits in between, the page
+    # shows the new state still marked "waiting", never the old state unmarked.
+    pending: dict[int, list[GiftChange]] = {}
+    for change in monthly.pending_changes_of(email):
+        pending.setdefault(change.gift_id, []).append(change)
     gifts = list(
         monthly.gifts_of(email).prefetch_related(
             "template_preferences__need",
             "template_preferences__cause",
             "template_preferences__region",
-            "changes",
         )
     )
+    for gift in gifts:
+        gift.pending = pending.get(gift.pk, [])
     donations = list(_donations(email))
     context = {
         "email": email,
