@@ -203,11 +203,16 @@ def test_a_receipt_can_be_sent_again(client, signed_in):
     assert [message.to for message in mail.outbox] == [[EMAIL]]
 
 
-def test_the_donor_can_download_their_data(client, signed_in):
+def test_the_donor_can_download_their_data_with_their_gifts_history(client, signed_in):
+    client.post(action("pause", signed_in), {"months": "3"})
+
     response = client.get(reverse("wagtail_sixdegrees:my_giving_data"))
 
     assert response["Content-Type"] == "application/json"
-    assert EMAIL in response.content.decode()
+    data = response.json()
+    assert data["donor"]["email"] == EMAIL
+    (gift,) = data["recurring_gifts"]
+    assert [change["kind"] for change in gift["changes"]] == ["pause"]
 
 
 def test_erasure_cancels_the_monthly_gift_signs_out_and_forgets_the_links(

@@ -172,6 +172,7 @@ def export_donor(donor: Donor) -> dict[str, Any]:
                     row(p, exclude=["id", "recurring_gift"])
                     for p in gift.template_preferences.all()
                 ],
+                "changes": [row(change, exclude=["id", "gift"]) for change in gift.changes.all()],
             }
             for gift in paid_recurring_gifts(donor).order_by("created", "pk")
         ],
