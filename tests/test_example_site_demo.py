@@ -17,7 +17,7 @@ FACTS = """
 import json
 from wagtail_sixdegrees.allocation import balances, ledger
 from wagtail_sixdegrees.allocation.audit import run_audit
-from wagtail_sixdegrees.models import AllocationRun, Disbursement, Donation, WithdrawalCard
+from wagtail_sixdegrees.models import AllocationRun, Disbursement, Donation, RecurringGift, WithdrawalCard
 from django.contrib.auth.models import Group
 from wagtail_sixdegrees.models import SurvivorStoryPage
 from wagtail_sixdegrees.stories.reidentification_check import NeverPublishTerm, unresolved_findings
@@ -42,6 +42,9 @@ print(json.dumps({
     "draft findings": sorted(f.kind for f in unresolved_findings(draft)),
     "draft live": draft.live,
     "groups": sorted(Group.objects.filter(name__startswith="Giving").values_list("name", flat=True)),
+    "my giving donor": list(RecurringGift.objects.filter(
+        donor__email="demo-donor-dara@example.org", status="active"
+    ).exclude(stripe_subscription_id="").values_list("stripe_subscription_id", flat=True)),
 }))
 """
 
@@ -94,3 +97,9 @@ def test_the_demo_holds_a_month_of_giving_work_and_is_idempotent(tmp_path):
     # A story with a survivor's withdrawal card, in Thai.
     assert first["withdrawal cards"] == ["th"]
     assert (tmp_path / "devstripe.json").exists()
+    # My giving's demo donor has a running monthly gift that devstripe can change (its
+    # subscription item has an id and a product, as Stripe's do).
+    (subscription_id,) = first["my giving donor"]
+    state = json.loads((tmp_path / "devstripe.json").read_text())
+    (item,) = state["objects"][subscription_id]["items"]["data"]
+    assert item["id"].startswith("si_") and item["price"]["product"].startswith("prod_")

@@ -134,6 +134,11 @@ DEFAULTS: dict[str, Any] = {
     # session lasts.
     "DONOR_LINK_MAX_AGE_MINUTES": 30,
     "DONOR_SESSION_MINUTES": 30,
+    # My giving: sign-in link requests per RATE_LIMIT_WINDOW, per client and per email address
+    # (a mailbox is not flooded, and nobody learns anything from trying many addresses).
+    "DONOR_LINK_RATE_LIMIT_ATTEMPTS": 5,
+    # Days the "update your card" link in a failed-payment email keeps working.
+    "CARD_LINK_MAX_AGE_DAYS": 30,
 }
 
 

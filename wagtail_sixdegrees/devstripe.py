@@ -211,6 +211,11 @@ class DevStripe:
                 reason=params.get("reason"),
                 metadata=params.get("metadata") or {},
             )
+        if method == "POST" and path == "/v1/billing_portal/sessions":
+            return self.create_portal_session(params)
+        subscription = re.fullmatch(r"/v1/subscriptions/([\w-]+)", path)
+        if method == "POST" and subscription and subscription[1] in self.objects:
+            return self.update_subscription(subscription[1], params)
         if method == "GET" and path == "/v1/events":
             since = int((params.get("created") or {}).get("gte") or 0)
             data = [e for e in reversed(self.events) if e["created"] >= since]
@@ -364,6 +369,14 @@ class DevStripe:
                     }
                 )
                 session["customer"] = customer["id"]
+                price_data = session["_line"]["price_data"]
+                product = self.put(
+                    {
+                        "id": self.new_id("prod"),
+                        "object": "product",
+                        "name": price_data["product_data"]["name"],
+                    }
+                )
                 subscription = self.put(
                     {
                         "id": self.new_id("sub"),
@@ -372,11 +385,24 @@ class DevStripe:
                         "status": "active",
                         "canceled_at": None,
                         "cancel_at_period_end": False,
+                        "cancellation_details": {"reason": None},
+                        "pause_collection": None,
+                        "default_payment_method": None,
                         "metadata": session["_subscription_data"].get("metadata") or {},
                         "created": self.now(),
                         "items": {
                             "object": "list",
-                            "data": [{"price": session["_line"]["price_data"]}],
+                            "data": [
+                                {
+                                    "id": self.new_id("si"),
+                                    "object": "subscription_item",
+                                    "price": self._price(
+                                        product["id"],
+                                        price_data["currency"],
+                                        int(price_data["unit_amount"]),
+                                    ),
+                                }
+                            ],
                         },
                     }
                 )
@@ -433,10 +459,141 @@ class DevStripe:
             }
         )
 
-    def renew(self, subscription_id: str) -> list[dict[str, Any]]:
-        """Next month: a new paid invoice for the subscription."""
+    def _price(self, product: str, currency: str, unit_amount: int) -> dict[str, Any]:
+        return {
+            "id": self.new_id("price"),
+            "object": "price",
+            "currency": currency,
+            "product": product,
+            "unit_amount": unit_amount,
+            "recurring": {"interval": "month", "interval_count": 1},
+            "type": "recurring",
+        }
+
+    def update_subscription(self, subscription_id: str, params: dict[str, Any]) -> dict:
+        """``POST /v1/subscriptions/:id``: a new price for an item, ``pause_collection`` set or
+        unset (an empty value); sends ``customer.subscription.updated``."""
+        subscription = self.objects[subscription_id]
+        if subscription["status"] == "canceled":
+            raise StripeFailure(400, "A canceled subscription can only update its metadata.")
+        for change in params.get("items") or []:
+            item = next(
+                (i for i in subscription["items"]["data"] if i["id"] == change.get("id")), None
+            )
+            if item is None:
+                raise StripeFailure(400, f"No such subscription item: '{change.get('id')}'")
+            data = change.get("price_data") or {}
+            if not data.get("product") or not data.get("currency") or not data.get("recurring"):
+                raise StripeFailure(400, "Missing required param: items[0][price_data].")
+            amount = int(data["unit_amount"])
+            if amount < 1:
+                raise StripeFailure(400, "Invalid unit_amount.")
+            item["price"] = self._price(data["product"], data["currency"], amount)
+        if "pause_collection" in params:
+            pause = params["pause_collection"]
+            if pause == "":
+                subscription["pause_collection"] = None
+            else:
+                if pause.get("behavior") not in ("keep_as_draft", "mark_uncollectible", "void"):
+                    raise StripeFailure(400, "Invalid pause_collection[behavior].")
+                subscription["pause_collection"] = {
+                    "behavior": pause["behavior"],
+                    "resumes_at": int(pause["resumes_at"]) if pause.get("resumes_at") else None,
+                }
+        self.event("customer.subscription.updated", subscription)
+        return copy.deepcopy(subscription)
+
+    def create_portal_session(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/billing_portal/sessions`` (the ``payment_method_update`` flow only)."""
+        if params.get("customer") not in self.objects:
+            raise StripeFailure(404, f"No such customer: '{params.get('customer')}'")
+        if (params.get("flow_data") or {}).get("type") != "payment_method_update":
+            raise StripeFailure(400, "Only the payment_method_update flow is served here.")
+        session_id = self.new_id("bps")
+        return self.put(
+            {
+                "id": session_id,
+                "object": "billing_portal.session",
+                "customer": params["customer"],
+                "flow": {"type": "payment_method_update"},
+                "locale": params.get("locale"),
+                "return_url": params.get("return_url"),
+                "url": f"{self.base_url}/billing_portal/{session_id}",
+                "created": self.now(),
+            }
+        )
+
+    def save_card(self, portal_session_id: str) -> list[dict[str, Any]]:
+        """The donor saved a new card on the portal page: attach it and make it the default."""
         with self.lock:
-            return [self.event("invoice.paid", self.invoice(subscription_id))]
+            portal = self.objects[portal_session_id]
+            customer = self.objects[portal["customer"]]
+            method = self.put(
+                {
+                    "id": self.new_id("pm"),
+                    "object": "payment_method",
+                    "type": "card",
+                    "card": {"brand": "visa", "last4": "4242"},
+                    "customer": customer["id"],
+                }
+            )
+            customer["invoice_settings"] = {"default_payment_method": method["id"]}
+            return [self.event("payment_method.attached", method)]
+
+    def fail_invoice(self, subscription_id: str) -> list[dict[str, Any]]:
+        """A renewal the card refused: an open invoice and a past-due subscription."""
+        with self.lock:
+            subscription = self.objects[subscription_id]
+            price = subscription["items"]["data"][0]["price"]
+            invoice = self.put(
+                {
+                    "id": self.new_id("in"),
+                    "object": "invoice",
+                    "amount_due": int(price["unit_amount"]),
+                    "amount_paid": 0,
+                    "attempt_count": 1,
+                    "billing_reason": "subscription_cycle",
+                    "created": self.now(),
+                    "currency": price["currency"],
+                    "customer": subscription["customer"],
+                    "parent": {
+                        "type": "subscription_details",
+                        "subscription_details": {
+                            "subscription": subscription_id,
+                            "metadata": dict(subscription["metadata"]),
+                        },
+                    },
+                    "payments": {"object": "list", "data": []},
+                    "status": "open",
+                }
+            )
+            subscription["status"] = "past_due"
+            return [
+                self.event("invoice.payment_failed", invoice),
+                self.event("customer.subscription.updated", subscription),
+            ]
+
+    def give_up(self, subscription_id: str) -> list[dict[str, Any]]:
+        """The last retry failed: Stripe cancels the subscription (the dashboard's default)."""
+        with self.lock:
+            subscription = self.objects[subscription_id]
+            subscription.update(
+                status="canceled",
+                canceled_at=self.now(),
+                cancellation_details={"reason": "payment_failed"},
+            )
+            return [self.event("customer.subscription.deleted", subscription)]
+
+    def renew(self, subscription_id: str) -> list[dict[str, Any]]:
+        """Next month: a new paid invoice for the subscription (after a failed payment, the
+        retry that succeeded: the subscription is active again)."""
+        with self.lock:
+            events = [self.event("invoice.paid", self.invoice(subscription_id))]
+            subscription = self.objects[subscription_id]
+            if subscription["status"] == "past_due":
+                subscription["status"] = "active"
+                events.append(self.event("customer.subscription.updated", subscription))
+            return events
 
     def expire(self, session_id: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -447,7 +604,11 @@ class DevStripe:
     def cancel_subscription(self, subscription_id: str) -> dict[str, Any]:
         subscription = self.objects[subscription_id]
         if subscription["status"] != "canceled":
-            subscription.update(status="canceled", canceled_at=self.now())
+            subscription.update(
+                status="canceled",
+                canceled_at=self.now(),
+                cancellation_details={"reason": "cancellation_requested"},
+            )
             self.event("customer.subscription.deleted", subscription)
         return copy.deepcopy(subscription)
 
@@ -581,6 +742,19 @@ CHECKOUT_PAGE = """<!DOCTYPE html>
 """
 
 
+PORTAL_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Test card update (not Stripe)</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: sans-serif; max-width: 32rem; margin: 2rem auto;">
+<main>
+<h1>Update your card</h1>
+<p><strong>Development only: no card is checked or stored.</strong></p>
+<form method="post" action="/billing_portal/{session_id}/save"><button type="submit">Save card</button></form>
+<p><a href="{return_url}">Back</a></p>
+</main></body></html>
+"""
+
+
 def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "devstripe"
@@ -635,9 +809,27 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
             else:
                 self._send(303, b"", "text/plain", location=session["cancel_url"])
 
+        def _portal(self, method: str) -> None:
+            match = re.fullmatch(r"/billing_portal/([\w-]+)(/save)?", urlsplit(self.path).path)
+            portal = stripe.objects.get(match[1]) if match else None
+            if portal is None:
+                self._send(404, b"Unknown portal session", "text/plain")
+                return
+            if method == "GET":
+                page = PORTAL_PAGE.format(
+                    session_id=html.escape(portal["id"]),
+                    return_url=html.escape(str(portal["return_url"])),
+                )
+                self._send(200, page.encode(), "text/html; charset=utf-8")
+                return
+            deliverer.deliver(stripe.save_card(portal["id"]))
+            self._send(303, b"", "text/plain", location=str(portal["return_url"]))
+
         def do_GET(self) -> None:
             if self.path.startswith("/v1/"):
                 self._api("GET")
+            elif self.path.startswith("/billing_portal/"):
+                self._portal("GET")
             else:
                 self._checkout("GET")
 
@@ -646,8 +838,11 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
             if self.path.startswith("/v1/"):
                 self._api("POST")
                 stripe.save()
-                if self.path.startswith("/v1/refunds"):
-                    deliverer.deliver(stripe.events[before:])
+                # Stripe sends these events a moment after answering; here, before returning.
+                deliverer.deliver(stripe.events[before:])
+            elif self.path.startswith("/billing_portal/"):
+                self._portal("POST")
+                stripe.save()
             else:
                 self._checkout("POST")
                 stripe.save()

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import signals
+from . import monthly
 from .gateway import StripeGateway
 from .models import Donation, RecurringGift, StripeEvent
 
@@ -594,19 +595,36 @@ def prepare_subscription(
         problem = _subscription_mismatch(locked, subscription["id"], confirmed)
         if problem:
             return record_mismatch(_first_donation(locked), problem)
-        if status is None or locked.status in (
-            RecurringGift.Status.CANCELLED,
-            RecurringGift.Status.EXPIRED,
-        ):
+        if status is None or locked.status in RecurringGift.ENDED:
             return UNCHANGED
         before = (locked.status, locked.stripe_subscription_id, locked.cancelled_at)
         locked.status = status
         locked.stripe_subscription_id = locked.stripe_subscription_id or subscription["id"]
         if status == RecurringGift.Status.CANCELLED:
             locked.cancelled_at = _timestamp(subscription.get("canceled_at")) or timezone.now()
-        if (locked.status, locked.stripe_subscription_id, locked.cancelled_at) == before:
+        # The donor's changes (amount, pause) and a lapse, confirmed by what Stripe shows.
+        carried = monthly.confirm_from_subscription(locked, subscription)
+        if (
+            not carried
+            and (
+                locked.status,
+                locked.stripe_subscription_id,
+                locked.cancelled_at,
+            )
+            == before
+        ):
             return UNCHANGED
-        locked.save(update_fields=["status", "stripe_subscription_id", "cancelled_at"])
+        locked.save(
+            update_fields=[
+                "status",
+                "stripe_subscription_id",
+                "cancelled_at",
+                "amount",
+                "covered_fee_amount",
+                "cover_fees",
+                "paused_until",
+            ]
+        )
         return APPLIED
 
     return apply

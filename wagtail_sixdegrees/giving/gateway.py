@@ -142,6 +142,37 @@ class StripeGateway:
             options={"idempotency_key": idempotency_key("cancel", subscription_id)},
         ).to_dict()
 
+    def update_subscription(
+        self, subscription_id: str, params: dict[str, Any], *, key: str
+    ) -> dict[str, Any]:
+        """Change a monthly gift at Stripe (its price, ``pause_collection``...). Stripe answers
+        at once; the change is recorded when ``customer.subscription.updated`` confirms it."""
+        return self.client.v1.subscriptions.update(
+            subscription_id,
+            params,  # type: ignore[arg-type]
+            {"idempotency_key": key},
+        ).to_dict()
+
+    def create_billing_portal_session(
+        self, *, customer: str, return_url: str, locale: str, key: str
+    ) -> dict[str, Any]:
+        """A Billing Portal session that only lets the donor replace their card (the
+        ``payment_method_update`` flow): card details are typed on Stripe's page, never ours."""
+        params: dict[str, Any] = {
+            "customer": customer,
+            "return_url": return_url,
+            "flow_data": {
+                "type": "payment_method_update",
+                "after_completion": {"type": "redirect", "redirect": {"return_url": return_url}},
+            },
+        }
+        if locale:
+            params["locale"] = locale
+        return self.client.v1.billing_portal.sessions.create(
+            params,  # type: ignore[arg-type]
+            {"idempotency_key": key},
+        ).to_dict()
+
     # --- Events ----------------------------------------------------------------------------
 
     def list_events(self, since: datetime.datetime) -> list[dict[str, Any]]:

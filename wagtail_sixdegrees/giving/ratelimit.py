@@ -101,6 +101,16 @@ def attempt(
     return Decision(True)
 
 
+def keyed_attempt(scope: str, key: str, *, limit: int) -> Decision:
+    """Count one attempt at ``scope`` for ``key`` (an email address, say: a digest is stored,
+    never the key) whoever makes it, and say whether it may proceed."""
+    window, slot, retry_after = _window()
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    if _count(f"sixdegrees:{scope}:{slot}:key:{digest}", window * 2) > limit:
+        return Decision(False, retry_after)
+    return Decision(True)
+
+
 def overall_attempt(scope: str = "donate", *, limit: int | None = None) -> Decision:
     """Count one attempt that passed its client's check against the site-wide ceiling of
     ``scope`` (``limit`` defaults to ``RATE_LIMIT_GLOBAL_ATTEMPTS``) and say whether it may

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import fulfilment
+from . import fulfilment, monthly
 from .gateway import StripeGateway, key_livemode
 from .models import Donation, StripeEvent
 from .privacy import scrub_if_erased
@@ -96,6 +96,8 @@ HANDLERS: dict[str, Prepare] = {
     "checkout.session.async_payment_failed": _checkout_ended(failed=True),
     "checkout.session.expired": _checkout_ended(),
     "invoice.paid": _invoice_paid,
+    "invoice.payment_failed": monthly.prepare_payment_failed,
+    "payment_method.attached": monthly.prepare_card_attached,
     "customer.subscription.updated": _subscription,
     "customer.subscription.deleted": _subscription,
     "charge.refunded": _charge_refunded,

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..allocation.models import LedgerEntry
-from ..giving import fulfilment
+from ..giving import fulfilment, sign_in
 from ..giving.gateway import StripeError, StripeGateway
 from ..giving.models import Donation, Donor, RecurringGift, StripeEvent
 from ..giving.privacy import ERASED, PERSONAL_KEYS, scrub  # noqa: F401 (part of this API)
@@ -172,6 +172,7 @@ def export_donor(donor: Donor) -> dict[str, Any]:
                     row(p, exclude=["id", "recurring_gift"])
                     for p in gift.template_preferences.all()
                 ],
+                "changes": [row(change, exclude=["id", "gift"]) for change in gift.changes.all()],
             }
             for gift in paid_recurring_gifts(donor).order_by("created", "pk")
         ],
@@ -265,6 +266,7 @@ def erase_donor(
         gifts = RecurringGift.objects.filter(donor=donor).update(
             dedication="", dedication_kind="", donor_name="", anonymous=True
         )
+        sign_in.forget(donor.email)  # the emailed sign-in links keep the address
         donor.erase()
         who = user if getattr(user, "is_authenticated", False) else None
         return DonorErasure.objects.create(

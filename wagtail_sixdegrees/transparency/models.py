@@ -128,6 +128,7 @@ class DonorErasure(models.Model):
     class Via(models.TextChoices):
         ADMIN = "admin", _("Wagtail admin")
         COMMAND = "command", _("Management command")
+        DONOR = "donor", _("The donor, in My giving")
 
     donor = models.ForeignKey(
         "wagtail_sixdegrees.Donor",

@@ -39,6 +39,10 @@ DONATIONS = [
     ("demo-donor-dara@example.org", 2_500, "USD", "monthly", "cause"),
 ]
 
+#: The demo donor who tries *My giving*: their monthly gift can be changed, paused, resumed,
+#: given a new card (devstripe's portal page) and cancelled, all offline.
+MY_GIVING_DONOR = "demo-donor-dara@example.org"
+
 
 def ensure_settings(site: Site) -> GivingSettings:
     settings = GivingSettings.for_site(site)

@@ -1,5 +1,6 @@
 """Giving models, split by what they describe. Import them from ``wagtail_sixdegrees.models``."""
 
+from .changes import DonorSignInLink, GiftChange
 from .donations import (
     DedicationKind,
     Donation,
@@ -19,7 +20,9 @@ __all__ = [
     "DonatePage",
     "Donation",
     "Donor",
+    "DonorSignInLink",
     "Frequency",
+    "GiftChange",
     "GivingSettings",
     "Preference",
     "PreferenceKind",

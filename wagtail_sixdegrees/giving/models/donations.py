@@ -82,10 +82,12 @@ class RecurringGift(GiftTerms):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for checkout")
         ACTIVE = "active", _("Active")
-        PAST_DUE = "past_due", _("Payment overdue")
+        PAST_DUE = "past_due", _("Payment problem")
         PAUSED = "paused", _("Paused")
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Never started")
+        #: Stripe gave up collecting a failed payment: the gift ended without the donor asking.
+        LAPSED = "lapsed", _("Lapsed")
 
     reference = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
     donor = models.ForeignKey(
@@ -101,6 +103,8 @@ class RecurringGift(GiftTerms):
     stripe_customer_id = models.CharField(_("Stripe customer"), max_length=255, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    #: When a paused gift's collection resumes (Stripe's ``pause_collection.resumes_at``).
+    paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("monthly gift")
@@ -119,10 +123,23 @@ class RecurringGift(GiftTerms):
 
     @property
     def is_cancellable(self) -> bool:
-        return bool(self.stripe_subscription_id) and self.status not in (
-            self.Status.CANCELLED,
-            self.Status.EXPIRED,
-        )
+        return bool(self.stripe_subscription_id) and self.status not in self.ENDED
+
+    @property
+    def is_running(self) -> bool:
+        """Stripe may still charge it, so the donor may change, pause or cancel it."""
+        return self.is_cancellable
+
+    @property
+    def has_payment_problem(self) -> bool:
+        return self.status == self.Status.PAST_DUE
+
+
+RecurringGift.ENDED = (  # type: ignore[attr-defined]
+    RecurringGift.Status.CANCELLED,
+    RecurringGift.Status.EXPIRED,
+    RecurringGift.Status.LAPSED,
+)
 
 
 class DisputeStatus:

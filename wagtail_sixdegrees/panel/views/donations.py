@@ -254,6 +254,9 @@ class DonationInspectView(GivingInspectView):
             events=events_for(donation),
             refund_requests=refunds.refund_log(donation),
             stripe_links=stripe_links(donation),
+            gift_changes=list(donation.recurring_gift.changes.all())
+            if donation.recurring_gift_id
+            else None,
             refund_refusal=refunds.refusal(donation),
             refundable=format_amount(remaining, donation.currency) if remaining else "",
             refund_url=names.url(names.DONATIONS, "refund", donation.pk)

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from demo.content.allocation import ensure_allocation
-from demo.content.giving import ensure_giving
+from demo.content.giving import MY_GIVING_DONOR, ensure_giving
 from demo.content.i18n import ensure_totals_page_translations, ensure_translations
 from demo.content.month import ensure_month_gifts, ensure_month_work
 from demo.content.needs import ensure_needs
@@ -59,6 +59,12 @@ class Command(BaseCommand):
                 "A fictional donor's private impact page (what their receipt links to):"
             )
             self.stdout.write(f"  {impact_url}")
+        self.stdout.write("")
+        self.stdout.write(
+            "My giving: sign in at http://127.0.0.1:8000/giving/my/ as the fictional monthly "
+            f"donor {MY_GIVING_DONOR}; the sign-in link is printed here (console email). "
+            "Amount, pause, resume and card changes go to devstripe and come back by webhook."
+        )
         if card_address:
             self.stdout.write("")
             self.stdout.write(
