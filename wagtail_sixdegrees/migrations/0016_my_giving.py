@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wagtail_sixdegrees", "0014_donor_name_waits_for_payment"),
+        ("wagtail_sixdegrees", "0015_never_publish_terms"),
     ]
 
     operations = [
