@@ -544,6 +544,14 @@ def split(amount: int, weights: Sequence[int]) -> list[int]:
     return parts
 
 
+def whole_units(amount: int, unit_cost: int) -> int:
+    """How many whole units costing ``unit_cost`` an ``amount`` pays for, both in the same
+    currency's minor units: rounded down, so a gift is never said to buy more than it does."""
+    if unit_cost <= 0:
+        raise ValueError("a unit must cost more than zero")
+    return max(0, amount) // unit_cost
+
+
 def split_by_basis_points(amount: int, shares: Sequence[int]) -> list[int]:
     """:func:`split` for shares in basis points, which must sum to exactly 10,000."""
     if sum(shares) != BASIS_POINTS:
