@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
 
+from babel import UnknownLocaleError
+from babel.lists import format_list
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +60,15 @@ class PaymentMethodsLine:
     currency: str
     names: list[str]  # empty: Stripe decides (card or a local method where available)
     monthly_card_only: bool = False
+
+    @property
+    def listed(self) -> str:
+        """The names as the reader's language lists alternatives: "card or PromptPay"."""
+        locale = (translation.get_language() or "en").replace("-", "_")
+        try:
+            return format_list(self.names, style="or", locale=locale)
+        except (ValueError, UnknownLocaleError):
+            return format_list(self.names, style="or", locale="en")
 
 
 @dataclass
@@ -179,7 +190,7 @@ def build_config(
         AmountChoice(
             value=f"{code}:{money.to_decimal_string(amount, code)}",
             currency=code,
-            label=money.format_money(amount, code),
+            label=money.format_money(amount, code, short=True),
             amount=amount,
         )
         for code in currencies
