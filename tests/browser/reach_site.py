@@ -18,7 +18,6 @@ from tests.factories import (
     make_story_index,
 )
 
-
 #: Suggested amounts per currency and what one shelter night costs (minor units), for
 #: ``build_story_site(presets=True)``: the phone-first form as the demo shows it.
 PRESETS = {"USD": ("10 25 50", "0.30"), "THB": ("300 500 1000", "10"), "VND": ("100000 250000", "")}

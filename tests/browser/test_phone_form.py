@@ -199,16 +199,16 @@ def test_without_javascript_every_disclosure_opens_and_every_option_works(
     browser, live_server, checkout_server
 ):
     site = build_story_site("THB", presets=True)
-    beds, _lawyers = site["needs"]
     page = open_story(
         browser, live_server, site["story"], "en", (360, 740), java_script_enabled=False
     )
     form = page.locator(FORM)
     # Only the selected currency's amounts; another currency is one link away.
     expect(form.locator(".sd-preset:visible")).to_have_count(3)
-    assert form.locator("input[name=currency]").count() + form.locator(
-        "select[name=currency]"
-    ).count() == 1
+    assert (
+        form.locator("input[name=currency]").count() + form.locator("select[name=currency]").count()
+        == 1
+    )
     page.get_by_role("link", name="USD", exact=True).click()
     expect(form.locator("select[name=currency]")).to_have_value("USD")
     expect(form.locator(".sd-preset:visible")).to_have_count(3)
