@@ -69,7 +69,14 @@ def checked_values(html: str, name: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("amount", "unit_cost", "expected"),
-    [(2500, 500, 5), (2999, 500, 5), (499, 500, 0), (0, 500, 0), (-100, 500, 0), (10**12, 7, 10**12 // 7)],
+    [
+        (2500, 500, 5),
+        (2999, 500, 5),
+        (499, 500, 0),
+        (0, 500, 0),
+        (-100, 500, 0),
+        (10**12, 7, 10**12 // 7),
+    ],
 )
 def test_whole_units_round_down_so_a_gift_never_promises_more(amount, unit_cost, expected):
     assert money.whole_units(amount, unit_cost) == expected
@@ -87,9 +94,7 @@ def test_whole_units_round_down_so_a_gift_never_promises_more(amount, unit_cost,
         (2500, "THB", ""),  # another currency: we never convert
     ],
 )
-def test_a_preset_says_what_it_buys_only_when_the_unit_divides_sensibly(
-    amount, currency, expected
-):
+def test_a_preset_says_what_it_buys_only_when_the_unit_divides_sensibly(amount, currency, expected):
     assert impact_line(amount, currency, night_need()) == expected
 
 
@@ -101,7 +106,7 @@ def test_presets_show_what_they_buy_for_the_pages_need(client):
     need = night_need()
     suggest(USD="10 25 50")
     body = client.get(donate_page(needs=[need]).url).content.decode()
-    assert "$25</span> <span class=\"sd-preset__impact\">pays for 5 shelter nights" in body
+    assert '$25</span> <span class="sd-preset__impact">pays for 5 shelter nights' in body
     assert "pays for 10 shelter nights" in body
 
 
@@ -161,7 +166,7 @@ def test_without_a_need_on_the_page_the_form_opens_on_where_most_needed(client):
 def test_options_wait_behind_disclosures_that_errors_open(client, give, stripe_api):
     page = donate_page(heading="Fictional heading")
     html = client.get(page.url).content.decode()
-    assert "<details class=\"sd-details\" open>" not in html
+    assert '<details class="sd-details" open>' not in html
     form_key = html.split('name="form" value="')[1].split('"')[0]
 
     response = give(dedication="x" * 201, page=str(page.pk), form=form_key)
@@ -290,3 +295,35 @@ def test_repeated_deep_link_values_never_fail(client):
     page = donate_page()
     response = client.get(f"{page.url}?amount=25&amount=x&currency=USD&currency=THB&target=a")
     assert response.status_code == 200
+
+
+def test_editors_type_a_units_cost_in_major_units(admin_client):
+    from django.urls import reverse
+
+    from wagtail_sixdegrees.models import Need
+
+    need = make_need(currency="USD")
+    data = {
+        "title": need.title,
+        "summary": need.summary,
+        "cause": need.cause_id,
+        "region": need.region_id,
+        "partner": need.partner_id,
+        "target_amount": "1000",
+        "currency": "USD",
+        "priority": str(need.priority),
+        "opens_on": need.opens_on.isoformat(),
+        "unit_name": "shelter night",
+        "unit_name_plural": "shelter nights",
+        "unit_cost": "5.50",
+        "action-publish": "publish",
+    }
+    edit = reverse(Need.snippet_viewset.get_url_name("edit"), args=[need.pk])
+    assert admin_client.post(edit, data).status_code == 302
+    need.refresh_from_db()
+    assert (need.unit_name, need.unit_cost) == ("shelter night", 550)
+
+    response = admin_client.post(edit, {**data, "unit_cost": "5.505"})
+    assert response.status_code == 200  # the form again, with the error
+    need.refresh_from_db()
+    assert need.unit_cost == 550
