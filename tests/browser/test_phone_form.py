@@ -145,7 +145,7 @@ def test_the_form_opens_on_one_clear_default_and_a_gift_takes_few_taps(
         form.locator("input[name=frequency][value=monthly]").check()
         expect(form.locator("[data-sd-monthly-note]")).to_be_visible()
         form.locator("input[name=frequency][value=once]").check()
-    if os.environ.get("SIXDEGREES_DOCS_SCREENSHOTS"):
+    if os.environ.get("SIXDEGREES_DOCS_SCREENSHOTS") and (language == "en" or viewport[0] == 360):
         DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
         page.locator(".sd-donate").screenshot(
             path=str(DOCS_IMAGES / f"donate-form-{viewport[0]}x{viewport[1]}-{language}.png")
