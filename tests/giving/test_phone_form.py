@@ -327,3 +327,20 @@ def test_editors_type_a_units_cost_in_major_units(admin_client):
     assert response.status_code == 200  # the form again, with the error
     need.refresh_from_db()
     assert need.unit_cost == 550
+
+
+def test_the_stylesheet_uses_logical_properties_so_right_to_left_pages_mirror():
+    from pathlib import Path
+
+    import wagtail_sixdegrees
+
+    css = (
+        Path(wagtail_sixdegrees.__file__).parent / "static/wagtail_sixdegrees/css/sixdegrees.css"
+    ).read_text()
+    rules = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    physical = re.findall(
+        r"(?:margin|padding|border)-(?:left|right)\b|(?:text-align|float|clear)\s*:\s*(?:left|right)"
+        r"|[{;\s](?:left|right)\s*:",
+        rules,
+    )
+    assert physical == []
