@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="sixdegrees-bench-media-")
     settings.ALLOWED_HOSTS = ["*"]
     fresh_database()
-    site = build_story_site()
+    site = build_story_site(presets=True)
     server = LiveServerThread("localhost", StaticFilesHandler, port=0)
     server.daemon = True
     server.start()

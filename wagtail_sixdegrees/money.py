@@ -544,6 +544,14 @@ def split(amount: int, weights: Sequence[int]) -> list[int]:
     return parts
 
 
+def whole_units(amount: int, unit_cost: int) -> int:
+    """How many whole units costing ``unit_cost`` an ``amount`` pays for, both in the same
+    currency's minor units: rounded down, so a gift is never said to buy more than it does."""
+    if unit_cost <= 0:
+        raise ValueError("a unit must cost more than zero")
+    return max(0, amount) // unit_cost
+
+
 def split_by_basis_points(amount: int, shares: Sequence[int]) -> list[int]:
     """:func:`split` for shares in basis points, which must sum to exactly 10,000."""
     if sum(shares) != BASIS_POINTS:
@@ -591,12 +599,15 @@ def current_locale() -> str:
     return translation.get_language() or "en"
 
 
-def format_money(amount: int, currency: str, locale: str | None = None) -> str:
+def format_money(
+    amount: int, currency: str, locale: str | None = None, *, short: bool = False
+) -> str:
     """Format minor units for people who read ``locale`` (default: the active language).
 
     Uses CLDR through Babel (``฿1,000.00`` in Thai, ``50.000 ₫`` in Vietnamese). When an amount
     carries more precision than CLDR shows for the currency, every digit is shown, because a
-    rounded figure on a finance screen is a wrong figure.
+    rounded figure on a finance screen is a wrong figure. ``short`` leaves out the fraction of a
+    whole amount (``$25``, not ``$25.00``), for suggested amounts on a narrow screen.
     """
     cur = get_currency(currency)
     babel_locale = _babel_locale(locale or current_locale()) or Locale.parse("en")
@@ -605,6 +616,8 @@ def format_money(amount: int, currency: str, locale: str | None = None) -> str:
     cldr_digits = _cldr_digits(cur.code)
     exact_digits = max(0, -value.normalize().as_tuple().exponent)
     digits = cldr_digits if exact_digits <= cldr_digits else cur.exponent
+    if short and exact_digits == 0:
+        digits = 0
     pattern.frac_prec = (digits, digits)
     return pattern.apply(value, babel_locale, currency=cur.code, currency_digits=False)
 

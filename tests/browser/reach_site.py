@@ -18,10 +18,17 @@ from tests.factories import (
     make_story_index,
 )
 
+#: Suggested amounts per currency and what one shelter night costs (minor units), for
+#: ``build_story_site(presets=True)``: the phone-first form as the demo shows it.
+PRESETS = {"USD": ("10 25 50", "0.30"), "THB": ("300 500 1000", "10"), "VND": ("100000 250000", "")}
+NIGHT_COST = {"USD": 500, "THB": 15_000, "VND": 120_000}
 
-def build_story_site(currency: str = "USD") -> dict:
+
+def build_story_site(currency: str = "USD", *, presets: bool = False) -> dict:
     """A story index with two causes, and a long story carrying images, a callout and the form;
-    its needs are in `currency` (a need takes money only in its own currency)."""
+    its needs are in `currency` (a need takes money only in its own currency). With
+    ``presets``, the site suggests amounts per currency and the shelter need has a unit (a
+    shelter night), so the form says what each amount buys."""
     ensure_wagtail_tree()
     default_locale()
     shelter, legal = make_cause("Shelter"), make_cause("Legal aid")
@@ -34,6 +41,11 @@ def build_story_site(currency: str = "USD") -> dict:
             ("Fictional legal fees", legal, 300_000),
         )
     )
+    if presets:
+        beds.unit_name, beds.unit_name_plural = "shelter night", "shelter nights"
+        beds.unit_cost = NIGHT_COST[currency]
+        beds.save()
+        _suggest_amounts()
     for need in (beds, lawyers):
         need.save_revision().publish()
     Image = get_image_model()
@@ -81,6 +93,19 @@ def build_story_site(currency: str = "USD") -> dict:
         "needs": (beds, lawyers),
         "causes": (shelter, legal),
     }
+
+
+def _suggest_amounts() -> None:
+    from wagtail.models import Site
+
+    from wagtail_sixdegrees.giving.models import GivingSettings
+
+    settings = GivingSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.currency_options = [
+        ("currency", {"currency": code, "amounts": amounts, "fixed_fee": fixed, "impact_lines": ""})
+        for code, (amounts, fixed) in PRESETS.items()
+    ]
+    settings.save()
 
 
 def _image_file(number: int) -> ContentFile:

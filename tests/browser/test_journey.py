@@ -17,6 +17,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests.browser.donate_form import open_split
 from tests.browser.reach_site import build_story_site
 from wagtail_sixdegrees.models import Donation, LedgerEntry
 
@@ -51,6 +52,7 @@ def test_donor_reads_gives_a_split_and_sees_it_allocated_on_the_impact_page(
     form = page.locator("form.sd-donate__form")
     form.locator("input[name=amount]").fill("30")
     form.locator("input[name=email]").fill(f"journey-{language}@example.org")
+    open_split(page)
     form.locator("select[name=target]").nth(0).select_option(label=beds.title)
     form.locator("input[name=share]").nth(0).fill("60")
     form.locator("select[name=target]").nth(1).select_option(label=lawyers.title)

@@ -31,6 +31,13 @@ def currency_choices() -> list[tuple[str, str]]:
     return [(code, code) for code in conf.currencies()]
 
 
+def impact_overrides(text: str) -> list[str | None]:
+    """Editors' lines for each suggested amount, in order: ``None`` keeps the computed line,
+    ``""`` (a line holding only ``-``) shows none."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    return [None if not line else "" if line == "-" else line for line in lines]
+
+
 def parse_amount_list(text: str, currency: str) -> list[int]:
     """``"10 25 50"`` or ``"10, 25, 50"`` in major units to minor units; AmountError if bad."""
     return [
@@ -47,6 +54,14 @@ class SuggestedAmountsBlock(blocks.StructBlock):
     amounts = blocks.CharBlock(
         label=_("Amounts"),
         help_text=_("In the currency's usual units, separated by spaces: 300 500 1000."),
+    )
+    impact_lines = blocks.TextBlock(
+        required=False,
+        label=_("What each amount does"),
+        help_text=_(
+            "Optional, one line per amount in the same order, for example: a week of meals. An "
+            "empty line keeps the line worked out from the need's unit; a single - shows none."
+        ),
     )
 
     class Meta:

@@ -8,15 +8,21 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
 
+from babel import UnknownLocaleError
+from babel.lists import format_list
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale, Site
 
 from .. import conf, money
-from .blocks import MAX_TARGETS, PreferenceMode, parse_amount_list
+from ..needs.models import Need, attach_progress
+from . import payment_methods
+from .blocks import MAX_TARGETS, PreferenceMode, impact_overrides, parse_amount_list
+from .deep_links import Preselection, read_preselection
 from .fees import FeeEstimate
 from .forms import DonateForm
+from .impact import impact_line
 from .models import GivingSettings
 from .targets import GENERAL, ChoiceGroup, Target, choice_groups, open_needs
 
@@ -31,6 +37,38 @@ class AmountChoice:
     value: str  # "USD:25", what the radio posts as ``suggested``
     currency: str
     label: str
+    amount: int = 0  # minor units
+    impact: str = ""  # what it buys, in words ("pays for 5 shelter nights"), or ""
+
+
+#: How donors know the local methods; "card" is translated.
+METHOD_NAMES = {
+    "card": _("card"),
+    "promptpay": "PromptPay",
+    "paynow": "PayNow",
+    "grabpay": "GrabPay",
+    "fpx": "FPX",
+    "wechat_pay": "WeChat Pay",
+    "alipay": "Alipay",
+}
+
+
+@dataclass
+class PaymentMethodsLine:
+    """What the donor may pay with in one currency, said near the button."""
+
+    currency: str
+    names: list[str]  # empty: Stripe decides (card or a local method where available)
+    monthly_card_only: bool = False
+
+    @property
+    def listed(self) -> str:
+        """The names as the reader's language lists alternatives: "card or PromptPay"."""
+        locale = (translation.get_language() or "en").replace("-", "_")
+        try:
+            return format_list(self.names, style="or", locale=locale)
+        except (ValueError, UnknownLocaleError):
+            return format_list(self.names, style="or", locale="en")
 
 
 @dataclass
@@ -60,6 +98,25 @@ class DonateFormConfig:
     submit_label: str = ""
     fee_estimate: FeeEstimate = field(default_factory=FeeEstimate)
     fixed_notice: str = ""
+    #: The choice already made when the form opens: the page's need, else where most needed.
+    default_target: Target = GENERAL
+    #: That choice's need, with its progress loaded, when it is one.
+    default_need: Need | None = None
+    methods: list[PaymentMethodsLine] = field(default_factory=list)
+
+    def presets(self, currency: str) -> list[AmountChoice]:
+        return [choice for choice in self.suggested if choice.currency == currency]
+
+    @property
+    def options(self) -> list[Target]:
+        """Every target the donor may pick in this form (choose and split modes)."""
+        return [option for group in self.groups for option in group.options]
+
+    @property
+    def reach_percent_display(self) -> str:
+        """Roughly what share of a gift reaches the cause after the percentage fee."""
+        whole, rest = divmod(money.BASIS_POINTS - self.fee_estimate.rate_bps, 100)
+        return f"{whole}.{rest:02d}".rstrip("0").rstrip(".")
 
     @property
     def fee_percent_display(self) -> str:
@@ -118,6 +175,7 @@ def build_config(
     currency = preferred_currency(currencies, site_settings.currency)
 
     suggested_by_currency = dict(site_settings.suggested_amounts())
+    overrides = site_settings.impact_overrides()
     for block in value.get("suggested_amounts") or []:
         if not block.get("amounts") or not block.get("currency"):
             continue
@@ -127,11 +185,13 @@ def build_config(
             )
         except money.AmountError:
             continue
+        overrides[block["currency"]] = impact_overrides(block.get("impact_lines") or "")
     suggested = [
         AmountChoice(
             value=f"{code}:{money.to_decimal_string(amount, code)}",
             currency=code,
-            label=money.format_money(amount, code),
+            label=money.format_money(amount, code, short=True),
+            amount=amount,
         )
         for code in currencies
         for amount in suggested_by_currency.get(code, [])
@@ -195,7 +255,64 @@ def build_config(
         )
         if not config.groups:
             config.groups = [ChoiceGroup(str(_("Where most needed")), [GENERAL])]
+        config.default_target = _default_target(config.options, picked_needs, page)
+    config.default_need = _with_progress(
+        config.fixed[0][0].need if len(config.fixed) == 1 else config.default_target.need
+    )
+    if config.default_need is not None and config.default_need.currency in config.currencies:
+        # A need takes gifts only in its own currency: open the form on it.
+        config.currency = config.default_need.currency
+    _describe_impact(config, overrides)
+    config.methods = [
+        PaymentMethodsLine(
+            currency=code,
+            names=[
+                str(METHOD_NAMES.get(method, method))
+                for method in payment_methods.configured(code) or []
+            ],
+            monthly_card_only=payment_methods.recurring_limited_to_card(code),
+        )
+        for code in config.currencies
+    ]
     return config
+
+
+def _page_needs(page: Any) -> list[Need]:
+    """The needs a page itself names (a survivor story's supported needs), in its order."""
+    links = getattr(page, "story_needs", None)
+    if links is None or not getattr(page, "pk", None):
+        return []
+    return [link.need for link in links.all().select_related("need")]
+
+
+def _default_target(options: list[Target], picked: list[Need], page: Any) -> Target:
+    """The page's need when the form offers it (the block's picks first, then the needs the
+    page names), else where most needed, else the first option."""
+    by_value = {option.value: option for option in options}
+    for need in [*picked, *_page_needs(page)]:
+        if need is not None and f"need:{need.pk}" in by_value:
+            return by_value[f"need:{need.pk}"]
+    return by_value.get(GENERAL.value) or (options[0] if options else GENERAL)
+
+
+def _with_progress(need: Need | None) -> Need | None:
+    if need is not None and getattr(need, "allocated", None) is None:
+        attach_progress([need])
+    return need
+
+
+def _describe_impact(config: DonateFormConfig, overrides: dict[str, list[str | None]]) -> None:
+    """Set each preset's line: the editor's own, else worked out from the need's unit."""
+    position: dict[str, int] = {}
+    for choice in config.suggested:
+        index = position.get(choice.currency, 0)
+        position[choice.currency] = index + 1
+        lines = overrides.get(choice.currency) or []
+        override = lines[index] if index < len(lines) else None
+        if override is not None:
+            choice.impact = override
+        else:
+            choice.impact = impact_line(choice.amount, choice.currency, config.default_need)
 
 
 def bound_form_for(request: HttpRequest | None, form_key: str) -> DonateForm | None:
@@ -216,11 +333,15 @@ def donate_form_context(
 ) -> dict[str, Any]:
     config = build_config(value, request=request, page=page, form_key=form_key)
     form = form or bound_form_for(request, form_key)
+    preselected = Preselection()
     if form is None:
+        if request is not None and request.method == "GET":
+            preselected = read_preselection(request.GET, config)
         form = DonateForm(
             initial={
-                "currency": config.currency,
-                "frequency": config.frequencies[0],
+                "currency": preselected.currency or config.currency,
+                "frequency": preselected.frequency or config.frequencies[0],
+                "amount": preselected.amount,
                 "submission": secrets.token_urlsafe(24),
                 "locale": translation.get_language() or "",
             }
@@ -233,18 +354,57 @@ def donate_form_context(
             if index < MAX_TARGETS:
                 rows[index] = SplitRow(index, target, share)
         chosen = form.posted_targets[0] if form.posted_targets else ""
+        currency = str(form.data.get("currency", config.currency)).upper()
+        suggested = form.data.get("suggested", "")
+        frequency = form.data.get("frequency", config.frequencies[0])
     else:
-        chosen = ""
+        chosen = preselected.target or _default_for_currency(config, preselected.currency)
+        rows[0] = SplitRow(0, chosen)
+        currency = preselected.currency or config.currency
+        suggested = preselected.suggested
+        frequency = preselected.frequency or config.frequencies[0]
     return {
         "config": config,
         "form": form,
         "split_rows": rows,
         "chosen_target": chosen,
-        "chosen_currency": form.data.get("currency", config.currency).upper()
-        if form.is_bound
-        else config.currency,
-        "chosen_suggested": form.data.get("suggested", "") if form.is_bound else "",
-        "chosen_frequency": form.data.get("frequency", config.frequencies[0])
-        if form.is_bound
-        else config.frequencies[0],
+        "chosen_currency": currency,
+        "chosen_suggested": suggested,
+        "chosen_frequency": frequency,
+        "chosen_option": next((o for o in config.options if o.value == chosen), None),
+        "presets": config.presets(currency),
+        "other_presets": [code for code in config.currencies if code != currency],
+        "disclosures": _open_disclosures(form, rows),
+    }
+
+
+def _default_for_currency(config: DonateFormConfig, currency: str) -> str:
+    """The default target, unless a link chose a currency its need does not take: then where
+    most needed (or nothing), so the form never opens on a choice it would refuse."""
+    need = config.default_target.need
+    if not currency or need is None or need.currency == currency:
+        return config.default_target.value
+    offered = {option.value for option in config.options}
+    return GENERAL.value if GENERAL.value in offered else ""
+
+
+def _open_disclosures(form: DonateForm, rows: list[SplitRow]) -> dict[str, bool]:
+    """Which disclosures open as the form is shown again: those holding an error or a value
+    the donor gave, so nothing they chose or must fix is hidden."""
+    if not form.is_bound:
+        return {}
+    data = form.data
+
+    def given(*names: str) -> bool:
+        return any(str(data.get(name, "") or "").strip() for name in names) or any(
+            name in form.errors for name in names
+        )
+
+    return {
+        "where": bool(form.non_field_errors())
+        or any(row.target or row.share for row in rows[1:])
+        or given("allow_flexible_use"),
+        "you": given("name", "anonymous", "wants_updates"),
+        "dedication": given("dedication"),
+        "fee": given("cover_fees"),
     }

@@ -21,6 +21,12 @@ class NeedForm(WagtailAdminModelForm):
         help_text=_("In the currency's usual units, for example 2500 or 2500.50."),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=())
+    unit_cost = forms.CharField(
+        label=_("Cost of one unit"),
+        max_length=32,
+        required=False,
+        help_text=_("In the need's currency, for example 5 or 5.50. Leave empty for no unit."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,6 +58,10 @@ class NeedForm(WagtailAdminModelForm):
                 self.initial["target_amount"] = money.to_decimal_string(
                     self.instance.target_amount, current
                 )
+            if self.instance.unit_cost and current:
+                self.initial["unit_cost"] = money.to_decimal_string(
+                    self.instance.unit_cost, current
+                )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -62,4 +72,11 @@ class NeedForm(WagtailAdminModelForm):
                 cleaned["target_amount"] = money.parse_amount(raw, currency)
             except money.AmountError as error:
                 self.add_error("target_amount", error.message)
+        unit_cost = (cleaned.pop("unit_cost", None) or "").strip()
+        cleaned["unit_cost"] = None
+        if unit_cost and currency:
+            try:
+                cleaned["unit_cost"] = money.parse_amount(unit_cost, currency)
+            except money.AmountError as error:
+                self.add_error("unit_cost", error.message)
         return cleaned

@@ -200,6 +200,26 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
+    # Impact in words: what one unit of this need costs, so the donate form can say what a
+    # gift buys ("$25: five shelter nights"). Optional; in the need's own currency.
+    unit_name = models.CharField(
+        _("unit (one)"),
+        max_length=100,
+        blank=True,
+        help_text=_("What one unit of this need is, for example: shelter night."),
+    )
+    unit_name_plural = models.CharField(
+        _("unit (several)"),
+        max_length=100,
+        blank=True,
+        help_text=_("The same in the plural, for example: shelter nights."),
+    )
+    unit_cost = models.BigIntegerField(
+        _("cost of one unit"),
+        null=True,
+        blank=True,
+        help_text=_("In minor units of the need's currency (cents for USD)."),
+    )
     opens_on = models.DateField(_("opens on"), default=timezone.localdate)
     closes_on = models.DateField(
         _("closes on"), null=True, blank=True, help_text=_("Leave empty to keep the need open.")
@@ -245,6 +265,10 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
                 _("%(currency)s amounts cannot have that many decimal places.")
                 % {"currency": self.currency}
             )
+        if self.unit_cost is not None and self.unit_cost <= 0:
+            errors.setdefault("unit_cost", []).append(_("A unit must cost more than zero."))
+        elif self.unit_cost and not self.unit_name:
+            errors.setdefault("unit_name", []).append(_("Name the unit that this cost buys."))
         if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
             errors.setdefault("closes_on", []).append(
                 _("The closing date must be on or after the opening date.")

@@ -85,6 +85,13 @@ class NeedViewSet(SnippetViewSet):
                 [FieldRowPanel([FieldPanel("target_amount"), FieldPanel("currency")])],
                 heading=_("Target"),
             ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("unit_name"), FieldPanel("unit_name_plural")]),
+                    FieldPanel("unit_cost"),
+                ],
+                heading=_("Impact in words (optional)"),
+            ),
             FieldPanel("priority"),
             FieldRowPanel([FieldPanel("opens_on"), FieldPanel("closes_on")]),
             PublishingPanel(),

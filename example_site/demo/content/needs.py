@@ -119,6 +119,15 @@ NEEDS = [
     ),
 ]
 
+#: Impact in words: what one unit of a need costs (minor units of its currency), so the
+#: donate form can say "฿500: pays for 3 nights of safe shelter".
+UNITS = {
+    "Six months of safe shelter": ("night of safe shelter", "nights of safe shelter", 15_000),
+    "Trauma counselling sessions": ("counselling session", "counselling sessions", 50_000),
+}
+
+UNIT_FIELDS = ("unit_name", "unit_name_plural", "unit_cost")
+
 
 def ensure_needs() -> dict[str, int]:
     locale = Locale.get_default()
@@ -145,7 +154,9 @@ def ensure_needs() -> dict[str, int]:
     today = timezone.localdate()
     created = 0
     for title, cause, region, partner, target, currency, priority, days in NEEDS:
-        if Need.objects.filter(locale=locale, title=title).exists():
+        existing = Need.objects.filter(locale=locale, title=title).first()
+        if existing is not None:
+            _give_unit(existing)
             continue
         need = Need.objects.create(
             locale=locale,
@@ -159,6 +170,7 @@ def ensure_needs() -> dict[str, int]:
             priority=priority,
             opens_on=today - datetime.timedelta(days=30),
             closes_on=today + datetime.timedelta(days=days),
+            **dict(zip(UNIT_FIELDS, UNITS.get(title, ("", "", None)), strict=True)),
         )
         need.save_revision().publish()
         created += 1
@@ -169,3 +181,13 @@ def ensure_needs() -> dict[str, int]:
         "needs": Need.objects.filter(locale=locale).count(),
         "needs created": created,
     }
+
+
+def _give_unit(need: Need) -> None:
+    """Set the demo unit on a need that has none yet (a demo loaded before units existed)."""
+    unit = UNITS.get(need.title)
+    if unit is None or need.unit_name:
+        return
+    need.unit_name, need.unit_name_plural, need.unit_cost = unit
+    need.save()
+    need.save_revision().publish()

@@ -16,7 +16,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 
 from ... import conf, money
-from ..blocks import CurrencyOptionsBlock, parse_amount_list
+from ..blocks import CurrencyOptionsBlock, impact_overrides, parse_amount_list
 from ..fees import FeeEstimate
 
 DEFAULT_OVERFLOW_TEXT = _(
@@ -141,6 +141,14 @@ class GivingSettings(BaseSiteSetting):
     def suggested_amounts(self) -> dict[str, list[int]]:
         """Suggested amounts in minor units per currency (site-wide defaults)."""
         return self._parsed("amounts", parse_amount_list)
+
+    def impact_overrides(self) -> dict[str, list[str | None]]:
+        """Editors' "what each amount does" lines per currency (see ``impact_overrides``)."""
+        return {
+            code: impact_overrides(options.get("impact_lines") or "")
+            for code, options in self._options().items()
+            if options.get("impact_lines")
+        }
 
     def fee_estimate(self) -> FeeEstimate:
         return FeeEstimate(

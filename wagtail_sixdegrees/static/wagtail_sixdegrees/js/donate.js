@@ -27,6 +27,11 @@
     var custom = form.querySelector("[data-sd-amount]");
     var fee = form.querySelector("[data-sd-fee]");
     var total = form.querySelector("[data-sd-split-total]");
+    var presets = form.querySelector("[data-sd-presets]");
+    // Other currencies' amounts arrive in <template>s (inert without JavaScript): show them here.
+    form.querySelectorAll("template[data-sd-presets-for]").forEach(function (template) {
+      if (presets) presets.appendChild(template.content.cloneNode(true));
+    });
     function code() { return currency ? currency.value : (form.elements.currency || {}).value; }
     function amount() {
       if (custom && custom.value.trim()) return toMinor(custom.value, code(), data);
@@ -42,6 +47,13 @@
         input.disabled = !shown;
         if (!shown) input.checked = false;
       });
+      form.querySelectorAll("[data-sd-methods]").forEach(function (line) {
+        line.hidden = line.getAttribute("data-sd-methods") !== code();
+      });
+      var monthly = form.querySelector("input[name=frequency][value=monthly]");
+      form.querySelectorAll("[data-sd-monthly-note]").forEach(function (note) {
+        note.hidden = !!monthly && !monthly.checked;
+      });
       if (fee && data) {
         var base = amount(), extra = feeToAdd(base, code(), data);
         if (base && extra) fee.textContent = "+ " + format(extra, code(), data) + " = " + format(base + extra, code(), data);
@@ -55,8 +67,10 @@
       }
     }
     if (custom) custom.addEventListener("input", function () {
-      var other = form.querySelector("input[name=suggested][value=other]");
-      if (other && custom.value.trim()) other.checked = true;
+      // A typed amount replaces a picked one (the server reads the typed one first, too).
+      if (custom.value.trim()) form.querySelectorAll("input[name=suggested]").forEach(function (radio) {
+        radio.checked = radio.value === "other";
+      });
       update();
     });
     form.querySelectorAll("input[name=suggested]").forEach(function (radio) {
