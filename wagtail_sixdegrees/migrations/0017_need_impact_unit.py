@@ -22,7 +22,7 @@ def recreate_currency_trigger(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wagtail_sixdegrees", "0014_donor_name_waits_for_payment")]
+    dependencies = [("wagtail_sixdegrees", "0016_my_giving")]
 
     operations = [
         migrations.AddField(
