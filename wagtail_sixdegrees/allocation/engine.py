@@ -38,6 +38,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from .. import money
+from ..needs.fill_order import DefaultFillPolicy, FillPolicy, NeedState  # shared with the form
 
 __all__ = [
     "Account",
@@ -137,20 +138,6 @@ class Preference:
     region_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class NeedState:
-    """What the engine needs to know about an open need."""
-
-    id: int
-    cause_id: int
-    region_id: int
-    currency: str
-    gap: int  # target minus what the need holds now, never negative
-    priority: int = 3
-    closes_on: datetime.date | None = None
-    created_at: datetime.datetime | None = None
-
-
 class Rule(StrEnum):
     """Why a posting went where it went, in words a donor could be shown."""
 
@@ -204,27 +191,6 @@ class AllocationItem:
             () if self.source is None else (self.source.cause_id or 0, self.source.region_id or 0)
         )
         return (self.arrived_at, self.reference, 1 if self.source else 0, source_key)
-
-
-class FillPolicy:
-    """Decides the order in which matching needs are filled. Replace it through settings.
-
-    Subclass and override :meth:`sort_key`; the key must be total and stable (end with the id).
-    """
-
-    def sort_key(self, need: NeedState) -> tuple:
-        raise NotImplementedError
-
-
-class DefaultFillPolicy(FillPolicy):
-    """Priority first, then the earliest closing date (open-ended last), then the oldest."""
-
-    FAR_FUTURE = datetime.date.max
-    LONG_AGO = datetime.datetime.min
-
-    def sort_key(self, need: NeedState) -> tuple:
-        created = need.created_at.replace(tzinfo=None) if need.created_at else self.LONG_AGO
-        return (need.priority, need.closes_on or self.FAR_FUTURE, created, need.id)
 
 
 class _Queue:

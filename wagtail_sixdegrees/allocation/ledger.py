@@ -33,11 +33,11 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf, money, signals
 from ..giving.models import Donation, PreferenceKind
+from ..needs.fill_order import configured_policy
 from ..needs.models import Cause, Need, Region
 from . import balances, engine
 from .balances import (
@@ -101,11 +101,6 @@ def _lock(model: type, ids: Iterable[int]) -> None:
         .select_for_update()
         .values_list("pk", flat=True)
     )
-
-
-def fill_policy() -> engine.FillPolicy:
-    dotted = conf.get_setting("ALLOCATION_POLICY")
-    return import_string(dotted)() if dotted else engine.DefaultFillPolicy()
 
 
 def open_need_states(
@@ -550,7 +545,7 @@ def _stream(
     """Plan (and, with ``write``, write) an allocation, streaming postings in batches."""
     items, currencies = _items(donation_ids, include_pools, lock=write)
     needs = open_need_states(currencies=currencies, lock=write) if currencies else []
-    allocator = engine.Allocator(needs, fill_policy())
+    allocator = engine.Allocator(needs, configured_policy())
     outcome = Outcome(engine.PlanDigest(fingerprinted), run=run)
     batch: list[Posting] = []
 
@@ -588,7 +583,7 @@ def plan_allocation(
     """The whole plan in memory, for small runs and tests; writes nothing."""
     items, currencies = _items(donation_ids, include_pools, lock=False)
     needs = open_need_states(currencies=currencies) if currencies else []
-    return Plan(list(engine.Allocator(needs, fill_policy()).stream(items)))
+    return Plan(list(engine.Allocator(needs, configured_policy()).stream(items)))
 
 
 def allocate(

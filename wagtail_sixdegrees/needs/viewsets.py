@@ -8,12 +8,12 @@ from wagtail.admin.panels import (
     FieldRowPanel,
     MultiFieldPanel,
     ObjectList,
+    Panel,
     PublishingPanel,
 )
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from ..transparency.panels import EmbedSnippetPanel
 from .forms import NeedForm
 from .models import Cause, Need, Partner, Region
 
@@ -57,6 +57,30 @@ class PartnerViewSet(SnippetViewSet):
     ]
 
 
+def need_edit_handler(*more: Panel) -> ObjectList:
+    """The need's edit form; layers above add their own panels at the end (the donate
+    widget's embed snippet lives with the widget, in transparency)."""
+    return ObjectList(
+        [
+            FieldPanel("title"),
+            FieldPanel("summary"),
+            MultiFieldPanel(
+                [FieldPanel("cause"), FieldPanel("region"), FieldPanel("partner")],
+                heading=_("What, where and who"),
+            ),
+            MultiFieldPanel(
+                [FieldRowPanel([FieldPanel("target_amount"), FieldPanel("currency")])],
+                heading=_("Target"),
+            ),
+            FieldPanel("priority"),
+            FieldRowPanel([FieldPanel("opens_on"), FieldPanel("closes_on")]),
+            PublishingPanel(),
+            *more,
+        ],
+        base_form_class=NeedForm,
+    )
+
+
 class NeedViewSet(SnippetViewSet):
     model = Need
     icon = "pick"
@@ -73,22 +97,4 @@ class NeedViewSet(SnippetViewSet):
     ]
     list_filter = ["cause", "region", "partner", "priority", "currency", "live"]
     search_fields = ["title", "summary"]
-    edit_handler = ObjectList(
-        [
-            FieldPanel("title"),
-            FieldPanel("summary"),
-            MultiFieldPanel(
-                [FieldPanel("cause"), FieldPanel("region"), FieldPanel("partner")],
-                heading=_("What, where and who"),
-            ),
-            MultiFieldPanel(
-                [FieldRowPanel([FieldPanel("target_amount"), FieldPanel("currency")])],
-                heading=_("Target"),
-            ),
-            FieldPanel("priority"),
-            FieldRowPanel([FieldPanel("opens_on"), FieldPanel("closes_on")]),
-            PublishingPanel(),
-            EmbedSnippetPanel(),
-        ],
-        base_form_class=NeedForm,
-    )
+    edit_handler = need_edit_handler()
