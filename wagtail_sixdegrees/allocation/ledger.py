@@ -148,43 +148,6 @@ COPY_COLUMNS = (
 )
 
 
-def _rows(
-    postings: Sequence[Posting],
-    *,
-    kind: str,
-    run: AllocationRun | None,
-    actor: AbstractBaseUser | None,
-    reason: str,
-) -> list[tuple]:
-    """Ledger rows as tuples in COPY_COLUMNS order: one shared transfer id, actor and time."""
-    transfer, now = uuid.uuid4(), timezone.now()
-    actor_id, actor_label = _actor(actor)
-    run_id = run.pk if run else None
-    kinds = {kind: kind.value for kind in AccountKind}
-    rules = {rule: rule.value for rule in engine.Rule}
-    return [
-        (
-            p.donation_id,
-            kinds[p.account.kind],
-            p.account.need_id,
-            p.account.cause_id,
-            p.account.region_id,
-            p.account.currency,
-            p.amount,
-            kind,
-            rules.get(p.rule, ""),
-            p.preference_position,
-            run_id,
-            transfer,
-            actor_id,
-            actor_label,
-            reason,
-            now,
-        )
-        for p in postings
-    ]
-
-
 def _check_plan_fits(postings: Sequence[Posting]) -> None:
     """Under the locks: no need past its target, no donation's account below zero."""
     incoming: dict[int, int] = defaultdict(int)
@@ -275,18 +238,35 @@ def _keep_balances(deltas: dict[str, list[Any]]) -> None:
             )
 
 
-def _entry_deltas(rows: list[tuple]) -> dict[str, list[Any]]:
-    """What ledger rows (in COPY_COLUMNS order) add to each account's balance."""
+def _posting_deltas(postings: Sequence[Posting]) -> dict[str, list[Any]]:
+    """What postings add to each account's balance (key -> a row in BALANCE_COLUMNS order).
+
+    Summed per account first (accounts are shared values, so this is a dictionary lookup per
+    posting) and keyed once per account, not once per posting.
+    """
+    held: dict[Account, int] = defaultdict(int)
+    raised: dict[Account, int] = defaultdict(int)
+    for posting in postings:
+        held[posting.account] += posting.amount
+        if posting.amount > 0:
+            raised[posting.account] += posting.amount
     deltas: dict[str, list[Any]] = {}
-    for row in rows:
-        kind, need_id, cause_id, region_id, currency, amount = row[1:7]
-        key = balance_key(kind, currency, need_id, cause_id, region_id)
-        delta = deltas.get(key)
-        if delta is None:
-            delta = deltas[key] = [key, kind, currency, need_id, cause_id, region_id, 0, 0, 0]
-        delta[6] += amount
-        if amount > 0:
-            delta[7] += amount
+    for account, amount in held.items():
+        kind = account.kind.value
+        key = balance_key(
+            kind, account.currency, account.need_id, account.cause_id, account.region_id
+        )
+        deltas[key] = [
+            key,
+            kind,
+            account.currency,
+            account.need_id,
+            account.cause_id,
+            account.region_id,
+            amount,
+            raised.get(account, 0),
+            0,
+        ]
     return deltas
 
 
@@ -297,21 +277,93 @@ def _keep_disbursed(need_id: int, currency: str, amount: int) -> None:
     )
 
 
-def _write(rows: list[tuple]) -> list[LedgerEntry]:
-    """Write rows and their balances: COPY on PostgreSQL for large batches (returns no
-    instances), else INSERT. Every ledger row in the package is written here."""
-    _keep_balances(_entry_deltas(rows))
-    if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
+def _copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return r"\N"
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
+
+def _copy_lines(postings: Sequence[Posting], constants: dict[str, Any], kind: str) -> Iterator[str]:
+    """Postings as COPY text lines in COPY_COLUMNS order.
+
+    Everything but the donation, amount and position is shared by many lines (the account's
+    columns, the kind and rule, the transfer, actor, reason and time), so it is formatted and
+    escaped once per account or rule, and a line is one f-string.
+    """
+    tail = "\t".join(
+        _copy_text(constants[column])
+        for column in ("run_id", "transfer", "actor_id", "actor_label", "reason", "created_at")
+    )
+    accounts: dict[Account, str] = {}
+    rules = {rule: f"{_copy_text(kind)}\t{rule.value}" for rule in engine.Rule}
+    for p in postings:
+        account = accounts.get(p.account)
+        if account is None:
+            a = p.account
+            account = accounts[a] = "\t".join(
+                _copy_text(value)
+                for value in (a.kind.value, a.need_id, a.cause_id, a.region_id, a.currency)
+            )
+        position = r"\N" if p.preference_position is None else p.preference_position
+        yield f"{p.donation_id}\t{account}\t{p.amount}\t{rules[p.rule]}\t{position}\t{tail}\n"
+
+
+def _write(
+    postings: Sequence[Posting],
+    *,
+    kind: str,
+    run: AllocationRun | None,
+    actor: AbstractBaseUser | None,
+    reason: str,
+) -> list[LedgerEntry]:
+    """Write postings as ledger rows, and their balances, with one transfer id, actor and time.
+
+    Every ledger row in the package is written here: on PostgreSQL, a large batch goes through
+    COPY in text format, built straight from the postings (returns no instances); otherwise
+    one bulk INSERT. Balances are upserted once per account touched.
+    """
+    actor_id, actor_label = _actor(actor)
+    constants = {
+        "kind": kind,
+        "run_id": run.pk if run else None,
+        "transfer": uuid.uuid4(),
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "reason": reason,
+        "created_at": timezone.now(),
+    }
+    _keep_balances(_posting_deltas(postings))
+    if connection.vendor == "postgresql" and len(postings) >= COPY_THRESHOLD:
         table = LedgerEntry._meta.db_table
         columns = ", ".join(f'"{column}"' for column in COPY_COLUMNS)
         with (
             connection.cursor() as cursor,
             cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
+            copy.write("".join(_copy_lines(postings, constants, kind)))
         return []
-    entries = [LedgerEntry(**dict(zip(COPY_COLUMNS, row, strict=True))) for row in rows]
+    entries = [
+        LedgerEntry(
+            donation_id=p.donation_id,
+            account_kind=p.account.kind.value,
+            need_id=p.account.need_id,
+            cause_id=p.account.cause_id,
+            region_id=p.account.region_id,
+            currency=p.account.currency,
+            amount=p.amount,
+            rule=p.rule.value,
+            preference_position=p.preference_position,
+            **constants,
+        )
+        for p in postings
+    ]
     return LedgerEntry.objects.bulk_create(entries, batch_size=1000)
 
 
@@ -334,9 +386,7 @@ def apply_postings(
         return []
     if not planned_under_lock:
         _check_plan_fits(postings)
-    rows = _rows(postings, kind=kind, run=run, actor=actor, reason=reason)
-    entries = _write(rows)
-    return entries
+    return _write(postings, kind=kind, run=run, actor=actor, reason=reason)
 
 
 # --- Planning and writing ---------------------------------------------------------------
