@@ -84,7 +84,8 @@ def previous_deltas(rows):
     return deltas
 
 
-def previous_write(postings, *, kind, run, actor, reason):
+def previous_write(postings, *, kind, run, actor, reason, pending_balances=None):
+    # It kept balances batch by batch; the new writer's callers may keep them once at the end.
     rows = previous_rows(postings, kind=kind, run=run, actor=actor, reason=reason)
     ledger._keep_balances(previous_deltas(rows))
     if connection.vendor == "postgresql" and len(rows) >= ledger.COPY_THRESHOLD:

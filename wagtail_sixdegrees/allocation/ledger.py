@@ -238,8 +238,11 @@ def _keep_balances(deltas: dict[str, list[Any]]) -> None:
             )
 
 
-def _posting_deltas(postings: Sequence[Posting]) -> dict[str, list[Any]]:
-    """What postings add to each account's balance (key -> a row in BALANCE_COLUMNS order).
+def _posting_deltas(
+    postings: Sequence[Posting], into: dict[str, list[Any]] | None = None
+) -> dict[str, list[Any]]:
+    """What postings add to each account's balance (key -> a row in BALANCE_COLUMNS order),
+    added to ``into`` if given.
 
     Summed per account first (accounts are shared values, so this is a dictionary lookup per
     posting) and keyed once per account, not once per posting.
@@ -250,23 +253,27 @@ def _posting_deltas(postings: Sequence[Posting]) -> dict[str, list[Any]]:
         held[posting.account] += posting.amount
         if posting.amount > 0:
             raised[posting.account] += posting.amount
-    deltas: dict[str, list[Any]] = {}
+    deltas = {} if into is None else into
     for account, amount in held.items():
         kind = account.kind.value
         key = balance_key(
             kind, account.currency, account.need_id, account.cause_id, account.region_id
         )
-        deltas[key] = [
-            key,
-            kind,
-            account.currency,
-            account.need_id,
-            account.cause_id,
-            account.region_id,
-            amount,
-            raised.get(account, 0),
-            0,
-        ]
+        delta = deltas.get(key)
+        if delta is None:
+            delta = deltas[key] = [
+                key,
+                kind,
+                account.currency,
+                account.need_id,
+                account.cause_id,
+                account.region_id,
+                0,
+                0,
+                0,
+            ]
+        delta[6] += amount
+        delta[7] += raised.get(account, 0)
     return deltas
 
 
@@ -322,8 +329,12 @@ def _write(
     run: AllocationRun | None,
     actor: AbstractBaseUser | None,
     reason: str,
+    pending_balances: dict[str, list[Any]] | None = None,
 ) -> list[LedgerEntry]:
     """Write postings as ledger rows, and their balances, with one transfer id, actor and time.
+
+    With ``pending_balances``, the balance changes are added there for the caller to keep
+    once, at the end of its transaction (a run writes many batches to the same needs).
 
     Every ledger row in the package is written here: on PostgreSQL, a large batch goes through
     COPY in text format, built straight from the postings (returns no instances); otherwise
@@ -339,7 +350,10 @@ def _write(
         "reason": reason,
         "created_at": timezone.now(),
     }
-    _keep_balances(_posting_deltas(postings))
+    if pending_balances is None:
+        _keep_balances(_posting_deltas(postings))
+    else:
+        _posting_deltas(postings, into=pending_balances)
     if connection.vendor == "postgresql" and len(postings) >= COPY_THRESHOLD:
         table = LedgerEntry._meta.db_table
         columns = ", ".join(f'"{column}"' for column in COPY_COLUMNS)
@@ -375,18 +389,28 @@ def apply_postings(
     actor: AbstractBaseUser | None = None,
     reason: str = "",
     planned_under_lock: bool = False,
+    pending_balances: dict[str, list[Any]] | None = None,
 ) -> list[LedgerEntry]:
     """Write postings as ledger rows, inside the caller's transaction and locks.
 
     Unless the plan was computed from balances read under the same locks, it is checked
     against the ledger first. Returns the rows as model instances, except for large batches
     on PostgreSQL, which go through COPY and return none (callers count the postings).
+    A caller writing several batches may collect their balance changes in
+    ``pending_balances`` and keep them once, with :func:`_keep_balances`, before it commits.
     """
     if not postings:
         return []
     if not planned_under_lock:
         _check_plan_fits(postings)
-    return _write(postings, kind=kind, run=run, actor=actor, reason=reason)
+    return _write(
+        postings,
+        kind=kind,
+        run=run,
+        actor=actor,
+        reason=reason,
+        pending_balances=pending_balances,
+    )
 
 
 # --- Planning and writing ---------------------------------------------------------------
@@ -482,6 +506,8 @@ def _stream(
     allocator = engine.Allocator(needs, configured_policy())
     outcome = Outcome(engine.PlanDigest(fingerprinted), run=run)
     batch: list[Posting] = []
+    # Batches of a run touch the same needs again and again: their balances are kept once.
+    pending: dict[str, list[Any]] = {}
 
     def flush() -> None:
         for kind in (LedgerEntry.Kind.ALLOCATE, LedgerEntry.Kind.REALLOCATE):
@@ -495,6 +521,7 @@ def _stream(
                     actor=actor,
                     reason=reason,
                     planned_under_lock=True,
+                    pending_balances=pending,
                 )
             )
             outcome.written += len(postings)
@@ -508,6 +535,7 @@ def _stream(
                 flush()
     if write and batch:
         flush()
+    _keep_balances(pending)
     return outcome
 
 
@@ -543,6 +571,8 @@ def allocate(
                     write=not dry_run,
                     run=run,
                     actor=actor,
+                    # Only a previewed run is compared by fingerprint (commit_run).
+                    fingerprinted=False,
                 )
         except StalePlan:
             if attempt == retries - 1:
