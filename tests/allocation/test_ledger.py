@@ -383,7 +383,11 @@ class SmallestGapFirst(engine.FillPolicy):
         return (need.gap, need.id)
 
 
-def test_the_donate_form_lists_needs_in_the_order_a_custom_policy_fills_them(settings):
+def test_the_donate_form_and_the_api_list_needs_in_the_order_a_custom_policy_fills_them(
+    settings, client
+):
+    from django.urls import reverse
+
     from wagtail_sixdegrees.giving.targets import open_needs
 
     settings.WAGTAIL_SIXDEGREES = {
@@ -404,6 +408,8 @@ def test_the_donate_form_lists_needs_in_the_order_a_custom_policy_fills_them(set
         if p.account.kind == engine.AccountKind.NEED
     ]
     listed = [need.pk for need in open_needs(None, None)]
+    api = client.get(reverse("wagtail_sixdegrees:api_needs") + "?limit=2&offset=1").json()
 
     assert filled == [urgent.pk, lowest.pk, low.pk]
     assert listed == filled
+    assert (api["count"], [need["id"] for need in api["results"]]) == (3, filled[1:])

@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["DefaultFillPolicy", "FillPolicy", "NeedState", "configured_policy", "in_fill_order"]
+__all__ = [
+    "DefaultFillPolicy",
+    "FillPolicy",
+    "NeedState",
+    "configured_policy",
+    "in_fill_order",
+    "sql_order",
+]
 
 T = TypeVar("T")
 
@@ -37,7 +44,13 @@ class FillPolicy:
     """Decides the order in which matching needs are filled. Replace it through settings.
 
     Subclass and override :meth:`sort_key`; the key must be total and stable (end with the id).
+    A policy whose key is made of the need's own columns may also name them in
+    :attr:`order_fields`, so listings can order (and page) in the database; a policy that
+    judges gaps leaves it None and listings sort in Python.
     """
+
+    #: ``(column, nulls_last)`` pairs giving the same order as :meth:`sort_key` in SQL, or None.
+    order_fields: tuple[tuple[str, bool], ...] | None = None
 
     def sort_key(self, need: NeedState) -> tuple:
         raise NotImplementedError
@@ -48,6 +61,7 @@ class DefaultFillPolicy(FillPolicy):
 
     FAR_FUTURE = datetime.date.max
     LONG_AGO = datetime.datetime.min
+    order_fields = (("priority", False), ("closes_on", True), ("created_at", False), ("pk", False))
 
     def sort_key(self, need: NeedState) -> tuple:
         created = need.created_at.replace(tzinfo=None) if need.created_at else self.LONG_AGO
@@ -63,6 +77,15 @@ def configured_policy() -> FillPolicy:
 
     dotted = conf.get_setting("ALLOCATION_POLICY")
     return import_string(dotted)() if dotted else DefaultFillPolicy()
+
+
+def sql_order(policy: FillPolicy) -> tuple[tuple[str, bool], ...] | None:
+    """The policy's :attr:`~FillPolicy.order_fields`, trusted only from the class that defines
+    its ``sort_key`` (a subclass that changes the key without them sorts in Python)."""
+    for klass in type(policy).__mro__:
+        if "sort_key" in vars(klass):
+            return vars(klass).get("order_fields")
+    return None
 
 
 def in_fill_order(

@@ -148,10 +148,27 @@ class NeedQuerySet(models.QuerySet):
         attach_progress(needs)
         return needs
 
+    def fill_ordered(self, policy: fill_order.FillPolicy | None = None) -> NeedQuerySet | None:
+        """The queryset ordered in SQL as the fill policy (default: the site's) orders needs,
+        or None if the policy cannot be expressed in SQL (it judges gaps, say)."""
+        fields = fill_order.sql_order(policy or fill_order.configured_policy())
+        if fields is None:
+            return None
+        return self.order_by(
+            *(
+                models.F(column).asc(nulls_last=True) if nulls_last else column
+                for column, nulls_last in fields
+            )
+        )
+
     def in_fill_order(self, policy: fill_order.FillPolicy | None = None) -> list[Need]:
         """The needs as a list, in the order allocation fills them: the site's
         ``ALLOCATION_POLICY`` (default: priority, earliest close, then oldest), judged on each
         need's current gap, exactly as the engine judges it."""
+        policy = policy or fill_order.configured_policy()
+        in_sql = self.fill_ordered(policy)
+        if in_sql is not None:
+            return list(in_sql)
         needs = list(self.order_by("pk"))
         if needs and getattr(needs[0], "gap", None) is None:
             attach_progress(needs)
