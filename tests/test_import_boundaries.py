@@ -136,3 +136,46 @@ def test_the_engine_and_the_fill_order_stay_below_the_orm():
         }
         names |= {node.module or "" for node in top_level if isinstance(node, ast.ImportFrom)}
         assert not {name for name in names if name.startswith(("django", "wagtail"))}, path
+
+
+# giving/webhooks.py is another branch's file this round; it moves to the public names
+# (giving.stripe_objects, fulfilment.constant) when that branch lands, and leaves this set.
+NOT_YET_MOVED = {"wagtail_sixdegrees.giving.webhooks"}
+# Django's documented model API, underscore and all.
+PUBLIC_UNDERSCORED = {"_meta", "_default_manager", "_base_manager"}
+
+
+def private_reaches(root: Path = PACKAGE) -> list[str]:
+    """``module:line name`` for every private name one module takes from another."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        module, _is_package = _module_name(path, root)
+        tree = ast.parse(path.read_text(), str(path))
+        package_modules: set[str] = set()  # local names bound to modules of the package
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (
+                node.level or (node.module or "").startswith(NAME)
+            ):
+                for alias in node.names:
+                    name = alias.asname or alias.name
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                        found.append(f"{module}:{node.lineno} {alias.name}")
+                    package_modules.add(name)
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in package_modules
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and node.attr not in PUBLIC_UNDERSCORED
+            ):
+                found.append(f"{module}:{node.lineno} {node.value.id}.{node.attr}")
+    return found
+
+
+def test_no_module_reaches_into_another_modules_private_names():
+    reaches = [r for r in private_reaches() if r.split(":")[0] not in NOT_YET_MOVED]
+    assert not reaches
