@@ -1,14 +1,15 @@
-"""The ledger: the only code that writes money rows.
+"""The ledger: commands, and the only code that writes money rows.
 
-It reads donations, needs and balances (through ``allocation/balances.py``, the one reader),
-asks the pure engine (``allocation/engine.py``) what to do, and writes the answer in one
-transaction, keeping each account's balance row (:class:`~.models.AccountBalance`) up to date
-in that same transaction, on every path (INSERT, bulk and COPY alike: none sends signals).
-Every write locks what it depends on in the order of :data:`LOCK_ORDER` and reads balances under
-those locks, or checks its plan against them before writing, so concurrent writers can neither
+Each command validates its input, takes its locks (:func:`lock`, in the order of
+:data:`LOCK_ORDER`), reads what it depends on under them (``planning.py`` for the engine's
+inputs, ``balances.py`` for figures), asks the pure engine (``engine.py``) to decide, and
+applies the plan with :func:`apply_postings`, the one way postings become ledger rows. The
+writer keeps each account's balance row (:class:`~.models.AccountBalance`) up to date in the
+same transaction, on every path (INSERT and COPY alike: neither sends signals). Plans are read
+under the locks, or checked against them before writing, so concurrent writers can neither
 overfill a need, move money twice, nor deadlock.
 
-Public functions:
+Commands:
 
 * :func:`allocate` — place paid donations that have not been allocated yet, and move money
   waiting in restricted pools into needs that have opened since (what a run commits).
