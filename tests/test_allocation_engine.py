@@ -450,3 +450,49 @@ def test_streaming_a_large_run_places_every_unit():
     allocator = engine.Allocator(needs)
     assert sum(p.amount for p in allocator.stream(items)) == sum(amounts)
     assert all(gap >= 0 for gap in allocator.gaps.values())
+
+
+def test_a_move_takes_money_from_the_oldest_donations_first():
+    source, target = engine.Account.general("USD"), engine.Account.need(7, "USD")
+    day = datetime.datetime(2026, 1, 1)
+    holdings = [
+        engine.Holding(3, 500, day + datetime.timedelta(days=2), "c"),
+        engine.Holding(1, 300, day, "b"),
+        engine.Holding(2, 300, day, "a"),
+    ]
+
+    moved = engine.plan_move(source, target, 700, holdings).postings
+
+    assert [(p.donation_id, p.account, p.amount) for p in moved] == [
+        (2, source, -300),
+        (2, target, 300),
+        (1, source, -300),
+        (1, target, 300),
+        (3, source, -100),
+        (3, target, 100),
+    ]
+
+
+def test_a_move_larger_than_the_holdings_is_refused():
+    with pytest.raises(ValueError):
+        engine.plan_move(
+            engine.Account.general("USD"),
+            engine.Account.need(7, "USD"),
+            900,
+            [engine.Holding(1, 800, datetime.datetime(2026, 1, 1), "a")],
+        )
+
+
+@pytest.mark.parametrize(
+    ("source", "place", "allowed"),
+    [
+        (engine.Account.general("USD"), None, True),
+        (engine.Account.restricted("USD", 1, None), None, True),
+        (engine.Account.restricted("USD", 2, None), None, False),
+        (engine.Account.restricted("USD", 1, 5), None, False),
+        (engine.Account.need(9, "USD"), (1, 4), True),
+        (engine.Account.need(9, "USD"), (1, 5), False),
+    ],
+)
+def test_money_stays_within_its_restriction_unless_moved_with_consent(source, place, allowed):
+    assert engine.within_restriction(source, 1, 4, place) is allowed

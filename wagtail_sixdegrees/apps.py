@@ -10,12 +10,17 @@ class WagtailSixDegreesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .allocation import balances
         from .allocation import receivers as allocation_receivers
         from .i18n import register_language_info
+        from .needs import progress
         from .stories.receivers import connect_receivers as connect_story_receivers
         from .transparency import receivers as transparency_receivers
 
         register_language_info()
+        # Needs show figures the allocation layer keeps; it registers as their reader here, so
+        # imports point one way (see needs/progress.py).
+        progress.register_reader(balances)
         allocation_receivers.connect()
         connect_story_receivers()
         transparency_receivers.connect()

@@ -6,7 +6,6 @@ The models live with their domain (``needs/``, ``giving/``, and later ``stories/
 
 from .allocation.models import AccountBalance, AllocationRun, Disbursement, LedgerEntry
 from .giving.models import (
-    DonatePage,
     Donation,
     Donor,
     DonorSignInLink,
@@ -18,6 +17,7 @@ from .giving.models import (
     StripeEvent,
 )
 from .needs.models import Cause, Need, Partner, Priority, Region
+from .pages import DonatePage
 from .stories.cards import WithdrawalCard
 from .stories.models import (
     StoryConsent,

@@ -374,3 +374,42 @@ def test_attached_progress_equals_the_annotated_progress():
     assert attached == annotated
     assert annotated[needs[0].pk] == (7_500, 7_500, 0, 2_500)
     assert annotated[needs[2].pk] == (0, 0, 0, 10_000)
+
+
+class SmallestGapFirst(engine.FillPolicy):
+    """A site's own policy that orders on what the ledger holds, not on the need's fields."""
+
+    def sort_key(self, need):
+        return (need.gap, need.id)
+
+
+def test_the_donate_form_and_the_api_list_needs_in_the_order_a_custom_policy_fills_them(
+    settings, client
+):
+    from django.urls import reverse
+
+    from wagtail_sixdegrees.giving.targets import open_needs
+
+    settings.WAGTAIL_SIXDEGREES = {
+        **settings.WAGTAIL_SIXDEGREES,
+        "ALLOCATION_POLICY": "tests.allocation.test_ledger.SmallestGapFirst",
+    }
+    cause = make_cause()
+    urgent = make_need(title="Urgent", cause=cause, target_amount=9_000, priority=1)
+    low = make_need(title="Low", cause=cause, target_amount=5_000, priority=4)
+    lowest = make_need(title="Lowest", cause=cause, target_amount=3_000, priority=4)
+    make_paid_donation(7_000, preferences=[need_pref(urgent)])
+    ledger.allocate()  # Urgent now lacks 2,000: the smallest gap
+    make_paid_donation(10_000, preferences=[cause_pref(cause)])
+
+    filled = [
+        p.account.need_id
+        for p in ledger.plan_allocation().postings
+        if p.account.kind == engine.AccountKind.NEED
+    ]
+    listed = [need.pk for need in open_needs(None, None)]
+    api = client.get(reverse("wagtail_sixdegrees:api_needs") + "?limit=2&offset=1").json()
+
+    assert filled == [urgent.pk, lowest.pk, low.pk]
+    assert listed == filled
+    assert (api["count"], [need["id"] for need in api["results"]]) == (3, filled[1:])

@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import conf, money
 from ..giving.models import Donation, PreferenceKind
-from . import balances
-from .ledger import reversal_target
+from . import balances, ledger
 from .models import AccountKind, Disbursement, LedgerEntry
 
 CHUNK = 2_000
@@ -213,7 +212,7 @@ def _check_donations(report: AuditReport) -> None:
                         ),
                     )
                 )
-            due = reversal_target(donation, row["allocated"])
+            due = ledger.reversal_target(donation, row["allocated"])
             if -row["reversed"] > due:
                 report.violations.append(
                     Finding(

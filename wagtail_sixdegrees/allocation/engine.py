@@ -38,6 +38,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from .. import money
+from ..needs.fill_order import DefaultFillPolicy, FillPolicy, NeedState  # shared with the form
 
 __all__ = [
     "Account",
@@ -46,6 +47,7 @@ __all__ = [
     "Allocator",
     "DefaultFillPolicy",
     "FillPolicy",
+    "Holding",
     "NeedState",
     "Plan",
     "PlanDigest",
@@ -55,7 +57,10 @@ __all__ = [
     "ReversalPlan",
     "Rule",
     "plan",
+    "plan_move",
     "plan_reversal",
+    "reversal_target",
+    "within_restriction",
 ]
 
 
@@ -137,20 +142,6 @@ class Preference:
     region_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class NeedState:
-    """What the engine needs to know about an open need."""
-
-    id: int
-    cause_id: int
-    region_id: int
-    currency: str
-    gap: int  # target minus what the need holds now, never negative
-    priority: int = 3
-    closes_on: datetime.date | None = None
-    created_at: datetime.datetime | None = None
-
-
 class Rule(StrEnum):
     """Why a posting went where it went, in words a donor could be shown."""
 
@@ -204,27 +195,6 @@ class AllocationItem:
             () if self.source is None else (self.source.cause_id or 0, self.source.region_id or 0)
         )
         return (self.arrived_at, self.reference, 1 if self.source else 0, source_key)
-
-
-class FillPolicy:
-    """Decides the order in which matching needs are filled. Replace it through settings.
-
-    Subclass and override :meth:`sort_key`; the key must be total and stable (end with the id).
-    """
-
-    def sort_key(self, need: NeedState) -> tuple:
-        raise NotImplementedError
-
-
-class DefaultFillPolicy(FillPolicy):
-    """Priority first, then the earliest closing date (open-ended last), then the oldest."""
-
-    FAR_FUTURE = datetime.date.max
-    LONG_AGO = datetime.datetime.min
-
-    def sort_key(self, need: NeedState) -> tuple:
-        created = need.created_at.replace(tzinfo=None) if need.created_at else self.LONG_AGO
-        return (need.priority, need.closes_on or self.FAR_FUTURE, created, need.id)
 
 
 class _Queue:
@@ -635,3 +605,75 @@ def plan_reversal(
         # negative balance, to the shortfall account that finance must cover.
         postings.append((Account.shortfall(currency), -unplaced))
     return ReversalPlan(postings, unplaced)
+
+
+def reversal_target(
+    *, allocated: int, charged: int, refunded: int, disputed_and_lost: int | None
+) -> int:
+    """How much of what was allocated should have been reversed, given refunds and disputes.
+
+    The refunded (and lost-in-dispute) share of the charge, applied to what was allocated,
+    rounded down; a fully refunded or lost donation reverses everything. ``disputed_and_lost``
+    is None unless a dispute was lost, then the amount it took (0 meaning the whole charge).
+    """
+    if allocated <= 0 or charged <= 0:
+        return 0
+    taken = refunded
+    if disputed_and_lost is not None:
+        taken += disputed_and_lost or charged
+    if taken >= charged:
+        return allocated
+    return allocated * taken // charged
+
+
+# --- Moves by a giving manager ---------------------------------------------------------------
+
+
+def within_restriction(
+    source: Account,
+    target_cause_id: int,
+    target_region_id: int,
+    source_place: tuple[int, int] | None = None,
+) -> bool:
+    """Whether money in ``source`` may go to a need of this cause and region without leaving
+    its restriction (rule 6). ``source_place`` is the source need's (cause, region)."""
+    if source.kind == AccountKind.GENERAL:
+        return True
+    if source.kind == AccountKind.RESTRICTED:
+        return (source.cause_id is None or source.cause_id == target_cause_id) and (
+            source.region_id is None or source.region_id == target_region_id
+        )
+    if source.kind == AccountKind.NEED:
+        return source_place == (target_cause_id, target_region_id)
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """One donation's money in an account, with what orders it (when it arrived)."""
+
+    donation_id: int
+    amount: int
+    arrived_at: datetime.datetime
+    reference: str
+
+
+def plan_move(source: Account, target: Account, amount: int, holdings: Iterable[Holding]) -> Plan:
+    """Move ``amount`` from ``source`` to ``target``, taken from the donations holding it,
+    oldest first (arrival, then reference). Raises ValueError if they hold less."""
+    if amount <= 0:
+        raise ValueError("a move must be of a positive amount")
+    postings: list[Posting] = []
+    left = amount
+    for holding in sorted(holdings, key=lambda h: (h.arrived_at, h.reference)):
+        if left == 0:
+            break
+        part = min(left, holding.amount)
+        if part <= 0:
+            continue
+        postings.append(Posting(holding.donation_id, source, -part, Rule.MANUAL))
+        postings.append(Posting(holding.donation_id, target, part, Rule.MANUAL))
+        left -= part
+    if left:
+        raise ValueError(f"the donations in {source} hold {amount - left}, less than {amount}")
+    return Plan(postings)

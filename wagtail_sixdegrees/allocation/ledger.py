@@ -1,14 +1,15 @@
-"""The ledger: the only code that writes money rows.
+"""The ledger: commands, and the only code that writes money rows.
 
-It reads donations, needs and balances (through ``allocation/balances.py``, the one reader),
-asks the pure engine (``allocation/engine.py``) what to do, and writes the answer in one
-transaction, keeping each account's balance row (:class:`~.models.AccountBalance`) up to date
-in that same transaction, on every path (INSERT, bulk and COPY alike: none sends signals).
-Every write locks what it depends on in the order of :data:`LOCK_ORDER` and reads balances under
-those locks, or checks its plan against them before writing, so concurrent writers can neither
+Each command validates its input, takes its locks (:func:`lock`, in the order of
+:data:`LOCK_ORDER`), reads what it depends on under them (``planning.py`` for the engine's
+inputs, ``balances.py`` for figures), asks the pure engine (``engine.py``) to decide, and
+applies the plan with :func:`apply_postings`, the one way postings become ledger rows. The
+writer keeps each account's balance row (:class:`~.models.AccountBalance`) up to date in the
+same transaction, on every path (INSERT and COPY alike: neither sends signals). Plans are read
+under the locks, or checked against them before writing, so concurrent writers can neither
 overfill a need, move money twice, nor deadlock.
 
-Public functions:
+Commands:
 
 * :func:`allocate` — place paid donations that have not been allocated yet, and move money
   waiting in restricted pools into needs that have opened since (what a run commits).
@@ -33,35 +34,39 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from .. import conf, money, signals
-from ..giving.models import Donation, PreferenceKind
+from .. import money, signals
+from ..giving.models import Donation
+from ..needs.fill_order import configured_policy
 from ..needs.models import Cause, Need, Region
-from . import balances, engine
+from . import balances, engine, planning
 from .balances import (
     Canonical,
-    canonical_needs,
+    canonical_ids,
     donation_balances,
     need_available,
     need_balances,
     need_disbursed,
     unallocated_donations,
 )
-from .engine import Account, AccountKind, AllocationItem, NeedState, Plan, Posting
+from .engine import Account, AccountKind, Plan, Posting
 from .models import AccountBalance, AllocationRun, Disbursement, LedgerEntry, balance_key
 
-#: The order every writer takes its locks in, so that no two writers can deadlock. Each step is
-#: optional; none is ever taken after a later one:
+#: The order every writer takes its locks in, so that no two writers can deadlock. Every lock
+#: is taken through :func:`lock` (steps 0-4) or, for step 5, by :func:`_keep_balances`. Each step
+#: is optional; none is ever taken after a later one, whether in one call or in several:
 #:
-#: 1. the allocation lock (:func:`_allocation_lock`; allocators only);
+#: 0. the allocation run being committed (its row);
+#: 1. the allocation lock (allocators only; a transaction-scoped advisory lock on PostgreSQL,
+#:    which makes "is this donation allocated yet?" and the write that answers it atomic
+#:    across processes without locking every donation row of a large run);
 #: 2. donations, by id;
 #: 3. needs, by id (the source record of the translation group);
 #: 4. disbursements, by id (reversing one);
 #: 5. account balance rows, by key (taken by the upsert in :func:`_keep_balances`, last, in
 #:    key order, inside the transaction that writes the rows they sum).
-LOCK_ORDER = ("allocation", "donations", "needs", "disbursements", "balances")
+LOCK_ORDER = ("run", "allocation", "donations", "needs", "disbursements", "balances")
 AUTOMATIC_LABEL = "automatic"
 # Above this many rows, PostgreSQL gets them through COPY instead of INSERT.
 COPY_THRESHOLD = 2_000
@@ -90,149 +95,35 @@ def _actor(user: AbstractBaseUser | AnonymousUser | None) -> tuple[int | None, s
     return user.pk, user.get_username()
 
 
-_canonical_ids = balances.canonical_ids
+def lock(
+    *,
+    run: AllocationRun | None = None,
+    allocation: bool = False,
+    donations: Iterable[int] = (),
+    needs: Iterable[int] = (),
+    disbursements: Iterable[int] = (),
+) -> None:
+    """Take the row locks a write depends on, in :data:`LOCK_ORDER`, inside the caller's
+    transaction. A writer that learns what else to lock from what it locked first calls again
+    for the later steps only."""
+    if run is not None:
+        _lock_rows(AllocationRun, [run.pk])
+    if allocation and connection.vendor == "postgresql":  # SQLite serialises writers itself
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ALLOCATION_LOCK_KEY])
+    for model, ids in ((Donation, donations), (Need, needs), (Disbursement, disbursements)):
+        _lock_rows(model, ids)
 
 
-def _lock(model: type, ids: Iterable[int]) -> None:
-    """Lock rows of ``model`` by id, in id order (steps 2-4 of :data:`LOCK_ORDER`)."""
-    list(
-        model.objects.filter(pk__in=list(ids))
-        .order_by("pk")
-        .select_for_update()
-        .values_list("pk", flat=True)
-    )
-
-
-def fill_policy() -> engine.FillPolicy:
-    dotted = conf.get_setting("ALLOCATION_POLICY")
-    return import_string(dotted)() if dotted else engine.DefaultFillPolicy()
-
-
-def open_need_states(
-    *, currencies: Iterable[str] | None = None, on: datetime.date | None = None, lock: bool = False
-) -> list[NeedState]:
-    """Open needs with their remaining gaps (target minus what they hold).
-
-    With ``currencies``, only needs in those currencies are locked and can receive money; the
-    others are still returned (unlocked), so a share aimed at a need in another currency is
-    recognised as such and waits in the restricted pool for its own currency (rule 9).
-    """
-    if lock:
-        needs = canonical_needs().open(on=on)
-        if currencies is not None:
-            needs = needs.filter(currency__in=list(currencies))
-        _lock(Need, needs.values_list("pk", flat=True))
-    needs = balances.open_need_rows(on=on)
-    causes = _canonical_ids(Cause, (n["cause_id"] for n in needs))
-    regions = _canonical_ids(Region, (n["region_id"] for n in needs))
-    return [
-        NeedState(
-            id=n["pk"],
-            cause_id=causes.get(n["cause_id"], n["cause_id"]),
-            region_id=regions.get(n["region_id"], n["region_id"]),
-            currency=n["currency"],
-            gap=max(0, n["target_amount"] - n["held"]),
-            priority=n["priority"],
-            closes_on=n["closes_on"],
-            created_at=n["created_at"],
+def _lock_rows(model: type, ids: Iterable[int]) -> None:
+    wanted = sorted(set(ids))
+    if wanted:
+        list(
+            model.objects.filter(pk__in=wanted)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
         )
-        for n in needs
-    ]
-
-
-# --- Turning donations into engine items ----------------------------------------------------
-
-
-def _arrived_at(donation: Donation) -> datetime.datetime:
-    return donation.paid_at or donation.created_at
-
-
-DONATION_COLUMNS = (
-    "pk",
-    "paid_at",
-    "reference",
-    "settlement_currency",
-    "allow_flexible_use",
-)
-PREFERENCE_COLUMNS = (
-    "donation_id",
-    "position",
-    "kind",
-    "need_id",
-    "cause_id",
-    "region_id",
-    "share_bps",
-)
-
-
-def donation_items(
-    donations: Any, canonical: Canonical | None = None, chunk_size: int = 5_000
-) -> Iterator[AllocationItem]:
-    """Engine items for a donation queryset, in canonical order (paid, reference, id).
-
-    This is the hot path of a large run, so it reads plain values, not model instances: the
-    donations and their preferences come as two streams in the same order, joined as they go.
-    """
-    from ..giving.models import Preference
-
-    canonical = canonical or Canonical()
-    amount_field = conf.allocatable_field()
-    ordered = donations.order_by("paid_at", "reference", "pk")
-    rows = ordered.values_list(*DONATION_COLUMNS, amount_field).iterator(chunk_size=chunk_size)
-    preferences = (
-        Preference.objects.filter(donation__in=ordered.values("pk"))
-        .order_by("donation__paid_at", "donation__reference", "donation_id", "position")
-        .values_list(*PREFERENCE_COLUMNS)
-        .iterator(chunk_size=chunk_size)
-    )
-    kinds = {kind.value: kind for kind in engine.PreferenceKind}
-    pending = next(preferences, None)
-    for pk, paid_at, reference, currency, flexible, amount in rows:
-        chosen = []
-        while pending is not None and pending[0] == pk:
-            _donation, _position, kind, need_id, cause_id, region_id, share = pending
-            if kind == PreferenceKind.NEED:
-                # Kept with the need, so a share for a need that closed can follow them.
-                cause_id, region_id = canonical.need_place.get(need_id, (None, None))
-                need_id = canonical.needs.get(need_id)
-            else:
-                cause_id = canonical.causes.get(cause_id) if cause_id else None
-                region_id = canonical.regions.get(region_id) if region_id else None
-            chosen.append(engine.Preference(kinds[kind], share, need_id, cause_id, region_id))
-            pending = next(preferences, None)
-        yield AllocationItem(
-            donation_id=pk,
-            amount=amount or 0,
-            currency=currency,
-            arrived_at=paid_at,
-            reference=str(reference),
-            preferences=tuple(chosen),
-            allow_flexible_use=flexible,
-        )
-
-
-def pool_items(currencies: Iterable[str] | None = None) -> list[AllocationItem]:
-    """Money waiting in restricted pools, per donation, in canonical order."""
-    rows = balances.restricted_holdings(currencies)
-    donations = {
-        d.pk: d
-        for d in Donation.objects.filter(pk__in={r["donation_id"] for r in rows}).only(
-            "pk", "paid_at", "created_at", "reference", "allow_flexible_use"
-        )
-    }
-    items = [
-        AllocationItem(
-            donation_id=row["donation_id"],
-            amount=row["total"],
-            currency=row["currency"],
-            arrived_at=_arrived_at(donations[row["donation_id"]]),
-            reference=str(donations[row["donation_id"]].reference),
-            allow_flexible_use=donations[row["donation_id"]].allow_flexible_use,
-            source=Account.restricted(row["currency"], row["cause_id"], row["region_id"]),
-        )
-        for row in rows
-    ]
-    return sorted(items, key=lambda item: item.order_key)
 
 
 # --- Writing --------------------------------------------------------------------------------
@@ -256,43 +147,6 @@ COPY_COLUMNS = (
     "reason",
     "created_at",
 )
-
-
-def _rows(
-    postings: Sequence[Posting],
-    *,
-    kind: str,
-    run: AllocationRun | None,
-    actor: AbstractBaseUser | None,
-    reason: str,
-) -> list[tuple]:
-    """Ledger rows as tuples in COPY_COLUMNS order: one shared transfer id, actor and time."""
-    transfer, now = uuid.uuid4(), timezone.now()
-    actor_id, actor_label = _actor(actor)
-    run_id = run.pk if run else None
-    kinds = {kind: kind.value for kind in AccountKind}
-    rules = {rule: rule.value for rule in engine.Rule}
-    return [
-        (
-            p.donation_id,
-            kinds[p.account.kind],
-            p.account.need_id,
-            p.account.cause_id,
-            p.account.region_id,
-            p.account.currency,
-            p.amount,
-            kind,
-            rules.get(p.rule, ""),
-            p.preference_position,
-            run_id,
-            transfer,
-            actor_id,
-            actor_label,
-            reason,
-            now,
-        )
-        for p in postings
-    ]
 
 
 def _check_plan_fits(postings: Sequence[Posting]) -> None:
@@ -385,18 +239,42 @@ def _keep_balances(deltas: dict[str, list[Any]]) -> None:
             )
 
 
-def _entry_deltas(rows: list[tuple]) -> dict[str, list[Any]]:
-    """What ledger rows (in COPY_COLUMNS order) add to each account's balance."""
-    deltas: dict[str, list[Any]] = {}
-    for row in rows:
-        kind, need_id, cause_id, region_id, currency, amount = row[1:7]
-        key = balance_key(kind, currency, need_id, cause_id, region_id)
+def _posting_deltas(
+    postings: Sequence[Posting], into: dict[str, list[Any]] | None = None
+) -> dict[str, list[Any]]:
+    """What postings add to each account's balance (key -> a row in BALANCE_COLUMNS order),
+    added to ``into`` if given.
+
+    Summed per account first (accounts are shared values, so this is a dictionary lookup per
+    posting) and keyed once per account, not once per posting.
+    """
+    held: dict[Account, int] = defaultdict(int)
+    raised: dict[Account, int] = defaultdict(int)
+    for posting in postings:
+        held[posting.account] += posting.amount
+        if posting.amount > 0:
+            raised[posting.account] += posting.amount
+    deltas = {} if into is None else into
+    for account, amount in held.items():
+        kind = account.kind.value
+        key = balance_key(
+            kind, account.currency, account.need_id, account.cause_id, account.region_id
+        )
         delta = deltas.get(key)
         if delta is None:
-            delta = deltas[key] = [key, kind, currency, need_id, cause_id, region_id, 0, 0, 0]
+            delta = deltas[key] = [
+                key,
+                kind,
+                account.currency,
+                account.need_id,
+                account.cause_id,
+                account.region_id,
+                0,
+                0,
+                0,
+            ]
         delta[6] += amount
-        if amount > 0:
-            delta[7] += amount
+        delta[7] += raised.get(account, 0)
     return deltas
 
 
@@ -407,21 +285,100 @@ def _keep_disbursed(need_id: int, currency: str, amount: int) -> None:
     )
 
 
-def _write(rows: list[tuple]) -> list[LedgerEntry]:
-    """Write rows and their balances: COPY on PostgreSQL for large batches (returns no
-    instances), else INSERT. Every ledger row in the package is written here."""
-    _keep_balances(_entry_deltas(rows))
-    if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
+def _copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return r"\N"
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
+
+def _copy_lines(postings: Sequence[Posting], constants: dict[str, Any], kind: str) -> Iterator[str]:
+    """Postings as COPY text lines in COPY_COLUMNS order.
+
+    Everything but the donation, amount and position is shared by many lines (the account's
+    columns, the kind and rule, the transfer, actor, reason and time), so it is formatted and
+    escaped once per account or rule, and a line is one f-string.
+    """
+    tail = "\t".join(
+        _copy_text(constants[column])
+        for column in ("run_id", "transfer", "actor_id", "actor_label", "reason", "created_at")
+    )
+    accounts: dict[Account, str] = {}
+    rules = {rule: f"{_copy_text(kind)}\t{rule.value}" for rule in engine.Rule}
+    for p in postings:
+        account = accounts.get(p.account)
+        if account is None:
+            a = p.account
+            account = accounts[a] = "\t".join(
+                _copy_text(value)
+                for value in (a.kind.value, a.need_id, a.cause_id, a.region_id, a.currency)
+            )
+        position = r"\N" if p.preference_position is None else p.preference_position
+        yield f"{p.donation_id}\t{account}\t{p.amount}\t{rules[p.rule]}\t{position}\t{tail}\n"
+
+
+def _write(
+    postings: Sequence[Posting],
+    *,
+    kind: str,
+    run: AllocationRun | None,
+    actor: AbstractBaseUser | None,
+    reason: str,
+    pending_balances: dict[str, list[Any]] | None = None,
+) -> list[LedgerEntry]:
+    """Write postings as ledger rows, and their balances, with one transfer id, actor and time.
+
+    With ``pending_balances``, the balance changes are added there for the caller to keep
+    once, at the end of its transaction (a run writes many batches to the same needs).
+
+    Every ledger row in the package is written here: on PostgreSQL, a large batch goes through
+    COPY in text format, built straight from the postings (returns no instances); otherwise
+    one bulk INSERT. Balances are upserted once per account touched.
+    """
+    actor_id, actor_label = _actor(actor)
+    constants = {
+        "kind": kind,
+        "run_id": run.pk if run else None,
+        "transfer": uuid.uuid4(),
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "reason": reason,
+        "created_at": timezone.now(),
+    }
+    if pending_balances is None:
+        _keep_balances(_posting_deltas(postings))
+    else:
+        _posting_deltas(postings, into=pending_balances)
+    if connection.vendor == "postgresql" and len(postings) >= COPY_THRESHOLD:
         table = LedgerEntry._meta.db_table
         columns = ", ".join(f'"{column}"' for column in COPY_COLUMNS)
         with (
             connection.cursor() as cursor,
             cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
+            copy.write("".join(_copy_lines(postings, constants, kind)))
         return []
-    entries = [LedgerEntry(**dict(zip(COPY_COLUMNS, row, strict=True))) for row in rows]
+    entries = [
+        LedgerEntry(
+            donation_id=p.donation_id,
+            account_kind=p.account.kind.value,
+            need_id=p.account.need_id,
+            cause_id=p.account.cause_id,
+            region_id=p.account.region_id,
+            currency=p.account.currency,
+            amount=p.amount,
+            rule=p.rule.value,
+            preference_position=p.preference_position,
+            **constants,
+        )
+        for p in postings
+    ]
     return LedgerEntry.objects.bulk_create(entries, batch_size=1000)
 
 
@@ -433,33 +390,28 @@ def apply_postings(
     actor: AbstractBaseUser | None = None,
     reason: str = "",
     planned_under_lock: bool = False,
+    pending_balances: dict[str, list[Any]] | None = None,
 ) -> list[LedgerEntry]:
     """Write postings as ledger rows, inside the caller's transaction and locks.
 
     Unless the plan was computed from balances read under the same locks, it is checked
     against the ledger first. Returns the rows as model instances, except for large batches
     on PostgreSQL, which go through COPY and return none (callers count the postings).
+    A caller writing several batches may collect their balance changes in
+    ``pending_balances`` and keep them once, with :func:`_keep_balances`, before it commits.
     """
     if not postings:
         return []
     if not planned_under_lock:
         _check_plan_fits(postings)
-    rows = _rows(postings, kind=kind, run=run, actor=actor, reason=reason)
-    entries = _write(rows)
-    return entries
-
-
-def _allocation_lock() -> None:
-    """Allocators take turns: one transaction-scoped lock, taken before any row lock.
-
-    It makes "is this donation allocated yet?" and the write that answers it atomic across
-    processes, without locking every donation row of a large run. Needs are then locked by id
-    (in ``open_need_states``), as every other writer does, so nothing can deadlock. SQLite
-    serialises writers by itself.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ALLOCATION_LOCK_KEY])
+    return _write(
+        postings,
+        kind=kind,
+        run=run,
+        actor=actor,
+        reason=reason,
+        pending_balances=pending_balances,
+    )
 
 
 # --- Planning and writing ---------------------------------------------------------------
@@ -509,20 +461,20 @@ def _fixed_set(donations: Any) -> Any:
 
 
 def _items(
-    donation_ids: Sequence[int] | None, include_pools: bool, lock: bool
-) -> tuple[Iterator[AllocationItem], set[str]]:
+    donation_ids: Sequence[int] | None, include_pools: bool, locked: bool
+) -> tuple[Iterator[engine.AllocationItem], set[str]]:
     donations = unallocated_donations()
     if donation_ids is not None:
         donations = donations.filter(pk__in=list(donation_ids))
-    if lock:
-        _allocation_lock()
+    if locked:
+        lock(allocation=True)
         donations = _fixed_set(donations)
     currencies = set(donations.order_by().values_list("settlement_currency", flat=True).distinct())
-    pools = pool_items() if include_pools else []
+    pools = planning.pool_items() if include_pools else []
     currencies |= {item.currency for item in pools}
     # Both streams are in canonical order; merging keeps it.
     merged = heapq.merge(
-        donation_items(donations, Canonical()), pools, key=lambda item: item.order_key
+        planning.donation_items(donations, Canonical()), pools, key=lambda item: item.order_key
     )
     return merged, currencies
 
@@ -548,11 +500,15 @@ def _stream(
     fingerprinted: bool = True,
 ) -> Outcome:
     """Plan (and, with ``write``, write) an allocation, streaming postings in batches."""
-    items, currencies = _items(donation_ids, include_pools, lock=write)
-    needs = open_need_states(currencies=currencies, lock=write) if currencies else []
-    allocator = engine.Allocator(needs, fill_policy())
+    items, currencies = _items(donation_ids, include_pools, locked=write)
+    if write and currencies:
+        lock(needs=planning.open_need_ids(currencies))
+    needs = planning.open_need_states() if currencies else []
+    allocator = engine.Allocator(needs, configured_policy())
     outcome = Outcome(engine.PlanDigest(fingerprinted), run=run)
     batch: list[Posting] = []
+    # Batches of a run touch the same needs again and again: their balances are kept once.
+    pending: dict[str, list[Any]] = {}
 
     def flush() -> None:
         for kind in (LedgerEntry.Kind.ALLOCATE, LedgerEntry.Kind.REALLOCATE):
@@ -566,6 +522,7 @@ def _stream(
                     actor=actor,
                     reason=reason,
                     planned_under_lock=True,
+                    pending_balances=pending,
                 )
             )
             outcome.written += len(postings)
@@ -579,6 +536,7 @@ def _stream(
                 flush()
     if write and batch:
         flush()
+    _keep_balances(pending)
     return outcome
 
 
@@ -586,9 +544,9 @@ def plan_allocation(
     donation_ids: Sequence[int] | None = None, *, include_pools: bool = True
 ) -> Plan:
     """The whole plan in memory, for small runs and tests; writes nothing."""
-    items, currencies = _items(donation_ids, include_pools, lock=False)
-    needs = open_need_states(currencies=currencies) if currencies else []
-    return Plan(list(engine.Allocator(needs, fill_policy()).stream(items)))
+    items, currencies = _items(donation_ids, include_pools, locked=False)
+    needs = planning.open_need_states() if currencies else []
+    return Plan(list(engine.Allocator(needs, configured_policy()).stream(items)))
 
 
 def allocate(
@@ -614,6 +572,8 @@ def allocate(
                     write=not dry_run,
                     run=run,
                     actor=actor,
+                    # Only a previewed run is compared by fingerprint (commit_run).
+                    fingerprinted=False,
                 )
         except StalePlan:
             if attempt == retries - 1:
@@ -624,46 +584,12 @@ def allocate(
 # --- Runs -----------------------------------------------------------------------------------
 
 
-def summarise(digest: engine.PlanDigest) -> dict[str, Any]:
-    """A plan in words: per need and pool, per currency, ready for a template or JSON."""
-    totals = digest.totals()
-    need_titles, cause_names, region_names = balances.account_names(totals)
-    accounts = []
-    for account, amount in totals.items():
-        if amount == 0:
-            continue
-        if account.kind == AccountKind.NEED:
-            label = need_titles.get(account.need_id, "")
-        elif account.kind == AccountKind.RESTRICTED:
-            names = (cause_names.get(account.cause_id), region_names.get(account.region_id))
-            label = " · ".join(name for name in names if name)
-        else:
-            label = ""
-        accounts.append(
-            {
-                "kind": str(account.kind),
-                "currency": account.currency,
-                "need_id": account.need_id,
-                "cause_id": account.cause_id,
-                "region_id": account.region_id,
-                "label": label,
-                "amount": amount,
-            }
-        )
-    return {
-        "accounts": accounts,
-        "new_money": digest.total_by_currency(),
-        "donations": digest.donation_count,
-        "postings": digest.posting_count,
-    }
-
-
 def preview_run(
     actor: AbstractBaseUser | None = None, trigger: str = AllocationRun.Trigger.PANEL
 ) -> AllocationRun:
     """Compute what allocation would do now and keep it for review. Writes no ledger rows."""
     outcome = _stream(None, include_pools=True, write=False)
-    summary = summarise(outcome.digest)
+    summary = planning.summarise(outcome.digest)
     who = _actor(actor)
     return AllocationRun.objects.create(
         trigger=trigger,
@@ -689,7 +615,8 @@ def commit_run(run: AllocationRun, actor: AbstractBaseUser | None = None) -> All
     """
     try:
         with transaction.atomic():
-            run = AllocationRun.objects.select_for_update().get(pk=run.pk)
+            lock(run=run)
+            run = AllocationRun.objects.get(pk=run.pk)
             if run.status == AllocationRun.Status.COMMITTED:
                 return run
             if run.status == AllocationRun.Status.STALE:
@@ -721,24 +648,6 @@ def commit_run(run: AllocationRun, actor: AbstractBaseUser | None = None) -> All
 # --- Reallocation ---------------------------------------------------------------------------
 
 
-def _within_restriction(source: Account, target: Need, cause_id: int, region_id: int) -> bool:
-    """Whether money in ``source`` may go to ``target`` without leaving its restriction."""
-    if source.kind == AccountKind.GENERAL:
-        return True
-    if source.kind == AccountKind.RESTRICTED:
-        return (source.cause_id is None or source.cause_id == cause_id) and (
-            source.region_id is None or source.region_id == region_id
-        )
-    if source.kind == AccountKind.NEED:
-        source_need = Need.objects.get(pk=source.need_id)
-        causes = _canonical_ids(Cause, [source_need.cause_id])
-        regions = _canonical_ids(Region, [source_need.region_id])
-        return (
-            causes[source_need.cause_id] == cause_id and regions[source_need.region_id] == region_id
-        )
-    return False
-
-
 def reallocate(
     source: Account,
     target_need: Need,
@@ -749,61 +658,36 @@ def reallocate(
 ) -> list[LedgerEntry]:
     """Move ``amount`` from ``source`` (the general pool, a restricted pool or a need) to a need.
 
-    The money moved is taken from the donations holding it, oldest first. Money may leave its
-    restriction only if its donor allowed flexible use; the need may not go past its target;
-    the reason is required and recorded with who did it.
+    Validate, lock, plan, apply. The money moved is taken from the donations holding it,
+    oldest first (the engine decides). Money may leave its restriction only if its donor
+    allowed flexible use; the need may not go past its target; the reason is required and
+    recorded with who did it.
     """
+    # Validate what needs no ledger read.
     if not str(reason).strip():
         raise LedgerError(_("Give a reason: it is recorded with the move."))
     if amount <= 0:
         raise LedgerError(_("Enter an amount greater than zero."))
     if source.kind == AccountKind.SHORTFALL:
         raise LedgerError(_("Money cannot be moved out of the shortfall account."))
-    target_id = _canonical_ids(Need, [target_need.pk])[target_need.pk]
+    target_id = canonical_ids(Need, [target_need.pk])[target_need.pk]
     if source.kind == AccountKind.NEED and source.need_id == target_id:
         raise LedgerError(_("Choose a different need to move the money to."))
     with transaction.atomic():
-        # Donations first, then needs, each by id: the order every writer locks in.
-        _lock(Donation, balances.holders(source))
-        _lock(Need, {target_id} | ({source.need_id} if source.need_id else set()))
-
-        target = Need.objects.get(pk=target_id)
-        if target.currency != source.currency:
-            raise LedgerError(
-                _("%(need)s is in %(currency)s; money is never converted between currencies.")
-                % {"need": target.title, "currency": target.currency}
-            )
-        if not target.is_open():
-            raise LedgerError(_("%(need)s is not open.") % {"need": target.title})
-        gap = target.target_amount - need_balances([target.pk]).get(target.pk, 0)
-        if amount > gap:
-            raise LedgerError(
-                _("%(need)s only needs %(gap)s more.")
-                % {"need": target.title, "gap": money.format_money(max(gap, 0), target.currency)}
-            )
-        if source.kind == AccountKind.NEED:
-            source_need = Need.objects.get(pk=source.need_id)
-            free = need_available(source_need)
-            if amount > free:
-                raise LedgerError(
-                    _("%(need)s holds only %(available)s that has not been paid out yet.")
-                    % {
-                        "need": source_need.title,
-                        "available": money.format_money(max(free, 0), source.currency),
-                    }
-                )
-        cause_id = _canonical_ids(Cause, [target.cause_id])[target.cause_id]
-        region_id = _canonical_ids(Region, [target.region_id])[target.region_id]
-        restricted = not _within_restriction(source, target, cause_id, region_id)
-
-        held = balances.holders(source, flexible_only=restricted)
-        order = sorted(
-            Donation.objects.filter(pk__in=held).values_list(
-                "pk", "paid_at", "created_at", "reference"
-            ),
-            key=lambda row: (row[1] or row[2], str(row[3])),
+        lock(
+            donations=balances.holders(source),
+            needs={target_id} | ({source.need_id} if source.need_id else set()),
         )
-        available = sum(held.values())
+        # Under the locks: what the move depends on, read once.
+        target = Need.objects.get(pk=target_id)
+        _check_move_target(target, source, amount)
+        source_place = _check_move_source(source, amount)
+        place = canonical_ids(Cause, [target.cause_id]), canonical_ids(Region, [target.region_id])
+        restricted = not engine.within_restriction(
+            source, place[0][target.cause_id], place[1][target.region_id], source_place
+        )
+        holdings = _holdings(source, flexible_only=restricted)
+        available = sum(holding.amount for holding in holdings)
         if available < amount:
             if restricted:
                 raise LedgerError(
@@ -817,43 +701,71 @@ def reallocate(
                 _("Only %(available)s is available to move.")
                 % {"available": money.format_money(available, source.currency)}
             )
-        postings: list[Posting] = []
-        left = amount
-        for donation_id, *_rest in order:
-            if left == 0:
-                break
-            part = min(left, held.get(donation_id, 0))
-            if part <= 0:
-                continue
-            postings.append(Posting(donation_id, source, -part, engine.Rule.MANUAL))
-            postings.append(
-                Posting(
-                    donation_id, Account.need(target.pk, target.currency), part, engine.Rule.MANUAL
-                )
-            )
-            left -= part
+        plan = engine.plan_move(source, Account.need(target.pk, target.currency), amount, holdings)
         return apply_postings(
-            postings, kind=LedgerEntry.Kind.REALLOCATE, actor=actor, reason=str(reason).strip()
+            plan.postings, kind=LedgerEntry.Kind.REALLOCATE, actor=actor, reason=str(reason).strip()
         )
+
+
+def _check_move_target(target: Need, source: Account, amount: int) -> None:
+    if target.currency != source.currency:
+        raise LedgerError(
+            _("%(need)s is in %(currency)s; money is never converted between currencies.")
+            % {"need": target.title, "currency": target.currency}
+        )
+    if not target.is_open():
+        raise LedgerError(_("%(need)s is not open.") % {"need": target.title})
+    gap = target.target_amount - need_balances([target.pk]).get(target.pk, 0)
+    if amount > gap:
+        raise LedgerError(
+            _("%(need)s only needs %(gap)s more.")
+            % {"need": target.title, "gap": money.format_money(max(gap, 0), target.currency)}
+        )
+
+
+def _check_move_source(source: Account, amount: int) -> tuple[int, int] | None:
+    """For a need: check it holds ``amount`` undisbursed; return its canonical (cause, region)."""
+    if source.kind != AccountKind.NEED:
+        return None
+    source_need = Need.objects.get(pk=source.need_id)
+    free = need_available(source_need)
+    if amount > free:
+        raise LedgerError(
+            _("%(need)s holds only %(available)s that has not been paid out yet.")
+            % {
+                "need": source_need.title,
+                "available": money.format_money(max(free, 0), source.currency),
+            }
+        )
+    causes = canonical_ids(Cause, [source_need.cause_id])
+    regions = canonical_ids(Region, [source_need.region_id])
+    return causes[source_need.cause_id], regions[source_need.region_id]
+
+
+def _holdings(source: Account, *, flexible_only: bool) -> list[engine.Holding]:
+    held = balances.holders(source, flexible_only=flexible_only)
+    rows = Donation.objects.filter(pk__in=held).values_list(
+        "pk", "paid_at", "created_at", "reference"
+    )
+    return [
+        engine.Holding(pk, held[pk], paid_at or created_at, str(reference))
+        for pk, paid_at, created_at, reference in rows
+    ]
 
 
 # --- Refunds and lost disputes (rule 7) -----------------------------------------------------
 
 
 def reversal_target(donation: Donation, allocated: int) -> int:
-    """How much of what was allocated should have been reversed, given refunds and disputes.
-
-    The refunded (and lost-in-dispute) share of the charge, applied to what was allocated,
-    rounded down; a fully refunded or lost donation reverses everything.
-    """
-    if allocated <= 0 or donation.amount <= 0:
-        return 0
-    taken = donation.amount_refunded
-    if donation.dispute_status == Donation.DisputeStatus.LOST:
-        taken += donation.dispute_amount or donation.amount
-    if taken >= donation.amount:
-        return allocated
-    return allocated * taken // donation.amount
+    """How much of what was allocated should have been reversed by now (see
+    :func:`.engine.reversal_target`)."""
+    lost = donation.dispute_status == Donation.DisputeStatus.LOST
+    return engine.reversal_target(
+        allocated=allocated,
+        charged=donation.amount,
+        refunded=donation.amount_refunded,
+        disputed_and_lost=(donation.dispute_amount or 0) if lost else None,
+    )
 
 
 def sync_reversals(
@@ -862,14 +774,15 @@ def sync_reversals(
     """Bring the donation's reversals up to what its refunds and disputes require. Idempotent:
     calling it again, or with events in another order, writes nothing more."""
     with transaction.atomic():
-        donation = Donation.objects.select_for_update().get(pk=donation.pk)
+        lock(donations=[donation.pk])
+        donation = Donation.objects.get(pk=donation.pk)
         allocated, reversed_so_far = balances.donation_kind_totals(donation)
         due = reversal_target(donation, allocated) - reversed_so_far
         if due <= 0:
             return []
         holdings = donation_balances(donation)
         need_ids = [a.need_id for a, _ in holdings if a.kind == AccountKind.NEED]
-        _lock(Need, need_ids)
+        lock(needs=need_ids)
         held, paid_out = need_balances(need_ids), need_disbursed(need_ids)
 
         def undisbursed(account: Account) -> int:
@@ -907,7 +820,9 @@ def record_disbursement(
     if amount <= 0:
         raise LedgerError(_("Enter an amount greater than zero."))
     with transaction.atomic():
-        need = Need.objects.select_for_update().get(pk=_canonical_ids(Need, [need.pk])[need.pk])
+        need_id = canonical_ids(Need, [need.pk])[need.pk]
+        lock(needs=[need_id])
+        need = Need.objects.get(pk=need_id)
         money.get_currency(need.currency)
         if amount % money.get_currency(need.currency).step:
             raise LedgerError(
@@ -945,7 +860,8 @@ def reverse_disbursement(
     if not str(reason).strip():
         raise LedgerError(_("Give a reason: it is recorded with the reversal."))
     with transaction.atomic():
-        original = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+        lock(disbursements=[disbursement.pk])
+        original = Disbursement.objects.get(pk=disbursement.pk)
         if original.is_reversal:
             raise LedgerError(_("A reversal cannot itself be reversed; record a new disbursement."))
         if Disbursement.objects.filter(reverses=original).exists():
@@ -973,7 +889,7 @@ def rebuild_balances() -> int:
     """Replace every kept balance by the one recomputed from the ledger; returns the number
     of accounts. For rows written around this module (a bulk import, a benchmark's COPY)."""
     with transaction.atomic():
-        _allocation_lock()
+        lock(allocation=True)
         AccountBalance.objects.all().delete()
         truth = balances.recomputed_balances()
         AccountBalance.objects.bulk_create(
@@ -996,22 +912,15 @@ def rebuild_balances() -> int:
     return len(truth)
 
 
-def donation_entries(donation: Donation) -> Any:
-    return LedgerEntry.objects.filter(donation=donation).select_related("need", "cause", "region")
-
-
 __all__ = [
+    "LOCK_ORDER",
     "LedgerError",
     "Outcome",
     "StalePlan",
     "allocate",
-    "canonical_needs",
+    "apply_postings",
     "commit_run",
-    "donation_balances",
-    "need_available",
-    "need_balances",
-    "need_disbursed",
-    "open_need_states",
+    "lock",
     "plan_allocation",
     "preview_run",
     "reallocate",

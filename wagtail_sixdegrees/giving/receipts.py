@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from .impact_links import impact_token
 from .models import Donation, GivingSettings, RecurringGift
 
 logger = logging.getLogger(__name__)
@@ -40,9 +41,7 @@ def site_root_url(donation: Donation) -> str:
 
 
 def impact_url(donation: Donation) -> str:
-    """The donor's private impact page, with a freshly signed link (see transparency/tokens.py)."""
-    from ..transparency.tokens import impact_token
-
+    """The donor's private impact page, with a freshly signed link."""
     path = reverse("wagtail_sixdegrees:gift", args=[impact_token(donation)])
     return f"{site_root_url(donation)}{path}"
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, TranslatableMixin
 
 from .. import money
+from . import fill_order, progress
 
 country_code_validator = RegexValidator(
     r"^[A-Z]{2}$", _("Use the two-letter ISO 3166 country code in capitals, e.g. TH or VN.")
@@ -129,16 +130,15 @@ class NeedQuerySet(models.QuerySet):
         """Annotate ``raised``, ``allocated``, ``disbursed`` and ``gap`` in the same query.
 
         The figures are kept with the ledger and shared by every translation of a need (money
-        sits on the source record); ``allocation/balances.py`` reads them:
+        sits on the source record); ``allocation/balances.py`` reads them (through
+        :mod:`.progress`, so this layer does not import allocation):
 
         * ``raised``: everything that ever reached the need;
         * ``allocated``: what it holds now (after refunds and moves);
         * ``disbursed``: what has been paid out to its partner;
         * ``gap``: what is still missing to reach the target (never negative).
         """
-        from ..allocation import balances
-
-        return balances.with_progress(self)
+        return progress.reader().with_progress(self)
 
     def with_progress_attached(self) -> list[Need]:
         """The needs as a list, with the same ``raised``, ``allocated``, ``disbursed`` and
@@ -148,19 +148,37 @@ class NeedQuerySet(models.QuerySet):
         attach_progress(needs)
         return needs
 
-    def in_fill_order(self) -> NeedQuerySet:
-        """The default allocation policy's order: priority, earliest close, then oldest."""
+    def fill_ordered(self, policy: fill_order.FillPolicy | None = None) -> NeedQuerySet | None:
+        """The queryset ordered in SQL as the fill policy (default: the site's) orders needs,
+        or None if the policy cannot be expressed in SQL (it judges gaps, say)."""
+        fields = fill_order.sql_order(policy or fill_order.configured_policy())
+        if fields is None:
+            return None
         return self.order_by(
-            "priority", models.F("closes_on").asc(nulls_last=True), "created_at", "pk"
+            *(
+                models.F(column).asc(nulls_last=True) if nulls_last else column
+                for column, nulls_last in fields
+            )
         )
+
+    def in_fill_order(self, policy: fill_order.FillPolicy | None = None) -> list[Need]:
+        """The needs as a list, in the order allocation fills them: the site's
+        ``ALLOCATION_POLICY`` (default: priority, earliest close, then oldest), judged on each
+        need's current gap, exactly as the engine judges it."""
+        policy = policy or fill_order.configured_policy()
+        in_sql = self.fill_ordered(policy)
+        if in_sql is not None:
+            return list(in_sql)
+        needs = list(self.order_by("pk"))
+        if needs and getattr(needs[0], "gap", None) is None:
+            attach_progress(needs)
+        return fill_order.in_fill_order(needs, Need.fill_state, policy)
 
 
 def attach_progress(needs: list[Need]) -> None:
     """Set ``raised``, ``allocated``, ``disbursed`` and ``gap`` on loaded needs, in one query
     (see :func:`wagtail_sixdegrees.allocation.balances.attach_progress`)."""
-    from ..allocation import balances
-
-    balances.attach_progress(needs)
+    progress.reader().attach_progress(needs)
 
 
 #: Why a funded need keeps its cause and region (see ``Need.fixed_restriction``).
@@ -330,6 +348,20 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
             .first()
         )
         return dict(zip(("cause", "region"), stored, strict=True)) if stored else {}
+
+    def fill_state(self) -> fill_order.NeedState:
+        """This need as a fill policy sees it (its ``gap`` must be loaded, see
+        :meth:`NeedQuerySet.in_fill_order`)."""
+        return fill_order.NeedState(
+            id=self.pk,
+            cause_id=self.cause_id,
+            region_id=self.region_id,
+            currency=self.currency,
+            gap=self.gap,
+            priority=self.priority,
+            closes_on=self.closes_on,
+            created_at=self.created_at,
+        )
 
     def is_open(self, on: datetime.date | None = None) -> bool:
         day = on or timezone.localdate()

@@ -8,12 +8,12 @@ from wagtail.admin.panels import (
     FieldRowPanel,
     MultiFieldPanel,
     ObjectList,
+    Panel,
     PublishingPanel,
 )
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from ..transparency.panels import EmbedSnippetPanel
 from .forms import NeedForm
 from .models import Cause, Need, Partner, Region
 
@@ -57,23 +57,10 @@ class PartnerViewSet(SnippetViewSet):
     ]
 
 
-class NeedViewSet(SnippetViewSet):
-    model = Need
-    icon = "pick"
-    menu_label = _("Needs")
-    menu_order = 100
-    list_display = [
-        "title",
-        "cause",
-        "region",
-        Column("target_display", label=_("Target"), sort_key="target_amount"),
-        "priority",
-        "closes_on",
-        UpdatedAtColumn(),
-    ]
-    list_filter = ["cause", "region", "partner", "priority", "currency", "live"]
-    search_fields = ["title", "summary"]
-    edit_handler = ObjectList(
+def need_edit_handler(*more: Panel) -> ObjectList:
+    """The need's edit form; layers above add their own panels at the end (the donate
+    widget's embed snippet lives with the widget, in transparency)."""
+    return ObjectList(
         [
             FieldPanel("title"),
             FieldPanel("summary"),
@@ -95,7 +82,26 @@ class NeedViewSet(SnippetViewSet):
             FieldPanel("priority"),
             FieldRowPanel([FieldPanel("opens_on"), FieldPanel("closes_on")]),
             PublishingPanel(),
-            EmbedSnippetPanel(),
+            *more,
         ],
         base_form_class=NeedForm,
     )
+
+
+class NeedViewSet(SnippetViewSet):
+    model = Need
+    icon = "pick"
+    menu_label = _("Needs")
+    menu_order = 100
+    list_display = [
+        "title",
+        "cause",
+        "region",
+        Column("target_display", label=_("Target"), sort_key="target_amount"),
+        "priority",
+        "closes_on",
+        UpdatedAtColumn(),
+    ]
+    list_filter = ["cause", "region", "partner", "priority", "currency", "live"]
+    search_fields = ["title", "summary"]
+    edit_handler = need_edit_handler()

@@ -22,9 +22,9 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from ..allocation.models import AllocationRun, Disbursement, LedgerEntry
 from ..giving.models import Donation
 from ..needs.models import Need
-from ..needs.viewsets import CauseViewSet, NeedViewSet, PartnerViewSet, RegionViewSet
+from ..needs.viewsets import CauseViewSet, PartnerViewSet, RegionViewSet
 from ..stories.viewsets import StoryConsentViewSet
-from ..transparency.viewsets import DonorDataViewSet, NeedUpdateViewSet
+from ..transparency.viewsets import DonorDataViewSet, EmbeddableNeedViewSet, NeedUpdateViewSet
 from . import names, permissions
 from .views import dashboard, disbursements, donations, ledger, needs, reallocate, runs
 
@@ -252,7 +252,7 @@ class GivingViewSetGroup(SnippetViewSetGroup):
     items = (
         DashboardViewSet,
         DonationViewSet,
-        NeedViewSet,
+        EmbeddableNeedViewSet,
         NeedProgressViewSet,
         RunViewSet,
         ReallocateViewSet,

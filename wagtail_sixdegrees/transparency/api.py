@@ -13,15 +13,14 @@ requesting origin (or ``"*"``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils import translation
+from django.utils.cache import patch_cache_control
 from rest_framework.fields import Field
 from rest_framework.permissions import AllowAny
 from wagtail.api import APIField
@@ -36,221 +35,42 @@ from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import Locale
 
-from .. import conf, money
 from ..needs.models import Cause, Need, Region
 from ..stories.models import SurvivorStoryPage
-from .public import (
-    live_need,
-    needs_with_progress,
-    prefer_locale,
-    stories_by_need,
-    updates_by_need,
+from .http import BadRequest, cors, page_bounds, read_only, requested_locale
+from .public import live_need, needs_with_progress, stories_by_need, updates_by_need
+from .representations import (
+    cause_data,
+    cause_ref,
+    need_data,
+    region_data,
+    region_ref,
+    story_ref,
+    totals_data,
+    update_data,
 )
 from .totals import public_totals
-from .translations import active_locale, locale_for
 
-MAX_LIMIT = 100
-DEFAULT_LIMIT = 20
-READ_METHODS = ("GET", "HEAD")
-
-
-# --- HTTP plumbing ----------------------------------------------------------------------------
-
-
-def _allowed_origin(request: HttpRequest) -> str | None:
-    origin = request.headers.get("Origin")
-    allowed = [str(o).rstrip("/").lower() for o in conf.get_setting("API_CORS_ORIGINS")]
-    if not origin or not allowed:
-        return None
-    if "*" in allowed:
-        return "*"
-    return origin if origin.lower() in allowed else None
-
-
-def cors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Cross-origin reads for the origins in ``API_CORS_ORIGINS``, and only for them."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        origin = _allowed_origin(request)
-        if request.method == "OPTIONS" and origin:
-            response = HttpResponse(status=204)
-            response["Access-Control-Allow-Methods"] = ", ".join((*READ_METHODS, "OPTIONS"))
-            response["Access-Control-Max-Age"] = "86400"
-        else:
-            response = view(request, *args, **kwargs)
-        if origin:
-            response["Access-Control-Allow-Origin"] = origin
-        if conf.get_setting("API_CORS_ORIGINS"):
-            patch_vary_headers(response, ["Origin"])
-        return response
-
-    return wrapped
-
-
-class BadRequest(Exception):
-    pass
-
-
-def read_only(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
-    """A GET/HEAD JSON endpoint: the view returns data, this returns the response."""
-
-    @cors
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method not in READ_METHODS:
-            response = JsonResponse({"message": "read-only: use GET"}, status=405)
-            response["Allow"] = ", ".join(READ_METHODS)
-            return response
-        try:
-            data = view(request, *args, **kwargs)
-        except BadRequest as error:
-            return JsonResponse({"message": str(error)}, status=400)
-        if data is None:
-            return JsonResponse({"message": "not found"}, status=404)
-        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-        patch_cache_control(response, public=True, max_age=60)
-        return response
-
-    return wrapped
-
-
-def _locale(request: HttpRequest) -> Locale | None:
-    """``?locale=th``, else the active language of the request."""
-    code = request.GET.get("locale", "")
-    if code:
-        locale = locale_for(code)
-        if locale is None:
-            raise BadRequest(f"unknown locale: {code[:20]}")
-        return locale
-    return active_locale()
-
-
-def _page(request: HttpRequest) -> tuple[int, int]:
-    try:
-        limit = int(request.GET.get("limit", DEFAULT_LIMIT))
-        offset = int(request.GET.get("offset", 0))
-    except ValueError as error:
-        raise BadRequest("limit and offset must be whole numbers") from error
-    if not 1 <= limit <= MAX_LIMIT or offset < 0:
-        raise BadRequest(f"limit must be 1 to {MAX_LIMIT}, offset 0 or more")
-    return limit, offset
-
-
-# --- Representations (explicit keys only) -----------------------------------------------------
-
-
-def money_value(amount: int, currency: str) -> dict[str, Any]:
-    return {
-        "currency": currency,
-        "minor_units": amount,
-        "value": money.to_decimal_string(amount, currency),
-    }
-
-
-def cause_ref(cause: Cause) -> dict[str, Any]:
-    return {"id": cause.pk, "name": cause.name, "slug": cause.slug}
-
-
-def region_ref(region: Region) -> dict[str, Any]:
-    return {"id": region.pk, "name": region.name, "slug": region.slug}
-
-
-def cause_data(cause: Cause) -> dict[str, Any]:
-    return {
-        **cause_ref(cause),
-        "description": cause.description,
-        "target": f"cause:{cause.pk}",
-        "locale": cause.locale.language_code,
-    }
-
-
-def region_data(region: Region) -> dict[str, Any]:
-    return {
-        **region_ref(region),
-        "kind": region.kind,
-        "country_code": region.country_code,
-        "target": f"region:{region.pk}",
-        "locale": region.locale.language_code,
-    }
-
-
-def need_data(request: HttpRequest, need: Need) -> dict[str, Any]:
-    currency = need.currency
-    return {
-        "id": need.pk,
-        "title": need.title,
-        "summary": need.summary,
-        "cause": cause_ref(need.cause),
-        "region": region_ref(need.region),
-        "partner": {"name": need.partner.name, "website": need.partner.website},
-        "goal": money_value(need.target_amount, currency),
-        "raised": money_value(need.raised, currency),
-        "allocated": money_value(need.allocated, currency),
-        "disbursed": money_value(need.disbursed, currency),
-        "remaining": money_value(need.gap, currency),
-        "percent_funded": need.progress_percent,
-        "is_open": need.is_open(),
-        "opens_on": need.opens_on.isoformat(),
-        "closes_on": need.closes_on.isoformat() if need.closes_on else None,
-        "target": f"need:{need.pk}",
-        "url": request.build_absolute_uri(reverse("wagtail_sixdegrees:need", args=[need.pk])),
-        "embed_url": request.build_absolute_uri(
-            f"{reverse('wagtail_sixdegrees:embed_donate')}?target=need:{need.pk}"
-        ),
-        "locale": need.locale.language_code,
-    }
-
-
-def update_data(request: HttpRequest, update: Any) -> dict[str, Any]:
-    image = None
-    if update.image is not None:
-        rendition = update.image.get_rendition("width-640")
-        image = {
-            "url": request.build_absolute_uri(rendition.url),
-            "width": rendition.width,
-            "height": rendition.height,
-            "alt": update.image_alt_text,
-        }
-    return {
-        "title": update.title,
-        "text": update.text,
-        "published_on": update.published_on.isoformat() if update.published_on else None,
-        "image": image,
-    }
-
-
-def story_ref(request: HttpRequest, story: Any) -> dict[str, Any]:
-    return {
-        "id": story.pk,
-        "title": story.title,
-        "pseudonym": story.specific.pseudonym,
-        "url": story.get_full_url(request),
-    }
-
-
-# --- Needs, causes, regions, totals -----------------------------------------------------------
+__all__ = ["StoriesAPIViewSet", "causes", "cors", "need", "needs", "regions", "router", "totals"]
 
 NEED_STATUSES = ("open", "closed", "all")
 
 
-def needs_in_locale_sql(locale: Locale | None) -> QuerySet:
-    """One live record per need, in SQL: its translation in ``locale`` when there is a live
-    one, else the oldest live record of its translation group (as ``prefer_locale`` chooses)."""
-    live = Need.objects.filter(live=True)
-    group = live.filter(translation_key=OuterRef("translation_key")).order_by("pk").values("pk")
+def in_locale_sql(rows: QuerySet, locale: Locale | None) -> QuerySet:
+    """One of ``rows`` per translation group, in SQL: its translation in ``locale`` if there
+    is one among ``rows``, else the group's oldest (as ``public.prefer_locale`` chooses)."""
+    group = rows.filter(translation_key=OuterRef("translation_key")).order_by("pk").values("pk")
     chosen: Any = Subquery(group[:1])
     if locale is not None:
         chosen = Coalesce(Subquery(group.filter(locale=locale)[:1]), chosen)
-    return live.annotate(shown_pk=chosen).filter(pk=F("shown_pk"))
+    return rows.annotate(shown_pk=chosen).filter(pk=F("shown_pk"))
 
 
 def need_listing(
     locale: Locale | None, *, status: str = "open", cause: str = "", region: str = ""
 ) -> QuerySet:
-    """The needs the listing shows, filtered and in the default allocation policy's order
-    (priority, earliest close, oldest), all in SQL: the caller counts and slices it."""
-    rows = needs_in_locale_sql(locale)
+    """The live needs the listing shows, one per translation group, filtered in SQL."""
+    rows = in_locale_sql(Need.objects.filter(live=True), locale)
     if status != "all":
         open_now = Need.objects.open().values("pk")
         rows = rows.filter(pk__in=open_now) if status == "open" else rows.exclude(pk__in=open_now)
@@ -258,19 +78,41 @@ def need_listing(
         rows = rows.filter(cause__slug=cause)
     if region:
         rows = rows.filter(region__slug=region)
-    return rows.order_by(
-        "priority",
-        F("closes_on").asc(nulls_last=True),
-        Coalesce("closes_on", "opens_on"),
-        "created_at",
-        "pk",
-    )
+    return rows
+
+
+def fill_order_page(rows: QuerySet, offset: int, limit: int) -> tuple[int, list[Need]]:
+    """The count and one page of ``rows`` in fill order (the site's ``ALLOCATION_POLICY``):
+    ordered and cut by the database when the policy is made of columns, else ordered in
+    Python on current gaps (ids only) with the page's needs loaded by id."""
+    ordered = rows.fill_ordered()
+    if ordered is not None:
+        page = needs_with_progress(ordered).select_related("locale")[offset : offset + limit]
+        return ordered.count(), list(page)
+    ids = [need.pk for need in rows.only("pk", *FILL_COLUMNS).in_fill_order()]
+    wanted = ids[offset : offset + limit]
+    loaded = needs_with_progress(Need.objects.filter(pk__in=wanted)).select_related("locale")
+    by_id = {need.pk: need for need in loaded}
+    return len(ids), [by_id[pk] for pk in wanted]
+
+
+# What a fill policy may read of a need (see needs.fill_order.NeedState).
+FILL_COLUMNS = (
+    "translation_key",
+    "target_amount",
+    "cause",
+    "region",
+    "currency",
+    "priority",
+    "closes_on",
+    "created_at",
+)
 
 
 @read_only
 def needs(request: HttpRequest) -> dict[str, Any]:
-    locale = _locale(request)
-    limit, offset = _page(request)
+    locale = requested_locale(request)
+    limit, offset = page_bounds(request)
     status = request.GET.get("status", "open")
     if status not in NEED_STATUSES:
         raise BadRequest(f"status must be one of: {', '.join(NEED_STATUSES)}")
@@ -280,9 +122,9 @@ def needs(request: HttpRequest) -> dict[str, Any]:
         cause=request.GET.get("cause", ""),
         region=request.GET.get("region", ""),
     )
-    page = needs_with_progress(rows).select_related("locale")[offset : offset + limit]
+    count, page = fill_order_page(rows, offset, limit)
     return {
-        "count": rows.count(),
+        "count": count,
         "limit": limit,
         "offset": offset,
         "results": [need_data(request, need) for need in page],
@@ -294,7 +136,7 @@ def need(request: HttpRequest, pk: int) -> dict[str, Any] | None:
     found = live_need(pk, with_progress=True)
     if found is None:
         return None
-    locale = _locale(request)
+    locale = requested_locale(request)
     updates = updates_by_need([found], locale).get(found.translation_key, [])
     stories = stories_by_need([found], locale).get(found.translation_key, [])
     return {
@@ -304,63 +146,31 @@ def need(request: HttpRequest, pk: int) -> dict[str, Any] | None:
     }
 
 
-def _in_locale(model: type, locale: Locale | None) -> list[Any]:
-    rows = model.objects.select_related("locale")
-    return sorted(prefer_locale(rows, locale, "translation_key").values(), key=lambda row: row.name)
+def _in_locale(model: type, locale: Locale | None) -> QuerySet:
+    return (
+        in_locale_sql(model.objects.all(), locale).select_related("locale").order_by("name", "pk")
+    )
 
 
 @read_only
 def causes(request: HttpRequest) -> dict[str, Any]:
-    return {"results": [cause_data(cause) for cause in _in_locale(Cause, _locale(request))]}
+    return {
+        "results": [cause_data(cause) for cause in _in_locale(Cause, requested_locale(request))]
+    }
 
 
 @read_only
 def regions(request: HttpRequest) -> dict[str, Any]:
-    return {"results": [region_data(region) for region in _in_locale(Region, _locale(request))]}
-
-
-def _totals_row(kind: str, ref: dict[str, Any], row: Any, currency: str) -> dict[str, Any]:
     return {
-        kind: ref,
-        "raised": money_value(row.raised, currency),
-        "allocated": money_value(row.in_needs, currency),
-        "waiting": money_value(row.waiting, currency),
-        "disbursed": money_value(row.disbursed, currency),
+        "results": [region_data(region) for region in _in_locale(Region, requested_locale(request))]
     }
 
 
 @read_only
 def totals(request: HttpRequest) -> dict[str, Any]:
-    from django.utils import translation
-
-    locale = _locale(request)
+    locale = requested_locale(request)
     with translation.override(locale.language_code if locale else None):
-        figures = public_totals()
-    return {
-        "currencies": [
-            {
-                "currency": t.currency,
-                "raised": money_value(t.raised, t.currency),
-                "allocated": money_value(t.in_needs, t.currency),
-                "waiting": money_value(t.waiting, t.currency),
-                "unallocated": money_value(t.unallocated, t.currency),
-                "disbursed": money_value(t.disbursed, t.currency),
-                "by_cause": [
-                    _totals_row(
-                        "cause", {"id": r.key, "name": r.name, "slug": r.slug}, r, t.currency
-                    )
-                    for r in t.by_cause
-                ],
-                "by_region": [
-                    _totals_row(
-                        "region", {"id": r.key, "name": r.name, "slug": r.slug}, r, t.currency
-                    )
-                    for r in t.by_region
-                ],
-            }
-            for t in figures
-        ]
-    }
+        return totals_data(public_totals())
 
 
 # --- Stories through Wagtail API v2 -----------------------------------------------------------

@@ -15,8 +15,16 @@ from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from ..needs.viewsets import NeedViewSet, need_edit_handler
 from .admin_views import DonorDataView, can_erase, can_export
 from .models import NeedUpdate
+from .panels import EmbedSnippetPanel
+
+
+class EmbeddableNeedViewSet(NeedViewSet):
+    """The needs' admin screens with the snippet that embeds a need's donate widget."""
+
+    edit_handler = need_edit_handler(EmbedSnippetPanel())
 
 
 class NeedUpdateViewSet(SnippetViewSet):

@@ -7,7 +7,7 @@ import datetime
 
 from django.utils import timezone
 
-from wagtail_sixdegrees.allocation import ledger
+from wagtail_sixdegrees.allocation import balances, ledger
 from wagtail_sixdegrees.allocation.audit import run_audit
 from wagtail_sixdegrees.models import Disbursement, Need
 
@@ -19,7 +19,7 @@ def ensure_allocation() -> dict[str, int | str]:
     outcome = ledger.allocate(include_pools=False)
     if not Disbursement.objects.filter(reference=DEMO_REFERENCE).exists():
         fullest = max(
-            Need.objects.with_progress().filter(pk__in=ledger.canonical_needs().values("pk")),
+            Need.objects.with_progress().filter(pk__in=balances.canonical_needs().values("pk")),
             key=lambda need: need.allocated - need.disbursed,
             default=None,
         )

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from wagtail.models import Page
 
-from wagtail_sixdegrees.allocation import ledger
+from wagtail_sixdegrees.allocation import balances
 from wagtail_sixdegrees.models import Donation, Need, NeedUpdate, TransparencyPage
 from wagtail_sixdegrees.transparency.tokens import impact_token
 
@@ -30,7 +30,7 @@ TOTALS_INTRO = (
 
 
 def _needs_with_money() -> list[Need]:
-    needs = Need.objects.with_progress().filter(pk__in=ledger.canonical_needs().values("pk"))
+    needs = Need.objects.with_progress().filter(pk__in=balances.canonical_needs().values("pk"))
     return sorted(
         (need for need in needs if need.allocated > 0),
         key=lambda need: (-need.disbursed, -need.allocated, need.pk),

@@ -12,12 +12,10 @@ from .donations import (
 )
 from .donors import Donor
 from .events import StripeEvent
-from .pages import DonatePage
 from .site_settings import GivingSettings
 
 __all__ = [
     "DedicationKind",
-    "DonatePage",
     "Donation",
     "Donor",
     "DonorSignInLink",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from ... import money
-from ...allocation import ledger
+from ...allocation import ledger, planning
 from ...allocation.engine import AccountKind
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             outcome = ledger.allocate(dry_run=dry_run)
         except ledger.LedgerError as error:
             raise CommandError(error.message) from error
-        summary = ledger.summarise(outcome.digest)
+        summary = planning.summarise(outcome.digest)
         if not summary["accounts"]:
             self.stdout.write("Nothing to allocate: every paid donation is already allocated.")
             return

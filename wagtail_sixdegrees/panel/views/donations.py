@@ -15,7 +15,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
 
 from ... import conf
-from ...allocation import ledger
+from ...allocation.models import LedgerEntry
 from ...giving import fulfilment, gateway, refunds
 from ...giving.models import Donation, StripeEvent
 from .. import names, permissions
@@ -245,7 +245,11 @@ class DonationInspectView(GivingInspectView):
         context = super().get_context_data(**kwargs)
         donation = self.object
         remaining = refunds.refundable_amount(donation)
-        entries = list(ledger.donation_entries(donation).select_related("run"))
+        entries = list(
+            LedgerEntry.objects.filter(donation=donation).select_related(
+                "need", "cause", "region", "run"
+            )
+        )
         context.update(
             donation=donation,
             preferences=donation.preferences.select_related("need", "cause", "region"),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
 
-from ...allocation import ledger
+from ...allocation import balances
 from ...needs.models import Need
 from .. import names, permissions
 from ..columns import MoneyColumn, ProgressColumn
@@ -49,7 +49,9 @@ class NeedProgressIndexView(GivingIndexView):
 
     def get_base_queryset(self) -> QuerySet:
         # One row per need: translations share their money with the source record.
-        return ledger.canonical_needs().with_progress().select_related("cause", "region", "partner")
+        return (
+            balances.canonical_needs().with_progress().select_related("cause", "region", "partner")
+        )
 
     def search_queryset(self, queryset: QuerySet) -> QuerySet:
         if not self.is_searching:

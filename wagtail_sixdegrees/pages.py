@@ -1,4 +1,8 @@
-"""A page made for giving: an introduction and a body that holds the donate block."""
+"""Pages that compose blocks from several domains.
+
+A donate page holds the donate block (giving) beside the public totals block (transparency), so
+it lives above both rather than in giving: giving never imports the layers that read its money.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
-from ...layout import InSiteLayout
-from ...transparency.blocks import TotalsBlock
-from ..blocks import DonateBlock
+from .giving.blocks import DonateBlock
+from .layout import InSiteLayout
+from .transparency.blocks import TotalsBlock
 
 
 class DonatePage(InSiteLayout, Page):

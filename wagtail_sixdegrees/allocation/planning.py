@@ -1,0 +1,174 @@
+"""What the engine is fed, and its plans in words: reads only, no writes.
+
+The ledger's commands (``ledger.py``) read their inputs here: paid donations and money waiting
+in pools as engine items in canonical order, open needs as :class:`~.engine.NeedState` with
+their gaps, and a finished plan summarised per account for a preview. Figures come from
+``balances.py``, the one reader that aggregates money rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .. import conf
+from ..giving.models import Donation, Preference, PreferenceKind
+from ..needs.models import Cause, Region
+from . import balances, engine
+from .balances import Canonical, canonical_ids, canonical_needs
+from .engine import Account, AccountKind, AllocationItem, NeedState
+
+
+def open_need_ids(currencies: Iterable[str] | None = None, on: datetime.date | None = None) -> Any:
+    """The open canonical needs (in these currencies) that a run may fill: what it locks."""
+    needs = canonical_needs().open(on=on)
+    if currencies is not None:
+        needs = needs.filter(currency__in=list(currencies))
+    return needs.values_list("pk", flat=True)
+
+
+def open_need_states(on: datetime.date | None = None) -> list[NeedState]:
+    """Open needs with their remaining gaps (target minus what they hold), every currency:
+    a share aimed at a need in another currency is recognised as such and waits in the
+    restricted pool for its own currency (rule 9)."""
+    needs = balances.open_need_rows(on=on)
+    causes = canonical_ids(Cause, (n["cause_id"] for n in needs))
+    regions = canonical_ids(Region, (n["region_id"] for n in needs))
+    return [
+        NeedState(
+            id=n["pk"],
+            cause_id=causes.get(n["cause_id"], n["cause_id"]),
+            region_id=regions.get(n["region_id"], n["region_id"]),
+            currency=n["currency"],
+            gap=max(0, n["target_amount"] - n["held"]),
+            priority=n["priority"],
+            closes_on=n["closes_on"],
+            created_at=n["created_at"],
+        )
+        for n in needs
+    ]
+
+
+def _arrived_at(donation: Donation) -> datetime.datetime:
+    return donation.paid_at or donation.created_at
+
+
+DONATION_COLUMNS = (
+    "pk",
+    "paid_at",
+    "reference",
+    "settlement_currency",
+    "allow_flexible_use",
+)
+PREFERENCE_COLUMNS = (
+    "donation_id",
+    "position",
+    "kind",
+    "need_id",
+    "cause_id",
+    "region_id",
+    "share_bps",
+)
+
+
+def donation_items(
+    donations: Any, canonical: Canonical | None = None, chunk_size: int = 5_000
+) -> Iterator[AllocationItem]:
+    """Engine items for a donation queryset, in canonical order (paid, reference, id).
+
+    This is the hot path of a large run, so it reads plain values, not model instances: the
+    donations and their preferences come as two streams in the same order, joined as they go.
+    """
+    canonical = canonical or Canonical()
+    amount_field = conf.allocatable_field()
+    ordered = donations.order_by("paid_at", "reference", "pk")
+    rows = ordered.values_list(*DONATION_COLUMNS, amount_field).iterator(chunk_size=chunk_size)
+    preferences = (
+        Preference.objects.filter(donation__in=ordered.values("pk"))
+        .order_by("donation__paid_at", "donation__reference", "donation_id", "position")
+        .values_list(*PREFERENCE_COLUMNS)
+        .iterator(chunk_size=chunk_size)
+    )
+    kinds = {kind.value: kind for kind in engine.PreferenceKind}
+    pending = next(preferences, None)
+    for pk, paid_at, reference, currency, flexible, amount in rows:
+        chosen = []
+        while pending is not None and pending[0] == pk:
+            _donation, _position, kind, need_id, cause_id, region_id, share = pending
+            if kind == PreferenceKind.NEED:
+                # Kept with the need, so a share for a need that closed can follow them.
+                cause_id, region_id = canonical.need_place.get(need_id, (None, None))
+                need_id = canonical.needs.get(need_id)
+            else:
+                cause_id = canonical.causes.get(cause_id) if cause_id else None
+                region_id = canonical.regions.get(region_id) if region_id else None
+            chosen.append(engine.Preference(kinds[kind], share, need_id, cause_id, region_id))
+            pending = next(preferences, None)
+        yield AllocationItem(
+            donation_id=pk,
+            amount=amount or 0,
+            currency=currency,
+            arrived_at=paid_at,
+            reference=str(reference),
+            preferences=tuple(chosen),
+            allow_flexible_use=flexible,
+        )
+
+
+def pool_items(currencies: Iterable[str] | None = None) -> list[AllocationItem]:
+    """Money waiting in restricted pools, per donation, in canonical order."""
+    rows = balances.restricted_holdings(currencies)
+    donations = {
+        d.pk: d
+        for d in Donation.objects.filter(pk__in={r["donation_id"] for r in rows}).only(
+            "pk", "paid_at", "created_at", "reference", "allow_flexible_use"
+        )
+    }
+    items = [
+        AllocationItem(
+            donation_id=row["donation_id"],
+            amount=row["total"],
+            currency=row["currency"],
+            arrived_at=_arrived_at(donations[row["donation_id"]]),
+            reference=str(donations[row["donation_id"]].reference),
+            allow_flexible_use=donations[row["donation_id"]].allow_flexible_use,
+            source=Account.restricted(row["currency"], row["cause_id"], row["region_id"]),
+        )
+        for row in rows
+    ]
+    return sorted(items, key=lambda item: item.order_key)
+
+
+def summarise(digest: engine.PlanDigest) -> dict[str, Any]:
+    """A plan in words: per need and pool, per currency, ready for a template or JSON."""
+    totals = digest.totals()
+    need_titles, cause_names, region_names = balances.account_names(totals)
+    accounts = []
+    for account, amount in totals.items():
+        if amount == 0:
+            continue
+        if account.kind == AccountKind.NEED:
+            label = need_titles.get(account.need_id, "")
+        elif account.kind == AccountKind.RESTRICTED:
+            names = (cause_names.get(account.cause_id), region_names.get(account.region_id))
+            label = " · ".join(name for name in names if name)
+        else:
+            label = ""
+        accounts.append(
+            {
+                "kind": str(account.kind),
+                "currency": account.currency,
+                "need_id": account.need_id,
+                "cause_id": account.cause_id,
+                "region_id": account.region_id,
+                "label": label,
+                "amount": amount,
+            }
+        )
+    return {
+        "accounts": accounts,
+        "new_money": digest.total_by_currency(),
+        "donations": digest.donation_count,
+        "postings": digest.posting_count,
+    }
