@@ -15,7 +15,7 @@ from wagtail.utils.urlpatterns import decorate_urlpatterns
 from .giving import views
 from .giving.views import my_giving as my_giving_views
 from .stories import card_views
-from .transparency import api
+from .transparency import api, my_data_views
 from .transparency import views as transparency_views
 
 app_name = "wagtail_sixdegrees"
@@ -33,8 +33,8 @@ api_urlpatterns = [
 my_giving_urlpatterns = [
     path("my/link/<str:token>/", my_giving_views.my_giving_link, name="my_giving_link"),
     path("my/sign-out/", my_giving_views.my_giving_sign_out, name="my_giving_sign_out"),
-    path("my/data/", my_giving_views.download_data, name="my_giving_data"),
-    path("my/erase/", my_giving_views.erase_data, name="my_giving_erase"),
+    path("my/data/", my_data_views.download_data, name="my_giving_data"),
+    path("my/erase/", my_data_views.erase_data, name="my_giving_erase"),
     path(
         "my/gifts/<uuid:reference>/receipt/",
         my_giving_views.resend_receipt,

@@ -720,12 +720,3 @@ def apply_dispute(dispute: dict[str, Any]) -> str:
                 )
             )
     return APPLIED if changed else UNCHANGED
-
-
-# The names webhooks.py used before the helpers had a public home; it moves to
-# ``stripe_objects`` and ``constant`` in the branch that owns it, and these go then.
-_constant = constant
-_id = object_id
-_reference = parse_reference
-_subscription_of = subscription_of
-_timestamp = timestamp

@@ -394,9 +394,10 @@ def _record_lapse(gift: RecurringGift, subscription_id: str) -> None:
 def prepare_payment_failed(invoice: dict[str, Any], gateway: StripeGateway) -> Callable[[], str]:
     """``invoice.payment_failed`` for a monthly gift: mark the gift as having a payment
     problem and email the donor once per invoice, with a link to update their card."""
-    from .fulfilment import APPLIED, IGNORED, UNCHANGED, _subscription_of
+    from .fulfilment import APPLIED, IGNORED, UNCHANGED
+    from .stripe_objects import subscription_of
 
-    subscription_id, _metadata = _subscription_of(invoice)
+    subscription_id, _metadata = subscription_of(invoice)
 
     def apply() -> str:
         gift = (
@@ -437,9 +438,10 @@ def prepare_payment_failed(invoice: dict[str, Any], gateway: StripeGateway) -> C
 def prepare_card_attached(payment_method: dict[str, Any], gateway: StripeGateway):
     """``payment_method.attached``: a card the donor added on Stripe's page confirms their
     pending card update."""
-    from .fulfilment import APPLIED, IGNORED, _id
+    from .fulfilment import APPLIED, IGNORED
+    from .stripe_objects import object_id
 
-    customer = _id(payment_method.get("customer"))
+    customer = object_id(payment_method.get("customer"))
 
     def apply() -> str:
         if not customer:

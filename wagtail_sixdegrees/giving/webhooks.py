@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import fulfilment, monthly
+from . import fulfilment, monthly, stripe_objects
 from .gateway import StripeGateway, key_livemode
 from .models import Donation, StripeEvent
 from .privacy import scrub_if_erased
@@ -42,7 +42,7 @@ def _checkout_ended(failed: bool = False) -> Prepare:
     """Expired or failed: both end a gift, so act on the session as Stripe has it now."""
 
     def prepare(session: dict, gateway: StripeGateway) -> fulfilment.Apply:
-        reference = fulfilment._reference(
+        reference = stripe_objects.parse_reference(
             session.get("client_reference_id") or (session.get("metadata") or {}).get("donation")
         )
         ours = (
@@ -53,7 +53,7 @@ def _checkout_ended(failed: bool = False) -> Prepare:
             else None
         )
         if ours is None:
-            return fulfilment._constant(fulfilment.IGNORED)
+            return fulfilment.constant(fulfilment.IGNORED)
         if ours != session.get("id"):
             # Not the session we created: recorded as a mismatch, not read on a stranger's behalf.
             return fulfilment.prepare_checkout_session(session, gateway, failed=failed)
@@ -65,15 +65,15 @@ def _checkout_ended(failed: bool = False) -> Prepare:
 
 
 def _invoice_paid(invoice: dict, gateway: StripeGateway) -> fulfilment.Apply:
-    subscription_id, metadata = fulfilment._subscription_of(invoice)
+    subscription_id, metadata = stripe_objects.subscription_of(invoice)
     if fulfilment.find_gift(subscription_id, metadata) is None:
-        return fulfilment._constant(fulfilment.IGNORED)  # another product on the same account
+        return fulfilment.constant(fulfilment.IGNORED)  # another product on the same account
     return fulfilment.prepare_invoice(gateway.retrieve_invoice(invoice["id"]), gateway)
 
 
 def _subscription(subscription: dict, gateway: StripeGateway) -> fulfilment.Apply:
     if fulfilment.find_gift(subscription["id"], dict(subscription.get("metadata") or {})) is None:
-        return fulfilment._constant(fulfilment.IGNORED)
+        return fulfilment.constant(fulfilment.IGNORED)
     # Updates arrive out of order and a deletion ends the gift: read the subscription as it is.
     return fulfilment.prepare_subscription(
         gateway.retrieve_subscription(subscription["id"]), gateway
@@ -118,7 +118,7 @@ def _charge_id_of(obj: dict[str, Any]) -> str:
     if obj.get("object") == "charge":
         return str(obj.get("id") or "")
     if obj.get("object") == "dispute":
-        return fulfilment._id(obj.get("charge"))
+        return stripe_objects.object_id(obj.get("charge"))
     return ""
 
 
@@ -138,7 +138,7 @@ def store_event(payload: dict[str, Any]) -> StripeEvent:
         type=event_type[:100],
         livemode=bool(payload.get("livemode")),
         api_version=str(payload.get("api_version") or "")[:64],
-        created=fulfilment._timestamp(payload.get("created")),
+        created=stripe_objects.timestamp(payload.get("created")),
         object_id=str(obj.get("id") or "")[:255],
         charge_id=_charge_id_of(obj)[:255],
         # An erased donor's later events (a renewal carrying customer_email) keep no address.
@@ -165,10 +165,10 @@ def _prepare(event_type: str, payload: dict[str, Any], gateway: StripeGateway) -
             "live-mode" if payload.get("livemode") else "test-mode", "live" if mode else "test"
         )
         logger.warning("Refused Stripe event %s: %s", payload.get("id"), detail)
-        return fulfilment._constant(fulfilment.Noted(fulfilment.REFUSED, detail))
+        return fulfilment.constant(fulfilment.Noted(fulfilment.REFUSED, detail))
     handler = HANDLERS.get(event_type)
     if handler is None:
-        return fulfilment._constant(fulfilment.IGNORED)
+        return fulfilment.constant(fulfilment.IGNORED)
     return handler(payload["data"]["object"], gateway)
 
 

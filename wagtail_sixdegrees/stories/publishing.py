@@ -159,11 +159,11 @@ def refuse_scheduling_without_consent(sender, instance, update_fields=None, **kw
         return
     if update_fields is not None and "approved_go_live_at" not in update_fields:
         return
-    from ..transparency.models import NeedUpdate
     from .models import AbstractSurvivorStoryPage
+    from .reidentification_check import checked_model
 
     model = instance.content_type.model_class()
-    if model is not None and issubclass(model, NeedUpdate):
+    if checked_model(model):
         refuse_identifying_need_update(instance.as_object())
         return
     if model is None or not issubclass(model, AbstractSurvivorStoryPage):

@@ -11,10 +11,7 @@ from wagtail.models import Revision
 from .consent import StoryConsent
 from .images import scrub_uploaded_image
 from .models import AbstractStoryIndexPage, AbstractSurvivorStoryPage, story_pages
-from .publishing import (
-    refuse_publishing_identifying_need_update,
-    refuse_scheduling_without_consent,
-)
+from .publishing import refuse_scheduling_without_consent
 from .workflow import assign_workflow_to_new_index
 
 
@@ -50,13 +47,6 @@ def forget_consent_with_last_story(sender, instance, **kwargs) -> None:
 def connect_receivers() -> None:
     pre_save.connect(
         refuse_scheduling_without_consent, sender=Revision, dispatch_uid="sixdegrees_schedule"
-    )
-    from ..transparency.models import NeedUpdate
-
-    pre_save.connect(
-        refuse_publishing_identifying_need_update,
-        sender=NeedUpdate,
-        dispatch_uid="sixdegrees_need_update_reidentification",
     )
     post_save.connect(
         act_on_consent_change, sender=StoryConsent, dispatch_uid="sixdegrees_consent_change"

@@ -17,7 +17,7 @@ edits but not a new detail, and the database never holds the matched text itself
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html import unescape as unescape_entities
 from typing import Any
@@ -328,11 +328,25 @@ def need_update_findings(update) -> list[StoryFinding]:
     return scan_texts(need_update_texts(update), term_sets, patterns=False)
 
 
-def findings_for(obj) -> list[StoryFinding]:
-    from ..transparency.models import NeedUpdate
+# Models other than story pages whose texts are checked against the linked stories' terms,
+# with the function that finds them. Stories sit below transparency in the import order, so
+# transparency registers its need updates here (``transparency/receivers.py``).
+_CHECKED_MODELS: dict[type, Callable[[Any], list[StoryFinding]]] = {}
 
-    if isinstance(obj, NeedUpdate):
-        return need_update_findings(obj)
+
+def check_model(model: type, findings: Callable[[Any], list[StoryFinding]]) -> None:
+    """Scan ``model``'s objects with ``findings`` wherever a story page would be scanned."""
+    _CHECKED_MODELS[model] = findings
+
+
+def checked_model(model: type | None) -> bool:
+    return model is not None and any(issubclass(model, known) for known in _CHECKED_MODELS)
+
+
+def findings_for(obj) -> list[StoryFinding]:
+    for model, findings in _CHECKED_MODELS.items():
+        if isinstance(obj, model):
+            return findings(obj)
     return story_findings(obj)
 
 

@@ -10,7 +10,6 @@ only ever looks up that donor's rows. Views calling Stripe run outside any trans
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from typing import Any
@@ -23,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ... import conf, money
 from ...layout import PublicTemplateResponse
@@ -50,7 +49,7 @@ def _redirect(name: str, *args: Any) -> HttpResponse:
     return response
 
 
-def _home() -> HttpResponse:
+def home() -> HttpResponse:
     return _redirect("my_giving")
 
 
@@ -114,7 +113,7 @@ def my_giving_link(request: HttpRequest, token: str) -> HttpResponse:
     if email is None:
         return _link_not_found(request)
     start_session(request, email)
-    return _home()
+    return home()
 
 
 def _link_not_found(request: HttpRequest) -> HttpResponse:
@@ -124,7 +123,7 @@ def _link_not_found(request: HttpRequest) -> HttpResponse:
 @require_POST
 def my_giving_sign_out(request: HttpRequest) -> HttpResponse:
     sign_out(request)
-    return _home()
+    return home()
 
 
 # --- the home page --------------------------------------------------------------------------
@@ -182,9 +181,9 @@ def _running(email: str, reference: uuid.UUID) -> RecurringGift:
     return gift
 
 
-def _stripe_down(request: HttpRequest) -> HttpResponse:
+def stripe_down(request: HttpRequest) -> HttpResponse:
     messages.error(request, STRIPE_DOWN)
-    return _home()
+    return home()
 
 
 def _waiting(request: HttpRequest) -> None:
@@ -212,13 +211,13 @@ def change_amount(request: HttpRequest, email: str, reference: uuid.UUID) -> Htt
         response.status_code = 400
         return response
     if amount == gift.amount:
-        return _home()
+        return home()
     try:
         monthly.change_amount(gift, amount)
     except monthly.StripeUnavailable:
-        return _stripe_down(request)
+        return stripe_down(request)
     _waiting(request)
-    return _home()
+    return home()
 
 
 @transaction.non_atomic_requests
@@ -229,13 +228,13 @@ def pause_gift(request: HttpRequest, email: str, reference: uuid.UUID) -> HttpRe
     months = str(request.POST.get("months") or "")
     if not months.isdigit() or int(months) not in monthly.PAUSE_MONTHS:
         messages.error(request, _("Choose to pause for 1, 2 or 3 months."))
-        return _home()
+        return home()
     try:
         monthly.pause(gift, int(months))
     except monthly.StripeUnavailable:
-        return _stripe_down(request)
+        return stripe_down(request)
     _waiting(request)
-    return _home()
+    return home()
 
 
 @transaction.non_atomic_requests
@@ -246,9 +245,9 @@ def resume_gift(request: HttpRequest, email: str, reference: uuid.UUID) -> HttpR
     try:
         monthly.resume(gift)
     except monthly.StripeUnavailable:
-        return _stripe_down(request)
+        return stripe_down(request)
     _waiting(request)
-    return _home()
+    return home()
 
 
 @transaction.non_atomic_requests
@@ -261,9 +260,9 @@ def cancel_gift(request: HttpRequest, email: str, reference: uuid.UUID) -> HttpR
     try:
         monthly.cancel(gift)
     except monthly.StripeUnavailable:
-        return _stripe_down(request)
+        return stripe_down(request)
     _waiting(request)
-    return _home()
+    return home()
 
 
 @transaction.non_atomic_requests
@@ -280,7 +279,7 @@ def _to_card_page(request: HttpRequest, gift: RecurringGift, return_url: str) ->
     try:
         url = monthly.card_update_url(gift, return_url)
     except monthly.StripeUnavailable:
-        return _stripe_down(request)
+        return stripe_down(request)
     response = HttpResponseRedirect(url)
     response.status_code = 303
     return response
@@ -331,7 +330,7 @@ def change_supports(request: HttpRequest, email: str, reference: uuid.UUID) -> H
             messages.success(
                 request, _("Thank you. From your next gift on, it supports your new choice.")
             )
-            return _home()
+            return home()
     current = [p.target for p in gift.template_preferences.all()]
     context = {
         "gift": gift,
@@ -355,44 +354,7 @@ def resend_receipt(request: HttpRequest, email: str, reference: uuid.UUID) -> Ht
     )
     if not ratelimit.attempt(request, "my_giving_receipt", per_client=10).allowed:
         messages.error(request, _("Too many receipts asked for. Please try again later."))
-        return _home()
+        return home()
     build_receipt(donation).send()
     messages.success(request, _("We have sent the receipt to your email again."))
-    return _home()
-
-
-@require_GET
-@donor_required
-def download_data(request: HttpRequest, email: str) -> HttpResponse:
-    """Everything we hold about the donor, as the JSON the giving team's export gives."""
-    from ...transparency.data_rights import DonorNotFound, export_donor, find_donor
-
-    try:
-        data = export_donor(find_donor(email))
-    except DonorNotFound as error:
-        raise Http404 from error
-    response = HttpResponse(
-        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
-    )
-    response["Content-Disposition"] = 'attachment; filename="my-giving.json"'
-    return response
-
-
-@transaction.non_atomic_requests
-@require_http_methods(["GET", "POST"])
-@donor_required
-def erase_data(request: HttpRequest, email: str) -> HttpResponse:
-    """Forget the donor (their running monthly gifts are cancelled first), then sign out."""
-    from ...transparency.data_rights import DonorNotFound, ErasureRefused, erase_donor, find_donor
-    from ...transparency.models import DonorErasure
-
-    if request.method == "GET":
-        return PublicTemplateResponse(request, TEMPLATES + "erase.html", {})
-    try:
-        erase_donor(find_donor(email), via=DonorErasure.Via.DONOR, label=_("the donor"))
-    except DonorNotFound as error:
-        raise Http404 from error
-    except ErasureRefused:
-        return _stripe_down(request)
-    sign_out(request)
-    return PublicTemplateResponse(request, TEMPLATES + "erased.html", {})
+    return home()
