@@ -10,7 +10,6 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 
-
 def favicon(request):
     """Browsers ask for /favicon.ico on every page, the package's own pages included."""
     return HttpResponsePermanentRedirect(static_url("favicon.svg"))
