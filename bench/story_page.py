@@ -95,7 +95,7 @@ def write_section(ratio: float, nested_ratio: float, requests: int) -> None:
         f"| story page / plain page at the same depth (median) | {nested_ratio:.2f} |\n"
         f"| requests per page | {requests} |\n\n"
         "The story page also checks consent, loads its region, causes and needs, and renders a "
-        "needs callout; its SQL query count is constant (see `tests/test_story_pages.py`). "
+        "needs callout; its SQL query count is constant (see `tests/stories/test_story_pages.py`). "
         "The second ratio compares it with a plain page under a plain parent, because the "
         "story's address is two levels deep and Wagtail routes one level per segment.\n\n"
         "Where the rest goes: building and compiling ORM queries, not running them. Beyond the "

@@ -7,6 +7,10 @@ import os
 import pytest
 from django.conf import settings
 
+# Fixtures shared across folders, registered once for the whole suite (plain helpers live in
+# tests/helpers.py, data builders in tests/factories.py).
+pytest_plugins = ["tests.fixtures.giving", "tests.fixtures.people"]
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 

@@ -28,6 +28,9 @@ from wagtail_sixdegrees.stories.workflow import CHECKLIST, REVIEWERS_GROUP_NAME
 
 _counter = itertools.count(1)
 
+PASSWORD = "correct horse"
+"""Every user the factories make signs in with this password."""
+
 
 def default_locale() -> Locale:
     """The default locale, recreated if a transactional test's flush removed Wagtail's row."""
@@ -226,6 +229,11 @@ def bulk_paid_donations(
     insert_rows(Donation, rows)
 
 
+def make_superuser(username: str = "admin"):
+    """The suite's one way to make a superuser (pytest-django's ``admin_user`` aside)."""
+    return get_user_model().objects.create_superuser(username, f"{username}@example.org", PASSWORD)
+
+
 def panel_user(role: str, username: str | None = None):
     """A user for the Giving panel: ``superuser``, ``manager`` or ``viewer`` (the groups the data
     migration creates), ``editor`` (Wagtail's Editors group) or ``staff`` (admin access only)."""
@@ -241,8 +249,8 @@ def panel_user(role: str, username: str | None = None):
     users = get_user_model().objects
     username = username or f"{role}-{next(_counter)}"
     if role == "superuser":
-        return users.create_superuser(username, f"{username}@example.org", "correct horse")
-    user = users.create_user(username, f"{username}@example.org", "correct horse")
+        return make_superuser(username)
+    user = users.create_user(username, f"{username}@example.org", PASSWORD)
     if role in ("manager", "viewer"):
         groups = ensure_giving_groups()
         user.groups.add(groups[MANAGERS_GROUP if role == "manager" else VIEWERS_GROUP])
@@ -299,9 +307,7 @@ def make_story(index: StoryIndexPage | None = None, *, consent: bool = True, **f
 
 
 def make_reviewer(username: str = "reviewer"):
-    user = get_user_model().objects.create_user(
-        username, f"{username}@example.org", "correct horse"
-    )
+    user = get_user_model().objects.create_user(username, f"{username}@example.org", PASSWORD)
     user.groups.add(Group.objects.get(name=REVIEWERS_GROUP_NAME))
     return user
 
@@ -376,9 +382,15 @@ def make_need_update(need, *, publish: bool = True, **fields: Any):
 
 
 def translate(obj, language_code: str, **fields: Any):
-    """A translation of a translatable record in another language, saved (and published if it
-    has drafts)."""
+    """The suite's one ``translate``: a translation of a translatable record (a snippet or a
+    page) in another language, saved, and published if it has drafts. A page's ancestors are
+    translated first, as Wagtail requires; a story's translation shares its consent through
+    the translation key."""
     locale = Locale.objects.get_or_create(language_code=language_code)[0]
+    if isinstance(obj, Page):
+        for ancestor in obj.get_ancestors().filter(depth__gt=1).specific():
+            if not ancestor.has_translation(locale):
+                ancestor.copy_for_translation(locale)
     copy = obj.copy_for_translation(locale)
     for name, value in fields.items():
         setattr(copy, name, value)

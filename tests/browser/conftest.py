@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import PASSWORD, make_superuser
 from tests.postgres import free_port
 
 # Playwright's sync API keeps an event loop in the main thread; Django's ORM calls from the test
@@ -66,10 +67,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def admin_user(django_user_model):
-    return django_user_model.objects.create_superuser(
-        "manager", "manager@example.org", "correct horse"
-    )
+def admin_user():
+    """Who ``logged_in_page`` signs in (a test module may override it): a superuser."""
+    return make_superuser("manager")
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def logged_in_page(page, live_server, admin_user):
     """A Playwright page signed in to the Wagtail admin as a superuser."""
     page.goto(f"{live_server.url}/admin/login/")
     page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill("correct horse")
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/admin/")
     return page
@@ -95,7 +95,7 @@ def context(context):
 def checkout_server(live_server, settings):
     """The development Checkout server on its own loopback port, delivering signed webhooks
     to the live server; every Stripe call of the package goes to it."""
-    from tests.giving.conftest import WEBHOOK_SECRET
+    from tests.helpers import WEBHOOK_SECRET
     from tests.stripe_fake import devstripe
 
     port = free_port()

@@ -6,12 +6,14 @@ import pytest
 from django.urls import reverse
 from wagtail.models import Site
 
+from tests.factories import make_superuser
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def editor_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("editor", "editor@example.org", "pw")
+def editor_client(client):
+    user = make_superuser("editor")
     client.force_login(user)
     return client
 

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from tests.factories import make_cause, make_need
-from tests.giving.conftest import donate_data
+from tests.helpers import donate_data
 from tests.postgres import free_port
 from wagtail_sixdegrees.models import Donation, GivingSettings, RecurringGift
 

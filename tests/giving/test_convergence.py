@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import make_need
-from tests.giving.conftest import post_event
+from tests.helpers import post_event
 from tests.profile import examples
 from wagtail_sixdegrees.models import Donation, RecurringGift
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from wagtail.models import Site
 
 from tests.factories import make_cause, make_need, make_region
-from tests.giving.conftest import donate_data
+from tests.helpers import donate_data
 from wagtail_sixdegrees.giving import ratelimit
 from wagtail_sixdegrees.models import DonatePage, Donation, Donor, RecurringGift
 

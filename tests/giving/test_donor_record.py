@@ -9,25 +9,12 @@ import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 
 from tests.factories import make_donor
-from wagtail_sixdegrees.models import Donation, Donor
+from wagtail_sixdegrees.models import Donor
 from wagtail_sixdegrees.transparency.data_rights import export_donor
 
 pytestmark = pytest.mark.django_db
 
 VICTIM = "real.donor@example.org"
-
-
-@pytest.fixture
-def pay(give, stripe_api, deliver):
-    def pay(**form) -> Donation:
-        assert give(**form).status_code == 303
-        donation = Donation.objects.latest("pk")
-        deliver(*stripe_api.pay(donation.stripe_checkout_session_id))
-        donation.refresh_from_db()
-        assert donation.is_paid
-        return donation
-
-    return pay
 
 
 def exported_text(donor: Donor) -> str:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.test import Client
 
 from tests.factories import make_donation, make_donor
-from tests.giving.conftest import WEBHOOK_SECRET, post_event
+from tests.helpers import WEBHOOK_SECRET, post_event
 from tests.postgres import free_port
 from wagtail_sixdegrees.giving import fulfilment, receipts
 from wagtail_sixdegrees.giving.gateway import StripeGateway

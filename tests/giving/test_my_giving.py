@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.factories import make_donor, make_need
-from tests.giving.conftest import donate_data
+from tests.helpers import donate_data
 from tests.stripe_fake import StripeFailure
 from wagtail_sixdegrees import money
 from wagtail_sixdegrees.giving.monthly import card_token

@@ -8,7 +8,7 @@ import pytest
 from django.db import DatabaseError, connections, transaction
 from django.test import Client
 
-from tests.giving.conftest import donate_data, post_event
+from tests.helpers import donate_data, post_event
 from tests.stripe_fake import DevStripe, InProcessStripe
 from wagtail_sixdegrees import signals
 from wagtail_sixdegrees.giving import fulfilment, gateway

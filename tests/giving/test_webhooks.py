@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from tests.factories import make_need
-from tests.giving.conftest import WEBHOOK_SECRET, post_event
+from tests.helpers import WEBHOOK_SECRET, post_event
 from tests.stripe_fake import sign
 from wagtail_sixdegrees import signals
 from wagtail_sixdegrees.giving import fulfilment

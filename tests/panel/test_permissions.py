@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import make_need, make_paid_donation, panel_user
-from tests.panel.conftest import ROLES
+from tests.fixtures.people import ROLES
 from wagtail_sixdegrees.allocation import ledger
 from wagtail_sixdegrees.allocation.engine import Account
 from wagtail_sixdegrees.models import AllocationRun, Disbursement, LedgerEntry

@@ -1,9 +1,7 @@
-"""Transparency tests reuse giving's fake Stripe and signed-webhook fixtures."""
+"""Transparency tests start and end in the default language."""
 
 import pytest
 from django.utils import translation
-
-from tests.giving.conftest import atomic_requests, deliver, give, stripe_api  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

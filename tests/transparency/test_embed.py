@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_cause, make_need, make_region
-from tests.giving.conftest import donate_data
+from tests.helpers import donate_data
 from wagtail_sixdegrees.checks import check_transparency_settings
 from wagtail_sixdegrees.models import Donation
 from wagtail_sixdegrees.transparency import tokens

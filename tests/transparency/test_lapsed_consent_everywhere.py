@@ -29,9 +29,11 @@ from tests.factories import (
     make_need,
     make_need_update,
     make_paid_donation,
+    make_superuser,
     need_pref,
+    translate,
 )
-from tests.stories_helpers import login, make_superuser, translate_story
+from tests.helpers import login
 from wagtail_sixdegrees.allocation import ledger
 from wagtail_sixdegrees.giving.streamfields import donate_blocks
 from wagtail_sixdegrees.models import DonatePage, StoryConsent, StoryNeed, SurvivorStoryPage
@@ -131,7 +133,7 @@ def test_story_address_answers_gone(client, story, how, clock):
 
 
 def test_translation_answers_gone(client, story, how, clock):
-    translated = translate_story(story)
+    translated = translate(story, "th")
     lapse(story, how, clock)
 
     response = client.get(translated.url)

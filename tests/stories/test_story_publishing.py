@@ -14,8 +14,9 @@ from tests.factories import (
     make_consent,
     make_live_story,
     make_story,
+    make_superuser,
 )
-from tests.stories_helpers import edit_url, login, make_superuser, story_form_data
+from tests.helpers import edit_url, login, story_form_data
 from wagtail_sixdegrees.models import StoryConsent, SurvivorStoryPage
 from wagtail_sixdegrees.stories.publishing import PublicationRefused
 

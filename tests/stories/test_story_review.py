@@ -9,7 +9,7 @@ from django.urls import reverse
 from wagtail.models import WorkflowPage
 
 from tests.factories import make_consent, make_reviewer, make_story, make_story_index
-from tests.stories_helpers import login
+from tests.helpers import login
 from wagtail_sixdegrees.models import StorySafetyReviewTask, SurvivorStoryPage
 from wagtail_sixdegrees.stories.workflow import (
     CHECKLIST,

@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from wagtail.images import get_image_model
 from wagtail.test.utils.form_data import rich_text, streamfield
 
-from tests.factories import make_image, make_story
-from tests.stories_helpers import edit_url, login, make_superuser, story_form_data
+from tests.factories import make_image, make_story, make_superuser
+from tests.helpers import edit_url, login, story_form_data
 from wagtail_sixdegrees.models import SurvivorStoryPage
 from wagtail_sixdegrees.stories.blocks import StoryImageBlock
 from wagtail_sixdegrees.stories.publishing import PublicationRefused, refuse_unless_publishable

@@ -14,10 +14,10 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from wagtail.models import Locale, ModelLogEntry, Page
+from wagtail.models import ModelLogEntry, Page
 
-from tests.factories import make_live_story, make_reviewer, make_story
-from tests.stories_helpers import login, make_superuser
+from tests.factories import make_live_story, make_reviewer, make_story, make_superuser, translate
+from tests.helpers import login
 from tests.testapp import frontend_cache
 from wagtail_sixdegrees.models import StoryConsent, WithdrawalCard
 from wagtail_sixdegrees.stories import cards
@@ -39,15 +39,6 @@ def link_of(issued: cards.IssuedCard) -> str:
 
 def code_address_of(issued: cards.IssuedCard) -> str:
     return reverse("wagtail_sixdegrees:withdraw_consent_code", args=[issued.printed_code])
-
-
-def translate(story, language: str):
-    locale, _created = Locale.objects.get_or_create(language_code=language)
-    index = story.get_parent().specific
-    for ancestor in (index.get_parent().specific, index):
-        if not ancestor.has_translation(locale):
-            ancestor.copy_for_translation(locale)
-    return story, locale
 
 
 @pytest.fixture
@@ -96,8 +87,7 @@ def test_a_post_without_the_confirmation_changes_nothing(client, story, issued):
 def test_pressing_the_button_withdraws_consent_and_unpublishes_every_language(
     client, story, issued, django_capture_on_commit_callbacks
 ):
-    translated = story.copy_for_translation(translate(story, "th")[1])
-    translated.save_revision().publish()
+    translated = translate(story, "th")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = press_the_button(client, link_of(issued))

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from tests.factories import make_reviewer, make_story
-from tests.stories_helpers import login
+from tests.helpers import login
 from wagtail_sixdegrees.checks import check_other_settings
 from wagtail_sixdegrees.models import SurvivorStoryPage
 from wagtail_sixdegrees.stories.workflow import CHECKLIST

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from tests.factories import (
+    PASSWORD,
     make_cause,
     make_need,
     make_paid_donation,
     make_partner,
     make_region,
+    make_superuser,
     need_pref,
 )
 from wagtail_sixdegrees.allocation import ledger
@@ -21,16 +22,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client):
-    get_user_model().objects.create_superuser("manager", "manager@example.org", "correct horse")
+def manager_client(client):
+    """A superuser signed in through the admin's login form."""
+    make_superuser("manager")
     response = client.post(
-        reverse("wagtailadmin_login"), {"username": "manager", "password": "correct horse"}
+        reverse("wagtailadmin_login"), {"username": "manager", "password": PASSWORD}
     )
     assert response.status_code == 302, "the login form should accept the manager"
     return client
 
 
-def test_manager_logs_in_and_publishes_a_need(admin_client):
+def test_manager_logs_in_and_publishes_a_need(manager_client):
     cause, region, partner = (
         make_cause("Shelter"),
         make_region("Chiang Rai"),
@@ -38,11 +40,11 @@ def test_manager_logs_in_and_publishes_a_need(admin_client):
     )
     add_url = reverse(Need.snippet_viewset.get_url_name("add"))
 
-    form_page = admin_client.get(add_url)
+    form_page = manager_client.get(add_url)
     assert form_page.status_code == 200
     assert b'name="target_amount"' in form_page.content
 
-    response = admin_client.post(
+    response = manager_client.post(
         add_url,
         {
             "title": "Twelve months of shelter",
@@ -68,9 +70,9 @@ def test_manager_logs_in_and_publishes_a_need(admin_client):
     assert need.revisions.count() == 1
 
 
-def test_bad_target_re_renders_with_an_error_and_saves_nothing(admin_client):
+def test_bad_target_re_renders_with_an_error_and_saves_nothing(manager_client):
     add_url = reverse(Need.snippet_viewset.get_url_name("add"))
-    response = admin_client.post(
+    response = manager_client.post(
         add_url,
         {
             "title": "Bad target",
@@ -89,15 +91,15 @@ def test_bad_target_re_renders_with_an_error_and_saves_nothing(admin_client):
     assert not Need.objects.exists()
 
 
-def test_giving_menu_groups_the_needs_screens(admin_client):
-    response = admin_client.get(reverse("wagtailadmin_home"))
+def test_giving_menu_groups_the_needs_screens(manager_client):
+    response = manager_client.get(reverse("wagtailadmin_home"))
     assert response.status_code == 200
     content = response.content.decode()
     assert "Giving" in content
     assert reverse(Need.snippet_viewset.get_url_name("list")) in content
 
 
-def _edit(admin_client, need, **changes):
+def _edit(manager_client, need, **changes):
     data = {
         "title": need.title,
         "summary": need.summary,
@@ -111,30 +113,30 @@ def _edit(admin_client, need, **changes):
         "action-publish": "publish",
         **changes,
     }
-    return admin_client.post(
+    return manager_client.post(
         reverse(Need.snippet_viewset.get_url_name("edit"), args=[need.pk]), data
     )
 
 
-def test_a_funded_needs_currency_cannot_be_changed_in_the_admin(admin_client):
+def test_a_funded_needs_currency_cannot_be_changed_in_the_admin(manager_client):
     need = make_need(target_amount=100_000, currency="USD")
     make_paid_donation(50_000, preferences=[need_pref(need)])
     ledger.allocate()
 
-    edit_page = admin_client.get(
+    edit_page = manager_client.get(
         reverse(Need.snippet_viewset.get_url_name("edit"), args=[need.pk])
     ).content.decode()
-    _edit(admin_client, need, currency="JPY")
+    _edit(manager_client, need, currency="JPY")
 
     need.refresh_from_db()
     assert need.currency == "USD"
     assert "already holds money in USD" in edit_page
 
 
-def test_an_unfunded_needs_currency_can_still_be_changed_in_the_admin(admin_client):
+def test_an_unfunded_needs_currency_can_still_be_changed_in_the_admin(manager_client):
     need = make_need(target_amount=100_000, currency="USD")
 
-    response = _edit(admin_client, need, currency="THB")
+    response = _edit(manager_client, need, currency="THB")
 
     assert response.status_code == 302, response.content.decode()[:2000]
     need.refresh_from_db()
@@ -142,27 +144,27 @@ def test_an_unfunded_needs_currency_can_still_be_changed_in_the_admin(admin_clie
 
 
 @pytest.mark.parametrize("field", ["cause", "region"])
-def test_a_funded_needs_cause_and_region_cannot_be_changed_in_the_admin(admin_client, field):
+def test_a_funded_needs_cause_and_region_cannot_be_changed_in_the_admin(manager_client, field):
     need = make_need(target_amount=100_000, currency="USD")
     make_paid_donation(50_000, preferences=[need_pref(need)])
     ledger.allocate()
     other = (make_cause if field == "cause" else make_region)()
 
-    edit_page = admin_client.get(
+    edit_page = manager_client.get(
         reverse(Need.snippet_viewset.get_url_name("edit"), args=[need.pk])
     ).content.decode()
-    _edit(admin_client, need, **{field: other.pk})
+    _edit(manager_client, need, **{field: other.pk})
 
     need.refresh_from_db()
     assert getattr(need, f"{field}_id") != other.pk
     assert f"already holds money given for its {field}" in edit_page
 
 
-def test_an_unfunded_needs_cause_and_region_can_still_be_changed_in_the_admin(admin_client):
+def test_an_unfunded_needs_cause_and_region_can_still_be_changed_in_the_admin(manager_client):
     need = make_need(target_amount=100_000, currency="USD")
     cause, region = make_cause(), make_region()
 
-    response = _edit(admin_client, need, cause=cause.pk, region=region.pk)
+    response = _edit(manager_client, need, cause=cause.pk, region=region.pk)
 
     assert response.status_code == 302, response.content.decode()[:2000]
     need.refresh_from_db()

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from tests.factories import make_consent, make_live_story, make_story
-from tests.stories_helpers import edit_url, login, make_superuser
+from tests.factories import make_consent, make_live_story, make_story, make_superuser
+from tests.helpers import edit_url, login
 from wagtail_sixdegrees.models import StoryConsent
 from wagtail_sixdegrees.stories.viewsets import StoryConsentForm
 

@@ -23,7 +23,7 @@ from tests.factories import (
     make_story,
     make_story_index,
 )
-from tests.stories_helpers import story_form_data
+from tests.helpers import story_form_data
 from wagtail_sixdegrees.models import StoryConsent, StoryIndexPage, SurvivorStoryPage
 
 pytestmark = pytest.mark.django_db

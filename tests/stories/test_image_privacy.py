@@ -15,8 +15,8 @@ from PIL import Image
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
-from tests.factories import image_bytes, make_image
-from tests.stories_helpers import login, make_superuser
+from tests.factories import image_bytes, make_image, make_superuser
+from tests.helpers import login
 from wagtail_sixdegrees.stories.images import has_random_name
 
 pytestmark = pytest.mark.django_db

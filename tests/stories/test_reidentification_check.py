@@ -25,14 +25,10 @@ from tests.factories import (
     make_reviewer,
     make_story,
     make_story_index,
-)
-from tests.stories_helpers import (
-    edit_url,
-    login,
     make_superuser,
-    story_form_data,
-    translate_story,
+    translate,
 )
+from tests.helpers import edit_url, login, story_form_data
 from wagtail_sixdegrees.models import NeedUpdate, StoryConsent, StoryNeed, SurvivorStoryPage
 from wagtail_sixdegrees.stories.publishing import PublicationRefused
 from wagtail_sixdegrees.stories.reidentification import compact
@@ -382,7 +378,7 @@ def test_workflow_approval_is_refused_while_a_thai_term_is_in_the_story():
 
 def test_publishing_a_khmer_translation_carrying_a_term_is_refused():
     story = make_live_story()
-    translation = translate_story(story, "km")
+    translation = translate(story, "km")
     record_terms(story, "ភូមិត្រពាំងថ្ម")
     translation.body = body("នាងធ្លាប់រស់នៅភូមិត្រពាំងថ្មជាមួយគ្រួសារ")
 
@@ -674,7 +670,7 @@ def test_scheduling_a_need_update_naming_a_term_of_a_linked_story_is_refused():
 
 def test_findings_in_a_thai_translation_are_described_in_thai(client):
     story = make_live_story()
-    translation = translate_story(story, "th")
+    translation = translate(story, "th")
     translation.teaser = "ตอนนั้นเธออายุ 17 ปี"
     translation.save_revision()
     login(client, make_superuser())

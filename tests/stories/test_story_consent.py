@@ -15,8 +15,10 @@ from tests.factories import (
     make_live_story,
     make_story,
     make_story_index,
+    make_superuser,
+    translate,
 )
-from tests.stories_helpers import edit_url, login, make_superuser, translate_story
+from tests.helpers import edit_url, login
 from tests.testapp import frontend_cache
 from wagtail_sixdegrees.models import StoryConsent, SurvivorStoryPage
 from wagtail_sixdegrees.signals import story_consent_expired, story_consent_withdrawn
@@ -41,7 +43,7 @@ def frontend_cache_backend(settings):
 
 def test_withdrawal_unpublishes_the_story_and_every_translation(django_capture_on_commit_callbacks):
     story = make_live_story()
-    translation = translate_story(story)
+    translation = translate(story, "th")
     assert translation.live
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -54,7 +56,7 @@ def test_withdrawal_unpublishes_the_story_and_every_translation(django_capture_o
 
 def test_withdrawn_story_answers_410_gone_in_every_language(client):
     story = make_live_story()
-    translation = translate_story(story)
+    translation = translate(story, "th")
     withdraw_consent(consent_of(story))
 
     for page in (story, translation):
@@ -82,7 +84,7 @@ def test_story_with_expired_consent_answers_410_even_before_enforcement_runs(cli
 
 def test_withdrawal_signal_is_sent_once_after_commit(django_capture_on_commit_callbacks):
     story = make_live_story()
-    translation = translate_story(story)
+    translation = translate(story, "th")
     received = []
 
     def receiver(sender, **kwargs):
@@ -285,7 +287,7 @@ def test_deleting_the_last_page_of_a_story_deletes_its_consent(
 
 def test_one_consent_covers_a_story_and_its_translations():
     story = make_live_story()
-    translation = translate_story(story)
+    translation = translate(story, "th")
 
     assert translation.consent == consent_of(story)
     assert StoryConsent.objects.count() == 1
