@@ -13,7 +13,8 @@ import sys
 import typing
 from typing import Any
 
-from typing_extensions import NotRequired, Required, is_typeddict
+# The SDK builds its TypedDicts with typing_extensions, which typing.is_typeddict misses.
+import typing_extensions
 
 
 def _resolve(annotation: Any, module: str) -> Any:
@@ -31,11 +32,11 @@ def _shape(annotation: Any, module: str) -> tuple[str, Any]:
     """("dict", TypedDict) or ("list", inner annotation) or ("value", None)."""
     annotation = _resolve(annotation, module)
     origin = typing.get_origin(annotation)
-    if origin in (NotRequired, Required):
+    if origin in (typing_extensions.NotRequired, typing_extensions.Required):
         return _shape(typing.get_args(annotation)[0], module)
     if origin is list:
         return "list", typing.get_args(annotation)[0]
-    if annotation is not None and is_typeddict(annotation):
+    if annotation is not None and typing_extensions.is_typeddict(annotation):
         return "dict", annotation
     return "value", None
 
