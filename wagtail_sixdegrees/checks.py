@@ -398,3 +398,19 @@ def check_payment_methods(app_configs: Any = None, **kwargs: Any) -> list[Error 
             )
         )
     return messages
+
+
+@register(Tags.compatibility)
+def check_poster_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    """E025: POSTER_UTM holds only utm_source, utm_medium and utm_campaign, as short strings."""
+    from .panel.posters import utm_problems
+
+    return [
+        Error(
+            f"{_setting_path('POSTER_UTM')} {problem}.",
+            hint='For example {"utm_source": "poster", "utm_medium": "print"}; see '
+            "docs/managers/posters.md.",
+            id="wagtail_sixdegrees.E025",
+        )
+        for problem in utm_problems(conf.get_setting("POSTER_UTM"))
+    ]
