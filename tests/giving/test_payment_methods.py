@@ -339,3 +339,14 @@ def test_limits_table_knows_each_sdk_method_it_names():
     sdk = payment_methods.checkout_methods()
     assert {"card", "promptpay", "paynow", "grabpay", "fpx"} <= sdk
     assert "qris" not in sdk  # hence W023 and the table's own entry
+
+
+def test_refund_form_warns_that_stripe_will_ask_the_donor_for_bank_details(
+    paid_by_promptpay, client
+):
+    from tests.factories import panel_user
+
+    client.force_login(panel_user("manager"))
+    page = client.get(reverse("sixdegrees_donations:refund", args=[paid_by_promptpay.pk]))
+
+    assert "It was paid with PromptPay" in page.content.decode()
