@@ -403,7 +403,7 @@ class DevStripe:
             session = self.objects[session_id]
             if session["status"] != "open":
                 return []
-            if method not in session["payment_method_types"]:
+            if method not in offered_methods(session):
                 raise StripeFailure(400, f"This session does not offer `{method}`.")
             currency, amount = session["currency"], session["_line"]["amount"]
             events = []
@@ -899,6 +899,11 @@ PORTAL_PAGE = """<!DOCTYPE html>
 """
 
 
+def offered_methods(session: dict[str, Any]) -> list[str]:
+    """The session's methods (card for sessions saved by an older stand-in)."""
+    return session.get("payment_method_types") or ["card"]
+
+
 def checkout_page(stripe: DevStripe, session: dict[str, Any]) -> str:
     """The hosted page: pay (choosing among the session's methods), or, once a local method's
     payment waits for the donor's bank, confirm or refuse it as that bank."""
@@ -916,7 +921,7 @@ def checkout_page(stripe: DevStripe, session: dict[str, Any]) -> str:
                 session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
             ),
         )
-    methods = session["payment_method_types"]
+    methods = offered_methods(session)
     choices = "".join(
         METHOD_RADIO.format(
             method=html.escape(method),
@@ -981,7 +986,7 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
             elif match[2] == "pay":
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(parse_qsl(self.rfile.read(length).decode() if length else ""))
-                chosen = form.get("method") or session["payment_method_types"][0]
+                chosen = form.get("method") or offered_methods(session)[0]
                 try:
                     events = stripe.pay(session["id"], chosen, delayed=bool(form.get("delayed")))
                 except StripeFailure as failure:
