@@ -22,6 +22,21 @@ from django.contrib.auth.models import Group
 from wagtail_sixdegrees.models import SurvivorStoryPage
 from wagtail_sixdegrees.stories.reidentification_check import NeverPublishTerm, unresolved_findings
 draft = SurvivorStoryPage.objects.get(slug="ploys-story-draft")
+
+
+def poster_status():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from demo.content.methods import demo_poster_path
+    from demo.content.site import DEMO_USERNAME
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(get_user_model().objects.get(username=DEMO_USERNAME))
+    response = client.get(demo_poster_path())
+    return [response.status_code, "data-sd-poster-link" in response.content.decode()]
+
+
+
 paid = Donation.objects.filter(paid_at__isnull=False)
 pools = balances.pools()
 print(json.dumps({
@@ -42,6 +57,8 @@ print(json.dumps({
     "draft findings": sorted(f.kind for f in unresolved_findings(draft)),
     "draft live": draft.live,
     "groups": sorted(Group.objects.filter(name__startswith="Giving").values_list("name", flat=True)),
+    "promptpay thb paid": paid.filter(payment_method_type="promptpay", currency="THB").count(),
+    "poster": poster_status(),
     "my giving donor": list(RecurringGift.objects.filter(
         donor__email="demo-donor-dara@example.org", status="active"
     ).exclude(stripe_subscription_id="").values_list("stripe_subscription_id", flat=True)),
@@ -91,6 +108,9 @@ def test_the_demo_holds_a_month_of_giving_work_and_is_idempotent(tmp_path):
     # A need opened after the committed run: the manager's next preview has money to place.
     assert first["preview currencies"] == ["VND"]
     assert first["audit ok"] is True
+    # A THB gift through (simulated) PromptPay, and a need's QR poster in the admin.
+    assert first["promptpay thb paid"] == 1
+    assert first["poster"] == [200, True]
     # Every demo page answers in each language the demo is translated into (as CI checks).
     assert "pages answer in en, th, vi" in manage("sixdegrees_demo_check", env=env)
     assert first["groups"] == ["Giving managers", "Giving viewers"]

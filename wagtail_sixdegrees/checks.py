@@ -369,3 +369,48 @@ def check_transparency_settings(app_configs: Any = None, **kwargs: Any) -> list[
                 )
             )
     return messages
+
+
+@register(Tags.compatibility)
+def check_payment_methods(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    """E024, W021-W023: PAYMENT_METHODS names methods Stripe knows, for currencies they take."""
+    from .giving import payment_methods
+
+    hints = {
+        "E024": 'For example {"THB": ["card", "promptpay"]}; the names are Stripe\'s '
+        "payment method types. See docs/integrators/stripe.md.",
+        "W021": "Remove the method from that currency (or add the currency to CURRENCIES); "
+        "see the methods table in docs/integrators/stripe.md.",
+        "W022": 'Add "card" for that currency, or take "monthly" out of the donate blocks\' '
+        "frequencies.",
+        "W023": "Ask Stripe to enable it on your account, and check that Checkout offers it.",
+    }
+    messages: list[Error | Warning] = []
+    for check_id, problem in payment_methods.problems(
+        conf.get_setting("PAYMENT_METHODS"), conf.currencies()
+    ):
+        kind = Error if check_id.startswith("E") else Warning
+        messages.append(
+            kind(
+                f"{_setting_path('PAYMENT_METHODS')} {problem}.",
+                hint=hints[check_id],
+                id=f"wagtail_sixdegrees.{check_id}",
+            )
+        )
+    return messages
+
+
+@register(Tags.compatibility)
+def check_poster_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    """E025: POSTER_UTM holds only utm_source, utm_medium and utm_campaign, as short strings."""
+    from .panel.posters import utm_problems
+
+    return [
+        Error(
+            f"{_setting_path('POSTER_UTM')} {problem}.",
+            hint='For example {"utm_source": "poster", "utm_medium": "print"}; see '
+            "docs/managers/posters.md.",
+            id="wagtail_sixdegrees.E025",
+        )
+        for problem in utm_problems(conf.get_setting("POSTER_UTM"))
+    ]

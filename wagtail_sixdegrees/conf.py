@@ -139,6 +139,9 @@ DEFAULTS: dict[str, Any] = {
     "DONOR_LINK_RATE_LIMIT_ATTEMPTS": 5,
     # Days the "update your card" link in a failed-payment email keeps working.
     "CARD_LINK_MAX_AGE_DAYS": 30,
+    # Posters: utm_* parameters added to every QR poster's link, e.g. {"utm_source": "poster",
+    # "utm_medium": "print"}. Keys: utm_source, utm_medium, utm_campaign. Empty: none.
+    "POSTER_UTM": {},
 }
 
 

@@ -41,6 +41,25 @@ API_VERSION = "2026-10-28.endive"
 #: (percent in basis points, fixed minor units) per currency: roughly Stripe's public pricing.
 FEES = {"usd": (290, 30), "thb": (365, 1000), "vnd": (340, 2000), "sgd": (340, 50)}
 DEFAULT_FEE = (340, 0)
+#: What Stripe refuses for the local methods it simulates: the currencies each takes (none may
+#: pay a subscription), and the ones whose refunds wait for the donor's bank details.
+LOCAL_METHOD_CURRENCIES = {
+    "promptpay": {"thb"},
+    "paynow": {"sgd"},
+    "grabpay": {"sgd", "myr"},
+    "fpx": {"myr"},
+    "qris": {"idr"},
+}
+REFUND_NEEDS_BANK_DETAILS = {"promptpay", "paynow", "qris"}
+#: Brand names on the test checkout page.
+METHOD_LABELS = {
+    "card": "Card",
+    "promptpay": "PromptPay",
+    "paynow": "PayNow",
+    "grabpay": "GrabPay",
+    "fpx": "FPX",
+    "qris": "QRIS",
+}
 
 
 class StripeFailure(Exception):
@@ -221,7 +240,7 @@ class DevStripe:
             data = [e for e in reversed(self.events) if e["created"] >= since]
             return {"object": "list", "data": data, "has_more": False, "url": "/v1/events"}
         match = re.fullmatch(
-            r"/v1/(checkout/sessions|payment_intents|charges|invoices|subscriptions|disputes)/([\w-]+)",
+            r"/v1/(checkout/sessions|payment_intents|charges|invoices|subscriptions|disputes|refunds)/([\w-]+)",
             path,
         )
         if match and match[2] in self.objects:
@@ -259,6 +278,21 @@ class DevStripe:
         item = params["line_items"][0]
         price = item["price_data"]
         amount = int(price["unit_amount"]) * int(item.get("quantity", 1))
+        methods = params.get("allowed_payment_method_types") or ["card"]
+        for method in methods:
+            allowed = LOCAL_METHOD_CURRENCIES.get(method)
+            if allowed is None:
+                continue
+            if price["currency"] not in allowed:
+                raise StripeFailure(
+                    400,
+                    f"The payment method `{method}` cannot be used with currency "
+                    f"`{price['currency']}`.",
+                )
+            if params["mode"] != "payment":
+                raise StripeFailure(
+                    400, f"The payment method `{method}` cannot be used in {params['mode']} mode."
+                )
         session_id = self.new_id("cs")
         return self.put(
             {
@@ -280,6 +314,7 @@ class DevStripe:
                 "metadata": params.get("metadata") or {},
                 "mode": params["mode"],
                 "payment_intent": None,
+                "payment_method_types": list(methods),
                 "payment_status": "unpaid",
                 "status": "open",
                 "submit_type": params.get("submit_type"),
@@ -292,7 +327,16 @@ class DevStripe:
             }
         )
 
-    def _charge(self, amount: int, currency: str, metadata: dict, customer: str | None) -> dict:
+    def _charge(
+        self,
+        amount: int,
+        currency: str,
+        metadata: dict,
+        customer: str | None,
+        *,
+        method: str = "card",
+        intent_id: str = "",
+    ) -> dict:
         rate, fixed = FEES.get(currency, DEFAULT_FEE)
         fee = -(-amount * rate // 10_000) + fixed
         balance = self.put(
@@ -309,7 +353,7 @@ class DevStripe:
                 "fee_details": [{"amount": fee, "currency": currency, "type": "stripe_fee"}],
             }
         )
-        intent_id = self.new_id("pi")
+        intent_id = intent_id or self.new_id("pi")
         charge = self.put(
             {
                 "id": self.new_id("ch"),
@@ -326,7 +370,7 @@ class DevStripe:
                 "metadata": dict(metadata),
                 "paid": True,
                 "payment_intent": intent_id,
-                "payment_method_details": {"type": "card"},
+                "payment_method_details": {"type": method},
                 "refunded": False,
                 "refunds": {"object": "list", "data": [], "has_more": False},
                 "status": "succeeded",
@@ -343,22 +387,48 @@ class DevStripe:
                 "customer": customer,
                 "latest_charge": charge["id"],
                 "metadata": dict(metadata),
+                "payment_method_types": [method],
                 "status": "succeeded",
             }
         )
         return charge
 
-    def pay(self, session_id: str) -> list[dict[str, Any]]:
-        """The donor paid on the hosted page: the session completes; return the events."""
+    def pay(
+        self, session_id: str, method: str = "card", *, delayed: bool = False
+    ) -> list[dict[str, Any]]:
+        """The donor paid on the hosted page with ``method`` (one the session offers): the
+        session completes; return the events. ``delayed``: the donor's bank confirms later
+        (the session completes unpaid; :meth:`settle` brings the outcome)."""
         with self.lock:
             session = self.objects[session_id]
             if session["status"] != "open":
                 return []
+            if method not in offered_methods(session):
+                raise StripeFailure(400, f"This session does not offer `{method}`.")
             currency, amount = session["currency"], session["_line"]["amount"]
             events = []
+            if session["mode"] == "payment" and delayed and method != "card":
+                metadata = session["_payment_intent_data"].get("metadata") or {}
+                intent = self.put(
+                    {
+                        "id": self.new_id("pi"),
+                        "object": "payment_intent",
+                        "amount": amount,
+                        "amount_received": 0,
+                        "currency": currency,
+                        "customer": None,
+                        "latest_charge": None,
+                        "metadata": dict(metadata),
+                        "payment_method_types": [method],
+                        "status": "processing",
+                    }
+                )
+                session["payment_intent"] = intent["id"]
+                session["status"], session["payment_status"] = "complete", "unpaid"
+                return [self.event("checkout.session.completed", self.public(session))]
             if session["mode"] == "payment":
                 metadata = session["_payment_intent_data"].get("metadata") or {}
-                charge = self._charge(amount, currency, metadata, None)
+                charge = self._charge(amount, currency, metadata, None, method=method)
                 session["payment_intent"] = charge["payment_intent"]
             else:
                 customer = self.put(
@@ -413,6 +483,29 @@ class DevStripe:
             session["status"], session["payment_status"] = "complete", "paid"
             events.insert(0, self.event("checkout.session.completed", self.public(session)))
             return events
+
+    def settle(self, session_id: str, *, succeeded: bool) -> list[dict[str, Any]]:
+        """The donor's bank confirmed (or refused) a delayed payment: the async event."""
+        with self.lock:
+            session = self.objects[session_id]
+            intent = self.objects.get(session.get("payment_intent") or "")
+            if intent is None or intent["status"] != "processing":
+                return []
+            if succeeded:
+                self._charge(
+                    intent["amount"],
+                    intent["currency"],
+                    intent["metadata"],
+                    None,
+                    method=intent["payment_method_types"][0],
+                    intent_id=intent["id"],
+                )
+                session["payment_status"] = "paid"
+                kind = "checkout.session.async_payment_succeeded"
+            else:
+                intent["status"] = "requires_payment_method"
+                kind = "checkout.session.async_payment_failed"
+            return [self.event(kind, self.public(session))]
 
     def invoice(self, subscription_id: str, billing_reason: str = "subscription_cycle") -> dict:
         """A paid invoice of ``subscription_id`` (a renewal unless told otherwise)."""
@@ -646,14 +739,41 @@ class DevStripe:
                 "charge": charge_id,
                 "currency": charge["currency"],
                 "metadata": dict(metadata or {}),
+                "next_action": None,
                 "reason": reason,
                 "status": "succeeded",
             }
+            if charge["payment_method_details"]["type"] in REFUND_NEEDS_BANK_DETAILS:
+                # Stripe emails the donor for bank details and holds the money meanwhile.
+                refund["status"] = "requires_action"
+                refund["next_action"] = {
+                    "type": "display_details",
+                    "display_details": {
+                        "email_sent": {"email_sent_at": self.clock, "email_sent_to": ""},
+                        "expires_at": self.clock + 45 * 86400,
+                    },
+                }
+            self.put(refund)
             charge["refunds"]["data"].insert(0, refund)
             charge["amount_refunded"] += amount
             charge["refunded"] = charge["amount_refunded"] == charge["amount"]
             self.event("charge.refunded", charge)
             return copy.deepcopy(refund)
+
+    def settle_refund(self, refund_id: str, *, succeeded: bool) -> list[dict[str, Any]]:
+        """The donor gave their bank details (or the request expired): ``refund.updated``."""
+        with self.lock:
+            refund = self.objects[refund_id]
+            charge = self.objects[refund["charge"]]
+            refund.update(status="succeeded" if succeeded else "failed", next_action=None)
+            if not succeeded:
+                refund["failure_reason"] = "unknown"
+                charge["amount_refunded"] -= refund["amount"]
+                charge["refunded"] = False
+            for listed in charge["refunds"]["data"]:
+                if listed["id"] == refund_id:
+                    listed.update(refund)
+            return [self.event("refund.updated", refund)]
 
     def dispute(
         self, charge_id: str, status: str, *, withdrawn: bool = False, reinstated: bool = False
@@ -736,8 +856,32 @@ CHECKOUT_PAGE = """<!DOCTYPE html>
 <p><strong>Development only: no money moves and no card is checked.</strong></p>
 <p>{description}: <strong>{amount} {currency}</strong>{interval}</p>
 <p>Email: {email}</p>
-<form method="post" action="/checkout/{session_id}/pay"><button type="submit">Pay</button></form>
+<form method="post" action="/checkout/{session_id}/pay">{methods}
+<button type="submit">Pay</button>{delayed}</form>
 <form method="post" action="/checkout/{session_id}/cancel"><button type="submit">Cancel</button></form>
+</main></body></html>
+"""
+
+#: The choice of method, when the session offers more than card.
+METHOD_CHOICE = """
+<fieldset><legend>Pay with</legend>{choices}</fieldset>"""
+METHOD_RADIO = """
+<label><input type="radio" name="method" value="{method}"{checked}> {label}</label><br>"""
+#: A local method's payment may be confirmed by the donor's bank later.
+DELAYED_BUTTON = """
+<button type="submit" name="delayed" value="1">Pay, bank confirms later</button>"""
+
+WAITING_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Test bank (not Stripe)</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: sans-serif; max-width: 32rem; margin: 2rem auto;">
+<main>
+<h1>Waiting for the donor's bank</h1>
+<p><strong>Development only: no money moves.</strong></p>
+<p>{amount} {currency} by {method}: the bank has not confirmed it yet.</p>
+<form method="post" action="/checkout/{session_id}/succeed"><button type="submit">The bank confirms</button></form>
+<form method="post" action="/checkout/{session_id}/fail"><button type="submit">The bank refuses</button></form>
+<p><a href="{success_url}">Back to the site</a></p>
 </main></body></html>
 """
 
@@ -753,6 +897,50 @@ PORTAL_PAGE = """<!DOCTYPE html>
 <p><a href="{return_url}">Back</a></p>
 </main></body></html>
 """
+
+
+def offered_methods(session: dict[str, Any]) -> list[str]:
+    """The session's methods (card for sessions saved by an older stand-in)."""
+    return session.get("payment_method_types") or ["card"]
+
+
+def checkout_page(stripe: DevStripe, session: dict[str, Any]) -> str:
+    """The hosted page: pay (choosing among the session's methods), or, once a local method's
+    payment waits for the donor's bank, confirm or refuse it as that bank."""
+    line = session["_line"]
+    code = line["price_data"]["currency"].upper()
+    amount = to_decimal_string(line["amount"], code)
+    intent = stripe.objects.get(session.get("payment_intent") or "")
+    if intent is not None and intent["status"] == "processing":
+        return WAITING_PAGE.format(
+            amount=amount,
+            currency=html.escape(code),
+            method=html.escape(METHOD_LABELS.get(intent["payment_method_types"][0], "?")),
+            session_id=html.escape(session["id"]),
+            success_url=html.escape(
+                session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+            ),
+        )
+    methods = offered_methods(session)
+    choices = "".join(
+        METHOD_RADIO.format(
+            method=html.escape(method),
+            checked=" checked" if index == 0 else "",
+            label=html.escape(METHOD_LABELS.get(method, method)),
+        )
+        for index, method in enumerate(methods)
+    )
+    local = session["mode"] == "payment" and any(m in LOCAL_METHOD_CURRENCIES for m in methods)
+    return CHECKOUT_PAGE.format(
+        description=html.escape(line["price_data"]["product_data"]["name"]),
+        amount=amount,
+        currency=html.escape(code),
+        interval=" per month" if session["mode"] == "subscription" else "",
+        email=html.escape(str(session["customer_email"])),
+        session_id=html.escape(session["id"]),
+        methods=METHOD_CHOICE.format(choices=choices) if len(methods) > 1 else "",
+        delayed=DELAYED_BUTTON if local else "",
+    )
 
 
 def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPRequestHandler]:
@@ -785,26 +973,29 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
             self._send(status, json.dumps(answer).encode(), "application/json")
 
         def _checkout(self, method: str) -> None:
-            match = re.fullmatch(r"/checkout/([\w-]+)(?:/(pay|cancel))?", urlsplit(self.path).path)
+            match = re.fullmatch(
+                r"/checkout/([\w-]+)(?:/(pay|cancel|succeed|fail))?", urlsplit(self.path).path
+            )
             session = stripe.objects.get(match[1]) if match else None
             if session is None:
                 self._send(404, b"Unknown checkout session", "text/plain")
                 return
+            target = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
             if method == "GET":
-                line = session["_line"]
-                code = line["price_data"]["currency"].upper()
-                page = CHECKOUT_PAGE.format(
-                    description=html.escape(line["price_data"]["product_data"]["name"]),
-                    amount=to_decimal_string(line["amount"], code),
-                    currency=html.escape(line["price_data"]["currency"].upper()),
-                    interval=" per month" if session["mode"] == "subscription" else "",
-                    email=html.escape(str(session["customer_email"])),
-                    session_id=html.escape(session["id"]),
-                )
-                self._send(200, page.encode(), "text/html; charset=utf-8")
+                self._send(200, checkout_page(stripe, session).encode(), "text/html; charset=utf-8")
             elif match[2] == "pay":
-                deliverer.deliver(stripe.pay(session["id"]))
-                target = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(parse_qsl(self.rfile.read(length).decode() if length else ""))
+                chosen = form.get("method") or offered_methods(session)[0]
+                try:
+                    events = stripe.pay(session["id"], chosen, delayed=bool(form.get("delayed")))
+                except StripeFailure as failure:
+                    self._send(400, failure.message.encode(), "text/plain")
+                    return
+                deliverer.deliver(events)
+                self._send(303, b"", "text/plain", location=target)
+            elif match[2] in ("succeed", "fail"):
+                deliverer.deliver(stripe.settle(session["id"], succeeded=match[2] == "succeed"))
                 self._send(303, b"", "text/plain", location=target)
             else:
                 self._send(303, b"", "text/plain", location=session["cancel_url"])

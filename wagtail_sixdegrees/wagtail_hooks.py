@@ -6,7 +6,7 @@ from wagtail.snippets.models import register_snippet
 
 from .giving.fulfilment import MISMATCH_RESOLVED_LOG_ACTION
 from .giving.refunds import LOG_ACTION as REFUND_LOG_ACTION
-from .panel import dashboard, permissions
+from .panel import dashboard, permissions, poster_buttons
 from .panel.viewsets import GivingViewSetGroup
 from .stories import cards, reidentification_check
 from .stories.dashboard import ExpiringConsentPanel, consent_buttons
@@ -72,3 +72,18 @@ def add_story_consent_header_buttons(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def add_story_consent_listing_buttons(page, user, next_url=None):
     yield from consent_buttons(page, user, next_url)
+
+
+@hooks.register("register_page_header_buttons")
+def add_poster_header_button(page, user, view_name, next_url=None):
+    yield from poster_buttons.for_page(page, user)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def add_poster_listing_button(page, user, next_url=None):
+    yield from poster_buttons.for_page(page, user)
+
+
+@hooks.register("register_snippet_listing_buttons")
+def add_need_poster_button(snippet, user, next_url=None):
+    yield from poster_buttons.for_need(snippet, user)

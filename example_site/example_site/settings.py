@@ -216,4 +216,9 @@ WAGTAIL_SIXDEGREES = {
     "API_CORS_ORIGINS": [
         origin for origin in os.environ.get("SIXDEGREES_API_CORS_ORIGINS", "").split(",") if origin
     ],
+    # Thai donors may pay one-off gifts with PromptPay (devstripe simulates it); monthly gifts
+    # are paid by card. Other currencies: whatever the Stripe dashboard enables.
+    "PAYMENT_METHODS": {"THB": ["card", "promptpay"]},
+    # QR posters' links say where the visit came from (no tracker: plain parameters).
+    "POSTER_UTM": {"utm_source": "poster", "utm_medium": "print"},
 }

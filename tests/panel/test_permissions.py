@@ -49,13 +49,14 @@ def world(pay):
 class Url:
     name: str
     args: tuple = ()
-    query: str = ""
+    query: Any = ""  # a string, or a function of the world
 
     def __call__(self, world: dict[str, Any]) -> str:
-        return reverse(self.name, args=[arg(world) for arg in self.args]) + self.query
+        query = self.query(world) if callable(self.query) else self.query
+        return reverse(self.name, args=[arg(world) for arg in self.args]) + query
 
 
-def _url(name: str, *args: Any, query: str = "") -> Url:
+def _url(name: str, *args: Any, query: Any = "") -> Url:
     return Url(name, args, query)
 
 
@@ -175,6 +176,14 @@ MATRIX = [
     ("ledger", "get", _url("sixdegrees_ledger:index"), None, VIEWERS),
     ("ledger csv", "get", _url("sixdegrees_ledger:index", query="?export=csv"), None, VIEWERS),
     ("audit", "get", _url("sixdegrees_audit:index"), None, VIEWERS),
+    ("qr posters", "get", _url("sixdegrees_posters:index"), None, MANAGERS),
+    (
+        "qr poster of a need",
+        "get",
+        _url("sixdegrees_posters:print", query=lambda w: f"?need={w['need'].pk}&amount=5"),
+        None,
+        MANAGERS,
+    ),
 ]
 
 CASES = [

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from .. import conf
+from . import payment_methods
 from .forms import GiftRequest
 from .gateway import StripeError, StripeGateway, describe_failure, idempotency_key
 from .models import Donation, Donor, Frequency, RecurringGift
@@ -223,6 +224,12 @@ def checkout_session_params(
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
+    methods = payment_methods.methods_for(
+        donation.currency, recurring=donation.frequency == Frequency.MONTHLY
+    )
+    if methods is not None:
+        # stripe-python 16's name for the methods to offer (it has no payment_method_types).
+        params["allowed_payment_method_types"] = methods
     if donation.frequency == Frequency.MONTHLY:
         gift = donation.recurring_gift
         price_data["recurring"] = {"interval": "month"}

@@ -650,14 +650,36 @@ def apply_charge(charge: dict[str, Any]) -> str:
             donation, int(charge.get("amount_refunded") or 0), int(charge.get("amount") or 0)
         )
         donation.amount_refunded = max(donation.amount_refunded, min(refunded, donation.amount))
-        refunded_settlement = 0
+        refunded_settlement = awaiting = 0
+        failed = []
         for refund in (charge.get("refunds") or {}).get("data") or []:
             transaction_ = refund.get("balance_transaction")
-            if refund.get("status") in ("succeeded", "pending") and isinstance(transaction_, dict):
+            status = refund.get("status")
+            # requires_action: Stripe took the money and emailed the donor for bank details.
+            if status in ("succeeded", "pending", "requires_action") and isinstance(
+                transaction_, dict
+            ):
                 refunded_settlement += -int(transaction_["amount"])
+            if status == "requires_action":
+                awaiting += int(refund.get("amount") or 0)
+            elif status in ("failed", "canceled"):
+                failed.append(refund)
         donation.refunded_settlement_amount = max(
             donation.refunded_settlement_amount, refunded_settlement
         )
+        # Stripe's state now (each event re-reads the charge), so it may fall back to zero.
+        donation.refund_awaiting_bank_details = min(
+            _share_of_donation(donation, awaiting, int(charge.get("amount") or 0)),
+            donation.amount_refunded,
+        )
+        if failed and not donation.payment_mismatch:
+            # The donor never gave bank details: Stripe put the money back in the balance. The
+            # reversal stays (the ledger only grows); finance decides what the money does now.
+            donation.payment_mismatch = (
+                f"Refund {failed[0].get('id')} of "
+                f"{_money(failed[0].get('amount'), failed[0].get('currency'))} "
+                f"{failed[0].get('status')} at Stripe: the money is back in the Stripe balance."
+            )[:500]
         changed = _save(donation, before)
         if donation.amount_refunded > before["amount_refunded"]:
             amount = donation.amount_refunded

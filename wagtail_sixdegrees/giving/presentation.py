@@ -48,6 +48,7 @@ METHOD_NAMES = {
     "paynow": "PayNow",
     "grabpay": "GrabPay",
     "fpx": "FPX",
+    "qris": "QRIS",
     "wechat_pay": "WeChat Pay",
     "alipay": "Alipay",
 }

@@ -84,6 +84,11 @@ def _charge_refunded(charge: dict, gateway: StripeGateway) -> fulfilment.Apply:
     return fulfilment.prepare_charge(str(charge.get("id") or ""), gateway)
 
 
+def _refund_updated(refund: dict, gateway: StripeGateway) -> fulfilment.Apply:
+    """A refund moved on (the donor gave bank details, or never did): read its charge again."""
+    return fulfilment.prepare_charge(stripe_objects.object_id(refund.get("charge")), gateway)
+
+
 def _dispute(dispute: dict, gateway: StripeGateway) -> fulfilment.Apply:
     return fulfilment.prepare_dispute(dispute, gateway)
 
@@ -101,6 +106,7 @@ HANDLERS: dict[str, Prepare] = {
     "customer.subscription.updated": _subscription,
     "customer.subscription.deleted": _subscription,
     "charge.refunded": _charge_refunded,
+    "refund.updated": _refund_updated,
     "charge.dispute.created": _dispute,
     "charge.dispute.updated": _dispute,
     "charge.dispute.funds_withdrawn": _dispute,
@@ -117,7 +123,7 @@ class MalformedEvent(ValueError):
 def _charge_id_of(obj: dict[str, Any]) -> str:
     if obj.get("object") == "charge":
         return str(obj.get("id") or "")
-    if obj.get("object") == "dispute":
+    if obj.get("object") in ("dispute", "refund"):
         return stripe_objects.object_id(obj.get("charge"))
     return ""
 

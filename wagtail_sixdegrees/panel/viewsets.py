@@ -26,7 +26,8 @@ from ..needs.viewsets import CauseViewSet, PartnerViewSet, RegionViewSet
 from ..stories.viewsets import StoryConsentViewSet
 from ..transparency.viewsets import DonorDataViewSet, EmbeddableNeedViewSet, NeedUpdateViewSet
 from . import names, permissions
-from .views import dashboard, disbursements, donations, ledger, needs, reallocate, runs
+from .posters import is_giving_manager
+from .views import dashboard, disbursements, donations, ledger, needs, posters, reallocate, runs
 
 
 def _menu_item_class(name: str, shown: Any) -> type[MenuItem]:
@@ -244,6 +245,29 @@ class AuditViewSet(GivingPageViewSet):
     view_class = dashboard.AuditView
 
 
+class PosterViewSet(ViewSet):
+    """Giving > QR posters: the builder (managers, or editors for their pages) and the print
+    view. The menu item is for managers; editors arrive from a page's "QR poster" button."""
+
+    name = posters.URL_NAMESPACE
+    url_prefix = "giving/posters"
+    menu_label = _("QR posters")
+    icon = "image"
+    menu_order = 119
+
+    def get_urlpatterns(self) -> list[Any]:
+        return [
+            path("", posters.PosterBuilderView.as_view(), name="index"),
+            path("print/", posters.print_poster, name="print"),
+        ]
+
+    @cached_property
+    def menu_item_class(self) -> type[MenuItem]:
+        return _menu_item_class(
+            type(self).__name__, lambda request: is_giving_manager(request.user)
+        )
+
+
 class GivingViewSetGroup(SnippetViewSetGroup):
     menu_label = _("Giving")
     menu_icon = "pick"
@@ -259,6 +283,7 @@ class GivingViewSetGroup(SnippetViewSetGroup):
         DisbursementViewSet,
         LedgerViewSet,
         AuditViewSet,
+        PosterViewSet,
         StoryConsentViewSet,
         CauseViewSet,
         RegionViewSet,

@@ -126,9 +126,12 @@ def pay(
     frequency: str = "once",
     flexible: bool = True,
     anonymous: bool = False,
+    method: str = "card",
+    delayed: bool = False,
 ) -> Donation:
     """One fictional gift through the real path: the pending donation the form would make,
-    Stripe Checkout (devstripe), and the webhook processor. Returns it, paid."""
+    Stripe Checkout (devstripe), and the webhook processor. Returns it, paid. ``method`` is
+    what the donor picks on the checkout page; ``delayed``: their bank confirms afterwards."""
     donation = create_pending_donation(
         GiftRequest(
             amount=amount,
@@ -161,7 +164,10 @@ def pay(
         params, key=gateway.idempotency_key("checkout", donation.reference)
     )
     Donation.objects.filter(pk=donation.pk).update(stripe_checkout_session_id=session["id"])
-    for event in state.pay(session["id"]):
+    events = state.pay(session["id"], method, delayed=delayed)
+    if delayed:
+        events += state.settle(session["id"], succeeded=True)
+    for event in events:
         process_event(store_event(event).stripe_id)
     return Donation.objects.get(pk=donation.pk)
 

@@ -229,6 +229,11 @@ class Donation(GiftTerms):
     refunded_settlement_amount = models.BigIntegerField(
         _("refunded (settlement currency)"), default=0
     )
+    #: Of ``amount_refunded``, what Stripe is still holding until the donor gives bank details
+    #: (PromptPay, PayNow...: Stripe emails them). Stripe's current state, not a running total.
+    refund_awaiting_bank_details = models.BigIntegerField(
+        _("refund waiting for the donor's bank details"), default=0
+    )
 
     dispute_id = models.CharField(_("Stripe dispute"), max_length=255, blank=True)
     dispute_status = models.CharField(_("dispute status"), max_length=32, blank=True)
@@ -321,6 +326,12 @@ class Donation(GiftTerms):
         if not self.is_paid:
             return None
         return getattr(self, conf.allocatable_field())
+
+    @property
+    def refund_awaiting_bank_details_display(self) -> str:
+        return money.format_money(
+            self.refund_awaiting_bank_details, self.currency, self.locale or None
+        )
 
     def derived_status(self) -> str:
         """The status the recorded facts imply, whatever order Stripe told us them in."""

@@ -16,7 +16,7 @@ from wagtail.admin.widgets.button import Button
 
 from ... import conf
 from ...allocation.models import LedgerEntry
-from ...giving import fulfilment, gateway, refunds
+from ...giving import fulfilment, gateway, payment_methods, refunds
 from ...giving.models import Donation, StripeEvent
 from .. import names, permissions
 from ..columns import MoneyColumn, StatusColumn, format_amount
@@ -338,7 +338,7 @@ class RefundView(DonationFormView):
     @property
     def intro(self) -> str:
         remaining = refunds.refundable_amount(self.donation)
-        return str(
+        intro = str(
             _(
                 "This donation was %(amount)s; %(remaining)s can still be refunded. Stripe "
                 "confirms the refund by webhook, and the donation shows as refunded when it "
@@ -349,6 +349,16 @@ class RefundView(DonationFormView):
                 "remaining": format_amount(remaining, self.donation.currency),
             }
         )
+        if payment_methods.refund_waits_for_bank_details(self.donation.payment_method_type):
+            intro += " " + str(
+                _(
+                    "It was paid with %(method)s, which cannot refund to where the money came "
+                    "from: Stripe emails the donor for bank details, and the refund shows as "
+                    "pending donor bank details until they answer."
+                )
+                % {"method": payment_methods.limits(self.donation.payment_method_type).label}
+            )
+        return intro
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()

@@ -8,6 +8,7 @@ from django.db import transaction
 from demo.content.allocation import ensure_allocation
 from demo.content.giving import MY_GIVING_DONOR, ensure_giving
 from demo.content.i18n import ensure_totals_page_translations, ensure_translations
+from demo.content.methods import demo_poster_path, ensure_promptpay_gift
 from demo.content.month import ensure_month_gifts, ensure_month_work
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
@@ -48,6 +49,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             needs.update(ensure_transparency(home))
             translations["translations created"] += ensure_totals_page_translations(home)
+        # A THB gift paid with PromptPay, confirmed later by the donor's bank (simulated).
+        with transaction.atomic():
+            needs.update(ensure_promptpay_gift(home))
         self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
         self.stdout.write(f"  Home page: {home.title}")
         for name, count in {**needs, **stories, **translations}.items():
@@ -65,6 +69,9 @@ class Command(BaseCommand):
             f"donor {MY_GIVING_DONOR}; the sign-in link is printed here (console email). "
             "Amount, pause, resume and card changes go to devstripe and come back by webhook."
         )
+        self.stdout.write("")
+        self.stdout.write("A QR poster (A4 or card) of a need, as a 500 THB campaign link:")
+        self.stdout.write(f"  http://127.0.0.1:8000{demo_poster_path()}")
         if card_address:
             self.stdout.write("")
             self.stdout.write(
