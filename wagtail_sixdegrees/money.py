@@ -300,7 +300,7 @@ class Currency:
     @property
     def unit(self) -> int:
         """Minor units in one major unit (100 for USD, 1 for JPY, 1000 for KWD)."""
-        return 10**self.exponent
+        return int(10**self.exponent)
 
 
 @cache
@@ -614,12 +614,15 @@ def format_money(
     value = Decimal(amount).scaleb(-cur.exponent)
     pattern = copy.copy(babel_locale.currency_formats["standard"])
     cldr_digits = _cldr_digits(cur.code)
-    exact_digits = max(0, -value.normalize().as_tuple().exponent)
+    exponent = value.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):  # "n", "N" or "F": an int of minor units is never these
+        raise ValueError(f"Not a finite amount: {amount!r}")
+    exact_digits = max(0, -exponent)
     digits = cldr_digits if exact_digits <= cldr_digits else cur.exponent
     if short and exact_digits == 0:
         digits = 0
     pattern.frac_prec = (digits, digits)
-    return pattern.apply(value, babel_locale, currency=cur.code, currency_digits=False)
+    return str(pattern.apply(value, babel_locale, currency=cur.code, currency_digits=False))
 
 
 @cache

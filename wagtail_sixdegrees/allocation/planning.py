@@ -148,11 +148,10 @@ def summarise(digest: engine.PlanDigest) -> dict[str, Any]:
     for account, amount in totals.items():
         if amount == 0:
             continue
-        if account.kind == AccountKind.NEED:
+        if account.need_id is not None:  # a need's account
             label = need_titles.get(account.need_id, "")
         elif account.kind == AccountKind.RESTRICTED:
-            names = (cause_names.get(account.cause_id), region_names.get(account.region_id))
-            label = " · ".join(name for name in names if name)
+            label = balances.account_label(account, cause_names, region_names)
         else:
             label = ""
         accounts.append(

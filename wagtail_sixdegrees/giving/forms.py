@@ -203,7 +203,8 @@ class DonateForm(forms.Form):
         return Page.objects.live().filter(pk=int(raw)).first()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; typed as a dict
         if (cleaned.get("website") or "").strip():
             # Bots fill every field; people never see this one.
             raise forms.ValidationError(_("We could not accept this form. Please try again."))

@@ -118,7 +118,7 @@ class Priority(models.IntegerChoices):
     LOW = 4, _("Low")
 
 
-class NeedQuerySet(models.QuerySet):
+class NeedQuerySet(models.QuerySet["Need"]):
     def open(self, on: datetime.date | None = None) -> NeedQuerySet:
         """Needs that are published and accepting money on the given day (default: today)."""
         day = on or timezone.localdate()

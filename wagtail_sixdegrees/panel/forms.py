@@ -80,7 +80,8 @@ class RefundForm(forms.Form):
         self.currency, self.remaining = currency, remaining
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; typed as a dict
         if "amount" not in self.errors:
             amount = parse_money(self, "amount", self.currency)
             if amount is None and not cleaned.get("amount"):
@@ -160,7 +161,8 @@ class ReallocateForm(forms.Form):
         self.source_needs = source_needs
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; typed as a dict
         value = cleaned.get("source")
         account = decode_account(value, self.source_needs) if value else None
         if value and account is None:
@@ -207,7 +209,8 @@ class DisbursementForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; typed as a dict
         need = cleaned.get("need")
         if need is not None and "amount" not in self.errors:
             cleaned["amount_minor"] = parse_money(self, "amount", need.currency)

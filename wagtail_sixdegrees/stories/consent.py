@@ -47,7 +47,7 @@ class ConsentStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class StoryConsentQuerySet(models.QuerySet):
+class StoryConsentQuerySet(models.QuerySet["StoryConsent"]):
     def current(self, on: datetime.date | None = None) -> StoryConsentQuerySet:
         """Consents that allow a story on the website on ``on`` (default: today)."""
         day = on or timezone.localdate()

@@ -48,7 +48,8 @@ class DonorEmailForm(forms.Form):
     confirm_email = forms.EmailField(label=_("Type the address again to confirm"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; typed as a dict
         if self.data.get("action") == "erase" and (
             (cleaned.get("confirm_email") or "").strip().lower()
             != (cleaned.get("email") or "").strip().lower()
