@@ -787,7 +787,7 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
         def _checkout(self, method: str) -> None:
             match = re.fullmatch(r"/checkout/([\w-]+)(?:/(pay|cancel))?", urlsplit(self.path).path)
             session = stripe.objects.get(match[1]) if match else None
-            if session is None:
+            if match is None or session is None:
                 self._send(404, b"Unknown checkout session", "text/plain")
                 return
             if method == "GET":

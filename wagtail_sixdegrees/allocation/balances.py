@@ -19,10 +19,10 @@ readers look needs up by ``translation_key``, so every translation shows the sam
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-import uuid
 from typing import TypedDict
 
 from django.db import models

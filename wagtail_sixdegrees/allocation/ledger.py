@@ -88,7 +88,11 @@ class StalePlan(LedgerError):
 # --- Who did it -----------------------------------------------------------------------------
 
 
-def _actor(user: AbstractBaseUser | AnonymousUser | None) -> tuple[int | None, str]:
+#: Who asked for a ledger operation: a signed-in user, or nobody (automatic, or anonymous).
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+def _actor(user: Actor) -> tuple[int | None, str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return None, AUTOMATIC_LABEL
     return user.pk, user.get_username()
@@ -295,7 +299,11 @@ def _posting_deltas(
 def _keep_disbursed(need_id: int, currency: str, amount: int) -> None:
     key = balance_key(AccountKind.NEED, currency, need_id, None, None)
     _keep_balances(
-        {key: BalanceDelta(key, AccountKind.NEED.value, currency, need_id, None, None, disbursed=amount)}
+        {
+            key: BalanceDelta(
+                key, AccountKind.NEED.value, currency, need_id, None, None, disbursed=amount
+            )
+        }
     )
 
 
@@ -344,7 +352,7 @@ def _write(
     *,
     kind: str,
     run: AllocationRun | None,
-    actor: AbstractBaseUser | None,
+    actor: Actor,
     reason: str,
     pending_balances: PendingBalances | None = None,
 ) -> list[LedgerEntry]:
@@ -403,7 +411,7 @@ def apply_postings(
     *,
     kind: str,
     run: AllocationRun | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: Actor = None,
     reason: str = "",
     planned_under_lock: bool = False,
     pending_balances: PendingBalances | None = None,
@@ -512,7 +520,7 @@ def _stream(
     include_pools: bool,
     write: bool,
     run: AllocationRun | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: Actor = None,
     fingerprinted: bool = True,
 ) -> Outcome:
     """Plan (and, with ``write``, write) an allocation, streaming postings in batches."""
@@ -569,7 +577,7 @@ def allocate(
     donation_ids: Sequence[int] | None = None,
     *,
     include_pools: bool = True,
-    actor: AbstractBaseUser | None = None,
+    actor: Actor = None,
     run: AllocationRun | None = None,
     dry_run: bool = False,
     retries: int = 5,
@@ -600,9 +608,7 @@ def allocate(
 # --- Runs -----------------------------------------------------------------------------------
 
 
-def preview_run(
-    actor: AbstractBaseUser | None = None, trigger: str = AllocationRun.Trigger.PANEL
-) -> AllocationRun:
+def preview_run(actor: Actor = None, trigger: str = AllocationRun.Trigger.PANEL) -> AllocationRun:
     """Compute what allocation would do now and keep it for review. Writes no ledger rows."""
     outcome = _stream(None, include_pools=True, write=False)
     summary = planning.summarise(outcome.digest)
@@ -622,7 +628,7 @@ class _Mismatch(Exception):
     pass
 
 
-def commit_run(run: AllocationRun, actor: AbstractBaseUser | None = None) -> AllocationRun:
+def commit_run(run: AllocationRun, actor: Actor = None) -> AllocationRun:
     """Write a previewed run to the ledger.
 
     The plan is recomputed under locks and written only if it is exactly the one previewed
@@ -669,7 +675,7 @@ def reallocate(
     target_need: Need,
     amount: int,
     *,
-    actor: AbstractBaseUser | None,
+    actor: Actor,
     reason: str,
 ) -> list[LedgerEntry]:
     """Move ``amount`` from ``source`` (the general pool, a restricted pool or a need) to a need.
@@ -785,7 +791,7 @@ def reversal_target(donation: Donation, allocated: int) -> int:
 
 
 def sync_reversals(
-    donation: Donation, *, actor: AbstractBaseUser | None = None, reason: str = ""
+    donation: Donation, *, actor: Actor = None, reason: str = ""
 ) -> list[LedgerEntry]:
     """Bring the donation's reversals up to what its refunds and disputes require. Idempotent:
     calling it again, or with events in another order, writes nothing more."""
@@ -828,7 +834,7 @@ def record_disbursement(
     amount: int,
     *,
     paid_on: datetime.date,
-    actor: AbstractBaseUser | None,
+    actor: Actor,
     reference: str = "",
     note: str = "",
 ) -> Disbursement:
@@ -869,9 +875,7 @@ def record_disbursement(
         )
 
 
-def reverse_disbursement(
-    disbursement: Disbursement, *, actor: AbstractBaseUser | None, reason: str
-) -> Disbursement:
+def reverse_disbursement(disbursement: Disbursement, *, actor: Actor, reason: str) -> Disbursement:
     """Record that a disbursement did not happen (or came back), with a reason."""
     if not str(reason).strip():
         raise LedgerError(_("Give a reason: it is recorded with the reversal."))

@@ -213,7 +213,7 @@ class DonateForm(forms.Form):
         preferences = self._clean_preferences()
         if preferences is not None and currency:
             self._check_need_currencies(preferences, currency)
-        if self.errors or amount is None or preferences is None:
+        if self.errors or amount is None or preferences is None or not currency:
             return cleaned
         base, fee = amount
         kind = cleaned.get("dedication_kind") or ""

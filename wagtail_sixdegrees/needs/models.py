@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -15,6 +16,9 @@ from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, Transl
 
 from .. import money
 from . import fill_order, progress
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 country_code_validator = RegexValidator(
     r"^[A-Z]{2}$", _("Use the two-letter ISO 3166 country code in capitals, e.g. TH or VN.")
@@ -192,7 +196,9 @@ RESTRICTION_FIXED = {
 }
 
 
-class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+class Need(  # type: ignore[django-manager-missing]  # story_links: a modelcluster ParentalKey
+    TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model
+):
     """A funding target. Its progress is always computed from the ledger, never stored."""
 
     title = models.CharField(_("title"), max_length=200)
@@ -266,7 +272,7 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[StrOrPromise]] = {}
         if self.currency and not money.is_supported(self.currency):
             errors.setdefault("currency", []).append(
                 _("Stripe does not accept %(currency)s.") % {"currency": self.currency}

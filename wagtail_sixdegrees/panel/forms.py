@@ -5,7 +5,7 @@ shown on the form with nothing changed."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone, translation
@@ -156,8 +156,8 @@ class ReallocateForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [("", "---------"), *sources]
-        self.fields["target"].queryset = targets
+        cast(forms.ChoiceField, self.fields["source"]).choices = [("", "---------"), *sources]
+        cast(forms.ModelChoiceField, self.fields["target"]).queryset = targets
         self.source_needs = source_needs
 
     def clean(self) -> dict[str, Any]:
@@ -195,8 +195,9 @@ class DisbursementForm(forms.Form):
 
     def __init__(self, *args: Any, needs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["need"].queryset = needs
-        self.fields["need"].label_from_instance = self._label
+        need = cast(forms.ModelChoiceField, self.fields["need"])
+        need.queryset = needs
+        need.label_from_instance = self._label  # type: ignore[assignment]  # Django's hook
 
     @staticmethod
     def _label(need: Need) -> str:

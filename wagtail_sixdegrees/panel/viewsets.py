@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
@@ -47,7 +48,7 @@ class GivingModelViewSet(ModelViewSet):
     #: Panel actions whose permissions are offered in Wagtail's group editor with this screen.
     registered_actions: tuple[str, ...] = ()
     #: (route, view class, URL name) of the screen's own actions; "add" makes the add button.
-    extra_urls: tuple[tuple[str, type, str], ...] = ()
+    extra_urls: tuple[tuple[str, type[View], str], ...] = ()
 
     @cached_property
     def policy(self) -> permissions.GivingPermissionPolicy:
@@ -110,7 +111,7 @@ class GivingModelViewSet(ModelViewSet):
 class GivingPageViewSet(ViewSet):
     """A screen of the panel that is a single page (dashboard, reallocation, audit)."""
 
-    view_class: type
+    view_class: type[View]
     permission: str = permissions.VIEW
 
     def get_urlpatterns(self) -> list[Any]:

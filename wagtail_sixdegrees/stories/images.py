@@ -33,7 +33,7 @@ from .. import conf
 try:
     from PIL import ImageCms
 except ImportError:  # Pillow built without littlecms
-    ImageCms = None
+    ImageCms = None  # type: ignore[assignment]  # checked before each use
 
 #: Pillow format -> (format to save, file extension). Anything else becomes PNG or JPEG.
 KEPT_FORMATS = {
@@ -117,16 +117,19 @@ def _to_srgb(frame: Image.Image) -> Image.Image:
     try:
         mode = "RGBA" if frame.mode in ("RGBA", "LA", "PA") else "RGB"
         source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
-        return ImageCms.profileToProfile(
+        converted = ImageCms.profileToProfile(
             frame.convert(mode), source, ImageCms.createProfile("sRGB"), outputMode=mode
         )
+        return converted if converted is not None else frame  # None only with inPlace
     except (OSError, ValueError, ImageCms.PyCMSError):
         # An unreadable profile: keep the pixels as they are rather than refuse the image.
         return frame
 
 
 def _clean_frame(frame: Image.Image) -> Image.Image:
-    info = {key: frame.info[key] for key in KEPT_INFO if key in frame.info}
+    info: dict[str | tuple[int, int], object] = {
+        key: frame.info[key] for key in KEPT_INFO if key in frame.info
+    }
     clean = _to_srgb(frame).copy()
     clean.info = info
     return clean
@@ -259,7 +262,7 @@ def strip_metadata(data: bytes, *, keep_rights: bool = False) -> CleanImage:
             options.update(_rights_options(source, save_format))
         output = io.BytesIO()
         first.save(output, format=save_format, **options)
-    return CleanImage(data=output.getvalue(), extension=extension)
+    return CleanImage(data=output.getvalue(), extension=extension or "png")
 
 
 def _rights_options(source: Image.Image, save_format: str) -> dict:
@@ -277,8 +280,9 @@ def _rights_options(source: Image.Image, save_format: str) -> dict:
     if save_format == "PNG":
         text = PngImagePlugin.PngInfo()
         for key in RIGHTS_TEXT_KEYS:
-            if isinstance(getattr(source, "text", {}).get(key), str):
-                text.add_text(key, source.text[key])
+            value = getattr(source, "text", {}).get(key)
+            if isinstance(value, str):
+                text.add_text(key, value)
         if keep_xmp:
             text.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8", "replace"))
         options["pnginfo"] = text

@@ -123,7 +123,7 @@ class RecurringGift(GiftTerms):
 
     @property
     def is_cancellable(self) -> bool:
-        return bool(self.stripe_subscription_id) and self.status not in self.ENDED
+        return bool(self.stripe_subscription_id) and self.status not in RECURRING_ENDED
 
     @property
     def is_running(self) -> bool:
@@ -135,7 +135,8 @@ class RecurringGift(GiftTerms):
         return self.status == self.Status.PAST_DUE
 
 
-RecurringGift.ENDED = (  # type: ignore[attr-defined]
+#: Statuses of a monthly gift that Stripe will never charge again.
+RECURRING_ENDED = (
     RecurringGift.Status.CANCELLED,
     RecurringGift.Status.EXPIRED,
     RecurringGift.Status.LAPSED,
