@@ -397,18 +397,19 @@ def account_names(
     """The titles of the needs and the names of the causes and regions that ``accounts`` name,
     by id: one query for each kind named."""
     accounts = list(accounts)
-
-    def names(model: type[models.Model], ids: set[int | None], field: str) -> dict[int, str]:
-        wanted = {i for i in ids if i is not None}
-        if not wanted:
-            return {}
-        return dict(model._default_manager.filter(pk__in=wanted).values_list("pk", field))
-
     return (
-        names(Need, {a.need_id for a in accounts}, "title"),
-        names(Cause, {a.cause_id for a in accounts}, "name"),
-        names(Region, {a.region_id for a in accounts}, "name"),
+        names_by_id(Need, {a.need_id for a in accounts}, "title"),
+        names_by_id(Cause, {a.cause_id for a in accounts}, "name"),
+        names_by_id(Region, {a.region_id for a in accounts}, "name"),
     )
+
+
+def names_by_id(model: type[models.Model], ids: Iterable[int | None], field: str) -> dict[int, str]:
+    """``field`` (a title or name) of the ``model`` rows with these ids, in one query."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(model._default_manager.filter(pk__in=wanted).values_list("pk", field))
 
 
 def account_label(account: Account, causes: dict[int, str], regions: dict[int, str]) -> str:
@@ -779,6 +780,7 @@ __all__ = [
     "canonical_needs",
     "currency_figures",
     "donation_balances",
+    "names_by_id",
     "need_available",
     "need_balances",
     "need_disbursed",
