@@ -39,7 +39,6 @@ __all__ = [
     "AmountError",
     "Currency",
     "check_charge_limits",
-    "fill",
     "format_money",
     "get_currency",
     "is_supported",
@@ -557,23 +556,6 @@ def split_by_basis_points(amount: int, shares: Sequence[int]) -> list[int]:
     if sum(shares) != BASIS_POINTS:
         raise ValueError(f"shares must sum to {BASIS_POINTS} basis points, not {sum(shares)}")
     return split(amount, shares)
-
-
-def fill(amount: int, capacities: Sequence[int | None]) -> tuple[list[int], int]:
-    """Pour ``amount`` into buckets in order, each up to its capacity (``None``: no limit).
-
-    Returns the part poured into each bucket and what is left over. Used to fill needs, in
-    policy order, up to their remaining gaps.
-    """
-    if amount < 0:
-        raise ValueError("amount must not be negative")
-    parts = []
-    remaining = amount
-    for capacity in capacities:
-        room = remaining if capacity is None else max(0, min(capacity, remaining))
-        parts.append(room)
-        remaining -= room
-    return parts, remaining
 
 
 # --- Showing amounts to people ------------------------------------------------------------

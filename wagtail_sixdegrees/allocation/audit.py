@@ -1,4 +1,4 @@
-"""The audit: DESIGN section 4 rule 8, checked against the whole ledger.
+"""The audit: the invariants of docs/concepts.md#rule-8, checked against the whole ledger.
 
 A violation is a broken invariant that someone must investigate; a note is something finance
 should know (money waiting, shortfalls to cover) that is not an error.

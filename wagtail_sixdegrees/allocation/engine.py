@@ -1,8 +1,8 @@
 """The allocation engine: plain data in, a plan of postings out. No ORM, no I/O, no clock.
 
-This module implements the allocation rules of DESIGN section 4 (rules 1 to 6, and the arithmetic
-of rule 7) as pure functions over small frozen dataclasses, so the rules can be read, tested and
-reasoned about without a database. ``allocation/ledger.py`` feeds it rows and is the only code
+This module implements the allocation rules of docs/concepts.md#allocation-rules (#rule-1
+to #rule-6, and the arithmetic of #rule-7) as pure functions over small frozen dataclasses, so
+the rules can be read, tested and reasoned about without a database. ``allocation/ledger.py`` feeds it rows and is the only code
 that writes its plan to the ledger.
 
 How a gift is divided
@@ -68,12 +68,12 @@ class AccountKind(StrEnum):
     NEED = "need"
     RESTRICTED = "restricted"  # a cause and/or region pool waiting for a matching open need
     GENERAL = "general"  # "where most needed", allocated by giving managers
-    SHORTFALL = "shortfall"  # refunded money that had already been disbursed (rule 7)
+    SHORTFALL = "shortfall"  # refunded money that had already been disbursed (docs/concepts.md#rule-7)
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class Account:
-    """Where money sits. Every account is in one currency; pools are per currency (rule 9)."""
+    """Where money sits. Every account is in one currency; pools are per currency (docs/concepts.md#rule-9)."""
 
     kind: AccountKind
     currency: str
@@ -544,7 +544,7 @@ def plan(
     return Plan(list(allocator.stream(sorted(items, key=lambda item: item.order_key))))
 
 
-# --- Reversals (refunds and lost disputes, rule 7) -------------------------------------------
+# --- Reversals (refunds and lost disputes, docs/concepts.md#rule-7) --------------------------
 
 
 @dataclass(frozen=True)
@@ -641,7 +641,7 @@ def within_restriction(
     source_place: tuple[int, int] | None = None,
 ) -> bool:
     """Whether money in ``source`` may go to a need of this cause and region without leaving
-    its restriction (rule 6). ``source_place`` is the source need's (cause, region)."""
+    its restriction (docs/concepts.md#rule-6). ``source_place`` is the source need's (cause, region)."""
     if source.kind == AccountKind.GENERAL:
         return True
     if source.kind == AccountKind.RESTRICTED:

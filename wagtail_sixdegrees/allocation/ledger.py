@@ -775,7 +775,7 @@ def _holdings(source: Account, *, flexible_only: bool) -> list[engine.Holding]:
     ]
 
 
-# --- Refunds and lost disputes (rule 7) -----------------------------------------------------
+# --- Refunds and lost disputes (docs/concepts.md#rule-7) -------------------------------------
 
 
 def reversal_target(donation: Donation, allocated: int) -> int:

@@ -31,7 +31,7 @@ def open_need_ids(currencies: Iterable[str] | None = None, on: datetime.date | N
 def open_need_states(on: datetime.date | None = None) -> list[NeedState]:
     """Open needs with their remaining gaps (target minus what they hold), every currency:
     a share aimed at a need in another currency is recognised as such and waits in the
-    restricted pool for its own currency (rule 9)."""
+    restricted pool for its own currency (docs/concepts.md#rule-9)."""
     needs = balances.open_need_rows(on=on)
     causes = canonical_ids(Cause, (n["cause_id"] for n in needs))
     regions = canonical_ids(Region, (n["region_id"] for n in needs))

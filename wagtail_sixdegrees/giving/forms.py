@@ -1,4 +1,4 @@
-"""The donate form contract (DESIGN section 7), validated without touching the database beyond
+"""The donate form contract (docs/integrators/donate-form-contract.md), validated without touching the database beyond
 reading what a donor may choose, and without calling Stripe.
 
 Fields: ``amount`` (major units, e.g. ``25.50``; ``5000`` for VND), ``currency``, ``frequency``
@@ -239,7 +239,7 @@ class DonateForm(forms.Form):
         return cleaned
 
     def _check_need_currencies(self, preferences: list[tuple[Target, int]], currency: str) -> None:
-        """A need receives money only in its own currency (allocation rule 9): a gift in another
+        """A need receives money only in its own currency (docs/concepts.md#rule-9): a gift in another
         currency would wait in a pool, not reach the need the donor chose. Say so instead."""
         for target, _share in preferences:
             need = target.need

@@ -340,9 +340,9 @@ class Need(  # type: ignore[django-manager-missing]  # story_links: a modelclust
         """The cause and region this need must keep, by translation key (a translation of the
         same cause is the same cause), or empty while they may still change.
 
-        Gifts for a cause or region fill the open needs of that cause or region (rule 4); once
+        Gifts for a cause or region fill the open needs of that cause or region (docs/concepts.md#rule-4); once
         money names this need, moving it to another cause or region would carry restricted
-        money out of its restriction without a reason or the donors' consent (rule 6). A wrong
+        money out of its restriction without a reason or the donors' consent (docs/concepts.md#rule-6). A wrong
         cause is corrected by a new need and a recorded reallocation; a misspelt one by editing
         the cause itself.
         """

@@ -34,7 +34,7 @@ def restriction_label(cause: Cause | None, region: Region | None) -> str:
 
 
 def _explain(rule: str, *, restriction: str, currency: str) -> str:
-    """Why money is where it is, in a donor's words (DESIGN section 4)."""
+    """Why money is where it is, in a donor's words (docs/concepts.md#allocation-rules)."""
     texts: dict[str, StrOrPromise] = {  # Rule values are str
         Rule.NEED: _("You chose this need."),
         Rule.OVERFLOW_NEED: _(
