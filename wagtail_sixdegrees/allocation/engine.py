@@ -68,7 +68,8 @@ class AccountKind(StrEnum):
     NEED = "need"
     RESTRICTED = "restricted"  # a cause and/or region pool waiting for a matching open need
     GENERAL = "general"  # "where most needed", allocated by giving managers
-    SHORTFALL = "shortfall"  # refunded money that had already been disbursed (docs/concepts.md#rule-7)
+    # Refunded money that had already been disbursed (docs/concepts.md#rule-7).
+    SHORTFALL = "shortfall"
 
 
 @dataclass(frozen=True, slots=True, order=True)
