@@ -8,10 +8,10 @@ it; the functions below check what needs more than one value or the rest of the 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from babel.numbers import list_currencies
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
@@ -45,7 +45,9 @@ def _setting_path(key: str) -> str:
 
 
 @register(Tags.compatibility)
-def check_settings_rules(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+def check_settings_rules(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
     """E007, E008, E010, E011, E020, E023, E030, E052, E053: each key's rule in conf.SETTINGS."""
     messages: list[Error | Warning] = []
     for setting in conf.SETTINGS:
@@ -66,7 +68,9 @@ def _follows_rule(key: str) -> bool:
 
 
 @register(Tags.compatibility)
-def check_stripe_keys(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+def check_stripe_keys(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
     """E001-E003: Stripe credentials present (outside DEBUG) and of the right kind."""
     messages: list[Error | Warning] = []
     for key, (check_id, prefixes) in STRIPE_KEY_SETTINGS.items():
@@ -109,7 +113,9 @@ def check_stripe_keys(app_configs: Any = None, **kwargs: Any) -> list[Error | Wa
 
 
 @register(Tags.compatibility)
-def check_currencies(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+def check_currencies(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
     """E004-E006, W002: CURRENCIES is a non-empty list of ISO codes that Stripe supports."""
     configured = conf.get_setting("CURRENCIES")
     if isinstance(configured, str) or not isinstance(configured, list | tuple) or not configured:
@@ -153,7 +159,9 @@ def check_currencies(app_configs: Any = None, **kwargs: Any) -> list[Error | War
 
 
 @register(Tags.compatibility)
-def check_other_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+def check_other_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
     """W001, W010, W011, W012: keys we do not know, and values we understand but warn about."""
     messages: list[Error | Warning] = []
     years = conf.get_setting("CONSENT_MAX_YEARS")
@@ -197,7 +205,9 @@ def check_other_settings(app_configs: Any = None, **kwargs: Any) -> list[Error |
 
 
 @register(Tags.compatibility)
-def check_giving(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+def check_giving(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
     """E021, E022, W020: the rate limit's cache, and the apps giving needs installed."""
     messages: list[Error | Warning] = []
     alias = conf.get_setting("RATE_LIMIT_CACHE")
@@ -234,7 +244,9 @@ def check_giving(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning
 
 
 @register(Tags.compatibility)
-def check_allocation_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+def check_allocation_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
     """E031: the fill policy can be imported and is one."""
     messages: list[Error | Warning] = []
     dotted = conf.get_setting("ALLOCATION_POLICY")
@@ -260,7 +272,9 @@ def check_allocation_settings(app_configs: Any = None, **kwargs: Any) -> list[Er
 
 
 @register(Tags.compatibility)
-def check_transparency_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+def check_transparency_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
     """E050, E051, W050: the widget's and the API's origins."""
     from .transparency.embed import invalid_origins
 

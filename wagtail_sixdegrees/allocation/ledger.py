@@ -750,18 +750,23 @@ def _check_move_source(source: Account, amount: int) -> tuple[int, int] | None:
     if source.kind != AccountKind.NEED or source.need_id is None:
         return None
     source_need = Need.objects.get(pk=source.need_id)
-    free = need_available(source_need)
-    if amount > free:
-        raise LedgerError(
-            _("%(need)s holds only %(available)s that has not been paid out yet.")
-            % {
-                "need": source_need.title,
-                "available": money.format_money(max(free, 0), source.currency),
-            }
-        )
+    _check_undisbursed(source_need, amount)
     causes = canonical_ids(Cause, [source_need.cause_id])
     regions = canonical_ids(Region, [source_need.region_id])
     return causes[source_need.cause_id], regions[source_need.region_id]
+
+
+def _check_undisbursed(need: Need, amount: int) -> None:
+    """Refuse to take more out of a need than it holds and has not paid out."""
+    available = need_available(need)
+    if amount > available:
+        raise LedgerError(
+            _("%(need)s holds only %(available)s that has not been paid out yet.")
+            % {
+                "need": need.title,
+                "available": money.format_money(max(available, 0), need.currency),
+            }
+        )
 
 
 def _holdings(source: Account, *, flexible_only: bool) -> list[engine.Holding]:
@@ -845,21 +850,12 @@ def record_disbursement(
         need_id = canonical_ids(Need, [need.pk])[need.pk]
         lock(needs=[need_id])
         need = Need.objects.get(pk=need_id)
-        money.get_currency(need.currency)
         if amount % money.get_currency(need.currency).step:
             raise LedgerError(
                 _("%(currency)s amounts cannot have that many decimal places.")
                 % {"currency": need.currency}
             )
-        available = need_available(need)
-        if amount > available:
-            raise LedgerError(
-                _("%(need)s holds only %(available)s that has not been paid out yet.")
-                % {
-                    "need": need.title,
-                    "available": money.format_money(max(available, 0), need.currency),
-                }
-            )
+        _check_undisbursed(need, amount)
         who = _actor(actor)
         _keep_disbursed(need.pk, need.currency, amount)
         return Disbursement.objects.create(

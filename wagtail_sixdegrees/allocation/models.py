@@ -248,7 +248,7 @@ class LedgerEntry(AppendOnlyModel):
         )
 
     @staticmethod
-    def account_lookup(account: engine.Account) -> dict[str, Any]:
+    def account_lookup(account: engine.Account) -> dict[str, str | int | None]:
         return {
             "account_kind": str(account.kind),
             "currency": account.currency,
@@ -338,7 +338,9 @@ class Disbursement(AppendOnlyModel):
         return self.reverses_id is not None
 
 
-def balance_key(kind: str, currency: str, need_id: Any, cause_id: Any, region_id: Any) -> str:
+def balance_key(
+    kind: str, currency: str, need_id: int | None, cause_id: int | None, region_id: int | None
+) -> str:
     """The one key of an account's balance row: kind, currency and what it is restricted to."""
     if kind == engine.AccountKind.NEED:
         return f"need:{currency}:{need_id}"

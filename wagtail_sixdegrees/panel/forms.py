@@ -8,6 +8,7 @@ import uuid
 from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
@@ -152,7 +153,7 @@ class ReallocateForm(forms.Form):
         *args: Any,
         sources: list[tuple[str, list[tuple[str, str]]]],
         source_needs: dict[int, Need],
-        targets: Any,
+        targets: QuerySet[Need],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -193,7 +194,7 @@ class DisbursementForm(forms.Form):
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, needs: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, needs: QuerySet[Need], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         need = cast(forms.ModelChoiceField, self.fields["need"])
         need.queryset = needs

@@ -236,7 +236,7 @@ def events_for(donation: Donation) -> QuerySet:
 class DonationInspectView(GivingInspectView):
     template_name = "wagtail_sixdegrees/panel/donation_inspect.html"
 
-    def get_object(self, queryset: Any = None) -> Donation:
+    def get_object(self, queryset: QuerySet[Donation] | None = None) -> Donation:
         related = ["recurring_gift", "site", "page"]
         if self.can_see_personal_data:
             related.append("donor")
