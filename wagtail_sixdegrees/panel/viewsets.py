@@ -80,8 +80,9 @@ class GivingModelViewSet(ModelViewSet):
         urlpatterns = [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
         ]
+        if self.inspect_view_enabled:
+            urlpatterns.append(path("inspect/<int:pk>/", self.inspect_view, name="inspect"))
         for route, view_class, name in self.extra_urls:
             view = view_class.as_view(permission_policy=self.policy)
             if getattr(view_class, "calls_stripe", False):
@@ -170,12 +171,6 @@ class NeedProgressViewSet(GivingModelViewSet):
         # Not Wagtail's policy for needs (that one is for editing them, as snippets).
         return permissions.GivingPermissionPolicy(Need)
 
-    def get_urlpatterns(self) -> list[Any]:
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-        ]
-
 
 class RunViewSet(GivingModelViewSet):
     model = AllocationRun
@@ -228,12 +223,6 @@ class LedgerViewSet(GivingModelViewSet):
     menu_order = 118
     index_view_class = ledger.LedgerIndexView
     inspect_view_enabled = False
-
-    def get_urlpatterns(self) -> list[Any]:
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-        ]
 
 
 class AuditViewSet(GivingPageViewSet):
