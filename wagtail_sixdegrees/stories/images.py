@@ -235,14 +235,17 @@ def strip_metadata(data: bytes, *, keep_rights: bool = False) -> CleanImage:
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise ValidationError(_("This file is not an image we can read.")) from error
     with source:
-        save_format, extension = KEPT_FORMATS.get(source.format or "", (None, None))
-        animated = getattr(source, "is_animated", False) and save_format in ("GIF", "WEBP", "PNG")
+        kept = KEPT_FORMATS.get(source.format or "")
+        can_animate = kept is not None and kept[0] in ("GIF", "WEBP", "PNG")
+        animated = can_animate and getattr(source, "is_animated", False)
         if animated:
             frames = [_clean_frame(frame.copy()) for frame in ImageSequence.Iterator(source)]
         else:
             frames = [_clean_frame(ImageOps.exif_transpose(source))]
         first = frames[0]
-        if save_format is None:
+        if kept is not None:
+            save_format, extension = kept
+        else:
             has_alpha = first.mode in ("RGBA", "LA", "PA") or "transparency" in first.info
             save_format, extension = ("PNG", "png") if has_alpha else ("JPEG", "jpg")
         if save_format == "JPEG" and first.mode not in ("RGB", "L"):
@@ -262,7 +265,7 @@ def strip_metadata(data: bytes, *, keep_rights: bool = False) -> CleanImage:
             options.update(_rights_options(source, save_format))
         output = io.BytesIO()
         first.save(output, format=save_format, **options)
-    return CleanImage(data=output.getvalue(), extension=extension or "png")
+    return CleanImage(data=output.getvalue(), extension=extension)
 
 
 def _rights_options(source: Image.Image, save_format: str) -> dict:
