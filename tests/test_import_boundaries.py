@@ -1,4 +1,4 @@
-"""The package's layers import one way (DESIGN section 6):
+"""The package's layers import one way (CONTRIBUTING.md, "How the code is laid out"):
 money <- needs <- giving <- allocation <- stories/transparency <- panel <- wagtail_hooks.
 
 Read from the source with ``ast``, so an import inside a function counts like any other: a
@@ -124,7 +124,7 @@ def test_the_cycle_finder_sees_a_function_local_import(tmp_path):
 
 
 def test_the_engine_and_the_fill_order_stay_below_the_orm():
-    """The engine is pure (DESIGN rule); the fill order it shares with needs must be too."""
+    """The engine is pure (docs/concepts.md#allocation-rules); the fill order it shares with needs must be too."""
     for path in (PACKAGE / "allocation" / "engine.py", PACKAGE / "needs" / "fill_order.py"):
         top_level = [
             node

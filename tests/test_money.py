@@ -299,24 +299,3 @@ def test_split_parts_sum_to_the_whole_each_within_one_unit(amount, weights):
 @given(st.integers(min_value=0, max_value=10**12), shares_strategy)
 def test_split_is_deterministic(amount, weights):
     assert money.split(amount, weights) == money.split(amount, list(weights))
-
-
-@given(
-    st.integers(min_value=0, max_value=10**9),
-    st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=10**8)), max_size=10),
-)
-def test_fill_pours_in_order_up_to_each_capacity(amount, capacities):
-    parts, left = money.fill(amount, capacities)
-    assert sum(parts) + left == amount
-    assert left >= 0
-    for index, (part, capacity) in enumerate(zip(parts, capacities, strict=True)):
-        assert part >= 0
-        if capacity is not None:
-            assert part <= capacity
-        # A bucket only gets money once every earlier bucket is full.
-        if part > 0:
-            for earlier, earlier_capacity in zip(parts[:index], capacities[:index], strict=True):
-                assert earlier_capacity is not None and earlier == earlier_capacity
-    if left:
-        assert None not in capacities
-        assert parts == list(capacities)

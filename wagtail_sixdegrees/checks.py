@@ -1,15 +1,17 @@
 """System checks: configuration mistakes found at ``manage.py check`` time, not by a donor.
 
 Ids are stable; docs/reference/configuration.md lists every one with its fix. Every hint that
-names a docs page names one that exists (tests/test_configuration.py checks).
+names a docs page names one that exists (tests/test_configuration.py checks). A key whose
+validity is one rule declares it in ``conf.SETTINGS`` and :func:`check_settings_rules` checks
+it; the functions below check what needs more than one value or the rest of the site.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from babel.numbers import list_currencies
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
@@ -43,7 +45,32 @@ def _setting_path(key: str) -> str:
 
 
 @register(Tags.compatibility)
-def check_stripe_keys(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+def check_settings_rules(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
+    """E007, E008, E010, E011, E020, E023, E030, E052, E053: each key's rule in conf.SETTINGS."""
+    messages: list[Error | Warning] = []
+    for setting in conf.SETTINGS:
+        if setting.rule is not None and not _follows_rule(setting.name):
+            messages.append(
+                Error(
+                    f"{_setting_path(setting.name)} must {setting.rule.must}.",
+                    hint=setting.rule.hint,
+                    id=setting.checks[0],
+                )
+            )
+    return messages
+
+
+def _follows_rule(key: str) -> bool:
+    rule = conf.BY_NAME[key].rule
+    return rule is None or rule.accepts(conf.get_setting(key))
+
+
+@register(Tags.compatibility)
+def check_stripe_keys(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
     """E001-E003: Stripe credentials present (outside DEBUG) and of the right kind."""
     messages: list[Error | Warning] = []
     for key, (check_id, prefixes) in STRIPE_KEY_SETTINGS.items():
@@ -86,7 +113,9 @@ def check_stripe_keys(app_configs: Any = None, **kwargs: Any) -> list[Error | Wa
 
 
 @register(Tags.compatibility)
-def check_currencies(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+def check_currencies(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
     """E004-E006, W002: CURRENCIES is a non-empty list of ISO codes that Stripe supports."""
     configured = conf.get_setting("CURRENCIES")
     if isinstance(configured, str) or not isinstance(configured, list | tuple) or not configured:
@@ -130,53 +159,18 @@ def check_currencies(app_configs: Any = None, **kwargs: Any) -> list[Error | War
 
 
 @register(Tags.compatibility)
-def check_other_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
-    """E007, E008, E010, E011, W001, W010, W011: the remaining keys have values we understand."""
+def check_other_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
+    """W001, W010, W011, W012: keys we do not know, and values we understand but warn about."""
     messages: list[Error | Warning] = []
-    if conf.get_setting("ALLOCATE_FROM") not in ("net", "gross"):
-        messages.append(
-            Error(
-                f'{_setting_path("ALLOCATE_FROM")} must be "net" or "gross".',
-                id="wagtail_sixdegrees.E007",
-            )
-        )
-    for key in ("MINIMUM_AMOUNTS", "MAXIMUM_AMOUNTS"):
-        value = conf.get_setting(key)
-        valid = isinstance(value, dict) and all(
-            isinstance(amount, int) and not isinstance(amount, bool) and amount > 0
-            for amount in value.values()
-        )
-        if not valid:
-            messages.append(
-                Error(
-                    f"{_setting_path(key)} must map currency codes to positive whole numbers "
-                    "of minor units.",
-                    hint='For example {"USD": 500} for 5.00 USD.',
-                    id="wagtail_sixdegrees.E008",
-                )
-            )
     years = conf.get_setting("CONSENT_MAX_YEARS")
-    if not isinstance(years, int) or isinstance(years, bool) or years < 1:
-        messages.append(
-            Error(
-                f"{_setting_path('CONSENT_MAX_YEARS')} must be a whole number of years, at least 1.",
-                id="wagtail_sixdegrees.E010",
-            )
-        )
-    elif years > 3:
+    if _follows_rule("CONSENT_MAX_YEARS") and years > 3:
         messages.append(
             Warning(
                 f"{_setting_path('CONSENT_MAX_YEARS')} lets consent last {years} years.",
                 hint="Survivor-story guidelines ask for consent to be renewed within three years.",
                 id="wagtail_sixdegrees.W011",
-            )
-        )
-    days = conf.get_setting("CONSENT_EXPIRY_WARNING_DAYS")
-    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-        messages.append(
-            Error(
-                f"{_setting_path('CONSENT_EXPIRY_WARNING_DAYS')} must be a positive whole number.",
-                id="wagtail_sixdegrees.E011",
             )
         )
     if conf.get_setting("SAFETY_REVIEW_REQUIRED") is False:
@@ -210,30 +204,12 @@ def check_other_settings(app_configs: Any = None, **kwargs: Any) -> list[Error |
     return messages
 
 
-_POSITIVE_INTEGER_SETTINGS = (
-    "RATE_LIMIT_ATTEMPTS",
-    "RATE_LIMIT_GLOBAL_ATTEMPTS",
-    "RATE_LIMIT_WINDOW",
-    "RESUBMISSION_WINDOW",
-    "STRIPE_TIMEOUT",
-    "TRUSTED_PROXY_COUNT",
-)
-
-
 @register(Tags.compatibility)
-def check_giving(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
-    """E020-E023, W020: giving's own settings, and what it needs installed."""
+def check_giving(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
+    """E021, E022, W020: the rate limit's cache, and the apps giving needs installed."""
     messages: list[Error | Warning] = []
-    for key in (*_POSITIVE_INTEGER_SETTINGS, "STRIPE_MAX_NETWORK_RETRIES"):
-        value = conf.get_setting(key)
-        minimum = 0 if key == "STRIPE_MAX_NETWORK_RETRIES" else 1
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            messages.append(
-                Error(
-                    f"{_setting_path(key)} must be a whole number of at least {minimum}.",
-                    id="wagtail_sixdegrees.E020",
-                )
-            )
     alias = conf.get_setting("RATE_LIMIT_CACHE")
     caches = getattr(settings, "CACHES", {"default": {}})
     if alias not in caches:
@@ -264,34 +240,15 @@ def check_giving(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning
                     id="wagtail_sixdegrees.E022",
                 )
             )
-    images = conf.get_setting("STORY_IMAGE_COLLECTIONS")
-    if images is not None and (
-        isinstance(images, str)
-        or not isinstance(images, list | tuple)
-        or not all(isinstance(item, str | int) and not isinstance(item, bool) for item in images)
-    ):
-        messages.append(
-            Error(
-                f"{_setting_path('STORY_IMAGE_COLLECTIONS')} must be None (every collection) or "
-                "a list of collection names or ids.",
-                hint="See docs/integrators/images.md.",
-                id="wagtail_sixdegrees.E023",
-            )
-        )
     return messages
 
 
 @register(Tags.compatibility)
-def check_allocation_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
-    """E030, E031: allocation settings have values we can use."""
+def check_allocation_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
+    """E031: the fill policy can be imported and is one."""
     messages: list[Error | Warning] = []
-    if not isinstance(conf.get_setting("AUTO_ALLOCATE"), bool):
-        messages.append(
-            Error(
-                f"{_setting_path('AUTO_ALLOCATE')} must be True or False.",
-                id="wagtail_sixdegrees.E030",
-            )
-        )
     dotted = conf.get_setting("ALLOCATION_POLICY")
     if dotted:
         from django.utils.module_loading import import_string
@@ -314,13 +271,11 @@ def check_allocation_settings(app_configs: Any = None, **kwargs: Any) -> list[Er
     return messages
 
 
-def _is_positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
 @register(Tags.compatibility)
-def check_transparency_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
-    """E050-E053, W050: the widget's, the API's and the impact links' settings."""
+def check_transparency_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
+    """E050, E051, W050: the widget's and the API's origins."""
     from .transparency.embed import invalid_origins
 
     messages: list[Error | Warning] = []
@@ -351,28 +306,13 @@ def check_transparency_settings(app_configs: Any = None, **kwargs: Any) -> list[
                 id="wagtail_sixdegrees.E051",
             )
         )
-    days = conf.get_setting("IMPACT_LINK_MAX_AGE_DAYS")
-    if days is not None and not _is_positive_int(days):
-        messages.append(
-            Error(
-                f"{_setting_path('IMPACT_LINK_MAX_AGE_DAYS')} must be a whole number of days "
-                "(at least 1), or None for links that never expire.",
-                id="wagtail_sixdegrees.E052",
-            )
-        )
-    for key in ("EMBED_FORM_MAX_AGE", "TOTALS_CACHE_SECONDS"):
-        if not _is_positive_int(conf.get_setting(key)):
-            messages.append(
-                Error(
-                    f"{_setting_path(key)} must be a whole number of seconds, at least 1.",
-                    id="wagtail_sixdegrees.E053",
-                )
-            )
     return messages
 
 
 @register(Tags.compatibility)
-def check_payment_methods(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+def check_payment_methods(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
     """E024, W021-W023: PAYMENT_METHODS names methods Stripe knows, for currencies they take."""
     from .giving import payment_methods
 
@@ -401,7 +341,9 @@ def check_payment_methods(app_configs: Any = None, **kwargs: Any) -> list[Error 
 
 
 @register(Tags.compatibility)
-def check_poster_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+def check_poster_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
     """E025: POSTER_UTM holds only utm_source, utm_medium and utm_campaign, as short strings."""
     from .panel.posters import utm_problems
 

@@ -1,148 +1,373 @@
-"""The one place that reads the ``WAGTAIL_SIXDEGREES`` settings dict.
+"""The one place that reads the ``WAGTAIL_SIXDEGREES`` settings dict, and declares its keys.
 
-Every key has a documented default (docs/reference/configuration.md); nothing else in the package reads
-``django.conf.settings.WAGTAIL_SIXDEGREES`` directly, so ``override_settings`` in tests and a
-site's own settings behave the same way.
+Every key is declared once, in :data:`SETTINGS`: its default, the rule its value must follow and
+the id of the system check that says so, and one line on what it means. The full text is in
+docs/reference/configuration.md (a test keeps the two in step, and
+:func:`wagtail_sixdegrees.checks.check_settings_rules` turns the rules into checks). Nothing
+else in the package reads ``django.conf.settings.WAGTAIL_SIXDEGREES`` directly, so
+``override_settings`` in tests and a site's own settings behave the same way.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings as django_settings
 
 SETTINGS_NAME = "WAGTAIL_SIXDEGREES"
 
-DEFAULTS: dict[str, Any] = {
+
+@dataclass(frozen=True)
+class Rule:
+    """What a value must be: ``accepts(value)``, and the end of the check's message
+    ("WAGTAIL_SIXDEGREES['KEY'] must ...")."""
+
+    accepts: Callable[[Any], bool]
+    must: str
+    hint: str | None = None
+
+
+def whole_number(minimum: int = 1, maximum: int | None = None, *, must: str = "") -> Rule:
+    """An ``int`` (never a ``bool``) from ``minimum`` to ``maximum``."""
+
+    def accepts(value: Any) -> bool:
+        return (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and value >= minimum
+            and (maximum is None or value <= maximum)
+        )
+
+    upper = f" and at most {maximum}" if maximum is not None else ""
+    return Rule(accepts, must or f"be a whole number of at least {minimum}{upper}")
+
+
+def optional(rule: Rule, *, must: str, hint: str | None = None) -> Rule:
+    """``None``, or a value ``rule`` accepts."""
+    return Rule(lambda value: value is None or rule.accepts(value), must, hint or rule.hint)
+
+
+def one_of(*choices: object, must: str) -> Rule:
+    return Rule(lambda value: value in choices, must)
+
+
+BOOLEAN = Rule(lambda value: isinstance(value, bool), "be True or False")
+
+AMOUNTS_BY_CURRENCY = Rule(
+    lambda value: (
+        isinstance(value, dict)
+        and all(whole_number(1).accepts(amount) for amount in value.values())
+    ),
+    "map currency codes to positive whole numbers of minor units",
+    'For example {"USD": 500} for 5.00 USD.',
+)
+
+NAMES_OR_IDS = optional(
+    Rule(
+        lambda value: (
+            isinstance(value, list | tuple)
+            and all(isinstance(item, str | int) and not isinstance(item, bool) for item in value)
+        ),
+        "",
+    ),
+    must="be None (every collection) or a list of collection names or ids",
+    hint="See docs/integrators/images.md.",
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ``WAGTAIL_SIXDEGREES`` key.
+
+    ``checks`` are the ids of the system checks about this key; with a ``rule``, the first of
+    them is generated from it. Keys whose checks need more than one value (Stripe keys,
+    currencies, origins, the cache) keep hand-written checks in checks.py, listed here too.
+    """
+
+    name: str
+    default: Any
+    doc: str
+    rule: Rule | None = None
+    checks: tuple[str, ...] = ()
+
+
+def _id(number: str) -> str:
+    return f"wagtail_sixdegrees.{number}"
+
+
+_SECONDS = "be a whole number of seconds, at least 1"
+
+#: Every key, once. Add a key here (and a row in docs/reference/configuration.md).
+SETTINGS: tuple[Setting, ...] = (
     # Stripe credentials. Secrets belong in the environment, never in the database.
-    "STRIPE_SECRET_KEY": "",
-    "STRIPE_PUBLISHABLE_KEY": "",
-    # One secret, or a list of secrets while rotating webhook endpoints.
-    "STRIPE_WEBHOOK_SECRET": "",
-    # Another Stripe-compatible server (used by tests); None means Stripe itself.
-    "STRIPE_API_BASE": None,
-    # Currencies donors may give in; the first is the default.
-    "CURRENCIES": ["USD"],
-    # Allocate a donation's "net" (gross minus Stripe's fee) or its "gross".
-    "ALLOCATE_FROM": "net",
-    # Per-currency overrides in minor units, e.g. {"USD": 500} for a 5.00 USD minimum.
-    # A minimum below Stripe's own is ignored: Stripe would refuse the charge anyway.
-    "MINIMUM_AMOUNTS": {},
-    # Per-currency ceilings in minor units; the default is the largest amount Stripe accepts.
-    "MAXIMUM_AMOUNTS": {},
-    # The currency a donate form preselects for readers of each language, when the form offers
-    # it (readers can always change it). An empty dict keeps the site's default for everyone.
-    "CURRENCY_BY_LANGUAGE": {
-        "th": "THB",
-        "vi": "VND",
-        "km": "KHR",
-        "my": "MMK",
-        "id": "IDR",
-        "tl": "PHP",
-        "fil": "PHP",
-        "lo": "LAK",
-    },
-    # Allocate each donation's need, cause and region shares as soon as it is paid.
-    "AUTO_ALLOCATE": True,
-    # Dotted path to a FillPolicy subclass deciding which matching need is filled first;
-    # None is priority, then earliest closing date, then oldest.
-    "ALLOCATION_POLICY": None,
-    # Donate form rate limit: attempts allowed per client (IPv4 address or IPv6 /64) within
-    # RATE_LIMIT_WINDOW seconds, and, counting only attempts about to reach Stripe, for all
-    # clients together (a ceiling against card-testing from many addresses).
-    "RATE_LIMIT_ATTEMPTS": 5,
-    "RATE_LIMIT_GLOBAL_ATTEMPTS": 200,
-    "RATE_LIMIT_WINDOW": 600,
-    # The Django cache alias that holds the counters; share it between processes in production.
-    "RATE_LIMIT_CACHE": "default",
-    # Where the client's IP address comes from: a request.META key. Behind a proxy use
-    # "HTTP_X_FORWARDED_FOR" and say how many proxies you run in TRUSTED_PROXY_COUNT.
-    "CLIENT_IP_HEADER": "REMOTE_ADDR",
-    "TRUSTED_PROXY_COUNT": 1,
-    # Seconds during which an identical resubmission of one form reuses its pending donation
-    # (and so its Checkout Session) instead of starting a second payment.
-    "RESUBMISSION_WINDOW": 1800,
-    # Seconds to wait for Stripe before giving up, and how often stripe-python retries a failed
-    # request (safe: every write carries an idempotency key).
-    "STRIPE_TIMEOUT": 20,
-    "STRIPE_MAX_NETWORK_RETRIES": 2,
-    # Stories: the longest a survivor's consent may last, in years from the day it was given.
-    # It is also the default when no expiry is entered. Shorter policies set a smaller number.
-    "CONSENT_MAX_YEARS": 3,
-    # Stories: the dashboard lists stories whose consent ends within this many days.
-    "CONSENT_EXPIRY_WARNING_DAYS": 30,
-    # Stories: a story's first publication needs an approved story safety review.
-    "SAFETY_REVIEW_REQUIRED": True,
-    # Stories: four eyes. Whoever wrote a story (its owner) or last edited it cannot approve
-    # its safety review. False lets them (a one-person office); the system check warns (W012).
-    "SAFETY_REVIEW_FOUR_EYES": True,
-    # Stories: places finer than a province (districts, towns, villages, border crossings,
-    # shelters' neighbourhoods) that the re-identification check flags in a story's text.
-    # Replace or extend this small list with the places your caseworkers work in; provinces
-    # (the Region snippets) are fine and never belong here. Spacing and case do not matter.
-    "IDENTIFYING_PLACES": [
-        "Mae Sot",
-        "Mae Sai",
-        "Poipet",
-        "Tachileik",
-        "Myawaddy",
-        "Savannakhet",
-        "Batam",
-        "Nunukan",
-        "Lao Cai",
-        "Mong Cai",
-        "Zamboanga",
-        "แม่สอด",
-        "แม่สาย",
-        "ប៉ោយប៉ែត",
-        "မြဝတီ",
-        "တာချီလိတ်",
-        "ສະຫວັນນະເຂດ",
-    ],
-    # Stories: requests to the withdrawal card's public page per client address, and for
-    # everyone, per RATE_LIMIT_WINDOW. Generous for a survivor (two requests per use), far
-    # too few to guess a code (60 bits) or a link (256 bits).
-    "WITHDRAWAL_RATE_LIMIT_ATTEMPTS": 20,
-    "WITHDRAWAL_RATE_LIMIT_GLOBAL_ATTEMPTS": 2000,
-    # Transparency: days a donor's private impact-page link (in receipts and update emails)
-    # keeps working; None never expires it. Every email carries a freshly signed link.
-    "IMPACT_LINK_MAX_AGE_DAYS": 730,
-    # Transparency: origins ("https://partner.example") allowed to show the donate widget in
-    # an iframe. Empty: no site may frame it (CSP frame-ancestors 'none').
-    "EMBED_ALLOWED_ORIGINS": [],
-    # Transparency: seconds an embedded form's signed token is accepted in place of the CSRF
-    # cookie (third-party iframes get no cookies).
-    "EMBED_FORM_MAX_AGE": 7200,
-    # Transparency: origins allowed to read the JSON API from browsers (CORS). Empty: none.
-    "API_CORS_ORIGINS": [],
-    # Transparency: seconds public totals stay cached at most; any committed ledger or
-    # disbursement row changes the cache key sooner.
-    "TOTALS_CACHE_SECONDS": 3600,
-    # Stories: the image collections (names or ids; their child collections too) whose images
-    # get the full scrub (every piece of metadata, a random file name). Images elsewhere lose
-    # only location and device data and keep their name, creator and copyright. None: every
-    # collection gets the full scrub.
-    "STORY_IMAGE_COLLECTIONS": None,
-    # Pages: the site's own template that our public pages (stories, needs, thanks, impact)
-    # extend, through wagtail_sixdegrees/base.html. It must have a {% block content %}.
-    "BASE_TEMPLATE": "base.html",
-    # Giving: Checkout payment method types per currency, e.g. {"THB": ["card", "promptpay"]}.
-    # A currency not listed lets Stripe's dashboard decide (dynamic payment methods).
-    "PAYMENT_METHODS": {},
-    # My giving: minutes a donor's emailed sign-in link works, and minutes the signed-in
-    # session lasts.
-    "DONOR_LINK_MAX_AGE_MINUTES": 30,
-    "DONOR_SESSION_MINUTES": 30,
-    # My giving: sign-in link requests per RATE_LIMIT_WINDOW, per client and per email address
-    # (a mailbox is not flooded, and nobody learns anything from trying many addresses).
-    "DONOR_LINK_RATE_LIMIT_ATTEMPTS": 5,
-    # Days the "update your card" link in a failed-payment email keeps working.
-    "CARD_LINK_MAX_AGE_DAYS": 30,
-    # Posters: utm_* parameters added to every QR poster's link, e.g. {"utm_source": "poster",
-    # "utm_medium": "print"}. Keys: utm_source, utm_medium, utm_campaign. Empty: none.
-    "POSTER_UTM": {},
-}
+    Setting(
+        "STRIPE_SECRET_KEY",
+        "",
+        "Stripe secret or restricted key.",
+        checks=(_id("E001"), _id("W003")),
+    ),
+    Setting("STRIPE_PUBLISHABLE_KEY", "", "Stripe publishable key.", checks=(_id("E002"),)),
+    Setting(
+        "STRIPE_WEBHOOK_SECRET",
+        "",
+        "One webhook signing secret, or a list of them while rotating endpoints.",
+        checks=(_id("E003"),),
+    ),
+    Setting("STRIPE_API_BASE", None, "Another Stripe-compatible server; None means Stripe itself."),
+    Setting(
+        "CURRENCIES",
+        ["USD"],
+        "Currencies donors may give in; the first is the default.",
+        checks=(_id("E004"), _id("E005"), _id("E006"), _id("W002")),
+    ),
+    Setting(
+        "ALLOCATE_FROM",
+        "net",
+        'Allocate a donation\'s "net" (gross minus Stripe\'s fee) or its "gross".',
+        one_of("net", "gross", must='be "net" or "gross"'),
+        (_id("E007"),),
+    ),
+    Setting(
+        "MINIMUM_AMOUNTS",
+        {},
+        "Per-currency minimums in minor units; one below Stripe's own is ignored.",
+        AMOUNTS_BY_CURRENCY,
+        (_id("E008"),),
+    ),
+    Setting(
+        "MAXIMUM_AMOUNTS",
+        {},
+        "Per-currency ceilings in minor units; the default is the largest Stripe accepts.",
+        AMOUNTS_BY_CURRENCY,
+        (_id("E008"),),
+    ),
+    Setting(
+        "CURRENCY_BY_LANGUAGE",
+        {
+            "th": "THB",
+            "vi": "VND",
+            "km": "KHR",
+            "my": "MMK",
+            "id": "IDR",
+            "tl": "PHP",
+            "fil": "PHP",
+            "lo": "LAK",
+        },
+        "The currency a donate form preselects for readers of each language, if it offers it.",
+    ),
+    Setting(
+        "AUTO_ALLOCATE",
+        True,
+        "Allocate each donation's need, cause and region shares as soon as it is paid.",
+        BOOLEAN,
+        (_id("E030"),),
+    ),
+    Setting(
+        "ALLOCATION_POLICY",
+        None,
+        "Dotted path to the FillPolicy subclass that decides which matching need fills first.",
+        checks=(_id("E031"),),
+    ),
+    # The donate form's rate limit: per client (IPv4 address or IPv6 /64) and, counting only
+    # attempts about to reach Stripe, for all clients together (against card testing).
+    Setting(
+        "RATE_LIMIT_ATTEMPTS",
+        5,
+        "Donate form attempts per client per window.",
+        whole_number(1),
+        (_id("E020"),),
+    ),
+    Setting(
+        "RATE_LIMIT_GLOBAL_ATTEMPTS",
+        200,
+        "Attempts about to reach Stripe, from all clients together, per window.",
+        whole_number(1),
+        (_id("E020"),),
+    ),
+    Setting(
+        "RATE_LIMIT_WINDOW",
+        600,
+        "The rate limits' window, in seconds.",
+        whole_number(1),
+        (_id("E020"),),
+    ),
+    Setting(
+        "RATE_LIMIT_CACHE",
+        "default",
+        "The cache alias holding the counters; share it between processes in production.",
+        checks=(_id("E021"), _id("W020")),
+    ),
+    Setting(
+        "CLIENT_IP_HEADER",
+        "REMOTE_ADDR",
+        "The request.META key with the client's address (behind a proxy: HTTP_X_FORWARDED_FOR).",
+    ),
+    Setting(
+        "TRUSTED_PROXY_COUNT",
+        1,
+        "How many proxies you run, with a forwarded-for header.",
+        whole_number(1),
+        (_id("E020"),),
+    ),
+    Setting(
+        "RESUBMISSION_WINDOW",
+        1800,
+        "Seconds an identical resubmission reuses its pending donation and Checkout Session.",
+        whole_number(1),
+        (_id("E020"),),
+    ),
+    Setting("STRIPE_TIMEOUT", 20, "Seconds to wait for Stripe.", whole_number(1), (_id("E020"),)),
+    Setting(
+        "STRIPE_MAX_NETWORK_RETRIES",
+        2,
+        "How often stripe-python retries a failed request (every write is idempotent).",
+        whole_number(0),
+        (_id("E020"),),
+    ),
+    Setting(
+        "CONSENT_MAX_YEARS",
+        3,
+        "Stories: the longest consent may last, in years; also the default expiry.",
+        whole_number(1, must="be a whole number of years, at least 1"),
+        (_id("E010"), _id("W011")),
+    ),
+    Setting(
+        "CONSENT_EXPIRY_WARNING_DAYS",
+        30,
+        "Stories: the dashboard lists stories whose consent ends within this many days.",
+        whole_number(1, must="be a positive whole number"),
+        (_id("E011"),),
+    ),
+    Setting(
+        "SAFETY_REVIEW_REQUIRED",
+        True,
+        "Stories: a story's first publication needs an approved safety review.",
+        checks=(_id("W010"),),
+    ),
+    Setting(
+        "SAFETY_REVIEW_FOUR_EYES",
+        True,
+        "Stories: whoever wrote or last edited a story cannot approve its safety review.",
+        checks=(_id("W012"),),
+    ),
+    # Places finer than a province that the re-identification check flags. Replace or extend
+    # this small list with the places your caseworkers work in; provinces never belong here.
+    Setting(
+        "IDENTIFYING_PLACES",
+        [
+            "Mae Sot",
+            "Mae Sai",
+            "Poipet",
+            "Tachileik",
+            "Myawaddy",
+            "Savannakhet",
+            "Batam",
+            "Nunukan",
+            "Lao Cai",
+            "Mong Cai",
+            "Zamboanga",
+            "แม่สอด",
+            "แม่สาย",
+            "ប៉ោយប៉ែត",
+            "မြဝတီ",
+            "တာချီလိတ်",
+            "ສະຫວັນນະເຂດ",
+        ],
+        "Stories: places finer than a province that the re-identification check flags.",
+    ),
+    # Generous for a survivor (two requests per use), far too few to guess a code (60 bits) or
+    # a link (256 bits).
+    Setting(
+        "WITHDRAWAL_RATE_LIMIT_ATTEMPTS",
+        20,
+        "Stories: requests to the withdrawal card's page per client per window.",
+    ),
+    Setting(
+        "WITHDRAWAL_RATE_LIMIT_GLOBAL_ATTEMPTS",
+        2000,
+        "Stories: requests to the withdrawal card's page from everyone per window.",
+    ),
+    Setting(
+        "IMPACT_LINK_MAX_AGE_DAYS",
+        730,
+        "Days a donor's impact-page link keeps working; None never expires it.",
+        optional(
+            whole_number(1),
+            must="be a whole number of days (at least 1), or None for links that never expire",
+        ),
+        (_id("E052"),),
+    ),
+    Setting(
+        "EMBED_ALLOWED_ORIGINS",
+        [],
+        "Origins allowed to show the donate widget in an iframe; empty: none.",
+        checks=(_id("E050"), _id("W050")),
+    ),
+    Setting(
+        "EMBED_FORM_MAX_AGE",
+        7200,
+        "Seconds an embedded form's signed token is accepted in place of the CSRF cookie.",
+        whole_number(1, must=_SECONDS),
+        (_id("E053"),),
+    ),
+    Setting(
+        "API_CORS_ORIGINS",
+        [],
+        "Origins allowed to read the JSON API from browsers (CORS); empty: none.",
+        checks=(_id("E051"),),
+    ),
+    Setting(
+        "TOTALS_CACHE_SECONDS",
+        3600,
+        "Seconds public totals stay cached at most (a ledger change changes the key sooner).",
+        whole_number(1, must=_SECONDS),
+        (_id("E053"),),
+    ),
+    Setting(
+        "STORY_IMAGE_COLLECTIONS",
+        None,
+        "Stories: collections whose images get the full scrub; None: every collection.",
+        NAMES_OR_IDS,
+        (_id("E023"),),
+    ),
+    Setting(
+        "BASE_TEMPLATE",
+        "base.html",
+        "The site's template our public pages extend; it needs a {% block content %}.",
+    ),
+    Setting(
+        "PAYMENT_METHODS",
+        {},
+        "Checkout payment method types per currency; a currency not listed: Stripe decides.",
+        checks=(_id("E024"), _id("W021"), _id("W022"), _id("W023")),
+    ),
+    Setting("DONOR_LINK_MAX_AGE_MINUTES", 30, "My giving: minutes a donor's sign-in link works."),
+    Setting("DONOR_SESSION_MINUTES", 30, "My giving: minutes the signed-in session lasts."),
+    Setting(
+        "DONOR_LINK_RATE_LIMIT_ATTEMPTS",
+        5,
+        "My giving: sign-in link requests per window, per client and per email address.",
+    ),
+    Setting(
+        "CARD_LINK_MAX_AGE_DAYS",
+        30,
+        'Days the "update your card" link in a failed-payment email keeps working.',
+    ),
+    Setting(
+        "POSTER_UTM",
+        {},
+        "utm_* parameters (utm_source, utm_medium, utm_campaign) added to every QR poster's link.",
+        checks=(_id("E025"),),
+    ),
+)
+
+#: Each key's default, by name (what :func:`get_setting` falls back to).
+DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
+#: Each key's declaration, by name.
+BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
 
 
 def get_setting(name: str) -> Any:

@@ -977,7 +977,7 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
                 r"/checkout/([\w-]+)(?:/(pay|cancel|succeed|fail))?", urlsplit(self.path).path
             )
             session = stripe.objects.get(match[1]) if match else None
-            if session is None:
+            if match is None or session is None:
                 self._send(404, b"Unknown checkout session", "text/plain")
                 return
             target = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])

@@ -36,6 +36,6 @@ class InSiteLayout:
     """Page mixin: the page's template extends the site's base template."""
 
     def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
+        context = super().get_context(request, *args, **kwargs)  # type: ignore[misc]  # Page's
         context.setdefault(CONTEXT_NAME, base_template())
         return context

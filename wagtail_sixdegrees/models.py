@@ -1,7 +1,8 @@
 """Every model of wagtail-sixdegrees, importable from one place.
 
-The models live with their domain (``needs/``, ``giving/``, and later ``stories/``,
-``allocation/``); this module is the public import path that sites and scripts rely on.
+The models live with their domain (``needs/``, ``giving/``, ``stories/``, ``allocation/``,
+``transparency/``); this module is the public import path that sites and scripts rely on
+(docs/concepts.md#public-contracts).
 """
 
 from .allocation.models import AccountBalance, AllocationRun, Disbursement, LedgerEntry

@@ -39,7 +39,6 @@ __all__ = [
     "AmountError",
     "Currency",
     "check_charge_limits",
-    "fill",
     "format_money",
     "get_currency",
     "is_supported",
@@ -300,7 +299,7 @@ class Currency:
     @property
     def unit(self) -> int:
         """Minor units in one major unit (100 for USD, 1 for JPY, 1000 for KWD)."""
-        return 10**self.exponent
+        return int(10**self.exponent)
 
 
 @cache
@@ -559,23 +558,6 @@ def split_by_basis_points(amount: int, shares: Sequence[int]) -> list[int]:
     return split(amount, shares)
 
 
-def fill(amount: int, capacities: Sequence[int | None]) -> tuple[list[int], int]:
-    """Pour ``amount`` into buckets in order, each up to its capacity (``None``: no limit).
-
-    Returns the part poured into each bucket and what is left over. Used to fill needs, in
-    policy order, up to their remaining gaps.
-    """
-    if amount < 0:
-        raise ValueError("amount must not be negative")
-    parts = []
-    remaining = amount
-    for capacity in capacities:
-        room = remaining if capacity is None else max(0, min(capacity, remaining))
-        parts.append(room)
-        remaining -= room
-    return parts, remaining
-
-
 # --- Showing amounts to people ------------------------------------------------------------
 
 
@@ -614,12 +596,15 @@ def format_money(
     value = Decimal(amount).scaleb(-cur.exponent)
     pattern = copy.copy(babel_locale.currency_formats["standard"])
     cldr_digits = _cldr_digits(cur.code)
-    exact_digits = max(0, -value.normalize().as_tuple().exponent)
+    exponent = value.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):  # "n", "N" or "F": an int of minor units is never these
+        raise ValueError(f"Not a finite amount: {amount!r}")
+    exact_digits = max(0, -exponent)
     digits = cldr_digits if exact_digits <= cldr_digits else cur.exponent
     if short and exact_digits == 0:
         digits = 0
     pattern.frac_prec = (digits, digits)
-    return pattern.apply(value, babel_locale, currency=cur.code, currency_digits=False)
+    return str(pattern.apply(value, babel_locale, currency=cur.code, currency_digits=False))
 
 
 @cache

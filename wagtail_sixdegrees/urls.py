@@ -9,7 +9,7 @@ public page), ``stop_updates`` (the link in update emails) and the read-only API
 API v2 endpoint ``stories:listing`` / ``stories:detail``).
 """
 
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from .giving import views
@@ -20,7 +20,7 @@ from .transparency import views as transparency_views
 
 app_name = "wagtail_sixdegrees"
 
-api_urlpatterns = [
+api_urlpatterns: list[URLPattern | URLResolver] = [
     path("needs/", api.needs, name="api_needs"),
     path("needs/<int:pk>/", api.need, name="api_need"),
     path("causes/", api.causes, name="api_causes"),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from tests.concurrency import run_concurrently
 from tests.factories import make_need, make_paid_donation, need_pref
 from wagtail_sixdegrees.allocation import ledger
 from wagtail_sixdegrees.allocation.audit import run_audit
@@ -57,26 +56,9 @@ def test_disbursements_cannot_be_edited_at_the_database():
 def test_eight_threads_allocating_to_one_capped_need_never_exceed_its_gap():
     need = make_need(title="Capped", target_amount=10_000)
     donations = [make_paid_donation(3_000, preferences=[need_pref(need)]) for _ in range(8)]
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
-
-    def worker(donation_id: int) -> None:
-        try:
-            barrier.wait()
-            ledger.allocate([donation_id], include_pools=False)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(d.pk,)) for d in donations]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not any(thread.is_alive() for thread in threads), "a writer is stuck (deadlock?)"
-    assert errors == []
+    run_concurrently(
+        lambda index: ledger.allocate([donations[index].pk], include_pools=False), 8
+    )  # raises what any writer raised; fails if one is stuck (deadlock)
     progress = Need.objects.with_progress().get(pk=need.pk)
     assert progress.allocated == 10_000  # filled exactly, never past its target
     assert LedgerEntry.objects.filter(kind="allocate").balance() == 8 * 3_000  # nothing lost
@@ -87,24 +69,7 @@ def test_eight_threads_allocating_to_one_capped_need_never_exceed_its_gap():
 def test_the_same_donation_allocated_from_four_processes_at_once_is_allocated_once():
     need = make_need(target_amount=10**9)
     donation = make_paid_donation(4_000, preferences=[need_pref(need)])
-    barrier = threading.Barrier(4)
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            ledger.allocate([donation.pk], include_pools=False)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    run_concurrently(lambda _index: ledger.allocate([donation.pk], include_pools=False), 4)
     assert LedgerEntry.objects.filter(donation=donation).balance() == 4_000
     assert LedgerEntry.objects.filter(donation=donation).count() == 1
 

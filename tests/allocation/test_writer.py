@@ -77,10 +77,12 @@ def previous_deltas(rows):
         key = balance_key(kind, currency, need_id, cause_id, region_id)
         delta = deltas.get(key)
         if delta is None:
-            delta = deltas[key] = [key, kind, currency, need_id, cause_id, region_id, 0, 0, 0]
-        delta[6] += amount
+            delta = deltas[key] = ledger.BalanceDelta(
+                key, kind, currency, need_id, cause_id, region_id
+            )
+        delta.held += amount
         if amount > 0:
-            delta[7] += amount
+            delta.raised += amount
     return deltas
 
 

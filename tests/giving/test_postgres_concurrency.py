@@ -8,6 +8,7 @@ import pytest
 from django.db import DatabaseError, connections, transaction
 from django.test import Client
 
+from tests.concurrency import run_concurrently
 from tests.helpers import donate_data, post_event
 from tests.stripe_fake import DevStripe, InProcessStripe
 from wagtail_sixdegrees import signals
@@ -48,21 +49,7 @@ def completed_event(stripe_state):
 
 def test_one_event_from_16_threads_gives_one_transition_and_one_signal(stripe_state, paid_signals):
     donation, completed = completed_event(stripe_state)
-    barrier = threading.Barrier(16)
-    statuses = []
-
-    def deliver():
-        try:
-            barrier.wait()
-            statuses.append(post_event(Client(), completed).status_code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=deliver) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_concurrently(lambda _index: post_event(Client(), completed).status_code, 16)
 
     donation.refresh_from_db()
     assert statuses == [200] * 16

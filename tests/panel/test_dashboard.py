@@ -77,7 +77,7 @@ def test_month_starts_cross_the_new_year():
 
 
 def test_chart_bars_are_scaled_to_the_highest_month_in_whole_pixels():
-    totals = dashboard.CurrencyTotals(
+    totals = dashboard.GivenTotals(
         "USD",
         months=[
             (datetime.date(2026, 5, 1), 0),
@@ -96,7 +96,7 @@ def test_chart_bars_are_scaled_to_the_highest_month_in_whole_pixels():
 
 
 def test_a_chart_of_nothing_says_so():
-    totals = dashboard.CurrencyTotals("USD", months=[(datetime.date(2026, 7, 1), 0)])
+    totals = dashboard.GivenTotals("USD", months=[(datetime.date(2026, 7, 1), 0)])
     assert dashboard.monthly_chart(totals).description == "Nothing was given in these months."
 
 

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import connections
 from django.utils import timezone
 
+from tests.concurrency import run_concurrently
 from tests.factories import make_need, make_need_update, make_paid_donation, need_pref
 from wagtail_sixdegrees.allocation import ledger
 from wagtail_sixdegrees.models import NeedUpdate, NeedUpdateNotice
@@ -33,21 +33,7 @@ def test_two_workers_sending_one_update_email_each_donor_exactly_once(monkeypatc
         return original(update, donation)
 
     monkeypatch.setattr(notifications, "build_notice", slow_build)
-    barrier = threading.Barrier(2)
-    sent: list[int] = []
-
-    def worker():
-        try:
-            barrier.wait()
-            sent.append(notifications.notify(update.pk))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sent = run_concurrently(lambda _index: notifications.notify(update.pk), 2)
 
     assert sum(sent) == 12
     assert len(mail.outbox) == 12

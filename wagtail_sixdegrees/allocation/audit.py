@@ -1,4 +1,4 @@
-"""The audit: DESIGN section 4 rule 8, checked against the whole ledger.
+"""The audit: the invariants of docs/concepts.md#rule-8, checked against the whole ledger.
 
 A violation is a broken invariant that someone must investigate; a note is something finance
 should know (money waiting, shortfalls to cover) that is not an error.
@@ -152,16 +152,16 @@ def _check_account_currencies(report: AuditReport) -> None:
 def _check_donations(report: AuditReport) -> None:
     per_donation = balances.donation_sums()
     # A donation's balance in any one account must never go below zero (shortfall aside).
-    for row in balances.negative_donation_accounts(limit=50):
+    for negative in balances.negative_donation_accounts(limit=50):
         report.violations.append(
             Finding(
                 "negative-balance",
                 str(
                     _("Donation %(donation)d has %(amount)s in a %(kind)s account.")
                     % {
-                        "donation": row["donation_id"],
-                        "amount": _fmt(row["total"], row["currency"]),
-                        "kind": row["account_kind"],
+                        "donation": negative["donation_id"],
+                        "amount": _fmt(negative["total"], negative["currency"]),
+                        "kind": negative["account_kind"],
                     }
                 ),
             )

@@ -19,10 +19,11 @@ readers look needs up by ``translation_key``, so every translation shows the sam
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from django.db import models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Sum, Value, When
@@ -31,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import conf
 from ..giving.models import Donation
-from ..needs.models import Cause, Need, Region
+from ..needs.models import Cause, Need, NeedQuerySet, Region
 from . import engine
 from .engine import Account, AccountKind
 from .models import AccountBalance, Disbursement, LedgerEntry, balance_key
@@ -52,6 +53,59 @@ def _positive(column: str = "amount") -> Case:
 
 
 # --- Typed values ---------------------------------------------------------------------------
+
+
+class OpenNeedRow(TypedDict):
+    """An open canonical need as the engine's planner reads it."""
+
+    pk: int
+    cause_id: int
+    region_id: int
+    currency: str
+    target_amount: int
+    priority: int
+    closes_on: datetime.date | None
+    created_at: datetime.datetime
+    held: int
+
+
+class RestrictedHolding(TypedDict):
+    """One donation's money waiting in one restricted pool."""
+
+    donation_id: int
+    currency: str
+    cause_id: int | None
+    region_id: int | None
+    total: int
+
+
+class DonationSums(TypedDict):
+    """One donation's ledger entries summed by kind."""
+
+    donation_id: int
+    allocated: int
+    moved: int
+    reversed: int
+
+
+class NegativeAccount(TypedDict):
+    """A (donation, account) pair whose entries sum below zero."""
+
+    donation_id: int
+    account_kind: str
+    need_id: int | None
+    cause_id: int | None
+    region_id: int | None
+    currency: str
+    total: int
+
+
+class _Recomputed(TypedDict):
+    key: str
+    account: Account
+    held: int
+    raised: int
+    disbursed: int
 
 
 @dataclass(frozen=True)
@@ -128,15 +182,16 @@ class CurrencyFigures:
 # --- Canonical records ----------------------------------------------------------------------
 
 
-def canonical_ids(model: type, ids: Iterable[int | None]) -> dict[int, int]:
+def canonical_ids(model: type[models.Model], ids: Iterable[int | None]) -> dict[int, int]:
     """Map record ids to the source record (oldest) of their translation group."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    keys = dict(model.objects.filter(pk__in=wanted).values_list("pk", "translation_key"))
-    sources: dict[Any, int] = {}
+    rows = model._default_manager.filter(pk__in=wanted).values_list("pk", "translation_key")
+    keys: dict[int, uuid.UUID] = dict(rows)
+    sources: dict[uuid.UUID, int] = {}
     for pk, key in (
-        model.objects.filter(translation_key__in=set(keys.values()))
+        model._default_manager.filter(translation_key__in=set(keys.values()))
         .order_by("pk")
         .values_list("pk", "translation_key")
     ):
@@ -144,7 +199,7 @@ def canonical_ids(model: type, ids: Iterable[int | None]) -> dict[int, int]:
     return {pk: sources[key] for pk, key in keys.items()}
 
 
-def canonical_needs() -> models.QuerySet:
+def canonical_needs() -> NeedQuerySet:
     """Needs that hold money: the source record of each translation group."""
     first = (
         Need.objects.filter(translation_key=OuterRef("translation_key"))
@@ -171,10 +226,10 @@ class Canonical:
         }
 
     @staticmethod
-    def _sources(model: type) -> dict[int, int]:
-        first: dict[Any, int] = {}
+    def _sources(model: type[models.Model]) -> dict[int, int]:
+        first: dict[uuid.UUID, int] = {}
         mapping: dict[int, int] = {}
-        for pk, key in model.objects.order_by("pk").values_list("pk", "translation_key"):
+        for pk, key in model._default_manager.order_by("pk").values_list("pk", "translation_key"):
             mapping[pk] = first.setdefault(key, pk)
         return mapping
 
@@ -182,7 +237,7 @@ class Canonical:
 # --- Donations waiting for allocation -------------------------------------------------------
 
 
-def unallocated_donations() -> models.QuerySet:
+def unallocated_donations() -> models.QuerySet[Donation]:
     """Paid donations with a known allocatable amount and no allocation yet, oldest first."""
     amount_field = conf.allocatable_field()
     allocated = LedgerEntry.objects.filter(donation=OuterRef("pk"), kind=LedgerEntry.Kind.ALLOCATE)
@@ -235,13 +290,13 @@ def need_available(need: Need) -> int:
     return need_balances([need.pk]).get(need.pk, 0) - need_disbursed([need.pk]).get(need.pk, 0)
 
 
-def progress(needs: Iterable[Need]) -> dict[Any, NeedProgress]:
+def progress(needs: Iterable[Need]) -> dict[uuid.UUID, NeedProgress]:
     """Each need's figures by translation key, from the kept balances. One query."""
     needs = list(needs)
     keys = {need.translation_key for need in needs}
     if not keys:
         return {}
-    sums: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
+    sums: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0, 0])
     rows = AccountBalance.objects.filter(
         account_kind=AccountKind.NEED, need__translation_key__in=keys
     ).values_list("need__translation_key", "raised", "held", "disbursed")
@@ -266,7 +321,7 @@ def attach_progress(needs: list[Need]) -> None:
         need.gap = shown.gap
 
 
-def with_progress(queryset: models.QuerySet) -> models.QuerySet:
+def with_progress(queryset: NeedQuerySet) -> NeedQuerySet:
     """Annotate ``raised``, ``allocated``, ``disbursed`` and ``gap`` in the same query, for
     any number of needs (to filter or order on them): one indexed balance row per need."""
 
@@ -289,13 +344,13 @@ def with_progress(queryset: models.QuerySet) -> models.QuerySet:
     )
 
 
-def open_need_rows(on: datetime.date | None = None) -> list[dict[str, Any]]:
+def open_need_rows(on: datetime.date | None = None) -> list[OpenNeedRow]:
     """Open canonical needs as plain values with ``held``, for the engine's gaps."""
     needs = list(
         canonical_needs()
         .open(on=on)
         .order_by("pk")
-        .values(
+        .values_list(
             "pk",
             "cause_id",
             "region_id",
@@ -306,10 +361,21 @@ def open_need_rows(on: datetime.date | None = None) -> list[dict[str, Any]]:
             "created_at",
         )
     )
-    held = need_balances([n["pk"] for n in needs])
-    for need in needs:
-        need["held"] = held.get(need["pk"], 0)
-    return needs
+    held = need_balances([need[0] for need in needs])
+    return [
+        OpenNeedRow(
+            pk=pk,
+            cause_id=cause_id,
+            region_id=region_id,
+            currency=currency,
+            target_amount=target_amount,
+            priority=priority,
+            closes_on=closes_on,
+            created_at=created_at,
+            held=held.get(pk, 0),
+        )
+        for pk, cause_id, region_id, currency, target_amount, priority, closes_on, created_at in needs
+    ]
 
 
 # --- Pools and accounts (kept balances) -----------------------------------------------------
@@ -331,22 +397,28 @@ def account_names(
     """The titles of the needs and the names of the causes and regions that ``accounts`` name,
     by id: one query for each kind named."""
     accounts = list(accounts)
-
-    def names(model: type, ids: set[int | None], field: str) -> dict[int, str]:
-        ids.discard(None)
-        return dict(model.objects.filter(pk__in=ids).values_list("pk", field)) if ids else {}
-
     return (
-        names(Need, {a.need_id for a in accounts}, "title"),
-        names(Cause, {a.cause_id for a in accounts}, "name"),
-        names(Region, {a.region_id for a in accounts}, "name"),
+        names_by_id(Need, {a.need_id for a in accounts}, "title"),
+        names_by_id(Cause, {a.cause_id for a in accounts}, "name"),
+        names_by_id(Region, {a.region_id for a in accounts}, "name"),
     )
+
+
+def names_by_id(model: type[models.Model], ids: Iterable[int | None], field: str) -> dict[int, str]:
+    """``field`` (a title or name) of the ``model`` rows with these ids, in one query."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(model._default_manager.filter(pk__in=wanted).values_list("pk", field))
 
 
 def account_label(account: Account, causes: dict[int, str], regions: dict[int, str]) -> str:
     """A pool's name for people: the general pool, or a restricted pool's cause · region."""
     if account.kind == AccountKind.RESTRICTED:
-        parts = (causes.get(account.cause_id), regions.get(account.region_id))
+        parts = (
+            causes.get(account.cause_id) if account.cause_id is not None else None,
+            regions.get(account.region_id) if account.region_id is not None else None,
+        )
         return " · ".join(str(part) for part in parts if part)
     if account.kind == AccountKind.GENERAL:
         return str(_("Where most needed (general pool)"))
@@ -415,7 +487,8 @@ def currency_figures(canonical: Canonical | None = None) -> list[CurrencyFigures
         if account.kind == AccountKind.NEED:
             totals.in_needs += total.held
             totals.disbursed += total.disbursed
-            cause, region = canonical.need_place.get(account.need_id, (None, None))
+            place = canonical.need_place.get(account.need_id) if account.need_id else None
+            cause, region = place or (None, None)
             for places, key in ((totals.by_cause, cause), (totals.by_region, region)):
                 add(places, key, "in_needs", total.held)
                 add(places, key, "disbursed", total.disbursed)
@@ -433,7 +506,7 @@ def currency_figures(canonical: Canonical | None = None) -> list[CurrencyFigures
 # --- Raw ledger: per donation and per period ------------------------------------------------
 
 
-def sum_of_entries(entries: models.QuerySet) -> int:
+def sum_of_entries(entries: models.QuerySet[LedgerEntry]) -> int:
     """The sum of these ledger entries' amounts."""
     return entries.aggregate(total=Sum("amount"))["total"] or 0
 
@@ -488,7 +561,7 @@ def holders(account: Account, *, flexible_only: bool = False) -> dict[int, int]:
     return {row["donation_id"]: row["total"] for row in rows}
 
 
-def restricted_holdings(currencies: Iterable[str] | None = None) -> list[dict[str, Any]]:
+def restricted_holdings(currencies: Iterable[str] | None = None) -> list[RestrictedHolding]:
     """Money waiting in restricted pools per donation: donation, currency, cause, region."""
     rows = (
         LedgerEntry.objects.filter(account_kind=AccountKind.RESTRICTED)
@@ -499,10 +572,19 @@ def restricted_holdings(currencies: Iterable[str] | None = None) -> list[dict[st
     )
     if currencies is not None:
         rows = rows.filter(currency__in=list(currencies))
-    return list(rows)
+    return [
+        RestrictedHolding(
+            donation_id=row["donation_id"],
+            currency=row["currency"],
+            cause_id=row["cause_id"],
+            region_id=row["region_id"],
+            total=row["total"],
+        )
+        for row in rows
+    ]
 
 
-def donations_holding_need(translation_key: Any) -> models.QuerySet:
+def donations_holding_need(translation_key: uuid.UUID) -> models.QuerySet[LedgerEntry, int]:
     """Ids of donations whose money sits in the need (any translation) now."""
     return (
         LedgerEntry.objects.filter(
@@ -512,7 +594,7 @@ def donations_holding_need(translation_key: Any) -> models.QuerySet:
         .values("donation_id")
         .annotate(total=Sum("amount"))
         .filter(total__gt=0)
-        .values("donation_id")
+        .values_list("donation_id", flat=True)
     )
 
 
@@ -554,9 +636,11 @@ class KeptBalance:
 
 def recomputed_balances() -> dict[str, KeptBalance]:
     """Every account's balance summed from the raw ledger and disbursements (the truth)."""
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, _Recomputed] = {}
 
-    def slot(kind: str, currency: str, need_id: Any, cause_id: Any, region_id: Any) -> dict:
+    def slot(
+        kind: str, currency: str, need_id: int | None, cause_id: int | None, region_id: int | None
+    ) -> _Recomputed:
         key = balance_key(kind, currency, need_id, cause_id, region_id)
         account = Account(AccountKind(kind), currency, need_id, cause_id, region_id)
         return found.setdefault(
@@ -604,7 +688,7 @@ def balance_differences() -> list[tuple[KeptBalance | None, KeptBalance | None]]
     return differences
 
 
-def donation_sums() -> dict[int, dict[str, int]]:
+def donation_sums() -> dict[int, DonationSums]:
     """Per donation: what was allocated, moved (reallocations, which net to zero) and reversed."""
 
     def by_kind(kind: str) -> Sum:
@@ -619,10 +703,18 @@ def donation_sums() -> dict[int, dict[str, int]]:
             reversed=by_kind(LedgerEntry.Kind.REVERSE),
         )
     )
-    return {row["donation_id"]: row for row in rows}
+    return {
+        row["donation_id"]: DonationSums(
+            donation_id=row["donation_id"],
+            allocated=row["allocated"],
+            moved=row["moved"],
+            reversed=row["reversed"],
+        )
+        for row in rows
+    }
 
 
-def negative_donation_accounts(limit: int = 50) -> list[dict[str, Any]]:
+def negative_donation_accounts(limit: int = 50) -> list[NegativeAccount]:
     """(Donation, account) pairs below zero, which must never happen (shortfall aside)."""
     rows = (
         LedgerEntry.objects.exclude(account_kind=AccountKind.SHORTFALL)
@@ -631,7 +723,18 @@ def negative_donation_accounts(limit: int = 50) -> list[dict[str, Any]]:
         .annotate(total=Sum("amount"))
         .filter(total__lt=0)
     )
-    return list(rows[:limit])
+    return [
+        NegativeAccount(
+            donation_id=row["donation_id"],
+            account_kind=row["account_kind"],
+            need_id=row["need_id"],
+            cause_id=row["cause_id"],
+            region_id=row["region_id"],
+            currency=row["currency"],
+            total=row["total"],
+        )
+        for row in rows[:limit]
+    ]
 
 
 def general_by_donation() -> dict[int, int]:
@@ -677,6 +780,7 @@ __all__ = [
     "canonical_needs",
     "currency_figures",
     "donation_balances",
+    "names_by_id",
     "need_available",
     "need_balances",
     "need_disbursed",

@@ -1,8 +1,8 @@
 """The allocation engine: plain data in, a plan of postings out. No ORM, no I/O, no clock.
 
-This module implements the allocation rules of DESIGN section 4 (rules 1 to 6, and the arithmetic
-of rule 7) as pure functions over small frozen dataclasses, so the rules can be read, tested and
-reasoned about without a database. ``allocation/ledger.py`` feeds it rows and is the only code
+This module implements the allocation rules of docs/concepts.md#allocation-rules (#rule-1
+to #rule-6, and the arithmetic of #rule-7) as pure functions over small frozen dataclasses, so
+the rules can be read, tested and reasoned about without a database. ``allocation/ledger.py`` feeds it rows and is the only code
 that writes its plan to the ledger.
 
 How a gift is divided
@@ -68,12 +68,13 @@ class AccountKind(StrEnum):
     NEED = "need"
     RESTRICTED = "restricted"  # a cause and/or region pool waiting for a matching open need
     GENERAL = "general"  # "where most needed", allocated by giving managers
-    SHORTFALL = "shortfall"  # refunded money that had already been disbursed (rule 7)
+    # Refunded money that had already been disbursed (docs/concepts.md#rule-7).
+    SHORTFALL = "shortfall"
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class Account:
-    """Where money sits. Every account is in one currency; pools are per currency (rule 9)."""
+    """Where money sits. Every account is in one currency; pools are per currency (docs/concepts.md#rule-9)."""
 
     kind: AccountKind
     currency: str
@@ -190,11 +191,16 @@ class AllocationItem:
     source: Account | None = None
 
     @property
-    def order_key(self) -> tuple[datetime.datetime, str, int, tuple]:
-        source_key = (
+    def order_key(self) -> tuple[datetime.datetime, str, int, tuple[int, ...]]:
+        source_key: tuple[int, ...] = (
             () if self.source is None else (self.source.cause_id or 0, self.source.region_id or 0)
         )
         return (self.arrived_at, self.reference, 1 if self.source else 0, source_key)
+
+
+#: Which needs a queue holds: ("cause", cause, currency), ("region", region, currency) or
+#: ("cause_region", cause, region, currency).
+Selector = tuple[str | int | None, ...]
 
 
 class _Queue:
@@ -215,8 +221,8 @@ class Allocator:
         ordered = sorted(needs, key=self.policy.sort_key)
         self.needs = {need.id: need for need in ordered}
         self.gaps = {need.id: max(0, need.gap) for need in ordered}
-        self._queues: dict[tuple, _Queue] = {}
-        groups: dict[tuple, list[int]] = {}
+        self._queues: dict[Selector, _Queue] = {}
+        groups: dict[Selector, list[int]] = {}
         for need in ordered:
             for selector in (
                 ("cause", need.cause_id, need.currency),
@@ -225,12 +231,12 @@ class Allocator:
             ):
                 groups.setdefault(selector, []).append(need.id)
         self._queues = {selector: _Queue(ids) for selector, ids in groups.items()}
-        self._last_key: tuple | None = None
+        self._last_key: tuple[datetime.datetime, str, int, tuple[int, ...]] | None = None
 
     # --- filling -----------------------------------------------------------------------------
 
     def _fill(
-        self, selector: tuple, amount: int, exclude: int | None = None
+        self, selector: Selector, amount: int, exclude: int | None = None
     ) -> list[tuple[int, int]]:
         """Pour ``amount`` into the needs matching ``selector`` in policy order; (need, part) pairs."""
         queue = self._queues.get(selector)
@@ -255,7 +261,7 @@ class Allocator:
         return poured
 
     @staticmethod
-    def _pool_selector(cause_id: int | None, region_id: int | None, currency: str) -> tuple:
+    def _pool_selector(cause_id: int | None, region_id: int | None, currency: str) -> Selector:
         if cause_id is not None and region_id is not None:
             return ("cause_region", cause_id, region_id, currency)
         if cause_id is not None:
@@ -425,7 +431,7 @@ def _merge(postings: Sequence[Posting]) -> list[Posting]:
     """Combine postings of one donation to the same account, rule and position; keep order."""
     if len(postings) < 2:
         return list(postings)
-    merged: dict[tuple, Posting] = {}
+    merged: dict[tuple[Account, Rule, int | None, bool], Posting] = {}
     for posting in postings:
         key = (posting.account, posting.rule, posting.preference_position, posting.amount > 0)
         if key in merged:
@@ -513,7 +519,7 @@ class Plan:
         return self.digest().fingerprint()
 
 
-def account_sort_key(account: Account) -> tuple:
+def account_sort_key(account: Account) -> tuple[int, str, int, int, int]:
     order = {
         AccountKind.NEED: 0,
         AccountKind.RESTRICTED: 1,
@@ -539,7 +545,7 @@ def plan(
     return Plan(list(allocator.stream(sorted(items, key=lambda item: item.order_key))))
 
 
-# --- Reversals (refunds and lost disputes, rule 7) -------------------------------------------
+# --- Reversals (refunds and lost disputes, docs/concepts.md#rule-7) --------------------------
 
 
 @dataclass(frozen=True)
@@ -636,7 +642,7 @@ def within_restriction(
     source_place: tuple[int, int] | None = None,
 ) -> bool:
     """Whether money in ``source`` may go to a need of this cause and region without leaving
-    its restriction (rule 6). ``source_place`` is the source need's (cause, region)."""
+    its restriction (docs/concepts.md#rule-6). ``source_place`` is the source need's (cause, region)."""
     if source.kind == AccountKind.GENERAL:
         return True
     if source.kind == AccountKind.RESTRICTED:

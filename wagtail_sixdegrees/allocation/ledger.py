@@ -26,12 +26,11 @@ import datetime
 import heapq
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,7 +76,7 @@ ALLOCATION_LOCK_KEY = 6_2015_0001
 class LedgerError(Exception):
     """A ledger operation refused, with a message a giving manager can act on."""
 
-    def __init__(self, message: Any) -> None:
+    def __init__(self, message: object) -> None:
         super().__init__(str(message))
         self.message = str(message)
 
@@ -89,7 +88,11 @@ class StalePlan(LedgerError):
 # --- Who did it -----------------------------------------------------------------------------
 
 
-def _actor(user: AbstractBaseUser | AnonymousUser | None) -> tuple[int | None, str]:
+#: Who asked for a ledger operation: a signed-in user, or nobody (automatic, or anonymous).
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+def _actor(user: Actor) -> tuple[int | None, str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return None, AUTOMATIC_LABEL
     return user.pk, user.get_username()
@@ -115,11 +118,11 @@ def lock(
         _lock_rows(model, ids)
 
 
-def _lock_rows(model: type, ids: Iterable[int]) -> None:
+def _lock_rows(model: type[models.Model], ids: Iterable[int]) -> None:
     wanted = sorted(set(ids))
     if wanted:
         list(
-            model.objects.filter(pk__in=wanted)
+            model._default_manager.filter(pk__in=wanted)
             .order_by("pk")
             .select_for_update()
             .values_list("pk", flat=True)
@@ -154,8 +157,9 @@ def _check_plan_fits(postings: Sequence[Posting]) -> None:
     incoming: dict[int, int] = defaultdict(int)
     outgoing: dict[tuple[int, Account], int] = defaultdict(int)
     for posting in postings:
-        if posting.account.kind == AccountKind.NEED and posting.amount > 0:
-            incoming[posting.account.need_id] += posting.amount
+        need_id = posting.account.need_id  # set on need accounts only
+        if need_id is not None and posting.amount > 0:
+            incoming[need_id] += posting.amount
         if posting.amount < 0 and posting.account.kind != AccountKind.SHORTFALL:
             outgoing[(posting.donation_id, posting.account)] += -posting.amount
     if incoming:
@@ -188,8 +192,30 @@ BALANCE_COLUMNS = (
 )
 
 
-def _keep_balances(deltas: dict[str, list[Any]]) -> None:
-    """Add ``deltas`` (key -> a row in BALANCE_COLUMNS order) to the kept balances.
+@dataclass(slots=True)
+class BalanceDelta:
+    """What a write adds to one account's kept balance (a row in BALANCE_COLUMNS order)."""
+
+    key: str
+    account_kind: str
+    currency: str
+    need_id: int | None
+    cause_id: int | None
+    region_id: int | None
+    held: int = 0
+    raised: int = 0
+    disbursed: int = 0
+
+    def row(self) -> tuple[str | int | None, ...]:
+        return tuple(getattr(self, column) for column in BALANCE_COLUMNS)
+
+
+#: Balance changes a run collects over its batches and keeps once, by account key.
+PendingBalances = dict[str, BalanceDelta]
+
+
+def _keep_balances(deltas: PendingBalances) -> None:
+    """Add ``deltas`` (by account key) to the kept balances.
 
     Upserts in key order (step 5 of :data:`LOCK_ORDER`): an account's row is created on first
     use and otherwise incremented in place by the database, so concurrent writers to a
@@ -203,7 +229,7 @@ def _keep_balances(deltas: dict[str, list[Any]]) -> None:
         f"{name} = {table}.{name} + EXCLUDED.{name}"
         for name in (connection.ops.quote_name(c) for c in ("held", "raised", "disbursed"))
     )
-    rows = [deltas[key] for key in sorted(deltas)]
+    rows = [deltas[key].row() for key in sorted(deltas)]
     conflict = f'ON CONFLICT ("key") DO UPDATE SET {updates}'
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -240,10 +266,10 @@ def _keep_balances(deltas: dict[str, list[Any]]) -> None:
 
 
 def _posting_deltas(
-    postings: Sequence[Posting], into: dict[str, list[Any]] | None = None
-) -> dict[str, list[Any]]:
-    """What postings add to each account's balance (key -> a row in BALANCE_COLUMNS order),
-    added to ``into`` if given.
+    postings: Sequence[Posting], into: PendingBalances | None = None
+) -> PendingBalances:
+    """What postings add to each account's balance (by account key), added to ``into`` if
+    given.
 
     Summed per account first (accounts are shared values, so this is a dictionary lookup per
     posting) and keyed once per account, not once per posting.
@@ -262,30 +288,26 @@ def _posting_deltas(
         )
         delta = deltas.get(key)
         if delta is None:
-            delta = deltas[key] = [
-                key,
-                kind,
-                account.currency,
-                account.need_id,
-                account.cause_id,
-                account.region_id,
-                0,
-                0,
-                0,
-            ]
-        delta[6] += amount
-        delta[7] += raised.get(account, 0)
+            delta = deltas[key] = BalanceDelta(
+                key, kind, account.currency, account.need_id, account.cause_id, account.region_id
+            )
+        delta.held += amount
+        delta.raised += raised.get(account, 0)
     return deltas
 
 
 def _keep_disbursed(need_id: int, currency: str, amount: int) -> None:
     key = balance_key(AccountKind.NEED, currency, need_id, None, None)
     _keep_balances(
-        {key: [key, AccountKind.NEED.value, currency, need_id, None, None, 0, 0, amount]}
+        {
+            key: BalanceDelta(
+                key, AccountKind.NEED.value, currency, need_id, None, None, disbursed=amount
+            )
+        }
     )
 
 
-def _copy_text(value: Any) -> str:
+def _copy_text(value: object) -> str:
     """One value in PostgreSQL's COPY text format."""
     if value is None:
         return r"\N"
@@ -298,7 +320,9 @@ def _copy_text(value: Any) -> str:
     )
 
 
-def _copy_lines(postings: Sequence[Posting], constants: dict[str, Any], kind: str) -> Iterator[str]:
+def _copy_lines(
+    postings: Sequence[Posting], constants: Mapping[str, object], kind: str
+) -> Iterator[str]:
     """Postings as COPY text lines in COPY_COLUMNS order.
 
     Everything but the donation, amount and position is shared by many lines (the account's
@@ -328,9 +352,9 @@ def _write(
     *,
     kind: str,
     run: AllocationRun | None,
-    actor: AbstractBaseUser | None,
+    actor: Actor,
     reason: str,
-    pending_balances: dict[str, list[Any]] | None = None,
+    pending_balances: PendingBalances | None = None,
 ) -> list[LedgerEntry]:
     """Write postings as ledger rows, and their balances, with one transfer id, actor and time.
 
@@ -387,10 +411,10 @@ def apply_postings(
     *,
     kind: str,
     run: AllocationRun | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: Actor = None,
     reason: str = "",
     planned_under_lock: bool = False,
-    pending_balances: dict[str, list[Any]] | None = None,
+    pending_balances: PendingBalances | None = None,
 ) -> list[LedgerEntry]:
     """Write postings as ledger rows, inside the caller's transaction and locks.
 
@@ -434,7 +458,7 @@ class Outcome:
 PENDING_TABLE = "sixdegrees_allocation_pending"
 
 
-def _fixed_set(donations: Any) -> Any:
+def _fixed_set(donations: models.QuerySet[Donation]) -> models.QuerySet[Donation]:
     """The donations to allocate, fixed once under the lock (PostgreSQL).
 
     A run reads donations through server-side cursors while it writes their ledger lines. Asked
@@ -496,7 +520,7 @@ def _stream(
     include_pools: bool,
     write: bool,
     run: AllocationRun | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: Actor = None,
     fingerprinted: bool = True,
 ) -> Outcome:
     """Plan (and, with ``write``, write) an allocation, streaming postings in batches."""
@@ -508,7 +532,7 @@ def _stream(
     outcome = Outcome(engine.PlanDigest(fingerprinted), run=run)
     batch: list[Posting] = []
     # Batches of a run touch the same needs again and again: their balances are kept once.
-    pending: dict[str, list[Any]] = {}
+    pending: PendingBalances = {}
 
     def flush() -> None:
         for kind in (LedgerEntry.Kind.ALLOCATE, LedgerEntry.Kind.REALLOCATE):
@@ -553,7 +577,7 @@ def allocate(
     donation_ids: Sequence[int] | None = None,
     *,
     include_pools: bool = True,
-    actor: AbstractBaseUser | None = None,
+    actor: Actor = None,
     run: AllocationRun | None = None,
     dry_run: bool = False,
     retries: int = 5,
@@ -584,9 +608,7 @@ def allocate(
 # --- Runs -----------------------------------------------------------------------------------
 
 
-def preview_run(
-    actor: AbstractBaseUser | None = None, trigger: str = AllocationRun.Trigger.PANEL
-) -> AllocationRun:
+def preview_run(actor: Actor = None, trigger: str = AllocationRun.Trigger.PANEL) -> AllocationRun:
     """Compute what allocation would do now and keep it for review. Writes no ledger rows."""
     outcome = _stream(None, include_pools=True, write=False)
     summary = planning.summarise(outcome.digest)
@@ -606,7 +628,7 @@ class _Mismatch(Exception):
     pass
 
 
-def commit_run(run: AllocationRun, actor: AbstractBaseUser | None = None) -> AllocationRun:
+def commit_run(run: AllocationRun, actor: Actor = None) -> AllocationRun:
     """Write a previewed run to the ledger.
 
     The plan is recomputed under locks and written only if it is exactly the one previewed
@@ -653,7 +675,7 @@ def reallocate(
     target_need: Need,
     amount: int,
     *,
-    actor: AbstractBaseUser | None,
+    actor: Actor,
     reason: str,
 ) -> list[LedgerEntry]:
     """Move ``amount`` from ``source`` (the general pool, a restricted pool or a need) to a need.
@@ -725,21 +747,26 @@ def _check_move_target(target: Need, source: Account, amount: int) -> None:
 
 def _check_move_source(source: Account, amount: int) -> tuple[int, int] | None:
     """For a need: check it holds ``amount`` undisbursed; return its canonical (cause, region)."""
-    if source.kind != AccountKind.NEED:
+    if source.kind != AccountKind.NEED or source.need_id is None:
         return None
     source_need = Need.objects.get(pk=source.need_id)
-    free = need_available(source_need)
-    if amount > free:
-        raise LedgerError(
-            _("%(need)s holds only %(available)s that has not been paid out yet.")
-            % {
-                "need": source_need.title,
-                "available": money.format_money(max(free, 0), source.currency),
-            }
-        )
+    _check_undisbursed(source_need, amount)
     causes = canonical_ids(Cause, [source_need.cause_id])
     regions = canonical_ids(Region, [source_need.region_id])
     return causes[source_need.cause_id], regions[source_need.region_id]
+
+
+def _check_undisbursed(need: Need, amount: int) -> None:
+    """Refuse to take more out of a need than it holds and has not paid out."""
+    available = need_available(need)
+    if amount > available:
+        raise LedgerError(
+            _("%(need)s holds only %(available)s that has not been paid out yet.")
+            % {
+                "need": need.title,
+                "available": money.format_money(max(available, 0), need.currency),
+            }
+        )
 
 
 def _holdings(source: Account, *, flexible_only: bool) -> list[engine.Holding]:
@@ -753,7 +780,7 @@ def _holdings(source: Account, *, flexible_only: bool) -> list[engine.Holding]:
     ]
 
 
-# --- Refunds and lost disputes (rule 7) -----------------------------------------------------
+# --- Refunds and lost disputes (docs/concepts.md#rule-7) -------------------------------------
 
 
 def reversal_target(donation: Donation, allocated: int) -> int:
@@ -769,7 +796,7 @@ def reversal_target(donation: Donation, allocated: int) -> int:
 
 
 def sync_reversals(
-    donation: Donation, *, actor: AbstractBaseUser | None = None, reason: str = ""
+    donation: Donation, *, actor: Actor = None, reason: str = ""
 ) -> list[LedgerEntry]:
     """Bring the donation's reversals up to what its refunds and disputes require. Idempotent:
     calling it again, or with events in another order, writes nothing more."""
@@ -781,12 +808,12 @@ def sync_reversals(
         if due <= 0:
             return []
         holdings = donation_balances(donation)
-        need_ids = [a.need_id for a, _ in holdings if a.kind == AccountKind.NEED]
+        need_ids = [a.need_id for a, _ in holdings if a.need_id is not None]
         lock(needs=need_ids)
         held, paid_out = need_balances(need_ids), need_disbursed(need_ids)
 
         def undisbursed(account: Account) -> int:
-            if account.kind == AccountKind.NEED:
+            if account.need_id is not None:  # a need's account
                 return held.get(account.need_id, 0) - paid_out.get(account.need_id, 0)
             return 10**18
 
@@ -812,7 +839,7 @@ def record_disbursement(
     amount: int,
     *,
     paid_on: datetime.date,
-    actor: AbstractBaseUser | None,
+    actor: Actor,
     reference: str = "",
     note: str = "",
 ) -> Disbursement:
@@ -823,21 +850,12 @@ def record_disbursement(
         need_id = canonical_ids(Need, [need.pk])[need.pk]
         lock(needs=[need_id])
         need = Need.objects.get(pk=need_id)
-        money.get_currency(need.currency)
         if amount % money.get_currency(need.currency).step:
             raise LedgerError(
                 _("%(currency)s amounts cannot have that many decimal places.")
                 % {"currency": need.currency}
             )
-        available = need_available(need)
-        if amount > available:
-            raise LedgerError(
-                _("%(need)s holds only %(available)s that has not been paid out yet.")
-                % {
-                    "need": need.title,
-                    "available": money.format_money(max(available, 0), need.currency),
-                }
-            )
+        _check_undisbursed(need, amount)
         who = _actor(actor)
         _keep_disbursed(need.pk, need.currency, amount)
         return Disbursement.objects.create(
@@ -853,9 +871,7 @@ def record_disbursement(
         )
 
 
-def reverse_disbursement(
-    disbursement: Disbursement, *, actor: AbstractBaseUser | None, reason: str
-) -> Disbursement:
+def reverse_disbursement(disbursement: Disbursement, *, actor: Actor, reason: str) -> Disbursement:
     """Record that a disbursement did not happen (or came back), with a reason."""
     if not str(reason).strip():
         raise LedgerError(_("Give a reason: it is recorded with the reversal."))

@@ -9,7 +9,7 @@ zero amounts; on PostgreSQL a trigger refuses UPDATE and DELETE on the ledger an
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -25,7 +25,10 @@ class AppendOnlyError(Exception):
     """Raised when code tries to change or delete a money row."""
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_M]):
     def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only: add a correcting row")
 
@@ -121,7 +124,7 @@ class AllocationRun(models.Model):
         return self.status == self.Status.COMMITTED
 
 
-class LedgerEntryQuerySet(AppendOnlyQuerySet):
+class LedgerEntryQuerySet(AppendOnlyQuerySet["LedgerEntry"]):
     def for_account(self, account: engine.Account) -> LedgerEntryQuerySet:
         return self.filter(**LedgerEntry.account_lookup(account))
 
@@ -245,7 +248,7 @@ class LedgerEntry(AppendOnlyModel):
         )
 
     @staticmethod
-    def account_lookup(account: engine.Account) -> dict[str, Any]:
+    def account_lookup(account: engine.Account) -> dict[str, str | int | None]:
         return {
             "account_kind": str(account.kind),
             "currency": account.currency,
@@ -335,7 +338,9 @@ class Disbursement(AppendOnlyModel):
         return self.reverses_id is not None
 
 
-def balance_key(kind: str, currency: str, need_id: Any, cause_id: Any, region_id: Any) -> str:
+def balance_key(
+    kind: str, currency: str, need_id: int | None, cause_id: int | None, region_id: int | None
+) -> str:
     """The one key of an account's balance row: kind, currency and what it is restricted to."""
     if kind == engine.AccountKind.NEED:
         return f"need:{currency}:{need_id}"

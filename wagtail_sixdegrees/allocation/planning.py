@@ -31,7 +31,7 @@ def open_need_ids(currencies: Iterable[str] | None = None, on: datetime.date | N
 def open_need_states(on: datetime.date | None = None) -> list[NeedState]:
     """Open needs with their remaining gaps (target minus what they hold), every currency:
     a share aimed at a need in another currency is recognised as such and waits in the
-    restricted pool for its own currency (rule 9)."""
+    restricted pool for its own currency (docs/concepts.md#rule-9)."""
     needs = balances.open_need_rows(on=on)
     causes = canonical_ids(Cause, (n["cause_id"] for n in needs))
     regions = canonical_ids(Region, (n["region_id"] for n in needs))
@@ -148,11 +148,10 @@ def summarise(digest: engine.PlanDigest) -> dict[str, Any]:
     for account, amount in totals.items():
         if amount == 0:
             continue
-        if account.kind == AccountKind.NEED:
+        if account.need_id is not None:  # a need's account
             label = need_titles.get(account.need_id, "")
         elif account.kind == AccountKind.RESTRICTED:
-            names = (cause_names.get(account.cause_id), region_names.get(account.region_id))
-            label = " · ".join(name for name in names if name)
+            label = balances.account_label(account, cause_names, region_names)
         else:
             label = ""
         accounts.append(

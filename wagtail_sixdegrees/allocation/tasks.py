@@ -21,7 +21,7 @@ def allocate_paid_donation(donation_id: int) -> int:
 
 @task()
 def sync_donation_reversals(donation_id: int) -> int:
-    """Reverse a refunded or lost-in-dispute donation's share of the ledger (rule 7)."""
+    """Reverse a refunded or lost-in-dispute donation's share of the ledger (docs/concepts.md#rule-7)."""
     from .ledger import allocate, sync_reversals
 
     donation = Donation.objects.get(pk=donation_id)

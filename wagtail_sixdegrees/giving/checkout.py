@@ -104,7 +104,7 @@ def join_donor_record(donation: Donation) -> None:
     donor = donation.donor
     changed = []
     name = donation.donor_name or (
-        donation.recurring_gift.donor_name if donation.recurring_gift_id else ""
+        donation.recurring_gift.donor_name if donation.recurring_gift is not None else ""
     )
     if name and not donor.name and not donor.erased_at:
         donor.name = name
@@ -232,6 +232,8 @@ def checkout_session_params(
         params["allowed_payment_method_types"] = methods
     if donation.frequency == Frequency.MONTHLY:
         gift = donation.recurring_gift
+        if gift is None:  # fulfilment creates it before checkout; never reached
+            raise ValueError(f"Monthly donation {donation.reference} has no recurring gift")
         price_data["recurring"] = {"interval": "month"}
         params["mode"] = "subscription"
         params["subscription_data"] = {

@@ -1,4 +1,4 @@
-"""The donate form contract (DESIGN section 7), validated without touching the database beyond
+"""The donate form contract (docs/integrators/donate-form-contract.md), validated without touching the database beyond
 reading what a donor may choose, and without calling Stripe.
 
 Fields: ``amount`` (major units, e.g. ``25.50``; ``5000`` for VND), ``currency``, ``frequency``
@@ -203,7 +203,8 @@ class DonateForm(forms.Form):
         return Page.objects.live().filter(pk=int(raw)).first()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; typed as a dict
         if (cleaned.get("website") or "").strip():
             # Bots fill every field; people never see this one.
             raise forms.ValidationError(_("We could not accept this form. Please try again."))
@@ -212,7 +213,7 @@ class DonateForm(forms.Form):
         preferences = self._clean_preferences()
         if preferences is not None and currency:
             self._check_need_currencies(preferences, currency)
-        if self.errors or amount is None or preferences is None:
+        if self.errors or amount is None or preferences is None or not currency:
             return cleaned
         base, fee = amount
         kind = cleaned.get("dedication_kind") or ""
@@ -238,7 +239,7 @@ class DonateForm(forms.Form):
         return cleaned
 
     def _check_need_currencies(self, preferences: list[tuple[Target, int]], currency: str) -> None:
-        """A need receives money only in its own currency (allocation rule 9): a gift in another
+        """A need receives money only in its own currency (docs/concepts.md#rule-9): a gift in another
         currency would wait in a pool, not reach the need the donor chose. Say so instead."""
         for target, _share in preferences:
             need = target.need

@@ -29,6 +29,7 @@ from .. import signals
 from . import monthly
 from .gateway import StripeGateway
 from .models import Donation, RecurringGift, StripeEvent
+from .models.donations import RECURRING_ENDED
 from .stripe_objects import (
     object_id,
     parse_reference,
@@ -566,7 +567,7 @@ def prepare_subscription(
         problem = _subscription_mismatch(locked, subscription["id"], confirmed)
         if problem:
             return record_mismatch(_first_donation(locked), problem)
-        if status is None or locked.status in RecurringGift.ENDED:
+        if status is None or locked.status in RECURRING_ENDED:
             return UNCHANGED
         before = (locked.status, locked.stripe_subscription_id, locked.cancelled_at)
         locked.status = status

@@ -365,7 +365,9 @@ def _shows(
     if kind == GiftChange.Kind.AMOUNT:
         return amount == change.detail.get("to")
     if kind == GiftChange.Kind.PAUSE:
-        return bool(pause_collection) and int(pause_collection.get("resumes_at") or 0) == int(
+        if not pause_collection:
+            return False
+        return int(pause_collection.get("resumes_at") or 0) == int(
             change.detail.get("resumes_at") or -1
         )
     if kind == GiftChange.Kind.RESUME:

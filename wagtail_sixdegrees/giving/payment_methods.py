@@ -115,7 +115,7 @@ def recurring_limited_to_card(currency: str) -> bool:
     """True when the site offers local methods for ``currency`` that cannot pay monthly, so a
     monthly gift falls back to card only (the form says so)."""
     methods = configured(currency)
-    return bool(methods) and any(not limits(method).recurring for method in methods)
+    return any(not limits(method).recurring for method in methods or ())
 
 
 def refund_waits_for_bank_details(method: str) -> bool:

@@ -1,6 +1,6 @@
 """What a gift can be for: parsing the form contract's ``target`` values and listing choices.
 
-Spellings (DESIGN section 7): ``need:<pk>``, ``cause:<pk>``, ``region:<pk>``,
+Spellings (docs/integrators/donate-form-contract.md): ``need:<pk>``, ``cause:<pk>``, ``region:<pk>``,
 ``cause:<pk>:region:<pk>`` and ``general`` ("where most needed").
 """
 

@@ -18,12 +18,16 @@ __all__ = [
     "DefaultFillPolicy",
     "FillPolicy",
     "NeedState",
+    "SortKey",
     "configured_policy",
     "in_fill_order",
     "sql_order",
 ]
 
 T = TypeVar("T")
+
+#: What a fill policy sorts needs by: a tuple of comparable values, smallest first.
+SortKey = tuple[object, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +56,7 @@ class FillPolicy:
     #: ``(column, nulls_last)`` pairs giving the same order as :meth:`sort_key` in SQL, or None.
     order_fields: tuple[tuple[str, bool], ...] | None = None
 
-    def sort_key(self, need: NeedState) -> tuple:
+    def sort_key(self, need: NeedState) -> SortKey:
         raise NotImplementedError
 
 
@@ -63,7 +67,7 @@ class DefaultFillPolicy(FillPolicy):
     LONG_AGO = datetime.datetime.min
     order_fields = (("priority", False), ("closes_on", True), ("created_at", False), ("pk", False))
 
-    def sort_key(self, need: NeedState) -> tuple:
+    def sort_key(self, need: NeedState) -> SortKey:
         created = need.created_at.replace(tzinfo=None) if need.created_at else self.LONG_AGO
         return (need.priority, need.closes_on or self.FAR_FUTURE, created, need.id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -15,6 +16,9 @@ from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, Transl
 
 from .. import money
 from . import fill_order, progress
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 country_code_validator = RegexValidator(
     r"^[A-Z]{2}$", _("Use the two-letter ISO 3166 country code in capitals, e.g. TH or VN.")
@@ -118,7 +122,7 @@ class Priority(models.IntegerChoices):
     LOW = 4, _("Low")
 
 
-class NeedQuerySet(models.QuerySet):
+class NeedQuerySet(models.QuerySet["Need"]):
     def open(self, on: datetime.date | None = None) -> NeedQuerySet:
         """Needs that are published and accepting money on the given day (default: today)."""
         day = on or timezone.localdate()
@@ -192,7 +196,9 @@ RESTRICTION_FIXED = {
 }
 
 
-class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+class Need(  # type: ignore[django-manager-missing]  # story_links: a modelcluster ParentalKey
+    TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model
+):
     """A funding target. Its progress is always computed from the ledger, never stored."""
 
     title = models.CharField(_("title"), max_length=200)
@@ -266,7 +272,7 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[StrOrPromise]] = {}
         if self.currency and not money.is_supported(self.currency):
             errors.setdefault("currency", []).append(
                 _("Stripe does not accept %(currency)s.") % {"currency": self.currency}
@@ -334,9 +340,9 @@ class Need(TranslatableMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
         """The cause and region this need must keep, by translation key (a translation of the
         same cause is the same cause), or empty while they may still change.
 
-        Gifts for a cause or region fill the open needs of that cause or region (rule 4); once
+        Gifts for a cause or region fill the open needs of that cause or region (docs/concepts.md#rule-4); once
         money names this need, moving it to another cause or region would carry restricted
-        money out of its restriction without a reason or the donors' consent (rule 6). A wrong
+        money out of its restriction without a reason or the donors' consent (docs/concepts.md#rule-6). A wrong
         cause is corrected by a new need and a recorded reallocation; a misspelt one by editing
         the cause itself.
         """

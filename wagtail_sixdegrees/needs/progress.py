@@ -9,16 +9,19 @@ while imports point one way only.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 
+if TYPE_CHECKING:
+    from .models import Need, NeedQuerySet
+
 
 class ProgressReader(Protocol):
-    def with_progress(self, queryset: Any) -> Any:
+    def with_progress(self, queryset: NeedQuerySet) -> NeedQuerySet:
         """Annotate ``raised``, ``allocated``, ``disbursed`` and ``gap`` on a need queryset."""
 
-    def attach_progress(self, needs: list[Any]) -> None:
+    def attach_progress(self, needs: list[Need]) -> None:
         """Set the same four figures on loaded needs."""
 
 

@@ -1,472 +1,67 @@
-"""The Giving dashboard's figures, and the compact panel on Wagtail's home dashboard.
-
-Every figure is per currency (amounts in different currencies are never added together) and
-comes from a handful of queries, whatever the number of donations: one over donations by month
-(which also gives today, the last 30 days and this year), the balances kept with the ledger
-(pools, need balances) and this year's ledger movements by cause and region, both asked of
-``allocation/balances.py``, one for the needs, and one for the donations needing attention.
-
-"Given" means what donors paid, less what was refunded, in the currency they paid in, on the
-day the payment was made. Cause, region and pool figures come from the ledger, so they are in
-the currency Stripe settled in.
-"""
+"""The Giving panel on Wagtail's home dashboard. The figures it shows come from
+:mod:`.figures` (the queries) and the full dashboard's chart from :mod:`.charts`; both are
+re-exported here, where the dashboard view and tests have always found them."""
 
 from __future__ import annotations
 
-import datetime
-from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
-from django.db.models.functions import TruncMonth
-from django.utils import formats, timezone
-from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
 
-from .. import money
-from ..allocation import balances
-from ..allocation.engine import Account
-from ..allocation.models import AccountKind, AllocationRun
-from ..giving.models import Donation
-from ..needs.models import Cause, Need, Region
 from . import names, permissions
-
-#: Statuses a giving manager should look at.
-ATTENTION_STATUSES = (Donation.Status.PENDING, Donation.Status.DISPUTED, Donation.Status.FAILED)
-MONTHS = 12
-LIST_LENGTH = 5
-
-
-def _given() -> Any:
-    return F("amount") - F("amount_refunded")
-
-
-def _sum_when(condition: Q, amount: Any) -> Sum:
-    return Sum(Case(When(condition, then=amount), default=Value(0), output_field=BigIntegerField()))
-
-
-def month_starts(today: datetime.date, count: int = MONTHS) -> list[datetime.date]:
-    """The first days of the ``count`` months ending with ``today``'s, oldest first."""
-    starts = []
-    year, month = today.year, today.month
-    for _index in range(count):
-        starts.append(datetime.date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return starts[::-1]
-
-
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-@dataclass
-class CurrencyTotals:
-    """What was given in one currency over the dashboard's periods."""
-
-    currency: str
-    today: int = 0
-    last_30_days: int = 0
-    this_year: int = 0
-    count_30_days: int = 0
-    #: (first day of the month, amount), oldest first.
-    months: list[tuple[datetime.date, int]] = field(default_factory=list)
-
-    def display(self, amount: int) -> str:
-        return money.format_money(amount, self.currency)
-
-    @property
-    def today_display(self) -> str:
-        return self.display(self.today)
-
-    @property
-    def last_30_days_display(self) -> str:
-        return self.display(self.last_30_days)
-
-    @property
-    def this_year_display(self) -> str:
-        return self.display(self.this_year)
-
-
-def giving_totals(
-    now: datetime.datetime | None = None, months: int = MONTHS
-) -> list[CurrencyTotals]:
-    """Given today, in the last 30 days, this calendar year and per month, per currency."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    starts = month_starts(today, months)
-    today_start = _local_midnight(today)
-    thirty_start = now - datetime.timedelta(days=30)
-    window_start = min(_local_midnight(starts[0]), thirty_start)
-    year_start = datetime.date(today.year, 1, 1)
-    rows = (
-        Donation.objects.filter(paid_at__gte=window_start)
-        .annotate(month=TruncMonth("paid_at"))
-        .order_by()
-        .values("currency", "month")
-        .annotate(
-            given=Sum(_given()),
-            today=_sum_when(Q(paid_at__gte=today_start), _given()),
-            last_30_days=_sum_when(Q(paid_at__gte=thirty_start), _given()),
-            count_30_days=Count("pk", filter=Q(paid_at__gte=thirty_start)),
-        )
-    )
-    totals: dict[str, CurrencyTotals] = {}
-    by_month: dict[str, dict[datetime.date, int]] = defaultdict(dict)
-    for row in rows:
-        currency = row["currency"]
-        entry = totals.setdefault(currency, CurrencyTotals(currency))
-        month = timezone.localtime(row["month"]).date() if row["month"] else None
-        entry.today += row["today"] or 0
-        entry.last_30_days += row["last_30_days"] or 0
-        entry.count_30_days += row["count_30_days"] or 0
-        if month is not None and month >= starts[0]:
-            by_month[currency][month] = row["given"] or 0
-            if month >= year_start:
-                entry.this_year += row["given"] or 0
-    for currency, entry in totals.items():
-        entry.months = [(start, by_month[currency].get(start, 0)) for start in starts]
-    return sorted(totals.values(), key=lambda entry: entry.currency)
-
-
-# --- The monthly chart ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: int
-    y: int
-    width: int
-    height: int
-    month: datetime.date
-    amount_display: str
-
-    @property
-    def label_x(self) -> int:
-        return self.x + self.width // 2
-
-    @property
-    def short_label(self) -> str:
-        return formats.date_format(self.month, "M")
-
-    @property
-    def long_label(self) -> str:
-        return formats.date_format(self.month, "F Y")
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A bar chart of one currency's months, drawn by a template as SVG (no JavaScript)."""
-
-    currency: str
-    bars: list[Bar]
-    width: int
-    height: int
-    plot_top: int
-    plot_bottom: int
-    highest_display: str
-    total_display: str
-    highest_month: datetime.date | None
-
-    @property
-    def label_y(self) -> int:
-        return self.plot_bottom + 16
-
-    @property
-    def title(self) -> str:
-        return str(
-            _("Given in %(currency)s per month, last %(count)d months")
-            % {"currency": self.currency, "count": len(self.bars)}
-        )
-
-    @property
-    def description(self) -> str:
-        if self.highest_month is None:
-            return str(_("Nothing was given in these months."))
-        return str(
-            _("Highest month: %(month)s, %(highest)s. Total: %(total)s.")
-            % {
-                "month": formats.date_format(self.highest_month, "F Y"),
-                "highest": self.highest_display,
-                "total": self.total_display,
-            }
-        )
-
-
-def monthly_chart(totals: CurrencyTotals, *, width: int = 480, height: int = 150) -> Chart:
-    """Bar geometry in whole pixels for one currency: integer arithmetic, no floats."""
-    plot_top, plot_bottom = 8, height - 22
-    plot_height = plot_bottom - plot_top
-    count = max(len(totals.months), 1)
-    slot = width // count
-    highest = max((amount for _start, amount in totals.months), default=0)
-    bars = []
-    for index, (start, amount) in enumerate(totals.months):
-        bar_height = amount * plot_height // highest if highest > 0 else 0
-        if amount > 0:
-            bar_height = max(bar_height, 1)  # a month with gifts is never invisible
-        bars.append(
-            Bar(
-                x=index * slot + 2,
-                y=plot_bottom - bar_height,
-                width=max(slot - 4, 1),
-                height=bar_height,
-                month=start,
-                amount_display=totals.display(amount),
-            )
-        )
-    highest_month = next(
-        (start for start, amount in totals.months if amount == highest and highest > 0), None
-    )
-    return Chart(
-        currency=totals.currency,
-        bars=bars,
-        width=width,
-        height=height,
-        plot_top=plot_top,
-        plot_bottom=plot_bottom,
-        highest_display=totals.display(highest),
-        total_display=totals.display(sum(amount for _start, amount in totals.months)),
-        highest_month=highest_month,
-    )
-
-
-# --- Where money went: causes, regions, pools -------------------------------------------------
-
-
-@dataclass
-class Row:
-    label: str
-    currency: str
-    amount: int
-    url: str = ""
-
-    @property
-    def amount_display(self) -> str:
-        return money.format_money(self.amount, self.currency)
-
-
-def names_of(model: type, ids: set[int]) -> dict[int, str]:
-    """Names of some causes or regions by id, in one query."""
-    ids.discard(None)  # type: ignore[arg-type]
-    return dict(model.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
-
-
-def _sorted(rows: dict[tuple[str, str], int]) -> list[Row]:
-    return [
-        Row(label, currency, amount)
-        for (currency, label), amount in sorted(rows.items(), key=lambda item: item[0])
-        if amount
-    ]
-
-
-@dataclass
-class Places:
-    by_cause: list[Row]
-    by_region: list[Row]
-    general: list[Row]
-    restricted: list[Row]
-    shortfall: list[Row]
-
-
-@dataclass
-class LedgerTotals:
-    """Every account's balance now (kept with the ledger) and its net movement this year,
-    as asked of ``allocation/balances.py``: pools, need balances and this year's movements."""
-
-    rows: list[dict[str, Any]]
-
-    @property
-    def need_balances(self) -> dict[int, int]:
-        return {
-            row["need_id"]: row["total"]
-            for row in self.rows
-            if row["account_kind"] == AccountKind.NEED
-        }
-
-
-def ledger_totals(now: datetime.datetime | None = None) -> LedgerTotals:
-    now = now or timezone.now()
-    year_start = _local_midnight(datetime.date(timezone.localdate(now).year, 1, 1))
-    rows: dict[Any, dict[str, Any]] = {}
-
-    def row(account: Any) -> dict[str, Any]:
-        return rows.setdefault(
-            account,
-            {
-                "account_kind": str(account.kind),
-                "currency": account.currency,
-                "need_id": account.need_id,
-                "cause_id": account.cause_id,
-                "region_id": account.region_id,
-                "total": 0,
-                "this_year": 0,
-            },
-        )
-
-    for total in balances.accounts():
-        row(total.account)["total"] += total.held
-    for account, moved in balances.movements_since(year_start):
-        row(account)["this_year"] += moved
-    return LedgerTotals(list(rows.values()))
-
-
-def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) -> Places:
-    """This year's net movements into causes and regions, and the pools waiting now.
-    ``needs`` (from :func:`needs_with_balances`) saves reading the needs again."""
-    totals = totals or ledger_totals()
-    if needs is None:
-        needs = needs_with_balances(totals)
-    need_places = {need.pk: (need.cause_id, need.region_id) for need in needs}
-
-    def place(row: dict[str, Any]) -> tuple[int | None, int | None]:
-        if row["need_id"]:
-            return need_places.get(row["need_id"], (None, None))
-        return row["cause_id"], row["region_id"]
-
-    causes = names_of(Cause, {place(row)[0] for row in totals.rows})
-    regions = names_of(Region, {place(row)[1] for row in totals.rows})
-    general_label = balances.account_label(Account.general(""), causes, regions)
-    by_cause: dict[tuple[str, str], int] = defaultdict(int)
-    by_region: dict[tuple[str, str], int] = defaultdict(int)
-    general: dict[tuple[str, str], int] = defaultdict(int)
-    restricted: dict[tuple[str, str], int] = defaultdict(int)
-    shortfall: dict[tuple[str, str], int] = defaultdict(int)
-    for row in totals.rows:
-        kind, currency = row["account_kind"], row["currency"]
-        cause, region = place(row)
-        if kind == AccountKind.SHORTFALL:
-            shortfall[(currency, str(_("Shortfall")))] += -row["total"]
-            continue
-        if kind == AccountKind.GENERAL:
-            general[(currency, general_label)] += row["total"]
-            cause_label = region_label = general_label
-        else:
-            cause_label = causes.get(cause) or str(_("Any cause"))
-            region_label = regions.get(region) or str(_("Any region"))
-        if kind == AccountKind.RESTRICTED:
-            label = balances.account_label(
-                Account.restricted(currency, cause, region), causes, regions
-            )
-            restricted[(currency, label)] += row["total"]
-        by_cause[(currency, cause_label)] += row["this_year"]
-        by_region[(currency, region_label)] += row["this_year"]
-    return Places(
-        by_cause=_sorted(by_cause),
-        by_region=_sorted(by_region),
-        general=_sorted(general),
-        restricted=_sorted(restricted),
-        shortfall=_sorted(shortfall),
-    )
-
-
-def pool_totals() -> list[Row]:
-    """Money waiting for allocation (general and restricted pools together), per currency."""
-    return [Row("", currency, amount) for currency, amount in balances.pool_totals().items()]
-
-
-# --- Needs ------------------------------------------------------------------------------------
-
-
-def needs_with_balances(totals: LedgerTotals | None = None) -> list[Need]:
-    """Every need that can hold money (one per translation group) with ``allocated`` and
-    ``gap`` set from the ledger totals, in one query whatever the number of needs."""
-    held = (totals or ledger_totals()).need_balances
-    needs = list(
-        balances.canonical_needs().only(
-            "pk",
-            "title",
-            "target_amount",
-            "currency",
-            "opens_on",
-            "closes_on",
-            "live",
-            "cause_id",
-            "region_id",
-        )
-    )
-    for need in needs:
-        need.allocated = held.get(need.pk, 0)
-        need.gap = max(0, need.target_amount - need.allocated)
-    return needs
-
-
-def needs_closest_to_goal(needs: list[Need] | None = None, limit: int = LIST_LENGTH) -> list[Need]:
-    """Open needs not yet funded, the nearest to their target (as a share of it) first."""
-    today = timezone.localdate()
-    candidates = [
-        need
-        for need in (needs if needs is not None else needs_with_balances())
-        if need.is_open(today) and need.gap > 0
-    ]
-    candidates.sort(
-        key=lambda need: (-(need.allocated * 1000 // need.target_amount), need.gap, need.pk)
-    )
-    return candidates[:limit]
-
-
-def overdue_needs(needs: list[Need] | None = None, limit: int = LIST_LENGTH) -> list[Need]:
-    """Published needs past their closing date that are still short of their target."""
-    today = timezone.localdate()
-    late = [
-        need
-        for need in (needs if needs is not None else needs_with_balances())
-        if need.live and need.closes_on is not None and need.closes_on < today and need.gap > 0
-    ]
-    late.sort(key=lambda need: (need.closes_on, need.pk))
-    return late[:limit]
-
-
-def attention_counts() -> dict[str, int]:
-    """How many donations are pending, disputed and failed."""
-    counts = dict(
-        Donation.objects.filter(status__in=ATTENTION_STATUSES)
-        .order_by()
-        .values_list("status")
-        .annotate(count=Count("*"))  # COUNT(*): the status index alone can answer
-    )
-    return {status: counts.get(status, 0) for status in ATTENTION_STATUSES}
-
-
-@dataclass
-class Attention:
-    status: str
-    label: str
-    count: int
-    url: str
-
-
-def mismatched_payments_count() -> int:
-    """Donations a Stripe payment named without matching them (never applied, money moved)."""
-    return Donation.objects.exclude(payment_mismatch="").count()
-
-
-def attention(counts: dict[str, int], mismatched: int = 0) -> list[Attention]:
-    """The dashboard's "needs your attention" links; ``mismatched`` adds the payments that did
-    not match their donation (the full dashboard asks, the home panel keeps its query budget)."""
-    index = names.url(names.DONATIONS)
-    items = [
-        Attention(status, str(Donation.Status(status).label), count, f"{index}?status={status}")
-        for status, count in counts.items()
-    ]
-    if mismatched:
-        items.append(
-            Attention(
-                "payment_mismatch",
-                str(_("Payments that did not match")),
-                mismatched,
-                f"{index}?payment_mismatch=true",
-            )
-        )
-    return items
-
-
-def last_committed_run() -> AllocationRun | None:
-    return (
-        AllocationRun.objects.filter(status=AllocationRun.Status.COMMITTED)
-        .order_by("-committed_at", "-pk")
-        .first()
-    )
+from .charts import Bar, Chart, monthly_chart
+from .figures import (
+    ATTENTION_STATUSES,
+    LIST_LENGTH,
+    MONTHS,
+    AccountFigures,
+    Attention,
+    GivenTotals,
+    LedgerTotals,
+    PlaceRow,
+    Places,
+    attention,
+    attention_counts,
+    giving_totals,
+    last_committed_run,
+    ledger_totals,
+    mismatched_payments_count,
+    month_starts,
+    needs_closest_to_goal,
+    needs_with_balances,
+    overdue_needs,
+    places,
+    pool_totals,
+)
+
+__all__ = [
+    "ATTENTION_STATUSES",
+    "LIST_LENGTH",
+    "MONTHS",
+    "AccountFigures",
+    "Attention",
+    "Bar",
+    "Chart",
+    "GivenTotals",
+    "GivingHomePanel",
+    "LedgerTotals",
+    "PlaceRow",
+    "Places",
+    "add_home_panel",
+    "attention",
+    "attention_counts",
+    "giving_totals",
+    "last_committed_run",
+    "ledger_totals",
+    "mismatched_payments_count",
+    "month_starts",
+    "monthly_chart",
+    "needs_closest_to_goal",
+    "needs_with_balances",
+    "overdue_needs",
+    "places",
+    "pool_totals",
+]
 
 
 class GivingHomePanel(Component):

@@ -6,7 +6,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -16,7 +16,7 @@ from wagtail.models import Site
 from .. import conf
 from ..allocation.models import AccountKind, AllocationRun, Disbursement, LedgerEntry
 from ..giving.models import Donation, Frequency, Preference, PreferenceKind
-from ..needs.models import Cause, Need, Partner, Priority, Region
+from ..needs.models import Cause, Need, NeedQuerySet, Partner, Priority, Region
 
 
 def currency_choices() -> list[tuple[str, str]]:
@@ -34,11 +34,11 @@ def _choice(label: Any, choices: Any, **kwargs: Any) -> django_filters.ChoiceFil
     )
 
 
-def _source_records(model: type) -> QuerySet:
+def _source_records(model: type[Model]) -> QuerySet[Model]:
     """Causes and regions in the default language: translations share their money."""
     from wagtail.models import Locale
 
-    return model.objects.filter(locale=Locale.get_default()).order_by("name")
+    return model._default_manager.filter(locale=Locale.get_default()).order_by("name")
 
 
 class DonationFilterSet(WagtailFilterSet):
@@ -130,7 +130,7 @@ class NeedProgressFilterSet(WagtailFilterSet):
         model = Need
         fields = ["state", "cause", "region", "partner", "currency", "priority", "funded"]
 
-    def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_state(self, queryset: NeedQuerySet, name: str, value: str) -> NeedQuerySet:
         today = timezone.localdate()
         if value == NeedState.OPEN:
             return queryset.open(on=today)

@@ -5,9 +5,10 @@ shown on the form with nothing changed."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
@@ -80,7 +81,8 @@ class RefundForm(forms.Form):
         self.currency, self.remaining = currency, remaining
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; typed as a dict
         if "amount" not in self.errors:
             amount = parse_money(self, "amount", self.currency)
             if amount is None and not cleaned.get("amount"):
@@ -151,16 +153,17 @@ class ReallocateForm(forms.Form):
         *args: Any,
         sources: list[tuple[str, list[tuple[str, str]]]],
         source_needs: dict[int, Need],
-        targets: Any,
+        targets: QuerySet[Need],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [("", "---------"), *sources]
-        self.fields["target"].queryset = targets
+        cast(forms.ChoiceField, self.fields["source"]).choices = [("", "---------"), *sources]
+        cast(forms.ModelChoiceField, self.fields["target"]).queryset = targets
         self.source_needs = source_needs
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; typed as a dict
         value = cleaned.get("source")
         account = decode_account(value, self.source_needs) if value else None
         if value and account is None:
@@ -191,10 +194,11 @@ class DisbursementForm(forms.Form):
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, needs: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, needs: QuerySet[Need], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["need"].queryset = needs
-        self.fields["need"].label_from_instance = self._label
+        need = cast(forms.ModelChoiceField, self.fields["need"])
+        need.queryset = needs
+        need.label_from_instance = self._label  # type: ignore[assignment]  # Django's hook
 
     @staticmethod
     def _label(need: Need) -> str:
@@ -207,7 +211,8 @@ class DisbursementForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; typed as a dict
         need = cleaned.get("need")
         if need is not None and "amount" not in self.errors:
             cleaned["amount_minor"] = parse_money(self, "amount", need.currency)

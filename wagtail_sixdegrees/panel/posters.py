@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 import segno
@@ -72,7 +72,9 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["currency"].choices = [("", "—")] + [(c, c) for c in conf.currencies()]
+        cast(forms.ChoiceField, self.fields["currency"]).choices = [("", "—")] + [
+            (c, c) for c in conf.currencies()
+        ]
 
     def clean_target(self) -> str:
         target = self.cleaned_data["target"].strip()
@@ -81,7 +83,7 @@ class CampaignForm(forms.Form):
         return target
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         amount = (cleaned.get("amount") or "").strip()
         if amount:
             currency = cleaned.get("currency") or conf.default_currency()
@@ -123,9 +125,13 @@ class PosterForm(CampaignForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["page"].queryset = Page.objects.live().exclude(depth=1)
-        self.fields["need"].queryset = Need.objects.filter(live=True)
-        self.fields["locale"].queryset = Locale.objects.all().order_by("language_code")
+        cast(forms.ModelChoiceField, self.fields["page"]).queryset = Page.objects.live().exclude(
+            depth=1
+        )
+        cast(forms.ModelChoiceField, self.fields["need"]).queryset = Need.objects.filter(live=True)
+        cast(
+            forms.ModelChoiceField, self.fields["locale"]
+        ).queryset = Locale.objects.all().order_by("language_code")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
@@ -48,7 +49,7 @@ class GivingModelViewSet(ModelViewSet):
     #: Panel actions whose permissions are offered in Wagtail's group editor with this screen.
     registered_actions: tuple[str, ...] = ()
     #: (route, view class, URL name) of the screen's own actions; "add" makes the add button.
-    extra_urls: tuple[tuple[str, type, str], ...] = ()
+    extra_urls: tuple[tuple[str, type[View], str], ...] = ()
 
     @cached_property
     def policy(self) -> permissions.GivingPermissionPolicy:
@@ -80,8 +81,9 @@ class GivingModelViewSet(ModelViewSet):
         urlpatterns = [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
         ]
+        if self.inspect_view_enabled:
+            urlpatterns.append(path("inspect/<int:pk>/", self.inspect_view, name="inspect"))
         for route, view_class, name in self.extra_urls:
             view = view_class.as_view(permission_policy=self.policy)
             if getattr(view_class, "calls_stripe", False):
@@ -111,7 +113,7 @@ class GivingModelViewSet(ModelViewSet):
 class GivingPageViewSet(ViewSet):
     """A screen of the panel that is a single page (dashboard, reallocation, audit)."""
 
-    view_class: type
+    view_class: type[View]
     permission: str = permissions.VIEW
 
     def get_urlpatterns(self) -> list[Any]:
@@ -170,12 +172,6 @@ class NeedProgressViewSet(GivingModelViewSet):
         # Not Wagtail's policy for needs (that one is for editing them, as snippets).
         return permissions.GivingPermissionPolicy(Need)
 
-    def get_urlpatterns(self) -> list[Any]:
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-        ]
-
 
 class RunViewSet(GivingModelViewSet):
     model = AllocationRun
@@ -228,12 +224,6 @@ class LedgerViewSet(GivingModelViewSet):
     menu_order = 118
     index_view_class = ledger.LedgerIndexView
     inspect_view_enabled = False
-
-    def get_urlpatterns(self) -> list[Any]:
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-        ]
 
 
 class AuditViewSet(GivingPageViewSet):

@@ -8,6 +8,7 @@ for anyone else to follow (``noindex``, ``no-referrer``, ``no-store``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import segno
 from django import forms
@@ -142,7 +143,7 @@ class IssueCardForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = card_languages()
+        cast(forms.ChoiceField, self.fields["language"]).choices = card_languages()
 
 
 def qr_svg(url: str) -> str:

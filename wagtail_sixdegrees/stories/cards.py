@@ -71,7 +71,7 @@ def normalise_code(typed: str) -> str | None:
     return code
 
 
-class WithdrawalCardQuerySet(models.QuerySet):
+class WithdrawalCardQuerySet(models.QuerySet["WithdrawalCard"]):
     def active(self) -> WithdrawalCardQuerySet:
         return self.filter(revoked_at__isnull=True)
 

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.query import PageQuerySet
 
 from .. import conf
 
@@ -47,7 +48,7 @@ class ConsentStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class StoryConsentQuerySet(models.QuerySet):
+class StoryConsentQuerySet(models.QuerySet["StoryConsent"]):
     def current(self, on: datetime.date | None = None) -> StoryConsentQuerySet:
         """Consents that allow a story on the website on ``on`` (default: today)."""
         day = on or timezone.localdate()
@@ -171,7 +172,7 @@ class StoryConsent(models.Model):
         story = self.source_story()
         return story.title if story else ""
 
-    def stories(self) -> models.QuerySet:
+    def stories(self) -> PageQuerySet:
         """Every story page (all translations) this consent covers."""
         from .models import story_pages
 
@@ -274,8 +275,8 @@ def current_consent_keys(on: datetime.date | None = None) -> models.QuerySet:
 
 def consent_for(page) -> StoryConsent | None:
     """The consent record of a story page (any translation), cached on the instance."""
-    cached = getattr(page, "_sixdegrees_consent", False)
-    if cached is not False:
+    if hasattr(page, "_sixdegrees_consent"):
+        cached: StoryConsent | None = page._sixdegrees_consent
         return cached
     consent = StoryConsent.objects.filter(translation_key=page.translation_key).first()
     page._sixdegrees_consent = consent

@@ -33,7 +33,7 @@ from .. import conf
 try:
     from PIL import ImageCms
 except ImportError:  # Pillow built without littlecms
-    ImageCms = None
+    ImageCms = None  # type: ignore[assignment]  # checked before each use
 
 #: Pillow format -> (format to save, file extension). Anything else becomes PNG or JPEG.
 KEPT_FORMATS = {
@@ -117,16 +117,19 @@ def _to_srgb(frame: Image.Image) -> Image.Image:
     try:
         mode = "RGBA" if frame.mode in ("RGBA", "LA", "PA") else "RGB"
         source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
-        return ImageCms.profileToProfile(
+        converted = ImageCms.profileToProfile(
             frame.convert(mode), source, ImageCms.createProfile("sRGB"), outputMode=mode
         )
+        return converted if converted is not None else frame  # None only with inPlace
     except (OSError, ValueError, ImageCms.PyCMSError):
         # An unreadable profile: keep the pixels as they are rather than refuse the image.
         return frame
 
 
 def _clean_frame(frame: Image.Image) -> Image.Image:
-    info = {key: frame.info[key] for key in KEPT_INFO if key in frame.info}
+    info: dict[str | tuple[int, int], object] = {
+        key: frame.info[key] for key in KEPT_INFO if key in frame.info
+    }
     clean = _to_srgb(frame).copy()
     clean.info = info
     return clean
@@ -232,14 +235,17 @@ def strip_metadata(data: bytes, *, keep_rights: bool = False) -> CleanImage:
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise ValidationError(_("This file is not an image we can read.")) from error
     with source:
-        save_format, extension = KEPT_FORMATS.get(source.format or "", (None, None))
-        animated = getattr(source, "is_animated", False) and save_format in ("GIF", "WEBP", "PNG")
+        kept = KEPT_FORMATS.get(source.format or "")
+        can_animate = kept is not None and kept[0] in ("GIF", "WEBP", "PNG")
+        animated = can_animate and getattr(source, "is_animated", False)
         if animated:
             frames = [_clean_frame(frame.copy()) for frame in ImageSequence.Iterator(source)]
         else:
             frames = [_clean_frame(ImageOps.exif_transpose(source))]
         first = frames[0]
-        if save_format is None:
+        if kept is not None:
+            save_format, extension = kept
+        else:
             has_alpha = first.mode in ("RGBA", "LA", "PA") or "transparency" in first.info
             save_format, extension = ("PNG", "png") if has_alpha else ("JPEG", "jpg")
         if save_format == "JPEG" and first.mode not in ("RGB", "L"):
@@ -277,8 +283,9 @@ def _rights_options(source: Image.Image, save_format: str) -> dict:
     if save_format == "PNG":
         text = PngImagePlugin.PngInfo()
         for key in RIGHTS_TEXT_KEYS:
-            if isinstance(getattr(source, "text", {}).get(key), str):
-                text.add_text(key, source.text[key])
+            value = getattr(source, "text", {}).get(key)
+            if isinstance(value, str):
+                text.add_text(key, value)
         if keep_xmp:
             text.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8", "replace"))
         options["pnginfo"] = text

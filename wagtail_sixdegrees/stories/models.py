@@ -91,7 +91,7 @@ class StoryPageQuerySet(PageQuerySet):
         return self.filter(translation_key__in=current_consent_keys(on))
 
 
-class StoryPageManager(PageManager.from_queryset(StoryPageQuerySet)):
+class StoryPageManager(PageManager.from_queryset(StoryPageQuerySet)):  # type: ignore[misc]  # Wagtail has no types
     """Story pages, with ``with_current_consent()``."""
 
 
@@ -228,7 +228,7 @@ class AbstractSurvivorStoryPage(InSiteLayout, Page):
     def save(self, *args, **kwargs):
         if (
             self.pk is None
-            and self.live
+            and self.live  # type: ignore[has-type]  # Wagtail's Page has no types
             and self.live_revision_id is not None
             and self.alias_of_id is None
         ):

@@ -12,6 +12,7 @@ function first, so editors see the reasons in the editor and nothing is written.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -26,6 +27,9 @@ from .. import conf
 from .consent import consent_for
 from .images import SVG_REFUSED, is_svg
 from .reidentification_check import unresolved_findings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class PublicationRefused(ValidationError):
@@ -70,7 +74,7 @@ def was_published_before(page) -> bool:
 
 def publication_problems(
     page, at: datetime.datetime | None = None, *, require_review: bool = True
-) -> list[str]:
+) -> list[StrOrPromise]:
     """Why ``page`` cannot be live at ``at`` (default: now); an empty list means it can.
 
     ``require_review=False`` leaves out the safety review (used while reviewing).
@@ -78,7 +82,7 @@ def publication_problems(
     now = timezone.now()
     at = at if at and at > now else now
     scheduled = at > now
-    problems: list[str] = []
+    problems: list[StrOrPromise] = []
     if not (page.pseudonym or "").strip():
         problems.append(_("Give the story a pseudonym: never the survivor's real name."))
     if page.region_id is None:

@@ -307,7 +307,8 @@ def story_findings(page) -> list[StoryFinding]:
     """Everything in a story page (any translation) that could identify its survivor."""
     from .consent import consent_for
 
-    return scan_texts(story_texts(page), [consent_terms(consent_for(page))])
+    terms = consent_terms(consent_for(page))
+    return scan_texts(story_texts(page), [terms] if terms is not None else [])
 
 
 def linked_story_consents(need) -> list:
@@ -324,7 +325,11 @@ def linked_story_consents(need) -> list:
 def need_update_findings(update) -> list[StoryFinding]:
     """Recorded terms of the linked stories, and places, in a need update (its patterns are
     left to the editor: updates report dates and amounts by design)."""
-    term_sets = [consent_terms(consent) for consent in linked_story_consents(update.need)]
+    term_sets = [
+        terms
+        for consent in linked_story_consents(update.need)
+        if (terms := consent_terms(consent)) is not None
+    ]
     return scan_texts(need_update_texts(update), term_sets, patterns=False)
 
 

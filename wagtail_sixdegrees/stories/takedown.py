@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
@@ -112,8 +113,12 @@ def enforce_consent(now: datetime.datetime | None = None) -> list[TakedownReport
                 pages = list(story_pages().filter(pk__in=report.pages).specific())
                 story = min(pages, key=lambda page: page.pk)
                 transaction.on_commit(
-                    lambda story=story, pages=pages, consent=consent: story_consent_expired.send(
-                        sender=type(story), story=story, translations=pages, consent=consent
+                    partial(
+                        story_consent_expired.send,
+                        sender=type(story),
+                        story=story,
+                        translations=pages,
+                        consent=consent,
                     )
                 )
         reports.append(report)

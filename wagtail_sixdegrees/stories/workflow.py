@@ -12,6 +12,8 @@ Four eyes: whoever wrote the story (its owner) or made its latest revision is ne
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
@@ -28,6 +30,9 @@ from wagtail.models import (
 )
 
 from .. import conf
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DEFAULT_WORKFLOW_NAME = "Story safety review"
 DEFAULT_TASK_NAME = "Story safety review"
@@ -101,7 +106,7 @@ FOUR_EYES_MESSAGE = _(
 )
 
 
-def approval_problems(page) -> list[str]:
+def approval_problems(page) -> list[StrOrPromise]:
     """What stops a reviewer approving ``page`` now (its latest revision, not the live one)."""
     from .publishing import publication_problems
 

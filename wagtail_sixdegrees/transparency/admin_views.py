@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +49,8 @@ class DonorEmailForm(forms.Form):
     confirm_email = forms.EmailField(label=_("Type the address again to confirm"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; typed as a dict
         if self.data.get("action") == "erase" and (
             (cleaned.get("confirm_email") or "").strip().lower()
             != (cleaned.get("email") or "").strip().lower()
@@ -66,7 +68,7 @@ class DonorDataView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "user"
     index_url_name = ""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not (can_export(request.user) or can_erase(request.user)):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

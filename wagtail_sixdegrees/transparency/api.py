@@ -13,9 +13,9 @@ requesting origin (or ``"*"``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
@@ -35,7 +35,7 @@ from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import Locale
 
-from ..needs.models import Cause, Need, Region
+from ..needs.models import Cause, Need, NeedQuerySet, Region
 from ..stories.models import SurvivorStoryPage
 from .http import BadRequest, cors, page_bounds, read_only, requested_locale
 from .public import live_need, needs_with_progress, stories_by_need, updates_by_need
@@ -55,8 +55,11 @@ __all__ = ["StoriesAPIViewSet", "causes", "cors", "need", "needs", "regions", "r
 
 NEED_STATUSES = ("open", "closed", "all")
 
+_M = TypeVar("_M", bound=Model)
+_QS = TypeVar("_QS", bound=QuerySet[Any])
 
-def in_locale_sql(rows: QuerySet, locale: Locale | None) -> QuerySet:
+
+def in_locale_sql(rows: _QS, locale: Locale | None) -> _QS:
     """One of ``rows`` per translation group, in SQL: its translation in ``locale`` if there
     is one among ``rows``, else the group's oldest (as ``public.prefer_locale`` chooses)."""
     group = rows.filter(translation_key=OuterRef("translation_key")).order_by("pk").values("pk")
@@ -68,7 +71,7 @@ def in_locale_sql(rows: QuerySet, locale: Locale | None) -> QuerySet:
 
 def need_listing(
     locale: Locale | None, *, status: str = "open", cause: str = "", region: str = ""
-) -> QuerySet:
+) -> NeedQuerySet:
     """The live needs the listing shows, one per translation group, filtered in SQL."""
     rows = in_locale_sql(Need.objects.filter(live=True), locale)
     if status != "all":
@@ -81,7 +84,7 @@ def need_listing(
     return rows
 
 
-def fill_order_page(rows: QuerySet, offset: int, limit: int) -> tuple[int, list[Need]]:
+def fill_order_page(rows: NeedQuerySet, offset: int, limit: int) -> tuple[int, list[Need]]:
     """The count and one page of ``rows`` in fill order (the site's ``ALLOCATION_POLICY``):
     ordered and cut by the database when the policy is made of columns, else ordered in
     Python on current gaps (ids only) with the page's needs loaded by id."""
@@ -146,9 +149,11 @@ def need(request: HttpRequest, pk: int) -> dict[str, Any] | None:
     }
 
 
-def _in_locale(model: type, locale: Locale | None) -> QuerySet:
+def _in_locale(model: type[_M], locale: Locale | None) -> QuerySet[_M]:
     return (
-        in_locale_sql(model.objects.all(), locale).select_related("locale").order_by("name", "pk")
+        in_locale_sql(model._default_manager.all(), locale)
+        .select_related("locale")
+        .order_by("name", "pk")
     )
 
 

@@ -143,7 +143,7 @@ def export_donor(donor: Donor) -> dict[str, Any]:
     entries: dict[int, list[dict[str, Any]]] = {}
     for entry in LedgerEntry.objects.filter(donation__donor=donor).select_related("need"):
         line = row(entry, exclude=["actor", "actor_label", "run"])
-        line["need_title"] = entry.need.title if entry.need_id else None
+        line["need_title"] = entry.need.title if entry.need is not None else None
         entries.setdefault(entry.donation_id, []).append(line)
     titles = dict(
         NeedUpdate.objects.filter(

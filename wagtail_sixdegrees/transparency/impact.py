@@ -8,9 +8,8 @@ beyond what they chose, and nothing identifies a survivor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -23,16 +22,20 @@ from ..needs.models import Cause, Need, Region
 from .public import needs_in_locale, stories_by_need, updates_by_need
 from .translations import localised
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def restriction_label(cause: Cause | None, region: Region | None) -> str:
     if cause is not None and region is not None:
         return _("%(cause)s in %(region)s") % {"cause": cause.name, "region": region.name}
-    return (cause or region).name if (cause or region) else ""
+    place = cause or region
+    return place.name if place is not None else ""
 
 
 def _explain(rule: str, *, restriction: str, currency: str) -> str:
-    """Why money is where it is, in a donor's words (DESIGN section 4)."""
-    texts = {
+    """Why money is where it is, in a donor's words (docs/concepts.md#allocation-rules)."""
+    texts: dict[str, StrOrPromise] = {  # Rule values are str
         Rule.NEED: _("You chose this need."),
         Rule.OVERFLOW_NEED: _(
             "The need you chose was already fully funded, so this part went to another open "
@@ -163,22 +166,25 @@ class GiftImpact:
         )
 
 
-def _places(entries: Iterable[LedgerEntry], needs: dict, causes: dict, regions: dict) -> None:
-    """Give each entry a ``place`` label in the reader's language."""
-    for entry in entries:
-        if entry.account_kind == AccountKind.NEED:
-            need = needs.get(entry.need_id)
-            entry.place = need.title if need else _("A need")
-        elif entry.account_kind == AccountKind.RESTRICTED:
-            entry.place = _("Set aside for %(restriction)s") % {
-                "restriction": restriction_label(
-                    causes.get(entry.cause_id), regions.get(entry.region_id)
-                )
-            }
-        elif entry.account_kind == AccountKind.GENERAL:
-            entry.place = _("Where most needed")
-        else:
-            entry.place = _("Covered by us")
+def _place(
+    entry: LedgerEntry,
+    needs: dict[int, Need],
+    causes: dict[int, Cause],
+    regions: dict[int, Region],
+) -> str:
+    """Where an entry's money sits, in the reader's language."""
+    if entry.account_kind == AccountKind.NEED:
+        need = needs.get(entry.need_id) if entry.need_id is not None else None
+        return need.title if need else str(_("A need"))
+    if entry.account_kind == AccountKind.RESTRICTED:
+        cause = causes.get(entry.cause_id) if entry.cause_id is not None else None
+        region = regions.get(entry.region_id) if entry.region_id is not None else None
+        return str(
+            _("Set aside for %(restriction)s") % {"restriction": restriction_label(cause, region)}
+        )
+    if entry.account_kind == AccountKind.GENERAL:
+        return str(_("Where most needed"))
+    return str(_("Covered by us"))
 
 
 def gift_impact(donation: Donation) -> GiftImpact:
@@ -188,7 +194,6 @@ def gift_impact(donation: Donation) -> GiftImpact:
     needs = needs_in_locale(need_ids)
     causes = localised(Cause.objects.filter(pk__in={e.cause_id for e in entries if e.cause_id}))
     regions = localised(Region.objects.filter(pk__in={e.region_id for e in entries if e.region_id}))
-    _places(entries, needs, causes, regions)
 
     shown_needs = [needs[pk] for pk in need_ids if pk in needs]
     updates = updates_by_need(shown_needs)
@@ -199,9 +204,9 @@ def gift_impact(donation: Donation) -> GiftImpact:
 
     parts = []
     for account, amount in balances.donation_balances(donation):
-        cause = causes.get(account.cause_id)
-        region = regions.get(account.region_id)
-        need = needs.get(account.need_id) if account.need_id else None
+        cause = causes.get(account.cause_id) if account.cause_id is not None else None
+        region = regions.get(account.region_id) if account.region_id is not None else None
+        need = needs.get(account.need_id) if account.need_id is not None else None
         if need is not None:
             cause, region = need.cause, need.region
         rules = []
@@ -222,7 +227,7 @@ def gift_impact(donation: Donation) -> GiftImpact:
                 if (text := _explain(rule, restriction=restriction, currency=account.currency))
             ],
         )
-        if need is not None:
+        if need is not None and account.need_id is not None:
             part.disbursements = paid_out.get(account.need_id, [])
             part.updates = updates.get(need.translation_key, [])
             part.stories = stories.get(need.translation_key, [])
@@ -238,7 +243,7 @@ def gift_impact(donation: Donation) -> GiftImpact:
             Movement(
                 created_at=entry.created_at,
                 description=_movement_description(entry),
-                place=entry.place,
+                place=_place(entry, needs, causes, regions),
                 amount=entry.amount,
                 currency=entry.currency,
             )

@@ -14,7 +14,7 @@ from wagtail.models import DraftStateMixin, Page, RevisionMixin, TranslatableMix
 from ..layout import InSiteLayout
 
 
-class NeedUpdateQuerySet(models.QuerySet):
+class NeedUpdateQuerySet(models.QuerySet["NeedUpdate"]):
     def for_needs(self, needs) -> NeedUpdateQuerySet:
         """Published updates on these needs, in any of their translations, newest first."""
         keys = {need.translation_key for need in needs}

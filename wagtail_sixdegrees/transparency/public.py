@@ -11,10 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
 from wagtail.models import Locale, Page
 
-from ..needs.models import Need
+from ..needs.models import Need, NeedQuerySet
 from ..stories.consent import current_consent_keys
 from ..stories.models import StoryNeed
 from .models import NeedUpdate
@@ -31,7 +30,7 @@ def prefer_locale(rows: Iterable[Any], locale: Locale | None, group: str) -> dic
     return chosen
 
 
-def needs_with_progress(queryset: QuerySet | None = None) -> QuerySet:
+def needs_with_progress(queryset: NeedQuerySet | None = None) -> NeedQuerySet:
     """Needs with what their pages show: cause, region, partner and ledger progress."""
     queryset = Need.objects.all() if queryset is None else queryset
     return queryset.select_related("cause", "region", "partner").with_progress()

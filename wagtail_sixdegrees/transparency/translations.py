@@ -7,12 +7,12 @@ readers see the translation in the active language when there is one.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.utils import translation
-from wagtail.models import Locale
+from wagtail.models import Locale, TranslatableMixin
 
-T = TypeVar("T")
+T = TypeVar("T", bound=TranslatableMixin)
 
 
 def active_locale() -> Locale | None:
@@ -29,7 +29,7 @@ def locale_for(language: str | None) -> Locale | None:
     return Locale.objects.filter(language_code=language).first()
 
 
-def localised(objects: Iterable[T], locale: Locale | None = None) -> dict[Any, T]:
+def localised(objects: Iterable[T], locale: Locale | None = None) -> dict[int, T]:
     """Map each object's pk to its translation in ``locale`` (default: the active one), or to
     itself when it is not translated there. One query per model."""
     objects = [obj for obj in objects if obj is not None]

@@ -55,7 +55,7 @@ class GiftTerms(models.Model):
     )
     dedication = models.CharField(_("dedicated to"), max_length=DEDICATION_MAX_LENGTH, blank=True)
     #: The donor's consent that money for an already funded choice may go where most needed
-    #: (allocation rules 3 and 6).
+    #: (docs/concepts.md#rule-3, #rule-6).
     allow_flexible_use = models.BooleanField(_("may be used where most needed"), default=False)
     wants_updates = models.BooleanField(_("wants updates"), default=False)
     locale = models.CharField(_("language"), max_length=16, blank=True)
@@ -123,7 +123,7 @@ class RecurringGift(GiftTerms):
 
     @property
     def is_cancellable(self) -> bool:
-        return bool(self.stripe_subscription_id) and self.status not in self.ENDED
+        return bool(self.stripe_subscription_id) and self.status not in RECURRING_ENDED
 
     @property
     def is_running(self) -> bool:
@@ -135,7 +135,8 @@ class RecurringGift(GiftTerms):
         return self.status == self.Status.PAST_DUE
 
 
-RecurringGift.ENDED = (  # type: ignore[attr-defined]
+#: Statuses of a monthly gift that Stripe will never charge again.
+RECURRING_ENDED = (
     RecurringGift.Status.CANCELLED,
     RecurringGift.Status.EXPIRED,
     RecurringGift.Status.LAPSED,

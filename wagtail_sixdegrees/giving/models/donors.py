@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class DonorQuerySet(models.QuerySet):
+class DonorQuerySet(models.QuerySet["Donor"]):
     def with_email(self, email: str) -> DonorQuerySet:
         return self.filter(email__iexact=email.strip(), erased_at__isnull=True)
 

@@ -26,7 +26,7 @@ def cancel_monthly(request: HttpRequest, token: str) -> HttpResponse:
     gift = gift_for_token(token)
     if gift is None:
         raise Http404
-    context = {"gift": gift, "error": None}
+    context: dict[str, object] = {"gift": gift, "error": None}
     if request.method == "POST" and gift.is_cancellable:
         try:
             subscription = StripeGateway().cancel_subscription(gift.stripe_subscription_id)

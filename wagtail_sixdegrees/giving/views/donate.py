@@ -1,4 +1,4 @@
-"""``donate``: the form contract's endpoint (DESIGN section 7).
+"""``donate``: the form contract's endpoint (docs/integrators/donate-form-contract.md).
 
 GET shows the plain form. POST counts an attempt against the rate limit, validates, and either
 re-renders with errors (400, nothing stored, no Stripe call) or creates the pending donation

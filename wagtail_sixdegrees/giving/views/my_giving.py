@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -195,6 +196,17 @@ def _waiting(request: HttpRequest) -> None:
     )
 
 
+def _send_change(request: HttpRequest, change: Callable[[], object]) -> HttpResponse:
+    """Ask Stripe for a change to a monthly gift; back to the donor's page, which says the
+    change is on its way (it shows once Stripe's webhook confirms it) or that Stripe is down."""
+    try:
+        change()
+    except monthly.StripeUnavailable:
+        return stripe_down(request)
+    _waiting(request)
+    return home()
+
+
 @transaction.non_atomic_requests
 @require_POST
 @donor_required
@@ -212,12 +224,7 @@ def change_amount(request: HttpRequest, email: str, reference: uuid.UUID) -> Htt
         return response
     if amount == gift.amount:
         return home()
-    try:
-        monthly.change_amount(gift, amount)
-    except monthly.StripeUnavailable:
-        return stripe_down(request)
-    _waiting(request)
-    return home()
+    return _send_change(request, lambda: monthly.change_amount(gift, amount))
 
 
 @transaction.non_atomic_requests
@@ -229,12 +236,7 @@ def pause_gift(request: HttpRequest, email: str, reference: uuid.UUID) -> HttpRe
     if not months.isdigit() or int(months) not in monthly.PAUSE_MONTHS:
         messages.error(request, _("Choose to pause for 1, 2 or 3 months."))
         return home()
-    try:
-        monthly.pause(gift, int(months))
-    except monthly.StripeUnavailable:
-        return stripe_down(request)
-    _waiting(request)
-    return home()
+    return _send_change(request, lambda: monthly.pause(gift, int(months)))
 
 
 @transaction.non_atomic_requests
@@ -242,12 +244,7 @@ def pause_gift(request: HttpRequest, email: str, reference: uuid.UUID) -> HttpRe
 @donor_required
 def resume_gift(request: HttpRequest, email: str, reference: uuid.UUID) -> HttpResponse:
     gift = _running(email, reference)
-    try:
-        monthly.resume(gift)
-    except monthly.StripeUnavailable:
-        return stripe_down(request)
-    _waiting(request)
-    return home()
+    return _send_change(request, lambda: monthly.resume(gift))
 
 
 @transaction.non_atomic_requests
@@ -257,12 +254,7 @@ def cancel_gift(request: HttpRequest, email: str, reference: uuid.UUID) -> HttpR
     gift = _running(email, reference)
     if request.method == "GET":
         return PublicTemplateResponse(request, TEMPLATES + "cancel.html", {"gift": gift})
-    try:
-        monthly.cancel(gift)
-    except monthly.StripeUnavailable:
-        return stripe_down(request)
-    _waiting(request)
-    return home()
+    return _send_change(request, lambda: monthly.cancel(gift))
 
 
 @transaction.non_atomic_requests

@@ -1,4 +1,4 @@
-"""Check the ledger's invariants (DESIGN section 4 rule 8). Exit 1 on any violation."""
+"""Check the ledger's invariants (docs/concepts.md#rule-8). Exit 1 on any violation."""
 
 from __future__ import annotations
 

@@ -38,10 +38,10 @@ class Command(BaseCommand):
         )
 
     def images(self) -> list[Any]:
-        found = []
+        found: list[AbstractImage] = []
         for model in apps.get_models():
             if issubclass(model, AbstractImage):
-                found.extend(model.objects.order_by("pk").select_related("collection"))
+                found.extend(model._default_manager.order_by("pk").select_related("collection"))
         return found
 
     def describe(self, image: Any, result: ScrubResult) -> str:

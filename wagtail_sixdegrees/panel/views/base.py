@@ -6,7 +6,7 @@ import decimal
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -23,6 +23,9 @@ from wagtail.coreutils import multigetattr
 
 from ... import money
 from .. import names, permissions
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 EXPORT_CHUNK = 2_000
 
@@ -119,7 +122,7 @@ class GivingIndexView(PanelPermissionsMixin, IndexView):
     permission_required = None
     any_permission_required = ["view"]
     export_columns: list[ExportColumn] = []
-    page_title = ""
+    page_title: StrOrPromise = ""
     breadcrumbs_items = giving_breadcrumbs()
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:

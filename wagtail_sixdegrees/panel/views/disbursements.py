@@ -133,7 +133,7 @@ class DisbursementCreateView(GivingFormView):
 class DisbursementInspectView(GivingInspectView):
     template_name = "wagtail_sixdegrees/panel/disbursement_inspect.html"
 
-    def get_object(self, queryset: Any = None) -> Disbursement:
+    def get_object(self, queryset: QuerySet[Disbursement] | None = None) -> Disbursement:
         return get_object_or_404(
             with_reversal_state(Disbursement.objects.select_related("need", "partner", "reverses")),
             pk=self.pk,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -29,6 +30,9 @@ from .base import (
     GivingInspectView,
     amount_value,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 #: What people see instead of personal data they may not see.
 HIDDEN = _("Hidden")
@@ -184,8 +188,8 @@ def stripe_dashboard_url(path: str) -> str:
     return f"https://dashboard.stripe.com/{'' if live else 'test/'}{path}"
 
 
-def stripe_links(donation: Donation) -> list[tuple[str, str]]:
-    links = []
+def stripe_links(donation: Donation) -> list[tuple[StrOrPromise, str]]:
+    links: list[tuple[StrOrPromise, str]] = []
     if donation.stripe_payment_intent_id:
         links.append(
             (_("Payment"), stripe_dashboard_url(f"payments/{donation.stripe_payment_intent_id}"))
@@ -196,7 +200,7 @@ def stripe_links(donation: Donation) -> list[tuple[str, str]]:
         links.append(
             (_("Customer"), stripe_dashboard_url(f"customers/{donation.stripe_customer_id}"))
         )
-    if donation.recurring_gift_id and donation.recurring_gift.stripe_subscription_id:
+    if donation.recurring_gift is not None and donation.recurring_gift.stripe_subscription_id:
         subscription = donation.recurring_gift.stripe_subscription_id
         links.append((_("Monthly gift"), stripe_dashboard_url(f"subscriptions/{subscription}")))
     if donation.dispute_id:
@@ -232,7 +236,7 @@ def events_for(donation: Donation) -> QuerySet:
 class DonationInspectView(GivingInspectView):
     template_name = "wagtail_sixdegrees/panel/donation_inspect.html"
 
-    def get_object(self, queryset: Any = None) -> Donation:
+    def get_object(self, queryset: QuerySet[Donation] | None = None) -> Donation:
         related = ["recurring_gift", "site", "page"]
         if self.can_see_personal_data:
             related.append("donor")
@@ -388,8 +392,10 @@ class RefundView(DonationFormView):
             return self.refuse(form, refused.message)
         except gateway.StripeError as error:
             # Stripe keeps its answer per idempotency key: the corrected form needs a new one.
-            form.data = form.data.copy()
-            form.data["request_key"] = str(uuid.uuid4())
+            data = QueryDict(mutable=True)
+            data.update(form.data)
+            data["request_key"] = str(uuid.uuid4())
+            form.data = data
             return self.refuse(
                 form,
                 str(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -30,8 +30,16 @@ def _form(request: HttpRequest, *, builder: bool = False) -> PosterForm:
     if builder:
         # Chosen here; the print view gets them as hidden ids.
         form.fields["page"].widget = AdminPageChooser()
-        form.fields["need"].widget = forms.Select(choices=form.fields["need"].choices)
+        need_field = cast(forms.ModelChoiceField, form.fields["need"])
+        # A ModelChoiceIterator is a choices iterable; the stubs do not say so.
+        need_field.widget = forms.Select(choices=need_field.choices)  # type: ignore[arg-type]
     return form
+
+
+def _chosen(form: PosterForm, name: str, request: HttpRequest) -> Any:
+    """What the request names for the form's ``name`` field, among what the field offers."""
+    queryset = cast(forms.ModelChoiceField, form.fields[name]).queryset
+    return None if queryset is None else queryset.filter(pk=_pk(request, name)).first()
 
 
 def _check(request: HttpRequest, form: PosterForm) -> None:
@@ -40,8 +48,7 @@ def _check(request: HttpRequest, form: PosterForm) -> None:
     if form.is_bound and form.is_valid():
         page, need = form.cleaned_data.get("page"), form.cleaned_data.get("need")
     elif form.is_bound:
-        page = form.fields["page"].queryset.filter(pk=_pk(request, "page")).first()
-        need = form.fields["need"].queryset.filter(pk=_pk(request, "need")).first()
+        page, need = _chosen(form, "page", request), _chosen(form, "need", request)
     if not posters.may_make_poster(request.user, page=page, need=need):
         raise PermissionDenied
 

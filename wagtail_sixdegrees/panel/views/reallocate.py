@@ -12,19 +12,19 @@ from ... import money
 from ...allocation import balances, ledger
 from ...allocation.engine import Account
 from ...allocation.models import AccountKind
-from ...needs.models import Need
+from ...needs.models import Need, NeedQuerySet
 from .. import names, permissions
 from ..forms import ReallocateForm, encode_account
 from .base import GivingFormView
 
 
-def open_needs_with_room() -> QuerySet:
+def open_needs_with_room() -> NeedQuerySet:
     """Needs that can receive money now: open, short of their target."""
     return (
         balances.canonical_needs()
         .open()
         .with_progress()
-        .filter(gap__gt=0)
+        .filter(gap__gt=0)  # type: ignore[misc]  # gap is annotated by with_progress()
         .order_by("currency", "title", "pk")
     )
 

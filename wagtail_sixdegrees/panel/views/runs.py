@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
@@ -150,7 +151,7 @@ class RunPreviewView(GivingTemplateView):
 class RunInspectView(GivingInspectView):
     template_name = "wagtail_sixdegrees/panel/run_inspect.html"
 
-    def get_object(self, queryset: Any = None) -> AllocationRun:
+    def get_object(self, queryset: QuerySet[AllocationRun] | None = None) -> AllocationRun:
         return get_object_or_404(AllocationRun, pk=self.pk)
 
     def get_page_subtitle(self) -> str:

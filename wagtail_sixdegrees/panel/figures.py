@@ -1,0 +1,356 @@
+"""The Giving dashboard's figures: what it asks of the database.
+
+Every figure is per currency (amounts in different currencies are never added together) and
+comes from a handful of queries, whatever the number of donations: one over donations by month
+(which also gives today, the last 30 days and this year), the balances kept with the ledger
+(pools, need balances) and this year's ledger movements by cause and region, both asked of
+``allocation/balances.py``, one for the needs, and one for the donations needing attention.
+
+"Given" means what donors paid, less what was refunded, in the currency they paid in, on the
+day the payment was made. Cause, region and pool figures come from the ledger, so they are in
+the currency Stripe settled in.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import money
+from ..allocation import balances
+from ..allocation.engine import Account
+from ..allocation.models import AccountKind, AllocationRun
+from ..giving.models import Donation
+from ..needs.models import Cause, Need, Region
+from . import names
+
+#: Statuses a giving manager should look at.
+ATTENTION_STATUSES = (Donation.Status.PENDING, Donation.Status.DISPUTED, Donation.Status.FAILED)
+MONTHS = 12
+LIST_LENGTH = 5
+
+
+def _given() -> CombinedExpression:
+    return F("amount") - F("amount_refunded")
+
+
+def _sum_when(condition: Q, amount: CombinedExpression) -> Sum:
+    return Sum(Case(When(condition, then=amount), default=Value(0), output_field=BigIntegerField()))
+
+
+def month_starts(today: datetime.date, count: int = MONTHS) -> list[datetime.date]:
+    """The first days of the ``count`` months ending with ``today``'s, oldest first."""
+    starts = []
+    year, month = today.year, today.month
+    for _index in range(count):
+        starts.append(datetime.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+@dataclass
+class GivenTotals:
+    """What was given in one currency over the dashboard's periods."""
+
+    currency: str
+    today: int = 0
+    last_30_days: int = 0
+    this_year: int = 0
+    count_30_days: int = 0
+    #: (first day of the month, amount), oldest first.
+    months: list[tuple[datetime.date, int]] = field(default_factory=list)
+
+    def display(self, amount: int) -> str:
+        return money.format_money(amount, self.currency)
+
+    @property
+    def today_display(self) -> str:
+        return self.display(self.today)
+
+    @property
+    def last_30_days_display(self) -> str:
+        return self.display(self.last_30_days)
+
+    @property
+    def this_year_display(self) -> str:
+        return self.display(self.this_year)
+
+
+def giving_totals(now: datetime.datetime | None = None, months: int = MONTHS) -> list[GivenTotals]:
+    """Given today, in the last 30 days, this calendar year and per month, per currency."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    starts = month_starts(today, months)
+    today_start = _local_midnight(today)
+    thirty_start = now - datetime.timedelta(days=30)
+    window_start = min(_local_midnight(starts[0]), thirty_start)
+    year_start = datetime.date(today.year, 1, 1)
+    rows = (
+        Donation.objects.filter(paid_at__gte=window_start)
+        .annotate(month=TruncMonth("paid_at"))
+        .order_by()
+        .values("currency", "month")
+        .annotate(
+            given=Sum(_given()),
+            today=_sum_when(Q(paid_at__gte=today_start), _given()),
+            last_30_days=_sum_when(Q(paid_at__gte=thirty_start), _given()),
+            count_30_days=Count("pk", filter=Q(paid_at__gte=thirty_start)),
+        )
+    )
+    totals: dict[str, GivenTotals] = {}
+    by_month: dict[str, dict[datetime.date, int]] = defaultdict(dict)
+    for row in rows:
+        currency = row["currency"]
+        entry = totals.setdefault(currency, GivenTotals(currency))
+        month = timezone.localtime(row["month"]).date() if row["month"] else None
+        entry.today += row["today"] or 0
+        entry.last_30_days += row["last_30_days"] or 0
+        entry.count_30_days += row["count_30_days"] or 0
+        if month is not None and month >= starts[0]:
+            by_month[currency][month] = row["given"] or 0
+            if month >= year_start:
+                entry.this_year += row["given"] or 0
+    for currency, entry in totals.items():
+        entry.months = [(start, by_month[currency].get(start, 0)) for start in starts]
+    return sorted(totals.values(), key=lambda entry: entry.currency)
+
+
+# --- Where money went: causes, regions, pools -------------------------------------------------
+
+
+@dataclass
+class PlaceRow:
+    """One line of the dashboard's "where money went" lists: a place, a currency, an amount."""
+
+    label: str
+    currency: str
+    amount: int
+    url: str = ""
+
+    @property
+    def amount_display(self) -> str:
+        return money.format_money(self.amount, self.currency)
+
+
+def _sorted(rows: dict[tuple[str, str], int]) -> list[PlaceRow]:
+    return [
+        PlaceRow(label, currency, amount)
+        for (currency, label), amount in sorted(rows.items(), key=lambda item: item[0])
+        if amount
+    ]
+
+
+@dataclass
+class Places:
+    by_cause: list[PlaceRow]
+    by_region: list[PlaceRow]
+    general: list[PlaceRow]
+    restricted: list[PlaceRow]
+    shortfall: list[PlaceRow]
+
+
+@dataclass
+class AccountFigures:
+    """One account's balance now (kept with the ledger) and its net movement this year."""
+
+    account: Account
+    total: int = 0
+    this_year: int = 0
+
+
+@dataclass
+class LedgerTotals:
+    """Every account's figures, as asked of ``allocation/balances.py``: pools, need balances
+    and this year's movements."""
+
+    rows: list[AccountFigures]
+
+    @property
+    def need_balances(self) -> dict[int, int]:
+        return {
+            row.account.need_id: row.total for row in self.rows if row.account.need_id is not None
+        }
+
+
+def ledger_totals(now: datetime.datetime | None = None) -> LedgerTotals:
+    now = now or timezone.now()
+    year_start = _local_midnight(datetime.date(timezone.localdate(now).year, 1, 1))
+    rows: dict[Account, AccountFigures] = {}
+
+    def row(account: Account) -> AccountFigures:
+        return rows.setdefault(account, AccountFigures(account))
+
+    for total in balances.accounts():
+        row(total.account).total += total.held
+    for account, moved in balances.movements_since(year_start):
+        row(account).this_year += moved
+    return LedgerTotals(list(rows.values()))
+
+
+def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) -> Places:
+    """This year's net movements into causes and regions, and the pools waiting now.
+    ``needs`` (from :func:`needs_with_balances`) saves reading the needs again."""
+    totals = totals or ledger_totals()
+    if needs is None:
+        needs = needs_with_balances(totals)
+    need_places = {need.pk: (need.cause_id, need.region_id) for need in needs}
+
+    def place(account: Account) -> tuple[int | None, int | None]:
+        if account.need_id is not None:
+            return need_places.get(account.need_id, (None, None))
+        return account.cause_id, account.region_id
+
+    causes = balances.names_by_id(Cause, {place(row.account)[0] for row in totals.rows}, "name")
+    regions = balances.names_by_id(Region, {place(row.account)[1] for row in totals.rows}, "name")
+    general_label = balances.account_label(Account.general(""), causes, regions)
+    by_cause: dict[tuple[str, str], int] = defaultdict(int)
+    by_region: dict[tuple[str, str], int] = defaultdict(int)
+    general: dict[tuple[str, str], int] = defaultdict(int)
+    restricted: dict[tuple[str, str], int] = defaultdict(int)
+    shortfall: dict[tuple[str, str], int] = defaultdict(int)
+    for row in totals.rows:
+        kind, currency = row.account.kind, row.account.currency
+        cause, region = place(row.account)
+        if kind == AccountKind.SHORTFALL:
+            shortfall[(currency, str(_("Shortfall")))] += -row.total
+            continue
+        if kind == AccountKind.GENERAL:
+            general[(currency, general_label)] += row.total
+            cause_label = region_label = general_label
+        else:
+            cause_label = (causes.get(cause) if cause else None) or str(_("Any cause"))
+            region_label = (regions.get(region) if region else None) or str(_("Any region"))
+        if kind == AccountKind.RESTRICTED:
+            label = balances.account_label(
+                Account.restricted(currency, cause, region), causes, regions
+            )
+            restricted[(currency, label)] += row.total
+        by_cause[(currency, cause_label)] += row.this_year
+        by_region[(currency, region_label)] += row.this_year
+    return Places(
+        by_cause=_sorted(by_cause),
+        by_region=_sorted(by_region),
+        general=_sorted(general),
+        restricted=_sorted(restricted),
+        shortfall=_sorted(shortfall),
+    )
+
+
+def pool_totals() -> list[PlaceRow]:
+    """Money waiting for allocation (general and restricted pools together), per currency."""
+    return [PlaceRow("", currency, amount) for currency, amount in balances.pool_totals().items()]
+
+
+# --- Needs ------------------------------------------------------------------------------------
+
+
+def needs_with_balances(totals: LedgerTotals | None = None) -> list[Need]:
+    """Every need that can hold money (one per translation group) with ``allocated`` and
+    ``gap`` set from the ledger totals, in one query whatever the number of needs."""
+    held = (totals or ledger_totals()).need_balances
+    needs = list(
+        balances.canonical_needs().only(
+            "pk",
+            "title",
+            "target_amount",
+            "currency",
+            "opens_on",
+            "closes_on",
+            "live",
+            "cause_id",
+            "region_id",
+        )
+    )
+    for need in needs:
+        need.allocated = held.get(need.pk, 0)
+        need.gap = max(0, need.target_amount - need.allocated)
+    return needs
+
+
+def needs_closest_to_goal(needs: list[Need] | None = None, limit: int = LIST_LENGTH) -> list[Need]:
+    """Open needs not yet funded, the nearest to their target (as a share of it) first."""
+    today = timezone.localdate()
+    candidates = [
+        need
+        for need in (needs if needs is not None else needs_with_balances())
+        if need.is_open(today) and need.gap > 0
+    ]
+    candidates.sort(
+        key=lambda need: (-(need.allocated * 1000 // need.target_amount), need.gap, need.pk)
+    )
+    return candidates[:limit]
+
+
+def overdue_needs(needs: list[Need] | None = None, limit: int = LIST_LENGTH) -> list[Need]:
+    """Published needs past their closing date that are still short of their target."""
+    today = timezone.localdate()
+    late = [
+        need
+        for need in (needs if needs is not None else needs_with_balances())
+        if need.live and need.closes_on is not None and need.closes_on < today and need.gap > 0
+    ]
+    late.sort(key=lambda need: (need.closes_on, need.pk))
+    return late[:limit]
+
+
+def attention_counts() -> dict[str, int]:
+    """How many donations are pending, disputed and failed."""
+    counts = dict(
+        Donation.objects.filter(status__in=ATTENTION_STATUSES)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("*"))  # COUNT(*): the status index alone can answer
+    )
+    return {status: counts.get(status, 0) for status in ATTENTION_STATUSES}
+
+
+@dataclass
+class Attention:
+    status: str
+    label: str
+    count: int
+    url: str
+
+
+def mismatched_payments_count() -> int:
+    """Donations a Stripe payment named without matching them (never applied, money moved)."""
+    return Donation.objects.exclude(payment_mismatch="").count()
+
+
+def attention(counts: dict[str, int], mismatched: int = 0) -> list[Attention]:
+    """The dashboard's "needs your attention" links; ``mismatched`` adds the payments that did
+    not match their donation (the full dashboard asks, the home panel keeps its query budget)."""
+    index = names.url(names.DONATIONS)
+    items = [
+        Attention(status, str(Donation.Status(status).label), count, f"{index}?status={status}")
+        for status, count in counts.items()
+    ]
+    if mismatched:
+        items.append(
+            Attention(
+                "payment_mismatch",
+                str(_("Payments that did not match")),
+                mismatched,
+                f"{index}?payment_mismatch=true",
+            )
+        )
+    return items
+
+
+def last_committed_run() -> AllocationRun | None:
+    return (
+        AllocationRun.objects.filter(status=AllocationRun.Status.COMMITTED)
+        .order_by("-committed_at", "-pk")
+        .first()
+    )
