@@ -369,3 +369,50 @@ def check_transparency_settings(app_configs: Any = None, **kwargs: Any) -> list[
                 )
             )
     return messages
+
+
+@register(Tags.compatibility)
+def check_statement_settings(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    """E060-E062, W060: statements' and need choices' settings have values we can use."""
+    import importlib.util
+    import os
+
+    messages: list[Error | Warning] = []
+    month = conf.get_setting("FISCAL_YEAR_START_MONTH")
+    if not _is_positive_int(month) or month > 12:
+        messages.append(
+            Error(
+                f"{_setting_path('FISCAL_YEAR_START_MONTH')} must be a month number from 1 to 12.",
+                id="wagtail_sixdegrees.E061",
+            )
+        )
+    for name in ("STATEMENT_MAX_DAYS", "NEED_CHOICE_DAYS"):
+        if not _is_positive_int(conf.get_setting(name)):
+            messages.append(
+                Error(
+                    f"{_setting_path(name)} must be a whole number of days, 1 or more.",
+                    id="wagtail_sixdegrees.E062",
+                )
+            )
+    font = conf.get_setting("STATEMENT_PDF_FONT")
+    if font:
+        path = str(font)
+        if not (path.lower().endswith((".ttf", ".otf")) and os.path.isfile(path)):
+            messages.append(
+                Error(
+                    f"{_setting_path('STATEMENT_PDF_FONT')} = {path!r} is not a TrueType font "
+                    "file this server can read.",
+                    hint=f"Give the full path of a .ttf file; see {CONFIGURATION_DOCS}.",
+                    id="wagtail_sixdegrees.E060",
+                )
+            )
+        if importlib.util.find_spec("fpdf") is None:
+            messages.append(
+                Warning(
+                    f"{_setting_path('STATEMENT_PDF_FONT')} is set but fpdf2 is not installed, "
+                    "so donors get HTML statements only.",
+                    hint='Install the "pdf" extra: pip install "wagtail-sixdegrees[pdf]".',
+                    id="wagtail_sixdegrees.W060",
+                )
+            )
+    return messages

@@ -139,6 +139,16 @@ DEFAULTS: dict[str, Any] = {
     "DONOR_LINK_RATE_LIMIT_ATTEMPTS": 5,
     # Days the "update your card" link in a failed-payment email keeps working.
     "CARD_LINK_MAX_AGE_DAYS": 30,
+    # My giving statements: the month (1-12) the organisation's fiscal year starts in (4 for an
+    # April-March year), the longest range one statement may cover, in days, and a TrueType
+    # font (a path) for PDF statements in scripts the PDF core fonts lack (Thai, Khmer,
+    # Burmese, Lao, Vietnamese). Without one, such statements are offered as printable HTML.
+    "FISCAL_YEAR_START_MONTH": 1,
+    "STATEMENT_MAX_DAYS": 3660,
+    "STATEMENT_PDF_FONT": None,
+    # Donors choose when a need closes: days a donor has to choose before the documented
+    # default applies (docs/concepts.md#need-closes).
+    "NEED_CHOICE_DAYS": 30,
 }
 
 
