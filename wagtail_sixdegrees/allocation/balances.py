@@ -719,3 +719,14 @@ def closed_needs_with_waiting_money(today: datetime.date) -> list[Need]:
     held = dict(rows)
     needs = Need.objects.filter(pk__in=held).order_by("pk")
     return [need for need in needs if held[need.pk] < need.target_amount]
+
+
+def donor_choice_moves() -> dict[str, int]:
+    """Money moved out of closed needs by donors' choices (or their defaults), per currency."""
+    rows = (
+        LedgerEntry.objects.filter(rule=engine.Rule.DONOR_CHOICE, amount__gt=0)
+        .order_by()
+        .values_list("currency")
+        .annotate(total=Sum("amount"))
+    )
+    return dict(rows)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from .. import money
 from ..allocation import need_choices
 from ..giving.models import NeedChoice
-from ..giving.views.my_giving import TEMPLATES, _link_not_found
+from ..giving.views.my_giving import TEMPLATES, link_not_found
 from ..layout import PublicTemplateResponse
 from ..needs.models import Need
 
@@ -37,7 +37,7 @@ def _page(
 def need_choice(request: HttpRequest, token: str) -> HttpResponse:
     choice = need_choices.choice_for_token(token)
     if choice is None:
-        return _link_not_found(request)
+        return link_not_found(request)
     if request.method == "GET":
         return _page(request, choice)
     value = str(request.POST.get("choice") or "")

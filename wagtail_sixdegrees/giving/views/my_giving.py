@@ -110,16 +110,17 @@ def my_giving_link(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed link: GET asks for a click, POST signs in (once)."""
     if request.method == "GET":
         if sign_in.usable_link(token) is None:
-            return _link_not_found(request)
+            return link_not_found(request)
         return PublicTemplateResponse(request, TEMPLATES + "link_confirm.html", {})
     email = sign_in.redeem(token)
     if email is None:
-        return _link_not_found(request)
+        return link_not_found(request)
     start_session(request, email)
     return home()
 
 
-def _link_not_found(request: HttpRequest) -> HttpResponse:
+def link_not_found(request: HttpRequest) -> HttpResponse:
+    """The one page every unknown, expired, used or tampered donor link answers (404)."""
     return PublicTemplateResponse(request, TEMPLATES + "link_not_found.html", {}, status=404)
 
 
@@ -302,7 +303,7 @@ def update_card(request: HttpRequest, token: str) -> HttpResponse:
     """The signed link in a failed-payment email: GET asks, POST opens Stripe's card page."""
     gift = monthly.gift_for_card_token(token)
     if gift is None or not gift.is_running:
-        return _link_not_found(request)
+        return link_not_found(request)
     if request.method == "GET":
         return PublicTemplateResponse(request, TEMPLATES + "update_card.html", {"gift": gift})
     return _to_card_page(request, gift, request.build_absolute_uri())
