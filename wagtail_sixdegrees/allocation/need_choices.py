@@ -173,8 +173,9 @@ def decide(
     if option not in NeedChoice.Option.values:
         raise ChoiceRefused(_("Choose one of the options."))
     with transaction.atomic():
+        # Only the choice's own row: the need's row is locked later, in the ledger's order.
         choice = (
-            NeedChoice.objects.select_for_update()
+            NeedChoice.objects.select_for_update(of=("self",))
             .select_related("need__cause", "need__region")
             .get(pk=choice.pk)
         )
@@ -274,7 +275,7 @@ def notify() -> int:
     for pk in pending.values_list("pk", flat=True):
         with transaction.atomic():
             choice = (
-                NeedChoice.objects.select_for_update()
+                NeedChoice.objects.select_for_update(of=("self",))
                 .select_related("donor", "need")
                 .filter(pk=pk, notified_at__isnull=True)
                 .first()

@@ -413,7 +413,6 @@ def my_statement(request: HttpRequest, email: str) -> HttpResponse:
             (period, reverse("wagtail_sixdegrees:my_statement") + "?" + _range_query(period))
             for period in offered
         ],
-        "pdf_installed": statement_pdf.installed(),
         "pdf_url": (
             reverse("wagtail_sixdegrees:my_statement_pdf") + "?" + _range_query(statement)
             if statement is not None and statement_pdf.can_render(statement, organisation)
