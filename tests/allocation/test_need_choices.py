@@ -281,3 +281,18 @@ def test_the_impact_page_explains_the_donors_choice(client, world):
     html = client.get(impact_path(world.ada_gift)).content.decode()
 
     assert "closed before reaching its goal; it moved here as you chose" in html
+
+
+def test_payouts_count_against_the_oldest_money_first():
+    from wagtail_sixdegrees.allocation.engine import Holding, waiting_after_disbursements
+
+    day = datetime.datetime(2031, 1, 1, tzinfo=datetime.UTC)
+    holdings = [
+        Holding(3, 500, day + datetime.timedelta(days=2), "c"),
+        Holding(1, 300, day, "a"),
+        Holding(2, 400, day + datetime.timedelta(days=1), "b"),
+    ]
+
+    assert waiting_after_disbursements(holdings, 0) == {1: 300, 2: 400, 3: 500}
+    assert waiting_after_disbursements(holdings, 450) == {2: 250, 3: 500}
+    assert waiting_after_disbursements(holdings, 1_200) == {}
