@@ -1,7 +1,8 @@
-"""My giving's statement and a closed need's choice in a real browser, with JavaScript off: the
-donor signs in by the emailed link, opens this year's statement, downloads its PDF (whose text
-holds the same totals), then chooses where the money waiting in a closed need goes. axe-core
-audits the new pages."""
+"""My giving's statement, a closed need's choice and "make it monthly" in a real browser, with
+JavaScript off: the donor signs in by the emailed link, opens this year's statement, downloads
+its PDF (whose text holds the same totals), then chooses where the money waiting in a closed
+need goes; a one-off donor makes their gift monthly from the thanks page. axe-core audits the
+new pages."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests.browser.test_giving_checkout import split_donate_page
 from tests.browser.test_my_giving import audit
 from tests.factories import make_donor, make_need, make_paid_donation, need_pref
 from wagtail_sixdegrees.allocation import ledger, need_choices
 from wagtail_sixdegrees.allocation.audit import run_audit
-from wagtail_sixdegrees.models import Donation, LedgerEntry, NeedChoice
+from wagtail_sixdegrees.models import Donation, LedgerEntry, NeedChoice, RecurringGift
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,4 +104,34 @@ def test_a_donor_prints_a_statement_downloads_its_pdf_and_chooses_for_a_closed_n
         choice.chosen_need
     )
     assert run_audit().ok
+    context.close()
+
+
+def test_a_one_off_donor_makes_it_monthly_in_one_click(browser, live_server, checkout_server):
+    split_donate_page(mode="choose")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    page.get_by_label("Amount", exact=True).fill("30")
+    page.get_by_label("Email").fill("browser-once@example.org")
+    page.get_by_role("button", name="Continue to secure payment").click()
+    page.wait_for_url("**/checkout/**")
+    page.get_by_role("button", name="Pay").click()
+    page.wait_for_url("**/giving/thanks/**")
+    audit(browser, context, page.url)
+
+    page.get_by_role("button", name="Give $30.00 every month").click()
+    page.wait_for_url("**/checkout/**")
+    page.get_by_role("button", name="Pay").click()
+    page.wait_for_url("**/giving/thanks/**")
+
+    expect(page.get_by_text("This is a monthly gift.")).to_be_visible()
+    expect(page.get_by_role("button", name="Give $30.00 every month")).to_have_count(0)
+    gift = RecurringGift.objects.get()
+    assert (gift.amount, gift.currency, gift.donor.email) == (
+        3_000,
+        "USD",
+        "browser-once@example.org",
+    )
+    assert Donation.objects.filter(frequency="monthly", status="paid").count() == 1
     context.close()
