@@ -296,3 +296,18 @@ def test_payouts_count_against_the_oldest_money_first():
     assert waiting_after_disbursements(holdings, 0) == {1: 300, 2: 400, 3: 500}
     assert waiting_after_disbursements(holdings, 450) == {2: 250, 3: 500}
     assert waiting_after_disbursements(holdings, 1_200) == {}
+
+
+def test_a_failed_email_is_sent_on_the_next_run(world, monkeypatch):
+    from django.core.mail import EmailMessage
+
+    world.close()
+    real_send = EmailMessage.send
+    monkeypatch.setattr(EmailMessage, "send", lambda self, *a, **k: 1 / 0)
+    with pytest.raises(RuntimeError):
+        need_choices.run()
+    assert NeedChoice.objects.filter(notified_at__isnull=False).count() == 0
+
+    monkeypatch.setattr(EmailMessage, "send", real_send)
+    assert need_choices.run().emailed == 2
+    assert len(mail.outbox) == 2

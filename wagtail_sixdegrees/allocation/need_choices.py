@@ -33,7 +33,7 @@ from .. import conf, money
 from ..giving.models import Donation, NeedChoice, Preference, PreferenceKind
 from ..giving.models.need_choices import choice_for_token, choice_token
 from ..giving.receipts import sender, site_root_url
-from ..needs.models import Need
+from ..needs.models import Cause, Need, Region
 from . import balances, ledger
 from .engine import Account
 from .models import LedgerEntry
@@ -131,8 +131,8 @@ def open_alternatives(choice: NeedChoice) -> list[Need]:
 
 def _pool(choice: NeedChoice) -> Account:
     closed = choice.need
-    causes = balances.canonical_ids(type(closed.cause), [closed.cause_id])
-    regions = balances.canonical_ids(type(closed.region), [closed.region_id])
+    causes = balances.canonical_ids(Cause, [closed.cause_id])
+    regions = balances.canonical_ids(Region, [closed.region_id])
     return Account.restricted(
         closed.currency,
         causes[closed.cause_id],
@@ -267,26 +267,40 @@ def build_email(choice: NeedChoice) -> EmailMessage:
 
 
 def notify() -> int:
-    """Email every undecided choice whose donor has not been told and can be. Returns how many."""
-    sent = 0
+    """Email every undecided choice whose donor has not been told and can be. Returns how many.
+
+    A failed send rolls its row back (the donor is asked on the next run) and does not stop
+    the others; the run then fails, so a scheduler reports it.
+    """
+    sent, failed = 0, 0
     pending = NeedChoice.objects.filter(
         notified_at__isnull=True, decided_at__isnull=True, donor__erased_at__isnull=True
     ).exclude(donor__email="")
     for pk in pending.values_list("pk", flat=True):
-        with transaction.atomic():
-            choice = (
-                NeedChoice.objects.select_for_update(of=("self",))
-                .select_related("donor", "need")
-                .filter(pk=pk, notified_at__isnull=True)
-                .first()
-            )
-            if choice is None:
-                continue
-            build_email(choice).send()
-            choice.notified_at = timezone.now()
-            choice.save(update_fields=["notified_at"])
-        sent += 1
+        try:
+            sent += _notify_one(pk)
+        except Exception:
+            failed += 1
+            logger.exception("Could not email need choice %s", pk)
+    if failed:
+        raise RuntimeError(f"{failed} need choice email(s) could not be sent; run again to retry")
     return sent
+
+
+def _notify_one(pk: int) -> bool:
+    with transaction.atomic():
+        choice = (
+            NeedChoice.objects.select_for_update(of=("self",))
+            .select_related("donor", "need")
+            .filter(pk=pk, notified_at__isnull=True)
+            .first()
+        )
+        if choice is None:
+            return False
+        build_email(choice).send()
+        choice.notified_at = timezone.now()
+        choice.save(update_fields=["notified_at"])
+    return True
 
 
 @dataclass
@@ -297,10 +311,11 @@ class Outcome:
 
 
 def run() -> Outcome:
-    """Find new choices, email them, apply the defaults that are due (idempotent)."""
+    """Find new choices, apply the defaults that are due, email the rest (idempotent). A failed
+    email raises after the others, so defaults never wait on a mail server."""
     found = find()
-    emailed = notify()
-    return Outcome(found=found, emailed=emailed, defaults=apply_defaults())
+    defaults = apply_defaults()
+    return Outcome(found=found, emailed=notify(), defaults=defaults)
 
 
 __all__ = [
