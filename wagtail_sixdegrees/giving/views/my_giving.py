@@ -385,7 +385,9 @@ def _organisation(request: HttpRequest) -> dict[str, str]:
     }
 
 
-def _statement_request(request: HttpRequest, email: str):
+def _statement_request(
+    request: HttpRequest, email: str
+) -> tuple[statements.StatementForm, statements.Statement | None]:
     """The statement asked for by ``?start=&end=`` (this calendar year when neither is given),
     or the bound form with its errors."""
     query = request.GET
@@ -419,9 +421,11 @@ def my_statement(request: HttpRequest, email: str) -> HttpResponse:
             else ""
         ),
     }
-    return PublicTemplateResponse(
+    response = PublicTemplateResponse(
         request, TEMPLATES + "statement.html", context, status=400 if statement is None else 200
     )
+    response["Cache-Control"] = "private, no-store"  # a person's gifts, name and address
+    return response
 
 
 def _range_query(period: Any) -> str:
