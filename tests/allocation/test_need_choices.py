@@ -311,3 +311,21 @@ def test_a_failed_email_is_sent_on_the_next_run(world, monkeypatch):
     monkeypatch.setattr(EmailMessage, "send", real_send)
     assert need_choices.run().emailed == 2
     assert len(mail.outbox) == 2
+
+
+def test_a_need_opened_again_withdraws_the_questions_not_yet_answered(client, world):
+    world.close()
+    need_choices.run()
+    message = next(m for m in mail.outbox if m.to == ["ada@example.org"])
+    type(world.closing).objects.filter(pk=world.closing.pk).update(
+        closes_on=world.clock.today() + datetime.timedelta(days=90)
+    )
+
+    outcome = need_choices.run()
+    world.clock.advance(days=31)  # past the old deadline: no default moves the money
+    later = need_choices.run()
+
+    assert (outcome.found, outcome.defaults, later.found, later.defaults) == (0, 0, 0, 0)
+    assert not NeedChoice.objects.exists()
+    assert client.get(link(message)).status_code == 404
+    assert not LedgerEntry.objects.filter(rule=Rule.DONOR_CHOICE).exists()

@@ -82,6 +82,11 @@ def find(today: datetime.date | None = None) -> int:
     are new (a donor and need already written are left alone)."""
     today = today or timezone.localdate()
     days = int(conf.get_setting("NEED_CHOICE_DAYS"))
+    # A need an editor opened again keeps its money: questions not yet answered are withdrawn
+    # (their links stop working); if it closes again, its donors are asked again.
+    NeedChoice.objects.filter(
+        decided_at__isnull=True, need__in=Need.objects.open(today).values("pk")
+    ).delete()
     created = 0
     for need in balances.closed_needs_with_waiting_money(today):
         waiting = balances.need_waiting(need.pk)
