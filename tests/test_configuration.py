@@ -208,3 +208,53 @@ def test_every_docs_page_a_check_hint_names_exists():
 
     assert "docs/reference/configuration.md" in named
     assert [path for path in sorted(named) if not (root / path).is_file()] == []
+
+
+# --- Statements and need choices (E060-E062, W060) --------------------------------------------
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "check_id"),
+    [
+        ("FISCAL_YEAR_START_MONTH", 0, "wagtail_sixdegrees.E061"),
+        ("FISCAL_YEAR_START_MONTH", 13, "wagtail_sixdegrees.E061"),
+        ("FISCAL_YEAR_START_MONTH", "4", "wagtail_sixdegrees.E061"),
+        ("STATEMENT_MAX_DAYS", 0, "wagtail_sixdegrees.E062"),
+        ("NEED_CHOICE_DAYS", 1.5, "wagtail_sixdegrees.E062"),
+        ("STATEMENT_PDF_FONT", "/no/such/font.ttf", "wagtail_sixdegrees.E060"),
+        ("STATEMENT_PDF_FONT", __file__, "wagtail_sixdegrees.E060"),
+    ],
+)
+def test_statement_and_need_choice_settings_are_checked(key, value, check_id):
+    with override_settings(WAGTAIL_SIXDEGREES={**GOOD_KEYS, key: value}):
+        assert check_id in run_checks()
+
+
+def test_good_statement_settings_pass_the_checks():
+    good = {
+        "FISCAL_YEAR_START_MONTH": 4,
+        "STATEMENT_MAX_DAYS": 366,
+        "NEED_CHOICE_DAYS": 14,
+        "STATEMENT_PDF_FONT": FONT,
+    }
+    with override_settings(WAGTAIL_SIXDEGREES={**GOOD_KEYS, **good}):
+        found = run_checks()
+    assert not found & {
+        "wagtail_sixdegrees.E060",
+        "wagtail_sixdegrees.E061",
+        "wagtail_sixdegrees.E062",
+        "wagtail_sixdegrees.W060",
+    }
+
+
+def test_a_font_without_fpdf2_warns(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "fpdf" else real(name, *a)
+    )
+    with override_settings(WAGTAIL_SIXDEGREES={**GOOD_KEYS, "STATEMENT_PDF_FONT": FONT}):
+        assert "wagtail_sixdegrees.W060" in run_checks()

@@ -18,6 +18,8 @@ import json
 from wagtail_sixdegrees.allocation import balances, ledger
 from wagtail_sixdegrees.allocation.audit import run_audit
 from wagtail_sixdegrees.models import AllocationRun, Disbursement, Donation, RecurringGift, WithdrawalCard
+from wagtail_sixdegrees.models import NeedChoice
+from wagtail_sixdegrees.giving import statements
 from django.contrib.auth.models import Group
 from wagtail_sixdegrees.models import SurvivorStoryPage
 from wagtail_sixdegrees.stories.reidentification_check import NeverPublishTerm, unresolved_findings
@@ -62,6 +64,12 @@ print(json.dumps({
     "my giving donor": list(RecurringGift.objects.filter(
         donor__email="demo-donor-dara@example.org", status="active"
     ).exclude(stripe_subscription_id="").values_list("stripe_subscription_id", flat=True)),
+    "need choices waiting": list(NeedChoice.objects.filter(decided_at__isnull=True).values_list(
+        "donor__email", "amount", "currency"
+    )),
+    "statement gifts": sum(t.gifts for t in statements.build(
+        "demo-donor-dara@example.org", *[(p.start, p.end) for p in statements.periods()][0]
+    ).totals),
 }))
 """
 
@@ -123,3 +131,9 @@ def test_the_demo_holds_a_month_of_giving_work_and_is_idempotent(tmp_path):
     state = json.loads((tmp_path / "devstripe.json").read_text())
     (item,) = state["objects"][subscription_id]["items"]["data"]
     assert item["id"].startswith("si_") and item["price"]["product"].startswith("prod_")
+    # ... a choice waiting for them (a need closed with their money in it), and a statement.
+    # Its 30.00 USD gift, net of Stripe's fee (allocation rule 1), waits for their choice.
+    ((email, waiting, currency),) = first["need choices waiting"]
+    assert (email, currency) == ("demo-donor-dara@example.org", "USD")
+    assert 0 < waiting < 3_000
+    assert first["statement gifts"] >= 2

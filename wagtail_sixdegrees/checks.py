@@ -356,3 +356,36 @@ def check_poster_settings(
         )
         for problem in utm_problems(conf.get_setting("POSTER_UTM"))
     ]
+
+
+@register(Tags.compatibility)
+def check_statement_font(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error | Warning]:
+    """E060, W060: a PDF statement font this server can read, and fpdf2 to use it."""
+    import importlib.util
+    import os
+
+    messages: list[Error | Warning] = []
+    font = conf.get_setting("STATEMENT_PDF_FONT")
+    if font:
+        path = str(font)
+        if not (path.lower().endswith((".ttf", ".otf")) and os.path.isfile(path)):
+            messages.append(
+                Error(
+                    f"{_setting_path('STATEMENT_PDF_FONT')} = {path!r} is not a TrueType font "
+                    "file this server can read.",
+                    hint=f"Give the full path of a .ttf file; see {CONFIGURATION_DOCS}.",
+                    id="wagtail_sixdegrees.E060",
+                )
+            )
+        if importlib.util.find_spec("fpdf") is None:
+            messages.append(
+                Warning(
+                    f"{_setting_path('STATEMENT_PDF_FONT')} is set but fpdf2 is not installed, "
+                    "so donors get HTML statements only.",
+                    hint='Install the "pdf" extra: pip install "wagtail-sixdegrees[pdf]".',
+                    id="wagtail_sixdegrees.W060",
+                )
+            )
+    return messages

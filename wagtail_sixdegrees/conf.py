@@ -362,6 +362,33 @@ SETTINGS: tuple[Setting, ...] = (
         "utm_* parameters (utm_source, utm_medium, utm_campaign) added to every QR poster's link.",
         checks=(_id("E025"),),
     ),
+    Setting(
+        "FISCAL_YEAR_START_MONTH",
+        1,
+        "Statements: the month (1-12) the fiscal year starts in (4 for April-March).",
+        whole_number(1, 12, must="be a month number from 1 to 12"),
+        (_id("E061"),),
+    ),
+    Setting(
+        "STATEMENT_MAX_DAYS",
+        3660,
+        "Statements: the longest range one statement may cover, in days.",
+        whole_number(1, must="be a whole number of days, 1 or more"),
+        (_id("E062"),),
+    ),
+    Setting(
+        "STATEMENT_PDF_FONT",
+        None,
+        "Statements: a TrueType font (a path) for PDFs in scripts the core fonts lack.",
+        checks=(_id("E060"), _id("W060")),
+    ),
+    Setting(
+        "NEED_CHOICE_DAYS",
+        30,
+        "Days a donor has to choose when a need closes before the default applies.",
+        whole_number(1, must="be a whole number of days, 1 or more"),
+        (_id("E062"),),
+    ),
 )
 
 #: Each key's default, by name (what :func:`get_setting` falls back to).

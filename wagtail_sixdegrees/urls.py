@@ -15,7 +15,7 @@ from wagtail.utils.urlpatterns import decorate_urlpatterns
 from .giving import views
 from .giving.views import my_giving as my_giving_views
 from .stories import card_views
-from .transparency import api, my_data_views
+from .transparency import api, my_data_views, need_choice_views
 from .transparency import views as transparency_views
 
 app_name = "wagtail_sixdegrees"
@@ -62,6 +62,9 @@ my_giving_urlpatterns = [
         my_giving_views.update_card_signed_in,
         name="my_giving_card",
     ),
+    path("my/statement/", my_giving_views.my_statement, name="my_statement"),
+    path("my/statement.pdf", my_giving_views.my_statement_pdf, name="my_statement_pdf"),
+    path("my/choose/<str:token>/", need_choice_views.need_choice, name="need_choice"),
 ]
 
 urlpatterns = [

@@ -99,6 +99,7 @@ def test_export_holds_everything_about_the_donor(donor_with_everything):
         "recurring_gifts",
         "update_emails",
         "stripe_events",
+        "need_choices",
         "erasures",
     }
     assert data["donor"]["email"] == EMAIL

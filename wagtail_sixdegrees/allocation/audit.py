@@ -13,7 +13,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf, money
-from ..giving.models import Donation, PreferenceKind
+from ..giving.models import Donation, NeedChoice, PreferenceKind
 from . import balances, ledger
 from .models import AccountKind, Disbursement, LedgerEntry
 
@@ -350,9 +350,36 @@ def _notes(report: AuditReport) -> None:
         report.notes.append(
             Finding(kind, f"{_fmt(abs(total), currency)} {labels[AccountKind(kind)]}")
         )
+    _need_choice_notes(report)
     if conf.allocatable_field() == "settlement_amount":
         report.notes.append(
             Finding("settings", str(_("Allocating gross amounts (ALLOCATE_FROM = gross).")))
+        )
+
+
+def _need_choice_notes(report: AuditReport) -> None:
+    """Closed needs (docs/concepts.md#need-closes): what donors' choices moved, and who has
+    yet to choose."""
+    for currency, total in sorted(balances.donor_choice_moves().items()):
+        report.notes.append(
+            Finding(
+                "need_choices",
+                str(
+                    _("%(amount)s moved out of closed needs by donors' choices or defaults")
+                    % {"amount": _fmt(total, currency)}
+                ),
+            )
+        )
+    waiting = NeedChoice.objects.filter(decided_at__isnull=True).count()
+    if waiting:
+        report.notes.append(
+            Finding(
+                "need_choices",
+                str(
+                    _("%(count)d donor(s) have not yet chosen where money in a closed need goes.")
+                    % {"count": waiting}
+                ),
+            )
         )
 
 

@@ -791,3 +791,46 @@ __all__ = [
     "unallocated_donations",
     "with_progress",
 ]
+
+
+# --- Closed needs (docs/concepts.md#need-closes) --------------------------------------------
+
+
+def need_waiting(need_id: int) -> dict[int, int]:
+    """What each donation still has waiting in the need: its money there, less its part of what
+    the need paid out (oldest money first, :func:`.engine.waiting_after_disbursements`)."""
+    account_rows = AccountBalance.objects.filter(account_kind=AccountKind.NEED, need_id=need_id)
+    currency = account_rows.values_list("currency", flat=True).first()
+    if currency is None:
+        return {}
+    held = holders(Account.need(need_id, currency))
+    arrival = Donation.objects.filter(pk__in=held).values_list(
+        "pk", "paid_at", "created_at", "reference"
+    )
+    holdings = [
+        engine.Holding(pk, held[pk], paid_at or created_at, str(reference))
+        for pk, paid_at, created_at, reference in arrival
+    ]
+    return engine.waiting_after_disbursements(holdings, need_disbursed([need_id]).get(need_id, 0))
+
+
+def closed_needs_with_waiting_money(today: datetime.date) -> list[Need]:
+    """Needs (the source record of each translation group) whose closing day has passed before
+    they reached their target, and that still hold money not paid out."""
+    rows = AccountBalance.objects.filter(
+        account_kind=AccountKind.NEED, need__closes_on__lt=today, held__gt=models.F("disbursed")
+    ).values_list("need_id", "held")
+    held = dict(rows)
+    needs = Need.objects.filter(pk__in=held).order_by("pk")
+    return [need for need in needs if held[need.pk] < need.target_amount]
+
+
+def donor_choice_moves() -> dict[str, int]:
+    """Money moved out of closed needs by donors' choices (or their defaults), per currency."""
+    rows = (
+        LedgerEntry.objects.filter(rule=engine.Rule.DONOR_CHOICE, amount__gt=0)
+        .order_by()
+        .values_list("currency")
+        .annotate(total=Sum("amount"))
+    )
+    return dict(rows)

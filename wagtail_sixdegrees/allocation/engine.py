@@ -159,6 +159,9 @@ class Rule(StrEnum):
     FROM_POOL = "from_pool"  # money that waited in a pool reached a newly open need
     MANUAL = "manual"  # a giving manager moved it, with a recorded reason
     REVERSAL = "reversal"  # a refund or a lost dispute took it back
+    DONOR_CHOICE = (
+        "donor_choice"  # its need closed and the donor chose where it goes (or the default)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -683,3 +686,19 @@ def plan_move(source: Account, target: Account, amount: int, holdings: Iterable[
     if left:
         raise ValueError(f"the donations in {source} hold {amount - left}, less than {amount}")
     return Plan(postings)
+
+
+def waiting_after_disbursements(holdings: Iterable[Holding], disbursed: int) -> dict[int, int]:
+    """What each donation still has waiting in a need after ``disbursed`` was paid out of it.
+
+    Payouts are taken from the oldest money first (arrival, then reference), as moves are, so
+    the money still waiting is the newest. Donations with nothing left waiting are left out.
+    """
+    left = max(disbursed, 0)
+    waiting: dict[int, int] = {}
+    for holding in sorted(holdings, key=lambda h: (h.arrived_at, h.reference)):
+        paid_out = min(left, holding.amount)
+        left -= paid_out
+        if holding.amount - paid_out > 0:
+            waiting[holding.donation_id] = holding.amount - paid_out
+    return waiting

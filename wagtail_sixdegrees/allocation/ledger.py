@@ -18,6 +18,8 @@ Commands:
 * :func:`reallocate` — a giving manager moves money with a reason.
 * :func:`sync_reversals` — refunds and lost disputes reverse a donation's entries.
 * :func:`record_disbursement` / :func:`reverse_disbursement` — money paid out to partners.
+* :func:`move_for_donor_choice` — a need closed with a donor's money waiting in it: the money
+  goes where the donor chose (or the default).
 """
 
 from __future__ import annotations
@@ -937,6 +939,7 @@ __all__ = [
     "apply_postings",
     "commit_run",
     "lock",
+    "move_for_donor_choice",
     "plan_allocation",
     "preview_run",
     "reallocate",
@@ -946,3 +949,56 @@ __all__ = [
     "reverse_disbursement",
     "sync_reversals",
 ]
+
+
+# --- A donor's choice when a need closes (docs/concepts.md#need-closes) --------------------
+
+
+def move_for_donor_choice(
+    donation_ids: Iterable[int],
+    closed_need: Need,
+    target: Account,
+    *,
+    overflow: Account,
+    reason: str,
+) -> list[LedgerEntry]:
+    """Move what these donations (one donor's) still have waiting in ``closed_need`` to
+    ``target``: another open need, a restricted pool or the general pool, as the donor chose.
+
+    The amounts are read under the locks (money paid out since the email stays paid out). An
+    open need takes at most its remaining gap; the rest goes to ``overflow`` (the restricted
+    pool of the closed need's cause). Nothing is written when nothing is waiting.
+    """
+    if not str(reason).strip():
+        raise LedgerError(_("Give a reason: it is recorded with the move."))
+    ids = sorted(set(donation_ids))
+    need_ids = {closed_need.pk} | ({target.need_id} if target.need_id else set())
+    with transaction.atomic():
+        lock(donations=ids, needs=need_ids)
+        waiting = {
+            donation_id: amount
+            for donation_id, amount in balances.need_waiting(closed_need.pk).items()
+            if donation_id in ids
+        }
+        source = Account.need(closed_need.pk, closed_need.currency)
+        room = sum(waiting.values())
+        if target.need_id is not None:
+            chosen = Need.objects.get(pk=target.need_id)
+            if chosen.currency != closed_need.currency or not chosen.is_open():
+                raise LedgerError(_("%(need)s is not open.") % {"need": chosen.title})
+            held = need_balances([chosen.pk]).get(chosen.pk, 0)
+            room = max(chosen.target_amount - held, 0)
+        postings: list[Posting] = []
+        for donation_id in ids:
+            amount = waiting.get(donation_id, 0)
+            if amount <= 0:
+                continue
+            into_target = min(amount, room)
+            room -= into_target
+            postings.append(Posting(donation_id, source, -amount, engine.Rule.DONOR_CHOICE))
+            for account, part in ((target, into_target), (overflow, amount - into_target)):
+                if part:
+                    postings.append(Posting(donation_id, account, part, engine.Rule.DONOR_CHOICE))
+        return apply_postings(
+            postings, kind=LedgerEntry.Kind.REALLOCATE, reason=str(reason).strip()
+        )

@@ -185,6 +185,9 @@ def export_donor(donor: Donor) -> dict[str, Any]:
             for notice in donor.update_notices.order_by("sent_at", "pk")
         ],
         "stripe_events": [row(event) for event in events_mentioning(donor, paid_only=True)],
+        "need_choices": [
+            row(choice, exclude=["id", "donor"]) for choice in donor.need_choices.order_by("pk")
+        ],
         "erasures": [
             row(erasure, exclude=["erased_by", "erased_by_label"])
             for erasure in donor.erasures.all()

@@ -70,6 +70,10 @@ def _explain(rule: str, *, restriction: str, currency: str) -> str:
             "This part was set aside until a matching need opened, then moved to this one."
         ),
         Rule.MANUAL: _("A giving manager moved this part here; the reason is recorded."),
+        Rule.DONOR_CHOICE: _(
+            "The need this part was for closed before reaching its goal; it moved here as you "
+            "chose (or, if you did not choose in time, to the next need of the same cause)."
+        ),
     }
     text = texts.get(rule)
     return str(text % {"restriction": restriction, "currency": currency}) if text else ""

@@ -47,6 +47,8 @@ MY_GIVING_DONOR = "demo-donor-dara@example.org"
 def ensure_settings(site: Site) -> GivingSettings:
     settings = GivingSettings.for_site(site)
     settings.organisation_name = "Six Degrees example (fictional)"
+    settings.organisation_address = "1 Example Road\nBangkok 10110 (fictional)"
+    settings.registration_number = "EXAMPLE-0000 (fictional)"
     settings.receipt_footer = "Demonstration only: no money was taken and no real person gave."
     settings.currency_options = [("currency", option) for option in CURRENCY_OPTIONS]
     settings.thanks_text = "<p>Thank you. This is a demonstration: no real money moved.</p>"

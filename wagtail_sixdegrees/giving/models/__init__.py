@@ -12,6 +12,7 @@ from .donations import (
 )
 from .donors import Donor
 from .events import StripeEvent
+from .need_choices import NeedChoice
 from .site_settings import GivingSettings
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Frequency",
     "GiftChange",
     "GivingSettings",
+    "NeedChoice",
     "Preference",
     "PreferenceKind",
     "RecurringGift",

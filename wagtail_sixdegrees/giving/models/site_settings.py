@@ -35,6 +35,17 @@ class GivingSettings(BaseSiteSetting):
         blank=True,
         help_text=_("Shown on receipts and at checkout. Defaults to the site's name."),
     )
+    organisation_address = models.TextField(
+        _("organisation address"),
+        blank=True,
+        help_text=_("Postal address shown on donors' giving statements."),
+    )
+    registration_number = models.CharField(
+        _("registration number"),
+        max_length=100,
+        blank=True,
+        help_text=_("Charity or tax registration number, shown on donors' giving statements."),
+    )
     receipt_from_email = models.EmailField(
         _("receipts sent from"),
         blank=True,
@@ -77,6 +88,8 @@ class GivingSettings(BaseSiteSetting):
 
     panels = [
         FieldPanel("organisation_name"),
+        FieldPanel("organisation_address"),
+        FieldPanel("registration_number"),
         MultiFieldPanel(
             [
                 FieldPanel("receipt_from_email"),

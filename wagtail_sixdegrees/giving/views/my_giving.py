@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
@@ -21,16 +21,19 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ... import conf, money
 from ...layout import PublicTemplateResponse
-from .. import monthly, ratelimit, sign_in
+from .. import monthly, ratelimit, sign_in, statement_pdf, statements
 from ..donor_session import donor_required, sign_out
 from ..donor_session import sign_in as start_session
-from ..models import Donation, GiftChange, RecurringGift
+from ..models import Donation, GiftChange, NeedChoice, RecurringGift
+from ..models.need_choices import choice_token
+from ..presentation import site_settings_for
 from ..receipts import build_receipt, impact_url
 from ..targets import GENERAL, Target, TargetError, choice_groups, open_needs, resolve
 
@@ -108,16 +111,17 @@ def my_giving_link(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed link: GET asks for a click, POST signs in (once)."""
     if request.method == "GET":
         if sign_in.usable_link(token) is None:
-            return _link_not_found(request)
+            return link_not_found(request)
         return PublicTemplateResponse(request, TEMPLATES + "link_confirm.html", {})
     email = sign_in.redeem(token)
     if email is None:
-        return _link_not_found(request)
+        return link_not_found(request)
     start_session(request, email)
     return home()
 
 
-def _link_not_found(request: HttpRequest) -> HttpResponse:
+def link_not_found(request: HttpRequest) -> HttpResponse:
+    """The one page every unknown, expired, used or tampered donor link answers (404)."""
     return PublicTemplateResponse(request, TEMPLATES + "link_not_found.html", {}, status=404)
 
 
@@ -157,7 +161,15 @@ def _home_page(request: HttpRequest, email: str) -> HttpResponse:
     for gift in gifts:
         gift.pending = pending.get(gift.pk, [])
     donations = list(_donations(email))
+    choices = (
+        NeedChoice.objects.filter(
+            donor__email__iexact=email, donor__erased_at__isnull=True, decided_at__isnull=True
+        )
+        .select_related("need")
+        .order_by("deadline", "pk")
+    )
     context = {
+        "need_choices": [(choice, choice_token(choice)) for choice in choices],
         "email": email,
         "gifts": gifts,
         "donations": [(donation, impact_url(donation)) for donation in donations],
@@ -283,7 +295,7 @@ def update_card(request: HttpRequest, token: str) -> HttpResponse:
     """The signed link in a failed-payment email: GET asks, POST opens Stripe's card page."""
     gift = monthly.gift_for_card_token(token)
     if gift is None or not gift.is_running:
-        return _link_not_found(request)
+        return link_not_found(request)
     if request.method == "GET":
         return PublicTemplateResponse(request, TEMPLATES + "update_card.html", {"gift": gift})
     return _to_card_page(request, gift, request.build_absolute_uri())
@@ -350,3 +362,84 @@ def resend_receipt(request: HttpRequest, email: str, reference: uuid.UUID) -> Ht
     build_receipt(donation).send()
     messages.success(request, _("We have sent the receipt to your email again."))
     return home()
+
+
+# --- statements -----------------------------------------------------------------------------
+
+
+def _organisation(request: HttpRequest) -> dict[str, str]:
+    settings = site_settings_for(request)
+    return {
+        "name": settings.organisation,
+        "address": settings.organisation_address,
+        "registration": settings.registration_number,
+        "footer": settings.receipt_footer,
+    }
+
+
+def _statement_request(
+    request: HttpRequest, email: str
+) -> tuple[statements.StatementForm, statements.Statement | None]:
+    """The statement asked for by ``?start=&end=`` (this calendar year when neither is given),
+    or the bound form with its errors."""
+    query: Mapping[str, str] = request.GET
+    if "start" not in query and "end" not in query:
+        this_year = statements.periods()[0]
+        query = {"start": this_year.start.isoformat(), "end": this_year.end.isoformat()}
+    form = statements.StatementForm(query)
+    if not form.is_valid():
+        return form, None
+    return form, statements.build(email, form.cleaned_data["start"], form.cleaned_data["end"])
+
+
+@require_GET
+@donor_required
+def my_statement(request: HttpRequest, email: str) -> HttpResponse:
+    """A printable statement of the donor's paid gifts in a date range, per currency."""
+    form, statement = _statement_request(request, email)
+    organisation = _organisation(request)
+    offered = statements.periods()
+    context = {
+        "form": form,
+        "statement": statement,
+        "organisation": organisation,
+        "periods": [
+            (period, reverse("wagtail_sixdegrees:my_statement") + "?" + _range_query(period))
+            for period in offered
+        ],
+        "pdf_url": (
+            reverse("wagtail_sixdegrees:my_statement_pdf") + "?" + _range_query(statement)
+            if statement is not None and statement_pdf.can_render(statement, organisation)
+            else ""
+        ),
+    }
+    response = PublicTemplateResponse(
+        request, TEMPLATES + "statement.html", context, status=400 if statement is None else 200
+    )
+    response["Cache-Control"] = "private, no-store"  # a person's gifts, name and address
+    return response
+
+
+def _range_query(period: Any) -> str:
+    return urlencode({"start": period.start.isoformat(), "end": period.end.isoformat()})
+
+
+@require_GET
+@donor_required
+def my_statement_pdf(request: HttpRequest, email: str) -> HttpResponse:
+    """The same statement as a PDF; the HTML page when this one cannot be drawn here."""
+    _form, statement = _statement_request(request, email)
+    organisation = _organisation(request)
+    if statement is None or not statement_pdf.can_render(statement, organisation):
+        back = HttpResponseRedirect(
+            reverse("wagtail_sixdegrees:my_statement") + "?" + request.GET.urlencode()
+        )
+        back.status_code = 303
+        return back
+    response = HttpResponse(
+        statement_pdf.render(statement, organisation), content_type="application/pdf"
+    )
+    name = f"statement-{statement.start.isoformat()}-{statement.end.isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from ... import conf
 from ...layout import PublicTemplateResponse
-from .. import fulfilment
+from .. import fulfilment, make_monthly
 from ..gateway import StripeError, StripeGateway, describe_failure
 from ..models import Donation
 from ..presentation import site_settings_for
@@ -49,9 +49,11 @@ def thanks(request: HttpRequest) -> HttpResponse:
         raise Http404 from error
     session_id = request.GET.get("session_id", "")
     # Both the reference and Stripe's session id: a guessed or leaked reference alone shows nothing.
-    donation = Donation.objects.filter(
-        reference=reference, stripe_checkout_session_id=session_id
-    ).first()
+    donation = (
+        Donation.objects.select_related("donor")
+        .filter(reference=reference, stripe_checkout_session_id=session_id)
+        .first()
+    )
     if donation is None or not session_id:
         raise Http404
     if donation.status == Donation.Status.PENDING:
@@ -62,5 +64,6 @@ def thanks(request: HttpRequest) -> HttpResponse:
         "preferences": donation.preferences.select_related("need", "cause", "region"),
         "settings": site_settings_for(request),
         "retry_url": donation.page.url if donation.page_id and donation.page else None,
+        "make_monthly": make_monthly.offer(donation),
     }
     return PublicTemplateResponse(request, "wagtail_sixdegrees/giving/thanks.html", context)

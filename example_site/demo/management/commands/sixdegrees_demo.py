@@ -10,6 +10,7 @@ from demo.content.giving import MY_GIVING_DONOR, ensure_giving
 from demo.content.i18n import ensure_totals_page_translations, ensure_translations
 from demo.content.methods import demo_poster_path, ensure_promptpay_gift
 from demo.content.month import ensure_month_gifts, ensure_month_work
+from demo.content.need_choice import ensure_need_choice
 from demo.content.needs import ensure_needs
 from demo.content.site import ensure_admin_login, ensure_home_page
 from demo.content.stories import (
@@ -52,6 +53,8 @@ class Command(BaseCommand):
         # A THB gift paid with PromptPay, confirmed later by the donor's bank (simulated).
         with transaction.atomic():
             needs.update(ensure_promptpay_gift(home))
+        # A need that closed with the My giving donor's money in it: a choice waits for them.
+        needs.update(ensure_need_choice(home.get_site()))
         self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
         self.stdout.write(f"  Home page: {home.title}")
         for name, count in {**needs, **stories, **translations}.items():
@@ -67,7 +70,9 @@ class Command(BaseCommand):
         self.stdout.write(
             "My giving: sign in at http://127.0.0.1:8000/giving/my/ as the fictional monthly "
             f"donor {MY_GIVING_DONOR}; the sign-in link is printed here (console email). "
-            "Amount, pause, resume and card changes go to devstripe and come back by webhook."
+            "Amount, pause, resume and card changes go to devstripe and come back by webhook. "
+            "Their page also offers statements (HTML and PDF) and a choice waiting: a need that "
+            "closed with their money in it."
         )
         self.stdout.write("")
         self.stdout.write("A QR poster (A4 or card) of a need, as a 500 THB campaign link:")
