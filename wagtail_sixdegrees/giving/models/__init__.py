@@ -2,6 +2,8 @@
 
 from .changes import DonorSignInLink, GiftChange
 from .donations import (
+    OFFLINE_CHANNELS,
+    Channel,
     DedicationKind,
     Donation,
     Frequency,
@@ -12,9 +14,12 @@ from .donations import (
 )
 from .donors import Donor
 from .events import StripeEvent
+from .offline import OfflineBatch, OfflineGift
 from .site_settings import GivingSettings
 
 __all__ = [
+    "OFFLINE_CHANNELS",
+    "Channel",
     "DedicationKind",
     "Donation",
     "Donor",
@@ -22,6 +27,8 @@ __all__ = [
     "Frequency",
     "GiftChange",
     "GivingSettings",
+    "OfflineBatch",
+    "OfflineGift",
     "Preference",
     "PreferenceKind",
     "RecurringGift",
