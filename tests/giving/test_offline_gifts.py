@@ -68,12 +68,21 @@ def commit(batch: OfflineBatch, capture) -> OfflineBatch:
 
 @pytest.mark.parametrize(
     ("currency", "typed", "minor"),
-    [("JPY", "5000", 5000), ("USD", "25.10", 2510), ("KWD", "12.34", 12340), ("VND", "50000", 50000)],
+    [
+        ("JPY", "5000", 5000),
+        ("USD", "25.10", 2510),
+        ("KWD", "12.34", 12340),
+        ("VND", "50000", 50000),
+    ],
 )
 def test_an_amount_in_major_units_becomes_exact_minor_units(record, currency, typed, minor):
     donation = record(amount=typed, currency=currency)
     assert (donation.amount, donation.currency) == (minor, currency)
-    assert (donation.settlement_amount, donation.net_amount, donation.fee_amount) == (minor, minor, 0)
+    assert (donation.settlement_amount, donation.net_amount, donation.fee_amount) == (
+        minor,
+        minor,
+        0,
+    )
 
 
 @pytest.mark.parametrize(
@@ -312,7 +321,9 @@ def test_importing_the_same_file_twice_creates_nothing_the_second_time(
     django_capture_on_commit_callbacks,
 ):
     content = csv_file(gift(reference="A-1"), gift(reference="A-2", channel="cheque"))
-    first = commit(offline.preview_import("a.csv", content, actor=None), django_capture_on_commit_callbacks)
+    first = commit(
+        offline.preview_import("a.csv", content, actor=None), django_capture_on_commit_callbacks
+    )
     assert first.created_count == 2
     second = offline.preview_import("a.csv", content, actor=None)
     assert [row["code"] for row in second.rows] == ["already_recorded", "already_recorded"]
@@ -357,7 +368,7 @@ def test_a_row_refused_at_commit_stops_the_whole_commit(django_capture_on_commit
     content = csv_file(gift(reference="C-1"), gift(reference="C-2", targets=f"need:{need.pk}"))
     batch = offline.preview_import("c.csv", content, actor=None)
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    type(need).objects.filter(pk=need.pk).update(opens_on=None, closes_on=yesterday)
+    type(need).objects.filter(pk=need.pk).update(opens_on=yesterday, closes_on=yesterday)
     with pytest.raises(offline.StaleImport, match="Row 3"):
         commit(batch, django_capture_on_commit_callbacks)
     assert Donation.objects.count() == 0
@@ -390,7 +401,7 @@ def test_an_xlsx_file_is_read_and_its_formulas_never_evaluated():
     ("content", "code"),
     [
         (b"\xff\xfe\x00r\x00e", "encoding"),
-        ("received_on,amount\r\n".encode(), "columns"),
+        (b"received_on,amount\r\n", "columns"),
         (b"", "empty"),
         (b"x" * (offline.MAX_FILE_BYTES + 1), "too_large"),
     ],

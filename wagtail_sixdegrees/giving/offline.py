@@ -418,6 +418,14 @@ def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
         workbook.close()
 
 
+def too_large() -> ImportRefused:
+    return ImportRefused(
+        _("This file is larger than %(size)d MB: split it into smaller files.")
+        % {"size": MAX_FILE_BYTES // (1024 * 1024)},
+        code="too_large",
+    )
+
+
 def read_rows(file_name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     """The gifts in a CSV or XLSX file: (line number, column -> text), blank lines skipped.
 
@@ -425,11 +433,7 @@ def read_rows(file_name: str, content: bytes) -> list[tuple[int, dict[str, str]]
     naming the required columns.
     """
     if len(content) > MAX_FILE_BYTES:
-        raise ImportRefused(
-            _("This file is larger than %(size)d MB: split it into smaller files.")
-            % {"size": MAX_FILE_BYTES // (1024 * 1024)},
-            code="too_large",
-        )
+        raise too_large()
     is_xlsx = content[:4] == b"PK\x03\x04" or file_name.lower().endswith(".xlsx")
     lines = _xlsx_rows(content) if is_xlsx else _csv_rows(content)
     header: list[str] | None = None

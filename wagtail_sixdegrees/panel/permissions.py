@@ -130,10 +130,14 @@ panel_policy = GivingPermissionPolicy(f"{APP}.Donation")
 def policies() -> dict[Any, GivingPermissionPolicy]:
     """The policy of every model the panel owns (one instance each), for
     ``register_permission_policy``."""
-    from ..models import AllocationRun, Disbursement, Donation, LedgerEntry
+    from ..models import AllocationRun, Disbursement, Donation, LedgerEntry, OfflineBatch
 
     return {
         Donation: GivingPermissionPolicy(Donation),
+        # Imports show donors' rows as typed: only people who may record offline gifts see them.
+        OfflineBatch: GivingPermissionPolicy(
+            OfflineBatch, {"view": RECORD_OFFLINE, "add": RECORD_OFFLINE}
+        ),
         LedgerEntry: GivingPermissionPolicy(LedgerEntry),
         AllocationRun: GivingPermissionPolicy(AllocationRun, {"add": ALLOCATE}),
         Disbursement: GivingPermissionPolicy(Disbursement, {"add": DISBURSE}),
