@@ -45,6 +45,9 @@ print(json.dumps({
     "my giving donor": list(RecurringGift.objects.filter(
         donor__email="demo-donor-dara@example.org", status="active"
     ).exclude(stripe_subscription_id="").values_list("stripe_subscription_id", flat=True)),
+    "offline gifts": sorted(
+        Donation.objects.exclude(channel="online").values_list("channel", "currency", "status")
+    ),
 }))
 """
 
@@ -103,3 +106,9 @@ def test_the_demo_holds_a_month_of_giving_work_and_is_idempotent(tmp_path):
     state = json.loads((tmp_path / "devstripe.json").read_text())
     (item,) = state["objects"][subscription_id]["items"]["data"]
     assert item["id"].startswith("si_") and item["price"]["product"].startswith("prod_")
+    # A small offline batch (bank transfer, cash, cheque), imported once and allocated.
+    assert first["offline gifts"] == [
+        ["bank_transfer", "THB", "paid"],
+        ["cash", "USD", "paid"],
+        ["cheque", "THB", "paid"],
+    ]

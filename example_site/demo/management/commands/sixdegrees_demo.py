@@ -10,6 +10,7 @@ from demo.content.giving import MY_GIVING_DONOR, ensure_giving
 from demo.content.i18n import ensure_totals_page_translations, ensure_translations
 from demo.content.month import ensure_month_gifts, ensure_month_work
 from demo.content.needs import ensure_needs
+from demo.content.offline import ensure_offline_gifts
 from demo.content.site import ensure_admin_login, ensure_home_page
 from demo.content.stories import (
     ensure_stories,
@@ -45,6 +46,9 @@ class Command(BaseCommand):
         # The month's gifts are allocated on commit; refunds are reversed on the next commit.
         with transaction.atomic():
             needs.update(ensure_month_work())
+        # Offline gifts, imported as a manager would (allocated on commit, to the general pool).
+        with transaction.atomic():
+            needs.update(ensure_offline_gifts())
         with transaction.atomic():
             needs.update(ensure_transparency(home))
             translations["translations created"] += ensure_totals_page_translations(home)
