@@ -24,7 +24,7 @@ from ...giving import offline
 from ...giving.models import OfflineBatch
 from .. import names, permissions
 from ..columns import StatusColumn, format_amount
-from ..forms import OfflineGiftForm, OfflineImportForm, VoidForm
+from ..forms import OfflineGiftForm, OfflineImportForm, VoidForm, target_choices
 from .base import GivingFormView, GivingIndexView, PanelPermissionsMixin
 from .donations import DonationFormView, local_time
 
@@ -125,6 +125,7 @@ class ImportUploadView(GivingFormView):
             columns=offline.COLUMNS,
             required=offline.REQUIRED_COLUMNS,
             template_url=names.url(names.OFFLINE, "template"),
+            target_groups=target_choices()[1:],
         )
         return context
 
