@@ -417,3 +417,12 @@ def test_the_template_imports_as_it_is(django_capture_on_commit_callbacks):
     batch = offline.preview_import("template.csv", offline.template_csv().encode(), actor=None)
     assert all(row["accepted"] for row in batch.rows), batch.rows
     assert commit(batch, django_capture_on_commit_callbacks).created_count == 2
+
+
+def test_a_voided_gift_is_not_listed_in_the_donors_my_giving(record):
+    from wagtail_sixdegrees.giving.views.my_giving import _donations
+
+    kept = record(reference="K-1", donor_email="ploy@example.org")
+    voided = record(reference="K-2", donor_email="ploy@example.org")
+    ledger.void_offline_gift(voided, actor=None, reason="Not hers.")
+    assert list(_donations("ploy@example.org")) == [kept]
