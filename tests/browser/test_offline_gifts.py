@@ -42,6 +42,7 @@ def test_record_import_and_void(logged_in_page, live_server, places, tmp_path):
     page = logged_in_page
     open_offline(page)
     page.get_by_role("link", name="Record an offline gift").first.click()
+    page.locator("form.sd-form").wait_for()
     results = Axe().run(page, context="form.sd-form", options=WCAG)
     assert results.violations_count == 0, results.generate_report()
     page.get_by_label("Received by").select_option("cash")
@@ -71,7 +72,7 @@ def test_record_import_and_void(logged_in_page, live_server, places, tmp_path):
     results = Axe().run(page, context="table.listing", options=WCAG)
     assert results.violations_count == 0, results.generate_report()
     page.get_by_role("button", name="Record 1 gift").click()
-    expect(page.get_by_text("Recorded 1 offline gifts.")).to_be_visible()
+    expect(page.get_by_text("Recorded 1 offline gift.")).to_be_visible()
     assert Donation.objects.filter(channel="bank_transfer").count() == 1
 
     cash = Donation.objects.get(channel="cash")

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.generic import View
 from wagtail.admin.ui.tables import Column
 from wagtail.models import Site
@@ -190,7 +191,14 @@ class ImportPreviewView(GivingFormView):
             messages.error(request, refused.message)
             return self.get(request, *args, **kwargs)
         return self.succeed(
-            str(_("Recorded %(count)d offline gifts.") % {"count": batch.created_count}),
+            str(
+                ngettext(
+                    "Recorded %(count)d offline gift.",
+                    "Recorded %(count)d offline gifts.",
+                    batch.created_count,
+                )
+                % {"count": batch.created_count}
+            ),
             names.url(names.OFFLINE, "preview", batch.pk),
         )
 
