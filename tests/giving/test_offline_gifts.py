@@ -403,6 +403,7 @@ def test_an_xlsx_file_is_read_and_its_formulas_never_evaluated():
         (b"\xff\xfe\x00r\x00e", "encoding"),
         (b"received_on,amount\r\n", "columns"),
         (b"", "empty"),
+        (b"PK\x03\x04 not a workbook", "format"),
         (b"x" * (offline.MAX_FILE_BYTES + 1), "too_large"),
     ],
 )
@@ -426,3 +427,15 @@ def test_a_voided_gift_is_not_listed_in_the_donors_my_giving(record):
     voided = record(reference="K-2", donor_email="ploy@example.org")
     ledger.void_offline_gift(voided, actor=None, reason="Not hers.")
     assert list(_donations("ploy@example.org")) == [kept]
+
+
+def test_a_committed_import_keeps_no_copy_of_the_donors_names_and_addresses(
+    django_capture_on_commit_callbacks,
+):
+    content = csv_file(gift(reference="P-1", donor_name="Dao", donor_email="dao@example.org"))
+    batch = commit(
+        offline.preview_import("p.csv", content, actor=None), django_capture_on_commit_callbacks
+    )
+    batch.refresh_from_db()
+    assert "dao" not in str(batch.rows).lower()
+    assert Donation.objects.get().donor.email == "dao@example.org"

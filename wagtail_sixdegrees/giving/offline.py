@@ -575,12 +575,16 @@ def _commit(batch_pk: int, actor: Any, site: Any) -> OfflineBatch:
         _record(request, actor=actor, site=site, batch=batch, row_number=row["line"])
         created += 1
     actor_id, actor_label = _actor(actor)
+    # Recorded: the donors' names and addresses now live on their donor records only (where
+    # erasure finds them), not in a copy of the file.
+    batch.rows = [_without_personal_data(row) for row in batch.rows]
     batch.status = OfflineBatch.Status.COMMITTED
     batch.committed_at = timezone.now()
     batch.committed_by_id, batch.committed_by_label = actor_id, actor_label
     batch.created_count = created
     batch.save(
         update_fields=[
+            "rows",
             "status",
             "committed_at",
             "committed_by",
@@ -589,6 +593,17 @@ def _commit(batch_pk: int, actor: Any, site: Any) -> OfflineBatch:
         ]
     )
     return batch
+
+
+#: Columns of a kept row that name a person.
+PERSONAL_COLUMNS = ("donor_name", "donor_email")
+
+
+def _without_personal_data(row: dict[str, Any]) -> dict[str, Any]:
+    values = {
+        name: ("" if name in PERSONAL_COLUMNS else value) for name, value in row["values"].items()
+    }
+    return {**row, "values": values}
 
 
 def commit_import(
