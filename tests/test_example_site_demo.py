@@ -70,6 +70,9 @@ print(json.dumps({
     "statement gifts": sum(t.gifts for t in statements.build(
         "demo-donor-dara@example.org", *[(p.start, p.end) for p in statements.periods()][0]
     ).totals),
+    "offline gifts": sorted(
+        Donation.objects.exclude(channel="online").values_list("channel", "currency", "status")
+    ),
 }))
 """
 
@@ -137,3 +140,9 @@ def test_the_demo_holds_a_month_of_giving_work_and_is_idempotent(tmp_path):
     assert (email, currency) == ("demo-donor-dara@example.org", "USD")
     assert 0 < waiting < 3_000
     assert first["statement gifts"] >= 2
+    # A small offline batch (bank transfer, cash, cheque), imported once and allocated.
+    assert first["offline gifts"] == [
+        ["bank_transfer", "THB", "paid"],
+        ["cash", "USD", "paid"],
+        ["cheque", "THB", "paid"],
+    ]

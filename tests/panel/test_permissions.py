@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from tests.factories import make_need, make_paid_donation, panel_user
 from tests.fixtures.people import ROLES
 from wagtail_sixdegrees.allocation import ledger
 from wagtail_sixdegrees.allocation.engine import Account
+from wagtail_sixdegrees.giving import offline
 from wagtail_sixdegrees.models import AllocationRun, Disbursement, LedgerEntry
 from wagtail_sixdegrees.panel import permissions
 from wagtail_sixdegrees.panel.viewsets import GivingViewSetGroup
@@ -42,7 +44,28 @@ def world(pay):
     )
     make_paid_donation(3_000, preferences=[{"kind": "need", "need": need, "share_bps": 10_000}])
     run = ledger.preview_run()
-    return {"need": need, "donation": donation, "disbursement": disbursement, "run": run}
+    gift = offline.record_gift(
+        offline.read_gift(
+            {
+                "received_on": timezone.localdate().isoformat(),
+                "channel": "cash",
+                "amount": "12",
+                "currency": "USD",
+                "reference": "RECEIPT-1",
+                "donor_email": "cash-donor@example.org",
+            }
+        ),
+        actor=None,
+    )
+    batch = offline.preview_import("gifts.csv", OFFLINE_FILE, actor=None)
+    return {
+        "need": need,
+        "donation": donation,
+        "disbursement": disbursement,
+        "run": run,
+        "offline_gift": gift,
+        "batch": batch,
+    }
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,9 @@ def _url(name: str, *args: Any, query: Any = "") -> Url:
 DONATION = lambda w: w["donation"].pk  # noqa: E731
 RUN = lambda w: w["run"].pk  # noqa: E731
 DISBURSEMENT = lambda w: w["disbursement"].pk  # noqa: E731
+OFFLINE_GIFT = lambda w: w["offline_gift"].pk  # noqa: E731
+BATCH = lambda w: w["batch"].pk  # noqa: E731
+OFFLINE_FILE = b"received_on,channel,amount,currency,reference\r\n2020-01-02,cheque,5,USD,CHQ-1\r\n"
 
 #: (action, method, url, form data, roles allowed). Every other role is refused.
 MATRIX = [
@@ -184,6 +210,41 @@ MATRIX = [
         None,
         MANAGERS,
     ),
+    ("offline gifts", "get", _url("sixdegrees_offline:index"), None, MANAGERS),
+    ("record offline gift form", "get", _url("sixdegrees_offline:add"), None, MANAGERS),
+    (
+        "record offline gift",
+        "post",
+        _url("sixdegrees_offline:add"),
+        lambda w: {
+            "channel": "bank_transfer",
+            "received_on": timezone.localdate().isoformat(),
+            "amount": "25.50",
+            "currency": "USD",
+            "reference": "TRF-42",
+            "target_1": "general",
+        },
+        MANAGERS,
+    ),
+    ("import form", "get", _url("sixdegrees_offline:upload"), None, MANAGERS),
+    (
+        "import",
+        "post",
+        _url("sixdegrees_offline:upload"),
+        lambda w: {"file": SimpleUploadedFile("gifts.csv", OFFLINE_FILE, "text/csv")},
+        MANAGERS,
+    ),
+    ("import preview", "get", _url("sixdegrees_offline:preview", BATCH), None, MANAGERS),
+    ("import commit", "post", _url("sixdegrees_offline:preview", BATCH), lambda w: {}, MANAGERS),
+    ("import template", "get", _url("sixdegrees_offline:template"), None, MANAGERS),
+    ("void form", "get", _url("sixdegrees_donations:void", OFFLINE_GIFT), None, MANAGERS),
+    (
+        "void",
+        "post",
+        _url("sixdegrees_donations:void", OFFLINE_GIFT),
+        lambda w: {"reason": "Typed twice."},
+        MANAGERS,
+    ),
 ]
 
 CASES = [
@@ -267,7 +328,7 @@ def test_migration_creates_the_two_groups_with_exactly_their_permissions():
 
 def test_viewers_see_no_personal_data_and_move_no_money():
     viewers = _codenames(Group.objects.get(name=permissions.VIEWERS_GROUP))
-    for action in ("view_personal_data", "refund", "allocate", "disburse"):
+    for action in ("view_personal_data", "refund", "allocate", "disburse", "record_offline"):
         assert (permissions.APP, permissions.PERMISSIONS[action][1]) not in viewers
 
 
@@ -311,6 +372,7 @@ def test_panel_permissions_are_offered_in_wagtails_group_editor(admin_client):
         "Can see donors&#x27; names, email addresses and dedications",
         "Can preview and commit allocation runs and reallocate",
         "Can record and reverse disbursements",
+        "Can record, import and void offline gifts",
     ):
         assert label in content
 
@@ -321,6 +383,7 @@ def test_panel_permissions_are_offered_in_wagtails_group_editor(admin_client):
 MENU = {
     "Dashboard": VIEWERS,
     "Donations": VIEWERS,
+    "Offline gifts": MANAGERS,
     "Needs progress": VIEWERS,
     "Allocation runs": VIEWERS,
     "Reallocate": MANAGERS,

@@ -71,6 +71,7 @@ def run_audit() -> AuditReport:
     _check_kept_balances(report)
     _notes(report)
     check_payment_mismatches(report)
+    check_voided_gifts(report)
     return report
 
 
@@ -399,6 +400,73 @@ def check_payment_mismatches(report: AuditReport) -> None:
                 str(
                     _("Donation %(reference)s: a payment did not match it: %(detail)s")
                     % {"reference": reference, "detail": detail}
+                ),
+            )
+        )
+
+
+#: Voided offline gifts listed by name in the audit's notes (the newest; all are counted).
+VOIDS_LISTED = 50
+
+
+def check_voided_gifts(report: AuditReport) -> None:
+    """Voids of offline gifts: a voided status and a recorded void always go together (the
+    reversals themselves are checked with every donation), and each void is listed with its
+    reason, so the audit shows what was taken back and why."""
+    from ..giving.models import OfflineGift
+
+    status_without_record = Donation.objects.filter(status=Donation.Status.VOIDED).exclude(
+        offline__voided_at__isnull=False
+    )
+    record_without_status = OfflineGift.objects.filter(voided_at__isnull=False).exclude(
+        donation__status=Donation.Status.VOIDED
+    )
+    for reference in status_without_record.values_list("reference", flat=True)[:50]:
+        report.violations.append(
+            Finding(
+                "void",
+                str(_("Donation %(donation)s is voided, but no void is recorded for it."))
+                % {"donation": reference},
+            )
+        )
+    for reference in record_without_status.values_list("donation__reference", flat=True)[:50]:
+        report.violations.append(
+            Finding(
+                "void",
+                str(_("Offline gift %(donation)s was voided, but its donation still counts."))
+                % {"donation": reference},
+            )
+        )
+    voids = OfflineGift.objects.filter(voided_at__isnull=False)
+    count = voids.count()
+    if not count:
+        return
+    report.notes.append(
+        Finding("voided", str(_("%(count)d offline gift(s) voided.") % {"count": count}))
+    )
+    rows = voids.order_by("-voided_at", "-pk").values_list(
+        "donation__reference",
+        "donation__amount",
+        "donation__currency",
+        "voided_at",
+        "voided_by_label",
+        "void_reason",
+    )[:VOIDS_LISTED]
+    for reference, amount, currency, voided_at, by, reason in rows:
+        report.notes.append(
+            Finding(
+                "voided",
+                str(
+                    _(
+                        "Offline gift %(donation)s (%(amount)s) voided on %(date)s by %(by)s: %(reason)s"
+                    )
+                    % {
+                        "donation": reference,
+                        "amount": _fmt(amount, currency),
+                        "date": voided_at.date().isoformat() if voided_at else "-",
+                        "by": by or "-",
+                        "reason": reason,
+                    }
                 ),
             )
         )

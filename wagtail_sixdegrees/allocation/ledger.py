@@ -17,6 +17,7 @@ Commands:
   :class:`~wagtail_sixdegrees.allocation.models.AllocationRun`.
 * :func:`reallocate` — a giving manager moves money with a reason.
 * :func:`sync_reversals` — refunds and lost disputes reverse a donation's entries.
+* :func:`void_offline_gift` — an offline gift recorded by mistake is voided and reversed.
 * :func:`record_disbursement` / :func:`reverse_disbursement` — money paid out to partners.
 * :func:`move_for_donor_choice` — a need closed with a donor's money waiting in it: the money
   goes where the donor chose (or the default).
@@ -788,6 +789,8 @@ def _holdings(source: Account, *, flexible_only: bool) -> list[engine.Holding]:
 def reversal_target(donation: Donation, allocated: int) -> int:
     """How much of what was allocated should have been reversed by now (see
     :func:`.engine.reversal_target`)."""
+    if donation.status == Donation.Status.VOIDED:
+        return allocated  # a voided gift never happened: everything comes back
     lost = donation.dispute_status == Donation.DisputeStatus.LOST
     return engine.reversal_target(
         allocated=allocated,
@@ -805,32 +808,95 @@ def sync_reversals(
     with transaction.atomic():
         lock(donations=[donation.pk])
         donation = Donation.objects.get(pk=donation.pk)
-        allocated, reversed_so_far = balances.donation_kind_totals(donation)
-        due = reversal_target(donation, allocated) - reversed_so_far
-        if due <= 0:
-            return []
-        holdings = donation_balances(donation)
-        need_ids = [a.need_id for a, _ in holdings if a.need_id is not None]
-        lock(needs=need_ids)
-        held, paid_out = need_balances(need_ids), need_disbursed(need_ids)
-
-        def undisbursed(account: Account) -> int:
-            if account.need_id is not None:  # a need's account
-                return held.get(account.need_id, 0) - paid_out.get(account.need_id, 0)
-            return 10**18
-
-        plan = engine.plan_reversal(due, holdings, undisbursed, donation.settlement_currency)
-        postings = [
-            Posting(donation.pk, account, amount, engine.Rule.REVERSAL)
-            for account, amount in plan.postings
-        ]
         if not reason:
             reason = str(
                 _("Refund")
                 if donation.dispute_status != Donation.DisputeStatus.LOST
                 else _("Dispute lost")
             )
-        return apply_postings(postings, kind=LedgerEntry.Kind.REVERSE, actor=actor, reason=reason)
+        return _reverse_due(donation, actor=actor, reason=reason)
+
+
+def _reverse_due(
+    donation: Donation,
+    *,
+    actor: Actor,
+    reason: str,
+    refuse_shortfall: str = "",
+) -> list[LedgerEntry]:
+    """Reverse what :func:`reversal_target` says is still due, under the donation's lock (held
+    by the caller). With ``refuse_shortfall``, refuse (that message) rather than book a
+    shortfall for money already paid out."""
+    allocated, reversed_so_far = balances.donation_kind_totals(donation)
+    due = reversal_target(donation, allocated) - reversed_so_far
+    if due <= 0:
+        return []
+    holdings = donation_balances(donation)
+    need_ids = [a.need_id for a, _ in holdings if a.need_id is not None]
+    lock(needs=need_ids)
+    held, paid_out = need_balances(need_ids), need_disbursed(need_ids)
+
+    def undisbursed(account: Account) -> int:
+        if account.need_id is not None:  # a need's account
+            return held.get(account.need_id, 0) - paid_out.get(account.need_id, 0)
+        return 10**18
+
+    plan = engine.plan_reversal(due, holdings, undisbursed, donation.settlement_currency)
+    if plan.shortfall and refuse_shortfall:
+        raise LedgerError(refuse_shortfall)
+    postings = [
+        Posting(donation.pk, account, amount, engine.Rule.REVERSAL)
+        for account, amount in plan.postings
+    ]
+    return apply_postings(postings, kind=LedgerEntry.Kind.REVERSE, actor=actor, reason=reason)
+
+
+def void_offline_gift(donation: Donation, *, actor: Actor, reason: str) -> list[LedgerEntry]:
+    """Void an offline gift recorded by mistake: its status becomes ``voided``, everything it
+    was allocated is reversed (reversal lines carrying the reason; nothing is deleted), and its
+    record keeps who voided it, when and why.
+
+    Refused, with nothing changed, for an online gift (refund it through Stripe), a gift
+    already voided, a missing reason, or a gift whose money a need has already paid out to its
+    partner and cannot give back: reverse that disbursement first.
+    """
+    from ..giving.models import OfflineGift
+
+    reason = str(reason).strip()
+    if not reason:
+        raise LedgerError(_("Give a reason: it is recorded with the void."))
+    with transaction.atomic():
+        # The allocation lock first: an allocation running now must not place a gift that is
+        # being voided (it would read it as still paid).
+        lock(allocation=True, donations=[donation.pk])
+        donation = Donation.objects.get(pk=donation.pk)
+        record = OfflineGift.objects.filter(donation=donation).first()  # under the donation's lock
+        if record is None:
+            raise LedgerError(
+                _("Only offline gifts can be voided; refund an online gift through Stripe.")
+            )
+        if donation.status == Donation.Status.VOIDED or record.voided_at is not None:
+            raise LedgerError(_("This gift has already been voided."))
+        donation.status = Donation.Status.VOIDED
+        donation.save(update_fields=["status", "updated_at"])
+        entries = _reverse_due(
+            donation,
+            actor=actor,
+            reason=str(_("Void: %(reason)s") % {"reason": reason}),
+            refuse_shortfall=str(
+                _(
+                    "Money from this gift has already been paid out to a partner and cannot be "
+                    "taken back, so it was not voided. Reverse that disbursement first, or "
+                    "record a correction with your finance team."
+                )
+            ),
+        )
+        who = _actor(actor)
+        record.voided_at = timezone.now()
+        record.voided_by_id, record.voided_by_label = who
+        record.void_reason = reason[:500]
+        record.save(update_fields=["voided_at", "voided_by", "voided_by_label", "void_reason"])
+        return entries
 
 
 # --- Disbursements --------------------------------------------------------------------------
@@ -948,6 +1014,7 @@ __all__ = [
     "reversal_target",
     "reverse_disbursement",
     "sync_reversals",
+    "void_offline_gift",
 ]
 
 

@@ -75,6 +75,74 @@ class GiftRequest:
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
+class PreferenceError(ValueError):
+    """Targets and shares that do not make a valid choice, with a message people can read."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+def clean_preferences(targets: list[str], shares: list[str]) -> list[tuple[Target, int]]:
+    """The form contract's repeated ``target`` and ``share`` values as (target, basis points),
+    in the donor's order; no target at all means "where most needed". Raises
+    :class:`PreferenceError`. The donate form and offline gifts (typed or imported) share it."""
+    if len(targets) > MAX_REPEATED_FIELDS or len(shares) > MAX_REPEATED_FIELDS:
+        raise PreferenceError(_("This form sent too many choices."))
+    rows = [(t, s) for t, s in zip_longest(targets, shares, fillvalue="") if t or s]
+    if not rows:
+        return [(GENERAL, money.BASIS_POINTS)]
+    if len(rows) > MAX_TARGETS:
+        raise PreferenceError(
+            _("Choose at most %(count)d places for your gift.") % {"count": MAX_TARGETS}
+        )
+    resolved: list[Target] = []
+    for target_text, _share in rows:
+        if not target_text:
+            raise PreferenceError(_("Choose where each share of your gift should go."))
+        try:
+            resolved.append(resolve(target_text))
+        except TargetError as error:
+            raise PreferenceError(str(error)) from None
+    if len({target.value for target in resolved}) != len(resolved):
+        raise PreferenceError(_("Choose each place only once."))
+    if len(rows) == 1:
+        if rows[0][1] not in ("", "100"):
+            # xgettext:no-python-format
+            raise PreferenceError(_("A single choice receives 100% of your gift."))
+        return [(resolved[0], money.BASIS_POINTS)]
+    percents = []
+    for _target, share in rows:
+        if not _PERCENT.match(share) or not 1 <= int(share) <= 100:
+            raise PreferenceError(_("Give each choice a whole percentage between 1 and 100."))
+        percents.append(int(share))
+    if sum(percents) != 100:
+        raise PreferenceError(
+            _("The shares add up to %(total)d%%; they must add up to 100%%.")
+            % {"total": sum(percents)}
+        )
+    # Integer percents convert exactly: 1% is 100 basis points.
+    return [(target, percent * 100) for target, percent in zip(resolved, percents, strict=True)]
+
+
+def need_currency_errors(preferences: list[tuple[Target, int]], currency: str) -> list[str]:
+    """A need receives money only in its own currency (docs/concepts.md#rule-9): a gift in another
+    currency would wait in a pool, not reach the need the donor chose. Say so instead."""
+    errors = []
+    for target, _share in preferences:
+        need = target.need
+        if need is not None and need.currency != currency:
+            errors.append(
+                str(
+                    _(
+                        "%(need)s takes gifts in %(need_currency)s. Choose %(need_currency)s as your currency to give to it, or choose another place for your gift."
+                    )
+                    % {"need": need.title, "need_currency": need.currency}
+                )
+            )
+    return errors
+
+
 def language_codes() -> set[str]:
     return {code for code, _name in settings.LANGUAGES}
 
@@ -137,52 +205,11 @@ class DonateForm(forms.Form):
         return self._list("share")
 
     def _clean_preferences(self) -> list[tuple[Target, int]] | None:
-        targets, shares = self.posted_targets, self.posted_shares
-        if len(targets) > MAX_REPEATED_FIELDS or len(shares) > MAX_REPEATED_FIELDS:
-            self.add_error(None, _("This form sent too many choices."))
+        try:
+            return clean_preferences(self.posted_targets, self.posted_shares)
+        except PreferenceError as error:
+            self.add_error(None, error.message)
             return None
-        rows = [(t, s) for t, s in zip_longest(targets, shares, fillvalue="") if t or s]
-        if not rows:
-            return [(GENERAL, money.BASIS_POINTS)]
-        if len(rows) > MAX_TARGETS:
-            self.add_error(
-                None, _("Choose at most %(count)d places for your gift.") % {"count": MAX_TARGETS}
-            )
-            return None
-        resolved: list[Target] = []
-        for target_text, _share in rows:
-            if not target_text:
-                self.add_error(None, _("Choose where each share of your gift should go."))
-                return None
-            try:
-                resolved.append(resolve(target_text))
-            except TargetError as error:
-                self.add_error(None, str(error))
-                return None
-        if len({target.value for target in resolved}) != len(resolved):
-            self.add_error(None, _("Choose each place only once."))
-            return None
-        if len(rows) == 1:
-            if rows[0][1] not in ("", "100"):
-                # xgettext:no-python-format
-                self.add_error(None, _("A single choice receives 100% of your gift."))
-                return None
-            return [(resolved[0], money.BASIS_POINTS)]
-        percents = []
-        for _target, share in rows:
-            if not _PERCENT.match(share) or not 1 <= int(share) <= 100:
-                self.add_error(None, _("Give each choice a whole percentage between 1 and 100."))
-                return None
-            percents.append(int(share))
-        if sum(percents) != 100:
-            self.add_error(
-                None,
-                _("The shares add up to %(total)d%%; they must add up to 100%%.")
-                % {"total": sum(percents)},
-            )
-            return None
-        # Integer percents convert exactly: 1% is 100 basis points.
-        return [(target, percent * 100) for target, percent in zip(resolved, percents, strict=True)]
 
     # --- the whole form -------------------------------------------------------------------
 
@@ -239,18 +266,8 @@ class DonateForm(forms.Form):
         return cleaned
 
     def _check_need_currencies(self, preferences: list[tuple[Target, int]], currency: str) -> None:
-        """A need receives money only in its own currency (docs/concepts.md#rule-9): a gift in another
-        currency would wait in a pool, not reach the need the donor chose. Say so instead."""
-        for target, _share in preferences:
-            need = target.need
-            if need is not None and need.currency != currency:
-                self.add_error(
-                    None,
-                    _(
-                        "%(need)s takes gifts in %(need_currency)s. Choose %(need_currency)s as your currency to give to it, or choose another place for your gift."
-                    )
-                    % {"need": need.title, "need_currency": need.currency},
-                )
+        for message in need_currency_errors(preferences, currency):
+            self.add_error(None, message)
 
     def _clean_amount(self, cleaned: dict[str, Any], currency: str) -> tuple[int, int] | None:
         text = (cleaned.get("amount") or "").strip()

@@ -119,6 +119,13 @@ def _announce_paid(donation: Donation) -> None:
     _after_commit(lambda: send_receipt.enqueue(donation.pk))
 
 
+def announce_paid(donation: Donation) -> None:
+    """What follows a newly recorded payment, for payments recorded outside Stripe (offline
+    gifts): the donor's record joined now, then (once the transaction commits) the
+    ``donation_paid`` signal, which allocates it, and the receipt."""
+    _announce_paid(donation)
+
+
 def _money(amount: Any, currency: Any) -> str:
     return f"{amount} {str(currency or '').upper()}"
 

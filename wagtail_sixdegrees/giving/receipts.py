@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from .impact_links import impact_token
-from .models import Donation, GivingSettings, RecurringGift
+from .models import Donation, GivingSettings, OfflineGift, RecurringGift
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ def receipt_context(donation: Donation) -> dict:
         "footer": site_settings.receipt_footer if site_settings else "",
         "cancel_url": None,
         "impact_url": impact_url(donation),
+        # An offline gift's receipt says how the money came (bank transfer, cash...).
+        "channel": donation.get_channel_display() if donation.is_offline else "",
     }
     gift = donation.recurring_gift
     if gift is not None and gift.is_cancellable:
@@ -95,6 +97,13 @@ def sender(donation: Donation) -> dict:
     }
 
 
+def _offline_receipt_wanted(donation: Donation) -> bool:
+    """An offline gift is receipted only if the donor agreed to it, and while it stands."""
+    return OfflineGift.objects.filter(
+        donation=donation, receipt_consent=True, voided_at__isnull=True
+    ).exists()
+
+
 def send_receipt(donation_pk: int) -> bool:
     """Send the receipt once. False when there is nothing to send (unpaid, sent, erased)."""
     with transaction.atomic():
@@ -109,6 +118,7 @@ def send_receipt(donation_pk: int) -> bool:
             or not donation.is_paid
             or donation.receipt_sent_at is not None
             or not donation.donor.email
+            or (donation.is_offline and not _offline_receipt_wanted(donation))
         ):
             return False
         build_receipt(donation).send()

@@ -48,6 +48,12 @@ def refundable_amount(donation: Donation) -> int:
 
 def refusal(donation: Donation) -> str | None:
     """Why this donation cannot be refunded at all, or ``None`` if it can."""
+    if donation.status == Donation.Status.VOIDED:
+        return str(_("This gift was voided: there is nothing to refund."))
+    if donation.is_offline:
+        return str(
+            _("This gift did not come through Stripe: give the money back yourself, then void it.")
+        )
     if not donation.is_paid:
         return str(_("Only paid donations can be refunded."))
     if donation.status == Donation.Status.DISPUTED:

@@ -98,6 +98,7 @@ def giving_totals(now: datetime.datetime | None = None, months: int = MONTHS) ->
     year_start = datetime.date(today.year, 1, 1)
     rows = (
         Donation.objects.filter(paid_at__gte=window_start)
+        .exclude(status=Donation.Status.VOIDED)  # recorded by mistake: never given
         .annotate(month=TruncMonth("paid_at"))
         .order_by()
         .values("currency", "month")

@@ -15,7 +15,7 @@ from wagtail.models import Site
 
 from .. import conf
 from ..allocation.models import AccountKind, AllocationRun, Disbursement, LedgerEntry
-from ..giving.models import Donation, Frequency, Preference, PreferenceKind
+from ..giving.models import Channel, Donation, Frequency, Preference, PreferenceKind
 from ..needs.models import Cause, Need, NeedQuerySet, Partner, Priority, Region
 
 
@@ -47,6 +47,7 @@ class DonationFilterSet(WagtailFilterSet):
     )
     currency = _choice(_("Currency"), currency_choices)
     frequency = _choice(_("Frequency"), Frequency.choices)
+    channel = _choice(_("Channel"), Channel.choices)
     paid_at = _date_range(_("Paid between"))
     created_at = _date_range(_("Started between"))
     cause = django_filters.ModelChoiceFilter(
@@ -70,6 +71,7 @@ class DonationFilterSet(WagtailFilterSet):
             "status",
             "currency",
             "frequency",
+            "channel",
             "paid_at",
             "created_at",
             "cause",

@@ -5,7 +5,7 @@ shown on the form with nothing changed."""
 from __future__ import annotations
 
 import uuid
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -17,6 +17,9 @@ from .. import money
 from ..allocation.engine import Account, AccountKind
 from ..giving.refunds import REASON_MAX_LENGTH, StripeReason
 from ..needs.models import Need
+
+if TYPE_CHECKING:
+    from ..giving.offline import OfflineGiftRequest
 
 
 def parse_money(form: forms.Form, field: str, currency: str | None) -> int | None:
@@ -226,3 +229,134 @@ class ReasonForm(forms.Form):
     """A reason, for actions that need one and nothing else (reversing a disbursement)."""
 
     reason = reason_field(_("Recorded with your name on the reversal."))
+
+
+# --- Offline gifts ------------------------------------------------------------------------------
+
+#: Places a typed-in offline gift may be split over (the donate form's limit).
+OFFLINE_TARGET_ROWS = 3
+
+
+def target_choices() -> list[Any]:
+    """Every place a gift may go, grouped as the donate form groups them."""
+    from ..giving.targets import choice_groups, open_needs
+
+    groups = choice_groups(
+        needs=open_needs(None, None),
+        causes=True,
+        regions=True,
+        cause_regions=True,
+        general=True,
+        locale=None,
+    )
+    return [("", "---------")] + [
+        (group.label, [(target.value, target.label) for target in group.options])
+        for group in groups
+    ]
+
+
+class OfflineGiftForm(forms.Form):
+    """One offline gift, checked by the same rules as an imported row (``giving.offline``)."""
+
+    channel = forms.ChoiceField(label=_("Received by"))
+    received_on = forms.DateField(
+        label=_("Received on"), widget=AdminDateInput, initial=timezone.localdate
+    )
+    amount = amount_field(_("In major units, as on the bank statement: 25 or 25.50."))
+    currency = forms.ChoiceField(label=_("Currency"))
+    reference = forms.CharField(
+        label=_("Payment reference"),
+        max_length=200,
+        help_text=_(
+            "The bank transfer's reference, the receipt book number or the cheque number: the "
+            "same payment cannot be recorded twice."
+        ),
+    )
+    donor_name = forms.CharField(label=_("Donor's name"), max_length=200, required=False)
+    donor_email = forms.CharField(label=_("Donor's email"), max_length=254, required=False)
+    anonymous = forms.BooleanField(label=_("The donor wants to stay anonymous"), required=False)
+    send_receipt = forms.BooleanField(
+        label=_("The donor agreed to a receipt by email"), required=False
+    )
+    language = forms.ChoiceField(label=_("Language of the receipt"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.conf import settings
+
+        from ..giving.models import OFFLINE_CHANNELS
+        from .filters import currency_choices
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["channel"]).choices = [
+            (c.value, c.label) for c in OFFLINE_CHANNELS
+        ]
+        cast(forms.ChoiceField, self.fields["currency"]).choices = currency_choices()
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
+            ("", _("The site's language")),
+            *settings.LANGUAGES,
+        ]
+        choices = target_choices()
+        for number in range(1, OFFLINE_TARGET_ROWS + 1):
+            self.fields[f"target_{number}"] = forms.ChoiceField(
+                label=_("For (%(number)d)") % {"number": number},
+                choices=choices,
+                required=False,
+                help_text=_("Leave every place empty for “where most needed”.")
+                if number == 1
+                else "",
+            )
+            self.fields[f"share_{number}"] = forms.CharField(
+                label=_("Share in %% (%(number)d)") % {"number": number},
+                max_length=3,
+                required=False,
+                help_text=_("Whole percentages adding up to 100; empty for a single place.")
+                if number == 1
+                else "",
+            )
+        self.gift: OfflineGiftRequest | None = None
+
+    def clean(self) -> dict[str, Any]:
+        from ..giving import offline
+
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        values = {
+            name: cleaned.get(name) or ""
+            for name in ("channel", "amount", "currency", "reference", "donor_name", "language")
+        }
+        values["donor_email"] = cleaned.get("donor_email") or ""
+        values["received_on"] = cleaned["received_on"].isoformat()
+        values["anonymous"] = "yes" if cleaned.get("anonymous") else "no"
+        values["send_receipt"] = "yes" if cleaned.get("send_receipt") else "no"
+        rows = [
+            (cleaned.get(f"target_{n}") or "", (cleaned.get(f"share_{n}") or "").strip())
+            for n in range(1, OFFLINE_TARGET_ROWS + 1)
+        ]
+        rows = [(target, share) for target, share in rows if target or share]
+        values["targets"] = [target for target, _share in rows]
+        values["shares"] = [share for _target, share in rows]
+        try:
+            self.gift = offline.read_gift(values)
+        except offline.OfflineGiftError as error:
+            field = error.field if error.field in self.fields else None
+            self.add_error(field, error.message)
+        return cleaned
+
+
+class OfflineImportForm(forms.Form):
+    """A CSV or XLSX file of offline gifts."""
+
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV (UTF-8) or XLSX, with the template's columns; at most 2 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+
+class VoidForm(forms.Form):
+    """Why an offline gift is voided."""
+
+    reason = reason_field(
+        _("Recorded with your name on the gift and on every reversal line. No personal data.")
+    )

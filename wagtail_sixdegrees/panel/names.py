@@ -14,6 +14,7 @@ REALLOCATE = "sixdegrees_reallocate"
 DISBURSEMENTS = "sixdegrees_disbursements"
 LEDGER = "sixdegrees_ledger"
 AUDIT = "sixdegrees_audit"
+OFFLINE = "sixdegrees_offline"
 
 
 def url(namespace: str, view: str = "index", *args: Any) -> str:

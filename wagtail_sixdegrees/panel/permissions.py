@@ -1,6 +1,6 @@
 """Who may do what in the Giving panel.
 
-Six model permissions decide everything; each screen and action asks this module, never
+Seven model permissions decide everything; each screen and action asks this module, never
 ``has_perm`` directly, so the rules live in one place:
 
 * ``view_donation`` (Donation): open the Giving panel: dashboard, donations, needs progress,
@@ -9,9 +9,11 @@ Six model permissions decide everything; each screen and action asks this module
 * ``export_giving`` (Donation): download listings as CSV and XLSX;
 * ``refund_donation`` (Donation): refund a donation through Stripe;
 * ``allocate`` (AllocationRun): preview and commit allocation runs, reallocate;
-* ``disburse`` (Disbursement): record and reverse disbursements.
+* ``disburse`` (Disbursement): record and reverse disbursements;
+* ``record_offline_gift`` (Donation): record, import and void offline gifts (bank transfers,
+  cash, cheques, mobile money).
 
-A data migration creates the groups "Giving managers" (all six) and "Giving viewers" (view and
+Data migrations create the groups "Giving managers" (all seven) and "Giving viewers" (view and
 export: no personal data, no money movement).
 """
 
@@ -34,6 +36,7 @@ EXPORT = "export"
 REFUND = "refund"
 ALLOCATE = "allocate"
 DISBURSE = "disburse"
+RECORD_OFFLINE = "record_offline"
 
 #: Action name -> (model name, permission codename).
 PERMISSIONS: dict[str, tuple[str, str]] = {
@@ -43,13 +46,22 @@ PERMISSIONS: dict[str, tuple[str, str]] = {
     REFUND: ("donation", "refund_donation"),
     ALLOCATE: ("allocationrun", "allocate"),
     DISBURSE: ("disbursement", "disburse"),
+    RECORD_OFFLINE: ("donation", "record_offline_gift"),
 }
 
 MANAGERS_GROUP = "Giving managers"
 VIEWERS_GROUP = "Giving viewers"
 #: What each group created by the data migration holds (besides access to the Wagtail admin).
 GROUP_ACTIONS: dict[str, tuple[str, ...]] = {
-    MANAGERS_GROUP: (VIEW, VIEW_PERSONAL_DATA, EXPORT, REFUND, ALLOCATE, DISBURSE),
+    MANAGERS_GROUP: (
+        VIEW,
+        VIEW_PERSONAL_DATA,
+        EXPORT,
+        REFUND,
+        ALLOCATE,
+        DISBURSE,
+        RECORD_OFFLINE,
+    ),
     VIEWERS_GROUP: (VIEW, EXPORT),
 }
 
@@ -118,10 +130,14 @@ panel_policy = GivingPermissionPolicy(f"{APP}.Donation")
 def policies() -> dict[Any, GivingPermissionPolicy]:
     """The policy of every model the panel owns (one instance each), for
     ``register_permission_policy``."""
-    from ..models import AllocationRun, Disbursement, Donation, LedgerEntry
+    from ..models import AllocationRun, Disbursement, Donation, LedgerEntry, OfflineBatch
 
     return {
         Donation: GivingPermissionPolicy(Donation),
+        # Imports show donors' rows as typed: only people who may record offline gifts see them.
+        OfflineBatch: GivingPermissionPolicy(
+            OfflineBatch, {"view": RECORD_OFFLINE, "add": RECORD_OFFLINE}
+        ),
         LedgerEntry: GivingPermissionPolicy(LedgerEntry),
         AllocationRun: GivingPermissionPolicy(AllocationRun, {"add": ALLOCATE}),
         Disbursement: GivingPermissionPolicy(Disbursement, {"add": DISBURSE}),

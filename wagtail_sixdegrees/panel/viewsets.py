@@ -21,14 +21,24 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from ..allocation.models import AllocationRun, Disbursement, LedgerEntry
-from ..giving.models import Donation
+from ..giving.models import Donation, OfflineBatch
 from ..needs.models import Need
 from ..needs.viewsets import CauseViewSet, PartnerViewSet, RegionViewSet
 from ..stories.viewsets import StoryConsentViewSet
 from ..transparency.viewsets import DonorDataViewSet, EmbeddableNeedViewSet, NeedUpdateViewSet
 from . import names, permissions
 from .posters import is_giving_manager
-from .views import dashboard, disbursements, donations, ledger, needs, posters, reallocate, runs
+from .views import (
+    dashboard,
+    disbursements,
+    donations,
+    ledger,
+    needs,
+    offline,
+    posters,
+    reallocate,
+    runs,
+)
 
 
 def _menu_item_class(name: str, shown: Any) -> type[MenuItem]:
@@ -148,13 +158,48 @@ class DonationViewSet(GivingModelViewSet):
     extra_urls = (
         ("refund/<int:pk>/", donations.RefundView, "refund"),
         ("resolve-mismatch/<int:pk>/", donations.ResolveMismatchView, "resolve_mismatch"),
+        ("void/<int:pk>/", offline.VoidOfflineGiftView, "void"),
     )
     registered_actions = (
         permissions.VIEW,
         permissions.VIEW_PERSONAL_DATA,
         permissions.EXPORT,
         permissions.REFUND,
+        permissions.RECORD_OFFLINE,
     )
+
+
+class OfflineGiftViewSet(GivingModelViewSet):
+    """Record offline gifts and import them from files; for people who may record them."""
+
+    model = OfflineBatch
+    name = names.OFFLINE
+    url_prefix = "giving/offline"
+    menu_label = _("Offline gifts")
+    icon = "download"
+    menu_order = 25
+    index_view_class = offline.OfflineBatchIndexView
+    inspect_view_enabled = False
+    extra_urls = (
+        ("record/", offline.RecordOfflineGiftView, "add"),
+        ("import/", offline.ImportUploadView, "upload"),
+        ("import/<int:pk>/", offline.ImportPreviewView, "preview"),
+        ("template.csv", offline.TemplateDownloadView, "template"),
+    )
+
+    def get_urlpatterns(self) -> list[Any]:
+        return [
+            pattern
+            for pattern in super().get_urlpatterns()
+            if getattr(pattern, "name", None) != "inspect"
+        ]
+
+    @cached_property
+    def menu_item_class(self) -> type[MenuItem]:
+        return _menu_item_class(
+            type(self).__name__,
+            lambda request: permissions.user_can(request.user, permissions.RECORD_OFFLINE),
+        )
 
 
 class NeedProgressViewSet(GivingModelViewSet):
@@ -266,6 +311,7 @@ class GivingViewSetGroup(SnippetViewSetGroup):
     items = (
         DashboardViewSet,
         DonationViewSet,
+        OfflineGiftViewSet,
         EmbeddableNeedViewSet,
         NeedProgressViewSet,
         RunViewSet,

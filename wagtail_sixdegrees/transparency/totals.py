@@ -18,7 +18,7 @@ from django.db import connection
 from .. import conf
 from ..allocation import balances
 from ..allocation.models import Disbursement, LedgerEntry
-from ..giving.models import Donation
+from ..giving.models import Donation, OfflineGift
 from ..needs.models import Cause, Region
 from .translations import active_locale, localised
 
@@ -70,14 +70,19 @@ def cache_key() -> str:
     ledger_table = connection.ops.quote_name(LedgerEntry._meta.db_table)
     payouts_table = connection.ops.quote_name(Disbursement._meta.db_table)
     donations_table = connection.ops.quote_name(Donation._meta.db_table)
+    # Offline gifts are paid on the day received (often before the latest payment) and may be
+    # voided before allocation: their newest record and their voids count too.
+    offline_table = connection.ops.quote_name(OfflineGift._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT MAX(id) FROM {ledger_table}), (SELECT MAX(id) FROM {payouts_table}), "  # noqa: S608 (table names from our own models)
-            f"(SELECT MAX(paid_at) FROM {donations_table})"
+            f"(SELECT MAX(paid_at) FROM {donations_table}), "
+            f"(SELECT MAX(id) FROM {offline_table}), (SELECT COUNT(voided_at) FROM {offline_table})"
         )
-        latest_entry, latest_payout, latest_payment = cursor.fetchone()
+        latest_entry, latest_payout, latest_payment, latest_offline, voids = cursor.fetchone()
     stamp = str(latest_payment or "").replace(" ", "T")
-    return f"{CACHE_PREFIX}:{latest_entry or 0}:{latest_payout or 0}:{stamp}"
+    offline = f":{latest_offline or 0}.{voids or 0}"
+    return f"{CACHE_PREFIX}:{latest_entry or 0}:{latest_payout or 0}:{stamp}{offline}"
 
 
 def _compute() -> dict[str, dict[str, Any]]:

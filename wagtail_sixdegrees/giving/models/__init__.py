@@ -2,6 +2,8 @@
 
 from .changes import DonorSignInLink, GiftChange
 from .donations import (
+    OFFLINE_CHANNELS,
+    Channel,
     DedicationKind,
     Donation,
     Frequency,
@@ -13,9 +15,12 @@ from .donations import (
 from .donors import Donor
 from .events import StripeEvent
 from .need_choices import NeedChoice
+from .offline import OfflineBatch, OfflineGift
 from .site_settings import GivingSettings
 
 __all__ = [
+    "OFFLINE_CHANNELS",
+    "Channel",
     "DedicationKind",
     "Donation",
     "Donor",
@@ -24,6 +29,8 @@ __all__ = [
     "GiftChange",
     "GivingSettings",
     "NeedChoice",
+    "OfflineBatch",
+    "OfflineGift",
     "Preference",
     "PreferenceKind",
     "RecurringGift",

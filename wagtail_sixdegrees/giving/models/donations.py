@@ -24,6 +24,21 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
 
 
+class Channel(models.TextChoices):
+    """How the money arrived: online through Stripe, or offline, entered by a giving manager."""
+
+    ONLINE = "online", _("Online (Stripe)")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    CHEQUE = "cheque", _("Cheque")
+    MOBILE_MONEY = "mobile_money", _("Mobile money")
+    OTHER = "other", _("Other")
+
+
+#: The channels a giving manager records by hand (every one but Stripe).
+OFFLINE_CHANNELS = tuple(channel for channel in Channel if channel != Channel.ONLINE)
+
+
 class DedicationKind(models.TextChoices):
     HONOUR = "honour", _("In honour of")
     MEMORY = "memory", _("In memory of")
@@ -174,8 +189,11 @@ class Donation(GiftTerms):
         REFUNDED = "refunded", _("Refunded")
         PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
         DISPUTED = "disputed", _("Disputed")
+        #: An offline gift recorded by mistake: its allocations are reversed (never deleted).
+        VOIDED = "voided", _("Voided")
 
     DisputeStatus = DisputeStatus
+    Channel = Channel
     #: Stripe dispute statuses that mean the money is (or may be) taken back.
     DISPUTE_HOLDING_STATUSES = DisputeStatus.HOLDING
 
@@ -207,6 +225,9 @@ class Donation(GiftTerms):
         blank=True,
         on_delete=models.PROTECT,
         related_name="donations",
+    )
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default=Channel.ONLINE
     )
 
     stripe_checkout_session_id = models.CharField(
@@ -269,6 +290,7 @@ class Donation(GiftTerms):
         permissions = [
             ("refund_donation", _("Can refund donations through Stripe")),
             ("export_giving", _("Can export giving data as CSV and XLSX")),
+            ("record_offline_gift", _("Can record, import and void offline gifts")),
         ]
         indexes = [
             # The dashboard sums what was paid in a period.
@@ -334,8 +356,14 @@ class Donation(GiftTerms):
             self.refund_awaiting_bank_details, self.currency, self.locale or None
         )
 
+    @property
+    def is_offline(self) -> bool:
+        return self.channel != Channel.ONLINE
+
     def derived_status(self) -> str:
         """The status the recorded facts imply, whatever order Stripe told us them in."""
+        if self.status == self.Status.VOIDED:
+            return self.status  # final: only an offline gift is voided, and never un-voided
         if not self.is_paid:
             if self.status in (self.Status.FAILED, self.Status.EXPIRED):
                 return self.status

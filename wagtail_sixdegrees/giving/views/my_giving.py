@@ -139,6 +139,8 @@ def _donations(email: str):
         Donation.objects.filter(
             donor__email__iexact=email, donor__erased_at__isnull=True, paid_at__isnull=False
         )
+        # An offline gift voided as a mistake was never this donor's gift.
+        .exclude(status=Donation.Status.VOIDED)
         .select_related("recurring_gift")
         .prefetch_related("preferences__need", "preferences__cause", "preferences__region")
         .order_by("-paid_at", "-pk")

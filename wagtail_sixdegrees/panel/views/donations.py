@@ -92,6 +92,12 @@ EXPORT_COLUMNS = [
     ExportColumn("paid_at", _("Paid")),
     ExportColumn("status", _("Status")),
     ExportColumn("frequency", _("Frequency")),
+    ExportColumn("channel", _("Channel")),
+    ExportColumn(
+        "received_on",
+        _("Received on (offline)"),
+        lambda d: d.offline.received_on if d.is_offline else None,
+    ),
     ExportColumn("currency", _("Currency")),
     ExportColumn("amount", _("Amount"), amount_value("amount")),
     ExportColumn("amount_refunded", _("Refunded"), amount_value("amount_refunded")),
@@ -124,7 +130,8 @@ class DonationIndexView(GivingIndexView):
     export_filename = "donations"
 
     def get_base_queryset(self) -> QuerySet:
-        queryset = Donation.objects.all()
+        # The offline record (no personal data: the date received) rides along in one join.
+        queryset = Donation.objects.select_related("offline")
         # Only join the donor when it is shown: people without the permission never load it.
         if self.can_see_personal_data:
             queryset = queryset.select_related("donor")
@@ -169,6 +176,7 @@ class DonationIndexView(GivingIndexView):
                 "status", label=_("Status"), primary=(Donation.Status.PAID,), sort_key="status"
             ),
             Column("frequency", label=_("Frequency"), accessor="get_frequency_display"),
+            Column("channel", label=_("Channel"), accessor="get_channel_display"),
             Column(
                 "amount_refunded",
                 label=_("Refunded"),
@@ -237,7 +245,7 @@ class DonationInspectView(GivingInspectView):
     template_name = "wagtail_sixdegrees/panel/donation_inspect.html"
 
     def get_object(self, queryset: QuerySet[Donation] | None = None) -> Donation:
-        related = ["recurring_gift", "site", "page"]
+        related = ["recurring_gift", "site", "page", "offline"]
         if self.can_see_personal_data:
             related.append("donor")
         return get_object_or_404(Donation.objects.select_related(*related), pk=self.pk)
@@ -276,6 +284,12 @@ class DonationInspectView(GivingInspectView):
             ledger_url=names.url(names.LEDGER) + f"?q={donation.reference}",
             hidden=HIDDEN,
             amounts=amounts_of(donation),
+            offline=getattr(donation, "offline", None) if donation.is_offline else None,
+            void_url=names.url(names.DONATIONS, "void", donation.pk)
+            if donation.is_offline
+            and donation.status != Donation.Status.VOIDED
+            and self.user_can(permissions.RECORD_OFFLINE)
+            else "",
         )
         return context
 

@@ -12,6 +12,7 @@ from demo.content.methods import demo_poster_path, ensure_promptpay_gift
 from demo.content.month import ensure_month_gifts, ensure_month_work
 from demo.content.need_choice import ensure_need_choice
 from demo.content.needs import ensure_needs
+from demo.content.offline import ensure_offline_gifts
 from demo.content.site import ensure_admin_login, ensure_home_page
 from demo.content.stories import (
     ensure_stories,
@@ -47,6 +48,9 @@ class Command(BaseCommand):
         # The month's gifts are allocated on commit; refunds are reversed on the next commit.
         with transaction.atomic():
             needs.update(ensure_month_work())
+        # Offline gifts, imported as a manager would (allocated on commit, to the general pool).
+        with transaction.atomic():
+            needs.update(ensure_offline_gifts())
         with transaction.atomic():
             needs.update(ensure_transparency(home))
             translations["translations created"] += ensure_totals_page_translations(home)

@@ -1,0 +1,654 @@
+"""Offline gifts: recording one, and importing many from a CSV or XLSX file.
+
+An offline gift is validated like the donate form (amounts through ``money``, preferences
+through :func:`.forms.clean_preferences`), then becomes a paid :class:`Donation` with its
+``channel`` and no Stripe ids, and is announced exactly like a payment Stripe confirmed
+(:func:`.fulfilment.announce_paid`): allocation, the ``donation_paid`` signal and the receipt
+follow from there.
+
+Imports happen in two steps. :func:`preview_import` reads the file and keeps every row, accepted
+or refused with the reason, on an :class:`OfflineBatch`; :func:`commit_import` records the
+accepted rows from what was kept (never from anything the browser posts back), all or none, in
+one transaction. A payment is identified by its fingerprint (channel, date, amount, currency,
+reference): a unique constraint keeps each one to a single standing gift, so committing the same
+file twice, or two commits racing each other, create each gift once.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import decimal
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import conf, money
+from . import fulfilment
+from .forms import PreferenceError, clean_preferences, language_codes, need_currency_errors
+from .models import OFFLINE_CHANNELS, Channel, Donation, Donor, OfflineBatch, OfflineGift
+from .models.offline import REFERENCE_MAX_LENGTH
+from .targets import Target
+
+#: The columns of an import file, in the template's order. The first five are required.
+COLUMNS = (
+    "received_on",
+    "channel",
+    "amount",
+    "currency",
+    "reference",
+    "donor_name",
+    "donor_email",
+    "anonymous",
+    "send_receipt",
+    "language",
+    "targets",
+    "shares",
+)
+REQUIRED_COLUMNS = COLUMNS[:5]
+#: Repeated targets and shares in one cell: ``need:3;cause:1`` with ``60;40``.
+LIST_SEPARATOR = ";"
+#: An upload larger than this is refused before it is read.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+#: A file with more gifts than this is refused (split it).
+MAX_ROWS = 2_000
+#: What an XLSX file may unpack to: a small file that unpacks to gigabytes is an attack.
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+_TRUE = frozenset(["yes", "y", "true", "1", "x"])
+_FALSE = frozenset(["no", "n", "false", "0", ""])
+NAME_MAX_LENGTH = 200
+
+
+class OfflineGiftError(ValueError):
+    """A gift that cannot be recorded, with a message a giving manager can act on.
+
+    ``field`` names the form field (or import column) at fault, ``code`` the kind of refusal.
+    """
+
+    def __init__(self, message: Any, *, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(str(message))
+        self.message, self.field, self.code = str(message), field, code
+
+
+class ImportRefused(OfflineGiftError):
+    """A file that cannot be imported at all (too large, unreadable, missing columns)."""
+
+
+@dataclass
+class OfflineGiftRequest:
+    """A valid offline gift: everything needed to record it."""
+
+    channel: str
+    received_on: datetime.date
+    amount: int
+    currency: str
+    reference: str
+    name: str = ""
+    email: str = ""
+    anonymous: bool = False
+    receipt_consent: bool = False
+    locale: str = ""
+    targets: list[tuple[Target, int]] = field(default_factory=list)
+
+    def fingerprint(self) -> str:
+        """What identifies the payment itself, whoever gave it and wherever it should go."""
+        content = [
+            self.channel,
+            self.received_on.isoformat(),
+            self.currency,
+            self.amount,
+            " ".join(self.reference.split()).casefold(),
+        ]
+        return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+
+
+# --- Reading one gift -------------------------------------------------------------------------
+
+
+def _split(value: str) -> list[str]:
+    value = value.strip()
+    return [part.strip() for part in value.split(LIST_SEPARATOR)] if value else []
+
+
+def _flag(values: dict[str, str], name: str) -> bool:
+    text = values.get(name, "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise OfflineGiftError(_("Write yes or no."), field=name, code="bad_flag")
+
+
+def channel_of(text: str) -> str:
+    """A channel from its code (``bank_transfer``) or its English or translated label."""
+    wanted = " ".join(text.replace("_", " ").split()).casefold()
+    for channel in OFFLINE_CHANNELS:
+        if wanted in (channel.value.replace("_", " "), str(channel.label).casefold()):
+            return channel.value
+    raise OfflineGiftError(
+        _("Unknown channel %(channel)s: use %(choices)s.")
+        % {"channel": text[:40], "choices": ", ".join(c.value for c in OFFLINE_CHANNELS)},
+        field="channel",
+        code="unknown_channel",
+    )
+
+
+def _date(text: str, today: datetime.date) -> datetime.date:
+    try:
+        day = datetime.date.fromisoformat(text.strip())
+    except ValueError:
+        raise OfflineGiftError(
+            _("Write the date received as YYYY-MM-DD, for example 2026-03-31."),
+            field="received_on",
+            code="bad_date",
+        ) from None
+    if day > today:
+        raise OfflineGiftError(
+            _("The date received is in the future."), field="received_on", code="future_date"
+        )
+    return day
+
+
+def read_gift(values: dict[str, Any], *, today: datetime.date | None = None) -> OfflineGiftRequest:
+    """Validate one gift given as text (a form's fields or a file's row, with ``targets`` and
+    ``shares`` as lists or ``;``-separated text). Raises :class:`OfflineGiftError`."""
+    today = today or timezone.localdate()
+    text = {
+        name: (LIST_SEPARATOR.join(value) if isinstance(value, list | tuple) else str(value or ""))
+        for name, value in values.items()
+    }
+    for name, value in text.items():
+        if value.strip().startswith("="):
+            raise OfflineGiftError(
+                _("This cell holds a formula: type the value itself."),
+                field=name,
+                code="formula",
+            )
+    for name in REQUIRED_COLUMNS:
+        if not text.get(name, "").strip():
+            raise OfflineGiftError(_("This is required."), field=name, code="missing")
+    channel = channel_of(text["channel"])
+    received_on = _date(text["received_on"], today)
+    try:
+        currency = money.get_currency(text["currency"]).code
+    except money.AmountError as error:
+        raise OfflineGiftError(error.message, field="currency", code="unknown_currency") from None
+    try:
+        amount = money.parse_amount(text["amount"], currency)
+    except money.AmountError as error:
+        raise OfflineGiftError(error.message, field="amount", code="bad_amount") from None
+    reference = " ".join(text["reference"].split())
+    if len(reference) > REFERENCE_MAX_LENGTH:
+        raise OfflineGiftError(
+            _("Keep the reference under %(count)d characters.") % {"count": REFERENCE_MAX_LENGTH},
+            field="reference",
+            code="bad_reference",
+        )
+    name = " ".join(text.get("donor_name", "").split())
+    if len(name) > NAME_MAX_LENGTH:
+        raise OfflineGiftError(
+            _("Keep the name under %(count)d characters.") % {"count": NAME_MAX_LENGTH},
+            field="donor_name",
+            code="bad_name",
+        )
+    email = text.get("donor_email", "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise OfflineGiftError(
+                _("Enter an email address like name@example.org."),
+                field="donor_email",
+                code="bad_email",
+            ) from None
+    anonymous = _flag(text, "anonymous")
+    receipt = _flag(text, "send_receipt")
+    if receipt and not email:
+        raise OfflineGiftError(
+            _("A receipt needs the donor's email address."),
+            field="donor_email",
+            code="receipt_without_email",
+        )
+    locale = text.get("language", "").strip()
+    if locale and locale not in language_codes():
+        raise OfflineGiftError(
+            _("Unknown language %(code)s: use one of %(codes)s.")
+            % {"code": locale[:16], "codes": ", ".join(sorted(language_codes()))},
+            field="language",
+            code="bad_language",
+        )
+    try:
+        targets = clean_preferences(_split(text.get("targets", "")), _split(text.get("shares", "")))
+    except PreferenceError as error:
+        raise OfflineGiftError(error.message, field="targets", code="bad_preferences") from None
+    currency_errors = need_currency_errors(targets, currency)
+    if currency_errors:
+        raise OfflineGiftError(currency_errors[0], field="targets", code="need_currency")
+    return OfflineGiftRequest(
+        channel=channel,
+        received_on=received_on,
+        amount=amount,
+        currency=currency,
+        reference=reference,
+        name=name,
+        email=email,
+        anonymous=anonymous,
+        receipt_consent=receipt,
+        locale=locale,
+        targets=targets,
+    )
+
+
+# --- Recording ----------------------------------------------------------------------------
+
+
+def _donor(request: OfflineGiftRequest) -> Donor:
+    """The donor with this address (created if new); without one, a donor of this gift only."""
+    if not request.email:
+        return Donor.objects.create()
+    donor = Donor.objects.with_email(request.email).first()
+    if donor is None:
+        try:
+            with transaction.atomic():
+                return Donor.objects.create(email=request.email)
+        except IntegrityError:  # created by a request racing this one
+            donor = Donor.objects.with_email(request.email).get()
+    return donor
+
+
+def _actor(user: Any) -> tuple[int | None, str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None, "automatic"
+    return user.pk, user.get_username()
+
+
+def is_recorded(fingerprint: str) -> bool:
+    """Whether a standing (not voided) gift has this fingerprint."""
+    return OfflineGift.objects.filter(fingerprint=fingerprint, voided_at__isnull=True).exists()
+
+
+def _record(
+    request: OfflineGiftRequest,
+    *,
+    actor: Any,
+    site: Any = None,
+    batch: OfflineBatch | None = None,
+    row_number: int | None = None,
+) -> Donation:
+    """Create the paid donation, its preferences and its record, inside the caller's
+    transaction, and announce the payment once that transaction commits."""
+    paid_at = timezone.make_aware(datetime.datetime.combine(request.received_on, datetime.time()))
+    donation = Donation.objects.create(
+        donor=_donor(request),
+        site=site,
+        channel=request.channel,
+        status=Donation.Status.PAID,
+        amount=request.amount,
+        currency=request.currency,
+        anonymous=request.anonymous,
+        locale=request.locale,
+        donor_name=request.name,
+        # No processor took a fee: settled, gross and net are the amount received.
+        settlement_currency=request.currency,
+        settlement_amount=request.amount,
+        fee_amount=0,
+        net_amount=request.amount,
+        paid_at=paid_at,
+        created_at=paid_at,
+    )
+    donation.preferences.bulk_create(
+        [
+            donation.preferences.model(
+                donation=donation,
+                position=position,
+                share_bps=share,
+                **target.preference_fields(),
+            )
+            for position, (target, share) in enumerate(request.targets)
+        ]
+    )
+    actor_id, actor_label = _actor(actor)
+    OfflineGift.objects.create(
+        donation=donation,
+        received_on=request.received_on,
+        payment_reference=request.reference,
+        receipt_consent=request.receipt_consent,
+        fingerprint=request.fingerprint(),
+        batch=batch,
+        row_number=row_number,
+        recorded_by_id=actor_id,
+        recorded_by_label=actor_label,
+    )
+    fulfilment.announce_paid(donation)
+    return donation
+
+
+def record_gift(request: OfflineGiftRequest, *, actor: Any, site: Any = None) -> Donation:
+    """Record one offline gift; refused (``already_recorded``) if the same payment stands."""
+    if is_recorded(request.fingerprint()):
+        raise _already_recorded()
+    try:
+        with transaction.atomic():
+            return _record(request, actor=actor, site=site)
+    except IntegrityError:  # the same payment, recorded a moment ago by someone else
+        raise _already_recorded() from None
+
+
+def _already_recorded() -> OfflineGiftError:
+    return OfflineGiftError(
+        _(
+            "A gift with the same channel, date, amount, currency and reference is already "
+            "recorded. Void it first if it was wrong."
+        ),
+        field="reference",
+        code="already_recorded",
+    )
+
+
+# --- Reading files ------------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str:
+    """An XLSX cell as the text a person typed (numbers exactly, dates as YYYY-MM-DD)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        # The shortest text that reads back as this float: what the person typed, never
+        # "25.499999". Amounts are then read as text, never as floats.
+        return format(decimal.Decimal(repr(value)), "f")
+    return str(value)
+
+
+def _csv_rows(content: bytes) -> Iterator[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRefused(
+            _(
+                "The file is not UTF-8 text. Save it from your spreadsheet as "
+                '"CSV UTF-8" and upload it again.'
+            ),
+            code="encoding",
+        ) from None
+    if "\x00" in text:
+        raise ImportRefused(_("This is not a CSV file."), code="format")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    yield from csv.reader(io.StringIO(text, newline=""), dialect)
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise ImportRefused(_("This file is too large to import."), code="too_large")
+        # Formulas come back as their text (never evaluated here) and are refused per row.
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except ImportRefused:
+        raise
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ImportRefused(_("This is not an XLSX workbook we can read."), code="format") from None
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield [_cell_text(value) for value in row]
+    finally:
+        workbook.close()
+
+
+def too_large() -> ImportRefused:
+    return ImportRefused(
+        _("This file is larger than %(size)d MB: split it into smaller files.")
+        % {"size": MAX_FILE_BYTES // (1024 * 1024)},
+        code="too_large",
+    )
+
+
+def read_rows(file_name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
+    """The gifts in a CSV or XLSX file: (line number, column -> text), blank lines skipped.
+
+    Raises :class:`ImportRefused` for a file that is too large, unreadable or has no header
+    naming the required columns.
+    """
+    if len(content) > MAX_FILE_BYTES:
+        raise too_large()
+    is_xlsx = content[:4] == b"PK\x03\x04" or file_name.lower().endswith(".xlsx")
+    lines = _xlsx_rows(content) if is_xlsx else _csv_rows(content)
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for number, cells in enumerate(lines, start=1):
+            cells = [str(cell) for cell in cells]
+            if not any(cell.strip() for cell in cells):
+                continue
+            if header is None:
+                header = [cell.strip().lower().replace(" ", "_") for cell in cells]
+                missing = [name for name in REQUIRED_COLUMNS if name not in header]
+                if missing:
+                    raise ImportRefused(
+                        _("The first row must name the columns; missing: %(columns)s.")
+                        % {"columns": ", ".join(missing)},
+                        code="columns",
+                    )
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise ImportRefused(
+                    _("This file has more than %(count)d gifts: split it into smaller files.")
+                    % {"count": MAX_ROWS},
+                    code="too_many_rows",
+                )
+            values = {
+                name: cells[index].strip() if index < len(cells) else ""
+                for index, name in enumerate(header)
+                if name in COLUMNS
+            }
+            rows.append((number, values))
+    except csv.Error:
+        raise ImportRefused(_("This CSV file cannot be read."), code="format") from None
+    if header is None:
+        raise ImportRefused(_("The file is empty."), code="empty")
+    return rows
+
+
+# --- Importing ------------------------------------------------------------------------------
+
+
+def _row(number: int, values: dict[str, str], today: datetime.date) -> dict[str, Any]:
+    """One row as kept on the batch: its text, and accepted (with its fingerprint) or refused
+    (with the reason and the code of the refusal)."""
+    row: dict[str, Any] = {"line": number, "values": values}
+    try:
+        request = read_gift(values, today=today)
+    except OfflineGiftError as error:
+        column = f"{error.field}: " if error.field else ""
+        row.update(accepted=False, code=error.code, reason=f"{column}{error.message}")
+        return row
+    row.update(
+        accepted=True,
+        fingerprint=request.fingerprint(),
+        amount_display=money.format_money(request.amount, request.currency),
+        targets=", ".join(
+            target.label if len(request.targets) == 1 else f"{target.label} {share // 100}%"
+            for target, share in request.targets
+        ),
+    )
+    return row
+
+
+def _refuse(row: dict[str, Any], code: str, reason: Any) -> None:
+    row.update(accepted=False, code=code, reason=str(reason))
+    row.pop("fingerprint", None)
+
+
+def check_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> list[dict[str, Any]]:
+    """Every row accepted or refused with its reason: invalid, a duplicate of an earlier row of
+    the file, or a payment already recorded."""
+    today = timezone.localdate()
+    checked = [_row(number, values, today) for number, values in rows]
+    seen: dict[str, int] = {}
+    for row in checked:
+        if not row["accepted"]:
+            continue
+        first = seen.setdefault(row["fingerprint"], row["line"])
+        if first != row["line"]:
+            _refuse(
+                row,
+                "duplicate_in_file",
+                _("The same payment as row %(line)d of this file.") % {"line": first},
+            )
+    fingerprints = [row["fingerprint"] for row in checked if row["accepted"]]
+    recorded = set(
+        OfflineGift.objects.filter(
+            fingerprint__in=fingerprints, voided_at__isnull=True
+        ).values_list("fingerprint", flat=True)
+    )
+    for row in checked:
+        if row["accepted"] and row["fingerprint"] in recorded:
+            _refuse(row, "already_recorded", _("Already recorded (imported or typed in before)."))
+    return checked
+
+
+def preview_import(file_name: str, content: bytes, *, actor: Any) -> OfflineBatch:
+    """Read a file and keep its rows, checked, for review. Records no gift."""
+    rows = check_rows(read_rows(file_name, content))
+    actor_id, actor_label = _actor(actor)
+    return OfflineBatch.objects.create(
+        file_name=file_name[:255],
+        file_digest=hashlib.sha256(content).hexdigest(),
+        rows=rows,
+        created_by_id=actor_id,
+        created_by_label=actor_label,
+    )
+
+
+class StaleImport(OfflineGiftError):
+    """Rows accepted at preview would now be refused: nothing was recorded."""
+
+
+def _commit(batch_pk: int, actor: Any, site: Any) -> OfflineBatch:
+    batch = OfflineBatch.objects.select_for_update().get(pk=batch_pk)
+    if batch.status == OfflineBatch.Status.COMMITTED:
+        return batch
+    if batch.status == OfflineBatch.Status.STALE:
+        raise StaleImport(batch.stale_reason, code="stale")
+    accepted = batch.accepted_rows
+    recorded = set(
+        OfflineGift.objects.filter(
+            fingerprint__in=[row["fingerprint"] for row in accepted], voided_at__isnull=True
+        ).values_list("fingerprint", flat=True)
+    )
+    today = timezone.localdate()
+    created = 0
+    for row in accepted:
+        if row["fingerprint"] in recorded:
+            continue  # recorded since the preview (another import, or this one retried)
+        try:
+            request = read_gift(row["values"], today=today)
+        except OfflineGiftError as error:
+            raise StaleImport(
+                _("Row %(line)d would now be refused (%(reason)s). Upload the file again.")
+                % {"line": row["line"], "reason": error.message},
+                code="stale",
+            ) from None
+        _record(request, actor=actor, site=site, batch=batch, row_number=row["line"])
+        created += 1
+    actor_id, actor_label = _actor(actor)
+    # Recorded: the donors' names and addresses now live on their donor records only (where
+    # erasure finds them), not in a copy of the file.
+    batch.rows = [_without_personal_data(row) for row in batch.rows]
+    batch.status = OfflineBatch.Status.COMMITTED
+    batch.committed_at = timezone.now()
+    batch.committed_by_id, batch.committed_by_label = actor_id, actor_label
+    batch.created_count = created
+    batch.save(
+        update_fields=[
+            "rows",
+            "status",
+            "committed_at",
+            "committed_by",
+            "committed_by_label",
+            "created_count",
+        ]
+    )
+    return batch
+
+
+#: Columns of a kept row that name a person.
+PERSONAL_COLUMNS = ("donor_name", "donor_email")
+
+
+def _without_personal_data(row: dict[str, Any]) -> dict[str, Any]:
+    values = {
+        name: ("" if name in PERSONAL_COLUMNS else value) for name, value in row["values"].items()
+    }
+    return {**row, "values": values}
+
+
+def commit_import(
+    batch: OfflineBatch, *, actor: Any, site: Any = None, retries: int = 3
+) -> OfflineBatch:
+    """Record a previewed batch's accepted rows: all of them, or (on any error) none.
+
+    Committing twice records nothing more. A row whose payment was recorded since the preview
+    is skipped; a row that would now be refused (its need closed, say) stops the whole commit
+    and marks the batch out of date. When another commit records the same payments at the same
+    moment, the unique fingerprint refuses ours; it is then retried and skips them.
+    """
+    for attempt in range(retries):
+        try:
+            with transaction.atomic():
+                return _commit(batch.pk, actor, site)
+        except IntegrityError:
+            if attempt == retries - 1:
+                raise
+        except StaleImport as stale:
+            OfflineBatch.objects.filter(pk=batch.pk).update(
+                status=OfflineBatch.Status.STALE, stale_reason=stale.message[:500]
+            )
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --- The template ---------------------------------------------------------------------------
+
+
+def template_csv() -> str:
+    """The import template: the header and two fictional example rows."""
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    today = timezone.localdate().isoformat()
+    currency = conf.default_currency()
+    examples = [
+        [today, Channel.BANK_TRANSFER.value, "25.00", currency, "TRF-0001", "Example Donor"],
+        [today, Channel.CASH.value, "10", currency, "RECEIPT-0042", ""],
+    ]
+    extras = [
+        ["donor@example.org", "no", "yes", "", "general", ""],
+        ["", "yes", "no", "", "", ""],
+    ]
+    for first, rest in zip(examples, extras, strict=True):
+        writer.writerow([*first, *rest])
+    return output.getvalue()
