@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import signals
-from . import monthly
+from . import money_log, monthly
 from .gateway import StripeGateway
 from .models import Donation, RecurringGift, StripeEvent
 from .stripe_objects import (
@@ -127,6 +127,7 @@ def record_mismatch(donation: Donation | None, detail: str) -> Noted:
     donation for finance; nothing else changes."""
     detail = detail[:500]
     logger.warning("Stripe payment not applied (mismatch): %s", detail)
+    money_log.log("mismatch", donation=donation, level=logging.WARNING)
     if donation is not None and donation.payment_mismatch != detail:
         donation.payment_mismatch = detail
         donation.save(update_fields=["payment_mismatch", "updated_at"])
@@ -212,12 +213,20 @@ def record_payment_intent(donation: Donation, payment_intent: dict[str, Any]) ->
         donation.failure_reason = ""
     changed = _save(donation, before)
     if newly_paid:
+        money_log.log(
+            "paid",
+            donation=donation,
+            charge=donation.stripe_charge_id,
+            net=donation.net_amount,
+            settlement_currency=donation.settlement_currency,
+        )
         _announce_paid(donation)
-        from .webhooks import replay_deferred
+        from .tasks import replay_deferred_events
 
-        # After the commit: replaying reads Stripe, which never happens inside a transaction.
+        # After the commit, as a task: replaying reads Stripe, which never happens inside a
+        # transaction, and need not hold up the request that recorded the payment.
         charge_id = donation.stripe_charge_id
-        _after_commit(lambda: replay_deferred(charge_id))
+        _after_commit(lambda: replay_deferred_events.enqueue(charge_id))
     return APPLIED if changed else UNCHANGED
 
 
@@ -661,6 +670,9 @@ def apply_charge(charge: dict[str, Any]) -> str:
         changed = _save(donation, before)
         if donation.amount_refunded > before["amount_refunded"]:
             amount = donation.amount_refunded
+            money_log.log(
+                "refund_recorded", donation=donation, charge=charge["id"], refunded=amount
+            )
             _after_commit(
                 lambda: signals.donation_refunded.send(
                     sender=Donation, donation=donation, amount_refunded=amount
@@ -714,6 +726,13 @@ def apply_dispute(dispute: dict[str, Any]) -> str:
         changed = _save(donation, before)
         if donation.dispute_status != before["dispute_status"]:
             status = donation.dispute_status
+            money_log.log(
+                "dispute_recorded",
+                donation=donation,
+                dispute=dispute["id"],
+                status=status,
+                disputed=donation.dispute_amount,
+            )
             _after_commit(
                 lambda: signals.donation_disputed.send(
                     sender=Donation, donation=donation, dispute_status=status

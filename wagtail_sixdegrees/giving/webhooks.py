@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import fulfilment, monthly, stripe_objects
+from . import fulfilment, money_log, monthly, stripe_objects
 from .gateway import StripeGateway, key_livemode
 from .models import Donation, StripeEvent
 from .privacy import scrub_if_erased
@@ -186,34 +186,41 @@ def process_event(
     locked (concurrent deliveries of one event wait there, then find it done), checked again,
     and the facts applied in one transaction. ``payload`` saves reading back the JSON the
     caller just stored."""
-    try:
-        rows = StripeEvent.objects.defer("payload") if payload is not None else StripeEvent.objects
-        event = rows.get(stripe_id=stripe_id)
-        if event.processed_at is not None:
-            return event
-        apply = _prepare(
-            event.type,
-            payload if payload is not None else event.payload,
-            gateway or StripeGateway(),
-        )
-        with transaction.atomic():
-            event = (
-                StripeEvent.objects.select_for_update().defer("payload").get(stripe_id=stripe_id)
+    with money_log.bound(event=stripe_id):
+        try:
+            rows = (
+                StripeEvent.objects.defer("payload") if payload is not None else StripeEvent.objects
             )
+            event = rows.get(stripe_id=stripe_id)
             if event.processed_at is not None:
                 return event
-            _record(event, apply())
-            event.processed_at = timezone.now()
-            event.attempts += 1
-            event.last_error = ""
-            event.save(
-                update_fields=["outcome", "detail", "processed_at", "attempts", "last_error"]
+            apply = _prepare(
+                event.type,
+                payload if payload is not None else event.payload,
+                gateway or StripeGateway(),
             )
-    except Exception as error:
-        StripeEvent.objects.filter(stripe_id=stripe_id).update(
-            attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:5000]
-        )
-        raise
+            with transaction.atomic():
+                event = (
+                    StripeEvent.objects.select_for_update()
+                    .defer("payload")
+                    .get(stripe_id=stripe_id)
+                )
+                if event.processed_at is not None:
+                    return event
+                _record(event, apply())
+                event.processed_at = timezone.now()
+                event.attempts += 1
+                event.last_error = ""
+                event.save(
+                    update_fields=["outcome", "detail", "processed_at", "attempts", "last_error"]
+                )
+        except Exception as error:
+            StripeEvent.objects.filter(stripe_id=stripe_id).update(
+                attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:5000]
+            )
+            money_log.log("event_failed", level=logging.WARNING, error=type(error).__name__)
+            raise
+        money_log.log("event_processed", type=event.type, outcome=event.outcome)
     return event
 
 
@@ -232,7 +239,8 @@ def replay_deferred(charge_id: str) -> None:
     for stripe_id, event_type, payload in waiting.values_list("stripe_id", "type", "payload"):
         gateway = gateway or StripeGateway()
         try:
-            apply = _prepare(event_type, payload, gateway)
+            with money_log.bound(event=stripe_id):
+                apply = _prepare(event_type, payload, gateway)
             with transaction.atomic():
                 event = (
                     StripeEvent.objects.select_for_update(skip_locked=True)
@@ -242,8 +250,10 @@ def replay_deferred(charge_id: str) -> None:
                 )
                 if event is None:
                     continue
-                _record(event, apply())
+                with money_log.bound(event=stripe_id):
+                    _record(event, apply())
                 event.save(update_fields=["outcome", "detail"])
+            money_log.log("event_replayed", event=stripe_id, outcome=event.outcome)
         except Exception as error:
             logger.exception("Replaying deferred Stripe event %s failed", stripe_id)
             StripeEvent.objects.filter(stripe_id=stripe_id).update(
