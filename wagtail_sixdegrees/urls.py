@@ -81,4 +81,6 @@ urlpatterns = [
     path("withdraw/<str:token>/", card_views.withdraw_by_link, name="withdraw_consent"),
     # Typed on a phone keypad: the trailing slash is optional.
     re_path(r"^w/(?P<code>[^/]+)/?$", card_views.withdraw_by_code, name="withdraw_consent_code"),
+    # For load balancers and monitors: database, cache, queue and Stripe keys (no secrets).
+    path("health/", views.health, name="health"),
 ]
