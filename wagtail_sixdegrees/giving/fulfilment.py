@@ -92,6 +92,11 @@ def _lock_donation(**lookup: Any) -> Donation | None:
     return Donation.objects.select_for_update().filter(**lookup).first()
 
 
+def _lock_gift(pk: int) -> RecurringGift:
+    """Lock a monthly gift. Lock order: the gift, then its donations."""
+    return RecurringGift.objects.select_for_update().get(pk=pk)
+
+
 def _save(donation: Donation, before: dict[str, Any]) -> bool:
     """Save the fields that changed, with the status the facts now imply; True if any did."""
     donation.status = donation.derived_status()
@@ -256,15 +261,16 @@ def prepare_checkout_session(
     reference = parse_reference(
         session.get("client_reference_id") or (session.get("metadata") or {}).get("donation")
     )
-    known = (
+    found = (
         Donation.objects.filter(reference=reference)
-        .values_list("stripe_checkout_session_id", flat=True)
+        .values_list("stripe_checkout_session_id", "recurring_gift_id")
         .first()
         if reference is not None
         else None
     )
-    if known is None:
+    if found is None:
         return constant(IGNORED)
+    known, gift_id = found
     paid = session.get("payment_status") in ("paid", "no_payment_required")
     failed = failed and not paid  # re-read: Stripe now says it was paid after all
     payment_intent = None
@@ -280,6 +286,10 @@ def prepare_checkout_session(
             )
 
     def apply() -> str:
+        if gift_id is not None:
+            # A monthly gift is locked before its donation, as every gift path does (invoice,
+            # subscription, failed payment): the other order deadlocked under a spike.
+            _lock_gift(gift_id)
         donation = _lock_donation(reference=reference)
         if donation is None:
             return IGNORED
@@ -320,7 +330,7 @@ def apply_checkout_session(
 
 
 def _link_gift_to_session(gift_id: int, session: dict[str, Any]) -> bool:
-    gift = RecurringGift.objects.select_for_update().get(pk=gift_id)
+    gift = _lock_gift(gift_id)  # already held: see prepare_checkout_session
     before = (gift.stripe_subscription_id, gift.stripe_customer_id, gift.status)
     gift.stripe_subscription_id = gift.stripe_subscription_id or object_id(
         session.get("subscription")
