@@ -57,23 +57,24 @@ def start_redis() -> RedisServer:
     binary = redis_binary()
     workdir = Path(tempfile.mkdtemp(prefix="sixdegrees-redis-"))
     port = free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=(workdir / "log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    with (workdir / "log").open("w") as log:
+        process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(workdir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = RedisServer(port, workdir, process)
     atexit.register(server.stop)
     deadline = time.monotonic() + 10

@@ -9,6 +9,8 @@ the commands it runs.
 
 import os
 
+import django
+
 from .settings import *  # noqa: F403
 from .settings import DATABASES, INSTALLED_APPS, WAGTAIL_SIXDEGREES
 
@@ -36,6 +38,12 @@ WAGTAIL_SIXDEGREES = {
     "RATE_LIMIT_GLOBAL_ATTEMPTS": 100_000,
 }
 
+# Receipts are sent by the workers; nowhere to send them here.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -43,5 +51,9 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"}
     },
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"wagtail_sixdegrees": {"handlers": ["stderr"], "level": "INFO"}},
+    "loggers": {
+        "wagtail_sixdegrees": {"handlers": ["stderr"], "level": "INFO"},
+        # A 500's traceback, in the process's log (DEBUG is off).
+        "django.request": {"handlers": ["stderr"], "level": "ERROR"},
+    },
 }

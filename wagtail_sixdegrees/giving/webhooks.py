@@ -146,6 +146,7 @@ def store_event(payload: dict[str, Any]) -> StripeEvent:
     )
     # One INSERT, committed on its own before processing starts. A redelivery hits the unique
     # Stripe id instead, and processing then finds the row stored the first time.
+    event.is_new = True
     try:
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():  # a savepoint: a duplicate must not spoil the caller's work
@@ -153,7 +154,7 @@ def store_event(payload: dict[str, Any]) -> StripeEvent:
         else:
             event.save(force_insert=True)
     except IntegrityError:
-        pass  # delivered before
+        event.is_new = False  # delivered before
     return event
 
 
@@ -178,42 +179,54 @@ def _record(event: StripeEvent, outcome: str) -> None:
 
 
 def process_event(
-    stripe_id: str, gateway: StripeGateway | None = None, *, payload: dict[str, Any] | None = None
+    stripe_id: str,
+    gateway: StripeGateway | None = None,
+    *,
+    payload: dict[str, Any] | None = None,
+    stored: StripeEvent | None = None,
 ) -> StripeEvent:
     """Apply a stored event once. Raises (after recording the error) if applying fails.
 
-    Stripe is read first, with no transaction open and no row locked; then the event row is
-    locked (concurrent deliveries of one event wait there, then find it done), checked again,
-    and the facts applied in one transaction. ``payload`` saves reading back the JSON the
-    caller just stored."""
+    Stripe is read first, with no transaction open and no row locked; then, in one
+    transaction, the facts are applied (under the donation's or gift's lock) and the event is
+    claimed with one conditional UPDATE (``processed_at IS NULL``). A concurrent delivery of the
+    same event that claimed it first makes ours change nothing: its transaction is rolled back,
+    signals and tasks included. ``payload`` saves reading back the JSON the caller just stored,
+    and ``stored`` (the row ``store_event`` just inserted) reading the row at all."""
     with money_log.bound(event=stripe_id):
         try:
-            rows = (
-                StripeEvent.objects.defer("payload") if payload is not None else StripeEvent.objects
-            )
-            event = rows.get(stripe_id=stripe_id)
-            if event.processed_at is not None:
-                return event
+            if stored is not None and payload is not None and getattr(stored, "is_new", False):
+                event = stored
+            else:
+                rows = (
+                    StripeEvent.objects.defer("payload")
+                    if payload is not None
+                    else StripeEvent.objects
+                )
+                event = rows.get(stripe_id=stripe_id)
+                if event.processed_at is not None:
+                    return event
             apply = _prepare(
                 event.type,
                 payload if payload is not None else event.payload,
                 gateway or StripeGateway(),
             )
             with transaction.atomic():
-                event = (
-                    StripeEvent.objects.select_for_update()
-                    .defer("payload")
-                    .get(stripe_id=stripe_id)
-                )
-                if event.processed_at is not None:
-                    return event
                 _record(event, apply())
                 event.processed_at = timezone.now()
-                event.attempts += 1
-                event.last_error = ""
-                event.save(
-                    update_fields=["outcome", "detail", "processed_at", "attempts", "last_error"]
+                claimed = StripeEvent.objects.filter(
+                    stripe_id=stripe_id, processed_at__isnull=True
+                ).update(
+                    outcome=event.outcome,
+                    detail=event.detail,
+                    processed_at=event.processed_at,
+                    attempts=F("attempts") + 1,
+                    last_error="",
                 )
+                if not claimed:
+                    transaction.set_rollback(True)  # applied by another delivery meanwhile
+            if not claimed:
+                return StripeEvent.objects.defer("payload").get(stripe_id=stripe_id)
         except Exception as error:
             StripeEvent.objects.filter(stripe_id=stripe_id).update(
                 attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:5000]
