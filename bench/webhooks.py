@@ -230,9 +230,9 @@ def main() -> None:
         lines += [
             "",
             "The goal is not met. `--profile` (pyinstrument, in-process) shows where a webhook's time",
-            "goes: about a third is reading the dispute from Stripe (here the stand-in, over",
+            "goes: over a third is reading the dispute from Stripe (here the stand-in, over",
             "loopback; real Stripe is slower), which the design requires (an event is applied from",
-            "the object as it is now, so duplicates and any order converge); about a quarter is",
+            "the object as it is now, so duplicates and any order converge); about a third is",
             "Django building and running the donation's locked read and updates; storing the event",
             "and the erased-donor check are the rest. The no-op does none of this. Answering Stripe",
             "before the event is applied (a queue) would raise the ratio, but an event that then",
