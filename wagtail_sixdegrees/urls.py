@@ -6,7 +6,8 @@ failed-payment email; ``my_giving_*`` the pages behind *My giving*; ``withdraw_c
 ``withdraw_consent_code`` are a survivor's withdrawal card (its QR link and its typed code). Transparency adds ``need`` (a need's
 public page), ``stop_updates`` (the link in update emails) and the read-only API
 (``api_needs``, ``api_need``, ``api_causes``, ``api_regions``, ``api_totals`` and the Wagtail
-API v2 endpoint ``stories:listing`` / ``stories:detail``).
+API v2 endpoint ``stories:listing`` / ``stories:detail``). ``health`` answers load balancers
+(docs/integrators/deployment.md).
 """
 
 from django.urls import include, path, re_path
