@@ -6,7 +6,8 @@ failed-payment email; ``my_giving_*`` the pages behind *My giving*; ``withdraw_c
 ``withdraw_consent_code`` are a survivor's withdrawal card (its QR link and its typed code). Transparency adds ``need`` (a need's
 public page), ``stop_updates`` (the link in update emails) and the read-only API
 (``api_needs``, ``api_need``, ``api_causes``, ``api_regions``, ``api_totals`` and the Wagtail
-API v2 endpoint ``stories:listing`` / ``stories:detail``).
+API v2 endpoint ``stories:listing`` / ``stories:detail``). ``health`` answers load balancers
+(docs/integrators/deployment.md).
 """
 
 from django.urls import URLPattern, URLResolver, include, path, re_path
@@ -84,4 +85,6 @@ urlpatterns = [
     path("withdraw/<str:token>/", card_views.withdraw_by_link, name="withdraw_consent"),
     # Typed on a phone keypad: the trailing slash is optional.
     re_path(r"^w/(?P<code>[^/]+)/?$", card_views.withdraw_by_code, name="withdraw_consent_code"),
+    # For load balancers and monitors: database, cache, queue and Stripe keys (no secrets).
+    path("health/", views.health, name="health"),
 ]

@@ -175,7 +175,7 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 
 # Background work (receipts, allocation, consent enforcement). The immediate backend needs no
-# worker; see docs/scale.md to run django-tasks-db, Celery or RQ workers instead.
+# worker; see docs/integrators/scale.md to run django-tasks-db or RQ workers instead.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 STRIPE_PLACEHOLDER_KEY = "sk_test_example_site_placeholder"

@@ -118,3 +118,38 @@ def test_no_row_is_locked_while_stripe_answers(stripe_state):
     donation.refresh_from_db()
     assert donation.status == "paid"
     assert probes and set(probes) == {"free"}, probes
+
+
+def test_a_new_monthly_gifts_two_first_events_at_once_never_deadlock(stripe_state, paid_signals):
+    """checkout.session.completed and invoice.paid of one new monthly gift, applied at the same
+    moment by two processes, lock the gift and its donation in the same order (this
+    deadlocked under the campaign spike)."""
+    client = Client()
+    pairs = []
+    for number in range(8):
+        data = donate_data(frequency="monthly", email=f"monthly{number}@example.org")
+        address = f"198.51.100.{number + 1}"  # a donor each, as the rate limit counts
+        assert client.post("/giving/donate/", data, REMOTE_ADDR=address).status_code == 303
+        donation = Donation.objects.latest("pk")
+        pairs.append(stripe_state.pay(donation.stripe_checkout_session_id))
+    statuses = []
+
+    def deliver(event, barrier):
+        try:
+            barrier.wait()
+            statuses.append(post_event(Client(), event).status_code)
+        finally:
+            connections.close_all()
+
+    for pair in pairs:
+        assert [event["type"] for event in pair] == ["checkout.session.completed", "invoice.paid"]
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=deliver, args=(event, barrier)) for event in pair]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert statuses == [200] * 16
+    assert Donation.objects.filter(status="paid", frequency="monthly").count() == 8
+    assert sorted(paid_signals) == sorted(Donation.objects.values_list("pk", flat=True))

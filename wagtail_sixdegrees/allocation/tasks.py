@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from ..giving import money_log
 from ..giving.models import Donation
 
 
@@ -16,7 +17,9 @@ def allocate_paid_donation(donation_id: int) -> int:
     """
     from .ledger import allocate
 
-    return len(allocate([donation_id], include_pools=False).entries)
+    entries = allocate([donation_id], include_pools=False).entries
+    _log("allocated", donation_id, entries)
+    return len(entries)
 
 
 @task()
@@ -26,5 +29,21 @@ def sync_donation_reversals(donation_id: int) -> int:
 
     donation = Donation.objects.get(pk=donation_id)
     # A refund may arrive before the donation was allocated: allocate first, then reverse.
-    allocate([donation_id], include_pools=False)
-    return len(sync_reversals(donation))
+    _log("allocated", donation_id, allocate([donation_id], include_pools=False).entries)
+    entries = sync_reversals(donation)
+    _log("reversed", donation_id, entries)
+    return len(entries)
+
+
+def _log(action: str, donation_id: int, entries: list) -> None:
+    """A money line per donation, with the ledger lines written and their sum."""
+    if not entries:
+        return
+    reference = Donation.objects.filter(pk=donation_id).values_list("reference", flat=True).first()
+    money_log.log(
+        action,
+        donation=reference,
+        entries=len(entries),
+        amount=sum(entry.amount for entry in entries),
+        currency=entries[0].currency,
+    )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from .. import conf
-from . import payment_methods
+from . import money_log, payment_methods
 from .forms import GiftRequest
 from .gateway import StripeError, StripeGateway, describe_failure, idempotency_key
 from .models import Donation, Donor, Frequency, RecurringGift
@@ -281,5 +281,8 @@ def start_checkout(
         stripe_checkout_session_id=session["id"],
         checkout_url=session.get("url") or "",
         updated_at=timezone.now(),
+    )
+    money_log.log(
+        "checkout_started", donation=donation, session=session["id"], frequency=donation.frequency
     )
     return session.get("url") or ""

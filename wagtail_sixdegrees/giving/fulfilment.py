@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import signals
-from . import monthly
+from . import money_log, monthly
 from .gateway import StripeGateway
 from .models import Donation, RecurringGift, StripeEvent
 from .models.donations import RECURRING_ENDED
@@ -93,6 +93,11 @@ def _lock_donation(**lookup: Any) -> Donation | None:
     return Donation.objects.select_for_update().filter(**lookup).first()
 
 
+def _lock_gift(pk: int) -> RecurringGift:
+    """Lock a monthly gift. Lock order: the gift, then its donations."""
+    return RecurringGift.objects.select_for_update().get(pk=pk)
+
+
 def _save(donation: Donation, before: dict[str, Any]) -> bool:
     """Save the fields that changed, with the status the facts now imply; True if any did."""
     donation.status = donation.derived_status()
@@ -135,6 +140,7 @@ def record_mismatch(donation: Donation | None, detail: str) -> Noted:
     donation for finance; nothing else changes."""
     detail = detail[:500]
     logger.warning("Stripe payment not applied (mismatch): %s", detail)
+    money_log.log("mismatch", donation=donation, level=logging.WARNING)
     if donation is not None and donation.payment_mismatch != detail:
         donation.payment_mismatch = detail
         donation.save(update_fields=["payment_mismatch", "updated_at"])
@@ -220,12 +226,20 @@ def record_payment_intent(donation: Donation, payment_intent: dict[str, Any]) ->
         donation.failure_reason = ""
     changed = _save(donation, before)
     if newly_paid:
+        money_log.log(
+            "paid",
+            donation=donation,
+            charge=donation.stripe_charge_id,
+            net=donation.net_amount,
+            settlement_currency=donation.settlement_currency,
+        )
         _announce_paid(donation)
-        from .webhooks import replay_deferred
+        from .tasks import replay_deferred_events
 
-        # After the commit: replaying reads Stripe, which never happens inside a transaction.
+        # After the commit, as a task: replaying reads Stripe, which never happens inside a
+        # transaction, and need not hold up the request that recorded the payment.
         charge_id = donation.stripe_charge_id
-        _after_commit(lambda: replay_deferred(charge_id))
+        _after_commit(lambda: replay_deferred_events.enqueue(charge_id))
     return APPLIED if changed else UNCHANGED
 
 
@@ -255,15 +269,16 @@ def prepare_checkout_session(
     reference = parse_reference(
         session.get("client_reference_id") or (session.get("metadata") or {}).get("donation")
     )
-    known = (
+    found = (
         Donation.objects.filter(reference=reference)
-        .values_list("stripe_checkout_session_id", flat=True)
+        .values_list("stripe_checkout_session_id", "recurring_gift_id")
         .first()
         if reference is not None
         else None
     )
-    if known is None:
+    if found is None:
         return constant(IGNORED)
+    known, gift_id = found
     paid = session.get("payment_status") in ("paid", "no_payment_required")
     failed = failed and not paid  # re-read: Stripe now says it was paid after all
     payment_intent = None
@@ -279,6 +294,10 @@ def prepare_checkout_session(
             )
 
     def apply() -> str:
+        if gift_id is not None:
+            # A monthly gift is locked before its donation, as every gift path does (invoice,
+            # subscription, failed payment): the other order deadlocked under a spike.
+            _lock_gift(gift_id)
         donation = _lock_donation(reference=reference)
         if donation is None:
             return IGNORED
@@ -319,7 +338,7 @@ def apply_checkout_session(
 
 
 def _link_gift_to_session(gift_id: int, session: dict[str, Any]) -> bool:
-    gift = RecurringGift.objects.select_for_update().get(pk=gift_id)
+    gift = _lock_gift(gift_id)  # already held: see prepare_checkout_session
     before = (gift.stripe_subscription_id, gift.stripe_customer_id, gift.status)
     gift.stripe_subscription_id = gift.stripe_subscription_id or object_id(
         session.get("subscription")
@@ -691,6 +710,9 @@ def apply_charge(charge: dict[str, Any]) -> str:
         changed = _save(donation, before)
         if donation.amount_refunded > before["amount_refunded"]:
             amount = donation.amount_refunded
+            money_log.log(
+                "refund_recorded", donation=donation, charge=charge["id"], refunded=amount
+            )
             _after_commit(
                 lambda: signals.donation_refunded.send(
                     sender=Donation, donation=donation, amount_refunded=amount
@@ -744,6 +766,13 @@ def apply_dispute(dispute: dict[str, Any]) -> str:
         changed = _save(donation, before)
         if donation.dispute_status != before["dispute_status"]:
             status = donation.dispute_status
+            money_log.log(
+                "dispute_recorded",
+                donation=donation,
+                dispute=dispute["id"],
+                status=status,
+                disputed=donation.dispute_amount,
+            )
             _after_commit(
                 lambda: signals.donation_disputed.send(
                     sender=Donation, donation=donation, dispute_status=status

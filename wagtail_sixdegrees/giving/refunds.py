@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log, registry
 
 from .. import money
-from . import gateway
+from . import gateway, money_log
 from .models import Donation
 
 #: The action name of the log entries, registered in ``wagtail_hooks.py``.
@@ -116,6 +116,13 @@ def request_refund(
         reason=stripe_reason,
         metadata={"donation": str(donation.reference), "reason": reason, "requested_by": who},
         key=gateway.idempotency_key("refund", f"{donation.reference}:{request_key}"),
+    )
+    money_log.log(
+        "refund_requested",
+        donation=donation,
+        refund=refund.get("id"),
+        requested=amount,
+        status=refund.get("status"),
     )
     already_logged = (
         registry.get_logs_for_instance(donation)

@@ -11,3 +11,11 @@ from . import receipts
 def send_receipt(donation_pk: int) -> bool:
     """Email the receipt of a paid donation (once)."""
     return receipts.send_receipt(donation_pk)
+
+
+@task()
+def replay_deferred_events(charge_id: str) -> None:
+    """Apply the refund and dispute events that arrived before their charge's payment."""
+    from .webhooks import replay_deferred
+
+    replay_deferred(charge_id)

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import fulfilment, monthly, stripe_objects
+from . import fulfilment, money_log, monthly, stripe_objects
 from .gateway import StripeGateway, key_livemode
 from .models import Donation, StripeEvent
 from .privacy import scrub_if_erased
@@ -152,6 +152,7 @@ def store_event(payload: dict[str, Any]) -> StripeEvent:
     )
     # One INSERT, committed on its own before processing starts. A redelivery hits the unique
     # Stripe id instead, and processing then finds the row stored the first time.
+    event.is_new = True
     try:
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():  # a savepoint: a duplicate must not spoil the caller's work
@@ -159,7 +160,7 @@ def store_event(payload: dict[str, Any]) -> StripeEvent:
         else:
             event.save(force_insert=True)
     except IntegrityError:
-        pass  # delivered before
+        event.is_new = False  # delivered before
     return event
 
 
@@ -184,42 +185,61 @@ def _record(event: StripeEvent, outcome: str) -> None:
 
 
 def process_event(
-    stripe_id: str, gateway: StripeGateway | None = None, *, payload: dict[str, Any] | None = None
+    stripe_id: str,
+    gateway: StripeGateway | None = None,
+    *,
+    payload: dict[str, Any] | None = None,
+    stored: StripeEvent | None = None,
 ) -> StripeEvent:
     """Apply a stored event once. Raises (after recording the error) if applying fails.
 
-    Stripe is read first, with no transaction open and no row locked; then the event row is
-    locked (concurrent deliveries of one event wait there, then find it done), checked again,
-    and the facts applied in one transaction. ``payload`` saves reading back the JSON the
-    caller just stored."""
-    try:
-        rows = StripeEvent.objects.defer("payload") if payload is not None else StripeEvent.objects
-        event = rows.get(stripe_id=stripe_id)
-        if event.processed_at is not None:
-            return event
-        apply = _prepare(
-            event.type,
-            payload if payload is not None else event.payload,
-            gateway or StripeGateway(),
-        )
-        with transaction.atomic():
-            event = (
-                StripeEvent.objects.select_for_update().defer("payload").get(stripe_id=stripe_id)
+    Stripe is read first, with no transaction open and no row locked; then, in one
+    transaction, the facts are applied (under the donation's or gift's lock) and the event is
+    claimed with one conditional UPDATE (``processed_at IS NULL``). A concurrent delivery of the
+    same event that claimed it first makes ours change nothing: its transaction is rolled back,
+    signals and tasks included. ``payload`` saves reading back the JSON the caller just stored,
+    and ``stored`` (the row ``store_event`` just inserted) reading the row at all."""
+    with money_log.bound(event=stripe_id):
+        try:
+            if stored is not None and payload is not None and getattr(stored, "is_new", False):
+                event = stored
+            else:
+                rows = (
+                    StripeEvent.objects.defer("payload")
+                    if payload is not None
+                    else StripeEvent.objects
+                )
+                event = rows.get(stripe_id=stripe_id)
+                if event.processed_at is not None:
+                    return event
+            apply = _prepare(
+                event.type,
+                payload if payload is not None else event.payload,
+                gateway or StripeGateway(),
             )
-            if event.processed_at is not None:
-                return event
-            _record(event, apply())
-            event.processed_at = timezone.now()
-            event.attempts += 1
-            event.last_error = ""
-            event.save(
-                update_fields=["outcome", "detail", "processed_at", "attempts", "last_error"]
+            with transaction.atomic():
+                _record(event, apply())
+                event.processed_at = timezone.now()
+                claimed = StripeEvent.objects.filter(
+                    stripe_id=stripe_id, processed_at__isnull=True
+                ).update(
+                    outcome=event.outcome,
+                    detail=event.detail,
+                    processed_at=event.processed_at,
+                    attempts=F("attempts") + 1,
+                    last_error="",
+                )
+                if not claimed:
+                    transaction.set_rollback(True)  # applied by another delivery meanwhile
+            if not claimed:
+                return StripeEvent.objects.defer("payload").get(stripe_id=stripe_id)
+        except Exception as error:
+            StripeEvent.objects.filter(stripe_id=stripe_id).update(
+                attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:5000]
             )
-    except Exception as error:
-        StripeEvent.objects.filter(stripe_id=stripe_id).update(
-            attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:5000]
-        )
-        raise
+            money_log.log("event_failed", level=logging.WARNING, error=type(error).__name__)
+            raise
+        money_log.log("event_processed", type=event.type, outcome=event.outcome)
     return event
 
 
@@ -238,7 +258,8 @@ def replay_deferred(charge_id: str) -> None:
     for stripe_id, event_type, payload in waiting.values_list("stripe_id", "type", "payload"):
         gateway = gateway or StripeGateway()
         try:
-            apply = _prepare(event_type, payload, gateway)
+            with money_log.bound(event=stripe_id):
+                apply = _prepare(event_type, payload, gateway)
             with transaction.atomic():
                 event = (
                     StripeEvent.objects.select_for_update(skip_locked=True)
@@ -248,8 +269,10 @@ def replay_deferred(charge_id: str) -> None:
                 )
                 if event is None:
                     continue
-                _record(event, apply())
+                with money_log.bound(event=stripe_id):
+                    _record(event, apply())
                 event.save(update_fields=["outcome", "detail"])
+            money_log.log("event_replayed", event=stripe_id, outcome=event.outcome)
         except Exception as error:
             logger.exception("Replaying deferred Stripe event %s failed", stripe_id)
             StripeEvent.objects.filter(stripe_id=stripe_id).update(

@@ -36,6 +36,8 @@ class StripeEvent(models.Model):
     payload = models.JSONField(_("payload"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    #: Not a column: whether this delivery stored the row (``webhooks.store_event`` sets it).
+    is_new: bool = False
     attempts = models.PositiveIntegerField(_("processing attempts"), default=0)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     last_error = models.TextField(_("last error"), blank=True)

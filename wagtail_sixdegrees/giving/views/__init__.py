@@ -2,7 +2,8 @@
 
 from .cancel import cancel_monthly
 from .donate import donate
+from .health import health
 from .thanks import thanks
 from .webhook import stripe_webhook
 
-__all__ = ["cancel_monthly", "donate", "stripe_webhook", "thanks"]
+__all__ = ["cancel_monthly", "donate", "health", "stripe_webhook", "thanks"]

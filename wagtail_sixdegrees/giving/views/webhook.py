@@ -26,7 +26,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         logger.warning("Refused a Stripe webhook: %s", error)
         return JsonResponse({"error": "invalid signature or payload"}, status=400)
     try:
-        event = process_event(event.stripe_id, payload=payload)
+        event = process_event(event.stripe_id, payload=payload, stored=event)
     except Exception:
         # Kept on the event (last_error); Stripe retries for three days.
         logger.exception("Processing Stripe event %s (%s) failed", event.stripe_id, event.type)

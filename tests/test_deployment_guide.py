@@ -1,0 +1,47 @@
+"""The deployment guide's commands are the ones the campaign-spike test runs, so what an
+integrator deploys is what was tested."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUIDE = (ROOT / "docs" / "integrators" / "deployment.md").read_text()
+SPIKE = ROOT / "tests" / "giving" / "test_campaign_spike.py"
+
+
+def spike_command(method: str) -> list[str | None]:
+    """The arguments a ``Deployment`` method of the spike test starts a process with (``None``
+    for one computed at run time: a port, a name)."""
+    tree = ast.parse(SPIKE.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == method:
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "start":
+                    return [
+                        arg.value if isinstance(arg, ast.Constant) else None
+                        for arg in call.args[1:]
+                    ]
+    raise AssertionError(f"no {method} in the spike test")
+
+
+def test_web_processes_run_gunicorn_as_the_spike_test_does():
+    arguments = spike_command("start_web")
+    assert arguments[:2] == ["-m", "gunicorn"]
+    for flag, value in zip(arguments[3::2], arguments[4::2], strict=False):
+        if flag != "--bind":
+            assert f"{flag} {value}" in GUIDE, flag
+    assert "--no-control-socket" in arguments and "--no-control-socket" in GUIDE
+
+
+def test_workers_run_rqworker_as_the_spike_test_does():
+    arguments = spike_command("start_worker")
+    assert arguments[:3] == ["-m", "django", "rqworker"]
+    assert arguments[6:8] == ["--name", None]  # the guide names each worker by its instance
+    assert "manage.py " + " ".join(arguments[2:6]) in GUIDE
+
+
+def test_the_sweep_the_spike_test_runs_is_on_the_guides_timer():
+    assert '"sixdegrees_allocate"' in SPIKE.read_text()
+    assert "manage.py sixdegrees_allocate" in GUIDE
