@@ -407,3 +407,20 @@ def impact_path(donation) -> str:
     from wagtail_sixdegrees.transparency.tokens import impact_token
 
     return reverse("wagtail_sixdegrees:gift", args=[impact_token(donation)])
+
+
+def need_edit_data(need: Any, **changes: Any) -> dict[str, Any]:
+    """What the need snippet's edit form posts to publish ``need`` as it is, with ``changes``."""
+    return {
+        "title": need.title,
+        "summary": need.summary,
+        "cause": need.cause_id,
+        "region": need.region_id,
+        "partner": need.partner_id,
+        "target_amount": "1000",
+        "currency": need.currency,
+        "priority": str(need.priority),
+        "opens_on": need.opens_on.isoformat(),
+        "action-publish": "publish",
+        **changes,
+    }

@@ -11,6 +11,7 @@ Used by ``tests/testapp/settings.py`` when ``SIXDEGREES_TEST_DB=postgres`` and b
 from __future__ import annotations
 
 import atexit
+import contextlib
 import glob
 import os
 import pwd
@@ -18,7 +19,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ENV_HOST = "SIXDEGREES_PG_HOST"
 ENV_PORT = "SIXDEGREES_PG_PORT"
@@ -155,3 +159,26 @@ def database_settings(name: str = "sixdegrees") -> dict[str, object]:
         "PORT": server["PORT"],
         "TEST": {"NAME": f"test_{name}"},
     }
+
+
+@contextlib.contextmanager
+def throwaway_database(prefix: str, server: dict[str, Any]) -> Iterator[str]:
+    """A new, empty database on the test cluster (``server``: Django's database settings),
+    for processes started outside the test's own connection; dropped afterwards."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    params = {
+        "host": server["HOST"],
+        "port": server["PORT"],
+        "user": server["USER"],
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**params) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(**params) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

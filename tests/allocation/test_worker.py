@@ -6,12 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.conf import settings
+
+from tests.postgres import throwaway_database
 
 pytestmark = pytest.mark.postgres
 
@@ -20,20 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def worker_database():
-    server = settings.DATABASES["default"]
-    name = f"sixdegrees_worker_{uuid.uuid4().hex[:8]}"
-    params = {
-        "host": server["HOST"],
-        "port": server["PORT"],
-        "user": server["USER"],
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**params) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with psycopg.connect(**params) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database("sixdegrees_worker", settings.DATABASES["default"]) as name:
+        yield name
 
 
 def run(args: list[str], database: str) -> str:

@@ -42,14 +42,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg
 import pytest
 import requests
 from django.conf import settings
 
 from tests.giving.conftest import WEBHOOK_SECRET
 from tests.html_forms import form_fields
-from tests.postgres import free_port
+from tests.postgres import free_port, throwaway_database
 from tests.redis_server import RedisUnavailable, redis_binary, start_redis
 from tests.stripe_fake import sign
 
@@ -223,20 +222,8 @@ def wait_healthy(base: str, timeout: float = 60) -> dict:
 
 @pytest.fixture
 def spike_database():
-    server = settings.DATABASES["default"]
-    name = f"sixdegrees_spike_{uuid.uuid4().hex[:8]}"
-    params = {
-        "host": server["HOST"],
-        "port": server["PORT"],
-        "user": server["USER"],
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**params) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with psycopg.connect(**params) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database("sixdegrees_spike", settings.DATABASES["default"]) as name:
+        yield name
 
 
 @pytest.fixture

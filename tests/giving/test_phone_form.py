@@ -16,7 +16,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from wagtail.models import Site
 
-from tests.factories import make_need
+from tests.factories import make_need, need_edit_data
 from wagtail_sixdegrees import money
 from wagtail_sixdegrees.giving.impact import impact_line
 from wagtail_sixdegrees.giving.models import GivingSettings
@@ -303,21 +303,13 @@ def test_editors_type_a_units_cost_in_major_units(admin_client):
     from wagtail_sixdegrees.models import Need
 
     need = make_need(currency="USD")
-    data = {
-        "title": need.title,
-        "summary": need.summary,
-        "cause": need.cause_id,
-        "region": need.region_id,
-        "partner": need.partner_id,
-        "target_amount": "1000",
-        "currency": "USD",
-        "priority": str(need.priority),
-        "opens_on": need.opens_on.isoformat(),
-        "unit_name": "shelter night",
-        "unit_name_plural": "shelter nights",
-        "unit_cost": "5.50",
-        "action-publish": "publish",
-    }
+    data = need_edit_data(
+        need,
+        currency="USD",
+        unit_name="shelter night",
+        unit_name_plural="shelter nights",
+        unit_cost="5.50",
+    )
     edit = reverse(Need.snippet_viewset.get_url_name("edit"), args=[need.pk])
     assert admin_client.post(edit, data).status_code == 302
     need.refresh_from_db()

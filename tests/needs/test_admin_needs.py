@@ -13,6 +13,7 @@ from tests.factories import (
     make_partner,
     make_region,
     make_superuser,
+    need_edit_data,
     need_pref,
 )
 from wagtail_sixdegrees.allocation import ledger
@@ -100,21 +101,9 @@ def test_giving_menu_groups_the_needs_screens(manager_client):
 
 
 def _edit(manager_client, need, **changes):
-    data = {
-        "title": need.title,
-        "summary": need.summary,
-        "cause": need.cause_id,
-        "region": need.region_id,
-        "partner": need.partner_id,
-        "target_amount": "1000",
-        "currency": need.currency,
-        "priority": str(need.priority),
-        "opens_on": need.opens_on.isoformat(),
-        "action-publish": "publish",
-        **changes,
-    }
     return manager_client.post(
-        reverse(Need.snippet_viewset.get_url_name("edit"), args=[need.pk]), data
+        reverse(Need.snippet_viewset.get_url_name("edit"), args=[need.pk]),
+        need_edit_data(need, **changes),
     )
 
 

@@ -88,14 +88,7 @@ def _donor_for(gift: GiftRequest) -> Donor:
     Anyone can type anyone's address into the public form, so an unpaid form changes nothing
     about that person: the name and language typed wait on the donation until it is paid.
     """
-    donor = Donor.objects.with_email(gift.email).first()
-    if donor is None:
-        try:
-            with transaction.atomic():
-                return Donor.objects.create(email=gift.email)
-        except IntegrityError:  # created by a request racing this one
-            donor = Donor.objects.with_email(gift.email).get()
-    return donor
+    return Donor.objects.for_email(gift.email)
 
 
 def join_donor_record(donation: Donation) -> None:

@@ -256,14 +256,7 @@ def _donor(request: OfflineGiftRequest) -> Donor:
     """The donor with this address (created if new); without one, a donor of this gift only."""
     if not request.email:
         return Donor.objects.create()
-    donor = Donor.objects.with_email(request.email).first()
-    if donor is None:
-        try:
-            with transaction.atomic():
-                return Donor.objects.create(email=request.email)
-        except IntegrityError:  # created by a request racing this one
-            donor = Donor.objects.with_email(request.email).get()
-    return donor
+    return Donor.objects.for_email(request.email)
 
 
 def _actor(user: Any) -> tuple[int | None, str]:

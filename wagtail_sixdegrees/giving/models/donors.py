@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,18 @@ from django.utils.translation import gettext_lazy as _
 class DonorQuerySet(models.QuerySet["Donor"]):
     def with_email(self, email: str) -> DonorQuerySet:
         return self.filter(email__iexact=email.strip(), erased_at__isnull=True)
+
+    def for_email(self, email: str) -> Donor:
+        """The donor with this address, created with the address alone if new (safe against
+        a request creating the same donor at the same moment)."""
+        donor = self.with_email(email).first()
+        if donor is None:
+            try:
+                with transaction.atomic():
+                    return self.create(email=email)
+            except IntegrityError:  # created by a request racing this one
+                donor = self.with_email(email).get()
+        return donor
 
 
 class Donor(models.Model):
