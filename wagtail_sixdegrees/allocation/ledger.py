@@ -51,7 +51,14 @@ from .balances import (
     unallocated_donations,
 )
 from .engine import Account, AccountKind, Plan, Posting
-from .models import AccountBalance, AllocationRun, Disbursement, LedgerEntry, balance_key
+from .models import (
+    AccountBalance,
+    AccountMonth,
+    AllocationRun,
+    Disbursement,
+    LedgerEntry,
+    balance_key,
+)
 
 #: The order every writer takes its locks in, so that no two writers can deadlock. Every lock
 #: is taken through :func:`lock` (steps 0-4) or, for step 5, by :func:`_keep_balances`. Each step
@@ -64,9 +71,10 @@ from .models import AccountBalance, AllocationRun, Disbursement, LedgerEntry, ba
 #: 2. donations, by id;
 #: 3. needs, by id (the source record of the translation group);
 #: 4. disbursements, by id (reversing one);
-#: 5. account balance rows, by key (taken by the upsert in :func:`_keep_balances`, last, in
-#:    key order, inside the transaction that writes the rows they sum).
-LOCK_ORDER = ("run", "allocation", "donations", "needs", "disbursements", "balances")
+#: 5. account balance rows, by key (taken by the upsert in :func:`_keep_balances`, in key
+#:    order, inside the transaction that writes the rows they sum);
+#: 6. account month rows, by month and key (:func:`_keep_months`, last).
+LOCK_ORDER = ("run", "allocation", "donations", "needs", "disbursements", "balances", "months")
 AUTOMATIC_LABEL = "automatic"
 # Above this many rows, PostgreSQL gets them through COPY instead of INSERT.
 COPY_THRESHOLD = 2_000
@@ -188,55 +196,113 @@ BALANCE_COLUMNS = (
 )
 
 
+def _upsert(
+    model: type,
+    columns: Sequence[str],
+    types: Sequence[str],
+    conflict: str,
+    added: Sequence[str],
+    rows: list[list[Any]],
+) -> None:
+    """Insert ``rows`` (in ``columns`` order), or add the ``added`` columns of each to the row
+    already there, in the given row order. The database increments in place, so concurrent
+    writers add up instead of overwriting each other."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    updates = ", ".join(
+        f"{name} = {table}.{name} + EXCLUDED.{name}" for name in (quote(c) for c in added)
+    )
+    on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement for any number of accounts, its columns passed as arrays: a large
+            # run touches thousands of needs, and a statement per account (or thousands of
+            # placeholders) cost more than writing the ledger lines.
+            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+            aliases = ", ".join(f"c{index}" for index in range(len(types)))
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {aliases} FROM unnest({arrays}) "  # noqa: S608 - names from our own model
+                f"WITH ORDINALITY AS u({aliases}, position) ORDER BY position {on_conflict}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for start in range(0, len(rows), 100):  # SQLite's limit on parameters per statement
+            chunk = rows[start : start + 100]
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholders] * len(chunk))} "  # noqa: S608 - names from our own model
+                f"{on_conflict}",
+                [value for row in chunk for value in row],
+            )
+
+
 def _keep_balances(deltas: dict[str, list[Any]]) -> None:
     """Add ``deltas`` (key -> a row in BALANCE_COLUMNS order) to the kept balances.
 
     Upserts in key order (step 5 of :data:`LOCK_ORDER`): an account's row is created on first
-    use and otherwise incremented in place by the database, so concurrent writers to a
-    pool add up instead of overwriting each other. The same SQL runs on SQLite and PostgreSQL.
+    use and otherwise incremented in place. The same SQL runs on SQLite and PostgreSQL.
     """
-    if not deltas:
-        return
-    table = connection.ops.quote_name(AccountBalance._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(column) for column in BALANCE_COLUMNS)
-    updates = ", ".join(
-        f"{name} = {table}.{name} + EXCLUDED.{name}"
-        for name in (connection.ops.quote_name(c) for c in ("held", "raised", "disbursed"))
+    _upsert(
+        AccountBalance,
+        BALANCE_COLUMNS,
+        ("text", "text", "text", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint"),
+        '"key"',
+        ("held", "raised", "disbursed"),
+        [deltas[key] for key in sorted(deltas)],
     )
-    rows = [deltas[key] for key in sorted(deltas)]
-    conflict = f'ON CONFLICT ("key") DO UPDATE SET {updates}'
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement for any number of accounts, its columns passed as nine arrays: a
-            # large run touches thousands of needs, and a statement per account (or thousands
-            # of placeholders) cost more than writing the ledger lines.
-            types = (
-                "text",
-                "text",
-                "text",
-                "bigint",
-                "bigint",
-                "bigint",
-                "bigint",
-                "bigint",
-                "bigint",
-            )
-            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
-            names = ", ".join(f"c{index}" for index in range(len(types)))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {names} FROM unnest({arrays}) "  # noqa: S608 - names from our own model
-                f"WITH ORDINALITY AS u({names}, position) ORDER BY position {conflict}",
-                [list(column) for column in zip(*rows, strict=True)],
-            )
-            return
-        placeholders = "(" + ", ".join(["%s"] * len(BALANCE_COLUMNS)) + ")"
-        for start in range(0, len(rows), 100):  # SQLite's limit on parameters per statement
-            chunk = rows[start : start + 100]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(chunk))} "  # noqa: S608 - names from our own model
-                f"{conflict}",
-                [value for row in chunk for value in row],
-            )
+
+
+MONTH_COLUMNS = (
+    "key",
+    "account_kind",
+    "currency",
+    "need_id",
+    "cause_id",
+    "region_id",
+    "month",
+    "moved",
+)
+
+
+def _keep_months(deltas: dict[str, list[Any]], month: datetime.date) -> None:
+    """Add what ``deltas`` hold to each account's movement in ``month`` (step 6 of
+    :data:`LOCK_ORDER`, in key order), for the Giving dashboard's "this year"."""
+    _upsert(
+        AccountMonth,
+        MONTH_COLUMNS,
+        ("text", "text", "text", "bigint", "bigint", "bigint", "date", "bigint"),
+        '"key", "month"',
+        ("moved",),
+        [[*deltas[key][:6], month, deltas[key][6]] for key in sorted(deltas) if deltas[key][6]],
+    )
+
+
+#: Balance changes waiting to be kept: the month they were written in -> key -> a row in
+#: BALANCE_COLUMNS order.
+PendingBalances = dict[datetime.date, dict[str, list[Any]]]
+
+
+def month_of(moment: datetime.datetime) -> datetime.date:
+    """The first day of ``moment``'s month in the site's ``TIME_ZONE`` (the kept months')."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date().replace(day=1)
+
+
+def _keep(pending: PendingBalances) -> None:
+    """Keep the balances and monthly movements of everything written, once per account."""
+    combined: dict[str, list[Any]] = {}
+    for deltas in pending.values():
+        for key, row in deltas.items():
+            if key not in combined:
+                combined[key] = list(row)
+            else:
+                for index in (6, 7, 8):
+                    combined[key][index] += row[index]
+    _keep_balances(combined)
+    for month, deltas in sorted(pending.items()):
+        _keep_months(deltas, month)
 
 
 def _posting_deltas(
@@ -330,7 +396,7 @@ def _write(
     run: AllocationRun | None,
     actor: AbstractBaseUser | None,
     reason: str,
-    pending_balances: dict[str, list[Any]] | None = None,
+    pending_balances: PendingBalances | None = None,
 ) -> list[LedgerEntry]:
     """Write postings as ledger rows, and their balances, with one transfer id, actor and time.
 
@@ -351,10 +417,11 @@ def _write(
         "reason": reason,
         "created_at": timezone.now(),
     }
+    month = month_of(constants["created_at"])
     if pending_balances is None:
-        _keep_balances(_posting_deltas(postings))
+        _keep({month: _posting_deltas(postings)})
     else:
-        _posting_deltas(postings, into=pending_balances)
+        _posting_deltas(postings, into=pending_balances.setdefault(month, {}))
     if connection.vendor == "postgresql" and len(postings) >= COPY_THRESHOLD:
         table = LedgerEntry._meta.db_table
         columns = ", ".join(f'"{column}"' for column in COPY_COLUMNS)
@@ -390,7 +457,7 @@ def apply_postings(
     actor: AbstractBaseUser | None = None,
     reason: str = "",
     planned_under_lock: bool = False,
-    pending_balances: dict[str, list[Any]] | None = None,
+    pending_balances: PendingBalances | None = None,
 ) -> list[LedgerEntry]:
     """Write postings as ledger rows, inside the caller's transaction and locks.
 
@@ -398,7 +465,7 @@ def apply_postings(
     against the ledger first. Returns the rows as model instances, except for large batches
     on PostgreSQL, which go through COPY and return none (callers count the postings).
     A caller writing several batches may collect their balance changes in
-    ``pending_balances`` and keep them once, with :func:`_keep_balances`, before it commits.
+    ``pending_balances`` and keep them once, with :func:`_keep`, before it commits.
     """
     if not postings:
         return []
@@ -508,7 +575,7 @@ def _stream(
     outcome = Outcome(engine.PlanDigest(fingerprinted), run=run)
     batch: list[Posting] = []
     # Batches of a run touch the same needs again and again: their balances are kept once.
-    pending: dict[str, list[Any]] = {}
+    pending: PendingBalances = {}
 
     def flush() -> None:
         for kind in (LedgerEntry.Kind.ALLOCATE, LedgerEntry.Kind.REALLOCATE):
@@ -536,7 +603,7 @@ def _stream(
                 flush()
     if write and batch:
         flush()
-    _keep_balances(pending)
+    _keep(pending)
     return outcome
 
 
@@ -886,10 +953,29 @@ def reverse_disbursement(
 
 
 def rebuild_balances() -> int:
-    """Replace every kept balance by the one recomputed from the ledger; returns the number
-    of accounts. For rows written around this module (a bulk import, a benchmark's COPY)."""
+    """Replace every kept balance and monthly movement by the ones recomputed from the ledger;
+    returns the number of accounts. For rows written around this module (a bulk import, a
+    benchmark's COPY) and after a change of ``TIME_ZONE`` (months are local)."""
     with transaction.atomic():
         lock(allocation=True)
+        AccountMonth.objects.all().delete()
+        AccountMonth.objects.bulk_create(
+            [
+                AccountMonth(
+                    key=key,
+                    account_kind=str(row.account.kind),
+                    currency=row.account.currency,
+                    need_id=row.account.need_id,
+                    cause_id=row.account.cause_id,
+                    region_id=row.account.region_id,
+                    month=month,
+                    moved=row.held,
+                )
+                for (key, month), row in sorted(balances.recomputed_months().items())
+                if row.held
+            ],
+            batch_size=1000,
+        )
         AccountBalance.objects.all().delete()
         truth = balances.recomputed_balances()
         AccountBalance.objects.bulk_create(

@@ -12,11 +12,13 @@ from .donations import (
 )
 from .donors import Donor
 from .events import StripeEvent
+from .rollups import DonationDay
 from .site_settings import GivingSettings
 
 __all__ = [
     "DedicationKind",
     "Donation",
+    "DonationDay",
     "Donor",
     "DonorSignInLink",
     "Frequency",
