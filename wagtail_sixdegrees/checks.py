@@ -369,3 +369,18 @@ def check_transparency_settings(app_configs: Any = None, **kwargs: Any) -> list[
                 )
             )
     return messages
+
+
+@register(Tags.compatibility)
+def check_page_cache_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """E070: the story page cache's lifetime."""
+    seconds = conf.get_setting("PAGE_CACHE_SECONDS")
+    if isinstance(seconds, int) and not isinstance(seconds, bool) and seconds >= 0:
+        return []
+    return [
+        Error(
+            f"{_setting_path('PAGE_CACHE_SECONDS')} must be a whole number of seconds "
+            "(0 turns the page cache off).",
+            id="wagtail_sixdegrees.E070",
+        )
+    ]

@@ -139,6 +139,10 @@ DEFAULTS: dict[str, Any] = {
     "DONOR_LINK_RATE_LIMIT_ATTEMPTS": 5,
     # Days the "update your card" link in a failed-payment email keeps working.
     "CARD_LINK_MAX_AGE_DAYS": 30,
+    # Pages: seconds a rendered survivor story stays cached (anonymous visitors, renders with
+    # nothing personal in them). Any committed write a page shows renews the cache key sooner;
+    # consent is checked on every request. 0: no page cache.
+    "PAGE_CACHE_SECONDS": 60,
 }
 
 

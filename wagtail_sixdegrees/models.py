@@ -5,6 +5,7 @@ The models live with their domain (``needs/``, ``giving/``, and later ``stories/
 """
 
 from .allocation.models import AccountBalance, AllocationRun, Disbursement, LedgerEntry
+from .display import DisplayVersion
 from .giving.models import (
     Donation,
     Donor,
@@ -33,6 +34,7 @@ __all__ = [
     "AllocationRun",
     "Cause",
     "Disbursement",
+    "DisplayVersion",
     "DonatePage",
     "Donation",
     "Donor",

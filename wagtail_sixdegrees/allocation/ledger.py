@@ -36,7 +36,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import money, signals
+from .. import display, money, signals
 from ..giving.models import Donation
 from ..needs.fill_order import configured_policy
 from ..needs.models import Cause, Need, Region
@@ -303,6 +303,7 @@ def _keep(pending: PendingBalances) -> None:
     _keep_balances(combined)
     for month, deltas in sorted(pending.items()):
         _keep_months(deltas, month)
+    display.renew()  # cached public pages show these figures
 
 
 def _posting_deltas(
@@ -345,6 +346,7 @@ def _posting_deltas(
 
 
 def _keep_disbursed(need_id: int, currency: str, amount: int) -> None:
+    display.renew()
     key = balance_key(AccountKind.NEED, currency, need_id, None, None)
     _keep_balances(
         {key: [key, AccountKind.NEED.value, currency, need_id, None, None, 0, 0, amount]}

@@ -1,6 +1,7 @@
 """Roll-ups for the Giving dashboard: what was given per (currency, day), kept by triggers on
 the donation table, and the ledger's net movement per (account, month), kept by
-``allocation/ledger.py``; both backfilled here from the rows as they stand."""
+``allocation/ledger.py``; both backfilled here from the rows as they stand. And the display
+version that keys the story page cache (``wagtail_sixdegrees/display.py``)."""
 
 import zoneinfo
 
@@ -120,6 +121,18 @@ class Migration(migrations.Migration):
                 'ordering': ['key', 'month'],
                 'indexes': [models.Index(fields=['month'], name='sixdegrees_account_month_m')],
                 'constraints': [models.UniqueConstraint(fields=('key', 'month'), name='sixdegrees_account_month')],
+            },
+        ),
+        migrations.CreateModel(
+            name='DisplayVersion',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=40, unique=True, verbose_name='name')),
+                ('version', models.BigIntegerField(default=0, verbose_name='version')),
+            ],
+            options={
+                'verbose_name': 'display version',
+                'verbose_name_plural': 'display versions',
             },
         ),
         migrations.RunPython(backfill, remove_triggers, elidable=False),
