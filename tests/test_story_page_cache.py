@@ -55,14 +55,14 @@ def queries_for(client, url) -> tuple[int, str]:
     return len(queries), response.content.decode()
 
 
-def test_a_cached_story_costs_the_consent_check_and_the_version_beyond_routing(
+def test_a_cached_story_costs_only_its_consent_check_beyond_routing(
     client, page_cache, django_assert_max_num_queries
 ):
     story, _need = live_story()
     uncached, first = queries_for(client, story.url)
-    # Site, locale, routing (3), consent, view restrictions (2), the display version: none
-    # for needs, their balances, causes, images or need updates.
-    with django_assert_max_num_queries(9):
+    # Site, locale, routing (3), consent with the display version, view restrictions (2):
+    # none for needs, their balances, causes, images or need updates.
+    with django_assert_max_num_queries(8):
         cached, second = queries_for(client, story.url)
     assert second == first
     assert cached < uncached

@@ -17,7 +17,8 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import F, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 NAME = "pages"
@@ -41,6 +42,13 @@ class DisplayVersion(models.Model):
 def current() -> int:
     """The display version now (one indexed query)."""
     return DisplayVersion.objects.filter(name=NAME).values_list("version", flat=True).first() or 0
+
+
+def current_expression() -> Coalesce:
+    """The display version as an expression, to read it in the same query as something else
+    a request needs anyway (a story's consent)."""
+    version = DisplayVersion.objects.filter(name=NAME).values("version")[:1]
+    return Coalesce(Subquery(version), Value(0), output_field=models.BigIntegerField())
 
 
 def _bump() -> None:

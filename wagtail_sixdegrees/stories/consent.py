@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import conf
+from .. import conf, display
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
@@ -277,7 +277,12 @@ def consent_for(page) -> StoryConsent | None:
     cached = getattr(page, "_sixdegrees_consent", False)
     if cached is not False:
         return cached
-    consent = StoryConsent.objects.filter(translation_key=page.translation_key).first()
+    # With the display version, which the page cache needs too: one query for both.
+    consent = (
+        StoryConsent.objects.filter(translation_key=page.translation_key)
+        .annotate(display_version=display.current_expression())
+        .first()
+    )
     page._sixdegrees_consent = consent
     return consent
 

@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from .. import conf, display
+from .consent import consent_for
 
 PREFIX = "wagtail_sixdegrees:page:"
 
@@ -46,6 +47,12 @@ def _may_use(request: HttpRequest) -> bool:
     )
 
 
+def _version(page: Any) -> int:
+    # Read with the consent serve() just checked (one query for both), else on its own.
+    version = getattr(consent_for(page), "display_version", None)
+    return display.current() if version is None else int(version)
+
+
 def _key(page: Any, request: HttpRequest) -> str:
     parts = (
         page.pk,
@@ -53,7 +60,7 @@ def _key(page: Any, request: HttpRequest) -> str:
         translation.get_language() or "",
         request.get_host(),
         request.scheme,
-        display.current(),
+        _version(page),
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
     return f"{PREFIX}{digest}"
