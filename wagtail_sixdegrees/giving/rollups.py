@@ -58,11 +58,19 @@ def _names(connection: Any) -> tuple[str, str]:
     return quote(Donation._meta.db_table), quote(DonationDay._meta.db_table)
 
 
-def _upsert(days: str, sign: str, row: str, day: str) -> str:
+def _upsert(days: str, sign: str, row: str, day: str, only_existing: bool = False) -> str:
     given = f"{row}.amount - {row}.amount_refunded"
+    # A deletion only takes from a day that exists: Django's test flush empties tables in no
+    # fixed order (DELETE on SQLite), and must not leave negative days behind.
+    existing = (
+        f" AND EXISTS (SELECT 1 FROM {days} WHERE currency = {row}.currency AND day = {day})"  # noqa: S608
+        if only_existing
+        else ""
+    )
     return (
         f"INSERT INTO {days} (currency, day, given, count) "
-        f"SELECT {row}.currency, {day}, {sign}({given}), {sign}1 WHERE {row}.paid_at IS NOT NULL "
+        f"SELECT {row}.currency, {day}, {sign}({given}), {sign}1 "
+        f"WHERE {row}.paid_at IS NOT NULL{existing} "
         f"ON CONFLICT (currency, day) DO UPDATE SET given = {days}.given + excluded.given, "
         f"count = {days}.count + excluded.count;"
     )
@@ -86,11 +94,17 @@ def trigger_statements(connection: Any, zone_name: str) -> list[str]:
                 f"FROM {table} WHERE paid_at IS NOT NULL"
             )
 
-        def upsert(source: str) -> str:
+        def upsert(source: str, only_existing: bool = False) -> str:
+            existing = (
+                f"WHERE EXISTS (SELECT 1 FROM {days} AS kept WHERE kept.currency = "  # noqa: S608
+                "change.currency AND kept.day = change.day) "
+                if only_existing
+                else ""
+            )
             return (
                 f"INSERT INTO {days} (currency, day, given, count) "  # noqa: S608 - our own names
                 f"SELECT currency, day, sum(given), sum(count) FROM ({source}) AS change "
-                "GROUP BY currency, day HAVING sum(given) <> 0 OR sum(count) <> 0 "
+                f"{existing}GROUP BY currency, day HAVING sum(given) <> 0 OR sum(count) <> 0 "
                 "ORDER BY currency, day "  # rows locked in one order: no deadlocks
                 f"ON CONFLICT (currency, day) DO UPDATE SET given = {days}.given + "
                 f"excluded.given, count = {days}.count + excluded.count;"
@@ -100,7 +114,7 @@ def trigger_statements(connection: Any, zone_name: str) -> list[str]:
             *drop_statements(connection),
             f"CREATE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             f"IF TG_OP = 'INSERT' THEN {upsert(rows('new_rows', ''))} "
-            f"ELSIF TG_OP = 'DELETE' THEN {upsert(rows('old_rows', '-'))} "
+            f"ELSIF TG_OP = 'DELETE' THEN {upsert(rows('old_rows', '-'), only_existing=True)} "
             f"ELSE {upsert(rows('old_rows', '-') + ' UNION ALL ' + rows('new_rows', ''))} "
             "END IF; RETURN NULL; END $$;",
             f"CREATE TRIGGER {TRIGGER}_insert AFTER INSERT ON {donations} "
@@ -123,7 +137,7 @@ def trigger_statements(connection: Any, zone_name: str) -> list[str]:
             f"CREATE TRIGGER {TRIGGER}_insert AFTER INSERT ON {donations} FOR EACH ROW "
             f"BEGIN {_upsert(days, '', 'NEW', day('NEW'))} END;",
             f"CREATE TRIGGER {TRIGGER}_delete AFTER DELETE ON {donations} FOR EACH ROW "
-            f"BEGIN {_upsert(days, '-', 'OLD', day('OLD'))} END;",
+            f"BEGIN {_upsert(days, '-', 'OLD', day('OLD'), only_existing=True)} END;",
             f"CREATE TRIGGER {TRIGGER}_change AFTER UPDATE ON {donations} FOR EACH ROW "
             f"WHEN {changed} BEGIN {_upsert(days, '-', 'OLD', day('OLD'))} "
             f"{_upsert(days, '', 'NEW', day('NEW'))} END;",
