@@ -1,10 +1,12 @@
 """The Giving dashboard's figures, and the compact panel on Wagtail's home dashboard.
 
 Every figure is per currency (amounts in different currencies are never added together) and
-comes from a handful of queries, whatever the number of donations: one over donations by month
-(which also gives today, the last 30 days and this year), the balances kept with the ledger
-(pools, need balances) and this year's ledger movements by cause and region, both asked of
-``allocation/balances.py``, one for the needs, and one for the donations needing attention.
+comes from a handful of queries, none of which reads every donation or ledger line: the days
+kept with the donations (``giving/rollups.py``: today, the last 30 days, this year, per month),
+the balances kept with the ledger (pools, need balances) and this year's ledger movements by
+cause and region from the months kept with it, both asked of ``allocation/balances.py``, one
+for the needs, and one for the donations needing attention. A staff member in another time
+zone than the site's gets the same figures summed from the donations and the ledger.
 
 "Given" means what donors paid, less what was refunded, in the currency they paid in, on the
 day the payment was made. Cause, region and pool figures come from the ledger, so they are in
