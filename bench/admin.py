@@ -209,8 +209,10 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"The dashboard: **{dashboard['ratio']:.1f}x** the plain page, median "
             f"**{dashboard['median'] * 1000:.0f} ms** (absolute time\nmeasures this machine too). "
-            "Most of it is two aggregates that read every donation of the\nlast twelve months "
-            "and every ledger line once; nothing in it grows with the number of needs.",
+            "It reads the roll-ups kept with the donations (given per currency and\nday) and "
+            "the ledger (movements per account and month) and the kept balances, plus\nthe "
+            "donations of the one day the last 30 days start in; none of it grows with the\n"
+            "number of donations.",
             "",
             "| page | median | ratio to the plain page | queries |",
             "|------|--------|-------------------------|---------|",

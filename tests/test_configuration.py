@@ -114,6 +114,8 @@ def test_currency_without_known_minimum_warns_until_configured():
         ("MINIMUM_AMOUNTS", {"USD": 2.5}, "wagtail_sixdegrees.E008"),
         ("MAXIMUM_AMOUNTS", {"USD": -1}, "wagtail_sixdegrees.E008"),
         ("STRIPE_SECRETKEY", "sk_test_1", "wagtail_sixdegrees.W001"),
+        ("PAGE_CACHE_SECONDS", -1, "wagtail_sixdegrees.E070"),
+        ("PAGE_CACHE_SECONDS", "60", "wagtail_sixdegrees.E070"),
     ],
 )
 def test_other_settings_are_checked(key, value, check_id):

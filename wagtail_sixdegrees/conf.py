@@ -389,6 +389,13 @@ SETTINGS: tuple[Setting, ...] = (
         whole_number(1, must="be a whole number of days, 1 or more"),
         (_id("E062"),),
     ),
+    Setting(
+        "PAGE_CACHE_SECONDS",
+        60,
+        "Seconds a rendered story is reused for anonymous visitors; 0: no page cache.",
+        whole_number(0, must="be a whole number of seconds (0 turns the page cache off)"),
+        (_id("E070"),),
+    ),
 )
 
 #: Each key's default, by name (what :func:`get_setting` falls back to).

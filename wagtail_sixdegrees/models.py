@@ -6,6 +6,7 @@ The models live with their domain (``needs/``, ``giving/``, ``stories/``, ``allo
 """
 
 from .allocation.models import AccountBalance, AllocationRun, Disbursement, LedgerEntry
+from .display import DisplayVersion
 from .giving.models import (
     Donation,
     Donor,
@@ -37,6 +38,7 @@ __all__ = [
     "AllocationRun",
     "Cause",
     "Disbursement",
+    "DisplayVersion",
     "DonatePage",
     "Donation",
     "Donor",

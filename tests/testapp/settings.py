@@ -119,4 +119,6 @@ WAGTAIL_SIXDEGREES = {
     "CURRENCIES": ["USD", "THB", "VND", "JPY", "KWD"],
     # Stripe publishes no fixed KWD minimum; about 0.50 USD.
     "MINIMUM_AMOUNTS": {"KWD": 150},
+    # No page cache in tests but the ones about it (the page_cache fixture turns it on).
+    "PAGE_CACHE_SECONDS": 0,
 }

@@ -13,6 +13,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf, money
+from ..giving import rollups
 from ..giving.models import Donation, NeedChoice, PreferenceKind
 from . import balances, ledger
 from .models import AccountKind, Disbursement, LedgerEntry
@@ -69,6 +70,7 @@ def run_audit() -> AuditReport:
     _check_donations(report)
     _check_needs(report)
     _check_kept_balances(report)
+    _check_rollups(report)
     _notes(report)
     check_payment_mismatches(report)
     check_voided_gifts(report)
@@ -322,6 +324,54 @@ def _check_kept_balances(report: AuditReport) -> None:
                         "The balance kept for account %(account)s says %(kept)s; the ledger says %(truth)s."
                     )
                     % {"account": shown.key, "kept": figures(kept), "truth": figures(truth)}
+                ),
+            )
+        )
+
+
+def _check_rollups(report: AuditReport) -> None:
+    """The dashboard's roll-ups must equal what the donations and the ledger say."""
+    for currency, day, kept, truth in rollups.day_differences():
+        report.violations.append(
+            Finding(
+                "kept-day",
+                str(
+                    _(
+                        "What was given in %(currency)s on %(day)s is kept as %(kept)s in "
+                        "%(kept_count)d payment(s); the donations say %(truth)s in "
+                        "%(truth_count)d. Run sixdegrees_audit --rebuild-rollups after "
+                        "changing TIME_ZONE."
+                    )
+                    % {
+                        "currency": currency,
+                        "day": day.isoformat(),
+                        "kept": _fmt(kept[0], currency),
+                        "kept_count": kept[1],
+                        "truth": _fmt(truth[0], currency),
+                        "truth_count": truth[1],
+                    }
+                ),
+            )
+        )
+    for month, kept_month, truth_month in balances.month_differences():
+        shown = kept_month or truth_month
+        if shown is None:  # pragma: no cover - a difference has at least one side
+            continue
+        currency = shown.account.currency
+        report.violations.append(
+            Finding(
+                "kept-month",
+                str(
+                    _(
+                        "The movement kept for account %(account)s in %(month)s says %(kept)s; "
+                        "the ledger says %(truth)s."
+                    )
+                    % {
+                        "account": shown.key,
+                        "month": month.strftime("%Y-%m"),
+                        "kept": _fmt(kept_month.held if kept_month else 0, currency),
+                        "truth": _fmt(truth_month.held if truth_month else 0, currency),
+                    }
                 ),
             )
         )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ from typing import TypedDict
 
 from django.db import models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf
@@ -35,7 +37,7 @@ from ..giving.models import Donation
 from ..needs.models import Cause, Need, NeedQuerySet, Region
 from . import engine
 from .engine import Account, AccountKind
-from .models import AccountBalance, Disbursement, LedgerEntry, balance_key
+from .models import AccountBalance, AccountMonth, Disbursement, LedgerEntry, balance_key
 
 #: Statuses whose money is (still, at least in part) the organisation's to allocate.
 ALLOCATABLE_STATUSES = (
@@ -381,7 +383,7 @@ def open_need_rows(on: datetime.date | None = None) -> list[OpenNeedRow]:
 # --- Pools and accounts (kept balances) -----------------------------------------------------
 
 
-def _account(row: AccountBalance) -> Account:
+def _account(row: AccountBalance | AccountMonth) -> Account:
     return Account(
         AccountKind(row.account_kind),
         row.currency,
@@ -457,9 +459,20 @@ def pool_totals() -> dict[str, int]:
 
 def accounts() -> list[AccountTotal]:
     """Every kept balance, need accounts included, unlabelled (for totals and the dashboard)."""
+    # Plain tuples, not model instances: the dashboard reads every account (thousands).
+    rows = AccountBalance.objects.order_by("key").values_list(
+        "account_kind",
+        "currency",
+        "need_id",
+        "cause_id",
+        "region_id",
+        "held",
+        "raised",
+        "disbursed",
+    )
     return [
-        AccountTotal(_account(row), row.held, row.raised, row.disbursed)
-        for row in AccountBalance.objects.order_by("key")
+        AccountTotal(Account(AccountKind(kind), currency, need, cause, region), held, raised, paid)
+        for kind, currency, need, cause, region, held, raised, paid in rows
     ]
 
 
@@ -620,6 +633,23 @@ def movements_since(start: datetime.datetime) -> list[tuple[Account, int]]:
     return moved
 
 
+def movements_in_months(first_month: datetime.date) -> list[tuple[Account, int]]:
+    """Net movements into each account from ``first_month`` on, read from the kept months
+    (:class:`~.models.AccountMonth`, in the site's ``TIME_ZONE``): the same figures as
+    :func:`movements_since` from that month's first local midnight, in a few rows per account."""
+    rows = (
+        AccountMonth.objects.filter(month__gte=first_month)
+        .order_by()
+        .values_list("account_kind", "currency", "need_id", "cause_id", "region_id")
+        .annotate(total=Sum("moved"))
+    )
+    return [
+        (Account(AccountKind(kind), currency, need_id, cause_id, region_id), total)
+        for kind, currency, need_id, cause_id, region_id, total in rows
+        if total
+    ]
+
+
 # --- The audit: recomputing from the raw ledger ---------------------------------------------
 
 
@@ -685,6 +715,49 @@ def balance_differences() -> list[tuple[KeptBalance | None, KeptBalance | None]]
         figures_b = (b.held, b.raised, b.disbursed) if b else (0, 0, 0)
         if figures_a != figures_b:
             differences.append((a, b))
+    return differences
+
+
+def recomputed_months() -> dict[tuple[str, datetime.date], KeptBalance]:
+    """(key, month) -> the account's net movement that month, from the raw ledger (the truth
+    the kept months are checked against), months in the site's ``TIME_ZONE``."""
+    zone = zoneinfo.ZoneInfo(timezone.get_default_timezone_name())
+    rows = (
+        LedgerEntry.objects.annotate(month=TruncMonth("created_at", tzinfo=zone))
+        .order_by()
+        .values_list("account_kind", "currency", "need_id", "cause_id", "region_id", "month")
+        .annotate(moved=Sum("amount"))
+    )
+    found: dict[tuple[str, datetime.date], KeptBalance] = {}
+    for kind, currency, need_id, cause_id, region_id, month, moved in rows:
+        key = balance_key(kind, currency, need_id, cause_id, region_id)
+        day = (
+            timezone.localtime(month, zone).date()
+            if isinstance(month, datetime.datetime)
+            else month
+        )
+        account = Account(AccountKind(kind), currency, need_id, cause_id, region_id)
+        found[(key, day)] = KeptBalance(key, account, held=moved or 0)
+    return found
+
+
+def kept_months() -> dict[tuple[str, datetime.date], KeptBalance]:
+    """Every account's kept movement per month (``held`` is what moved)."""
+    return {
+        (row.key, row.month): KeptBalance(row.key, _account(row), held=row.moved)
+        for row in AccountMonth.objects.all()
+    }
+
+
+def month_differences() -> list[tuple[datetime.date, KeptBalance | None, KeptBalance | None]]:
+    """(month, kept, recomputed) wherever an account's kept movement in a month differs from
+    the ledger's; a zero movement missing on one side is not a difference."""
+    kept, truth = kept_months(), recomputed_months()
+    differences = []
+    for key, month in sorted(set(kept) | set(truth)):
+        a, b = kept.get((key, month)), truth.get((key, month))
+        if (a.held if a else 0) != (b.held if b else 0):
+            differences.append((month, a, b))
     return differences
 
 
@@ -780,6 +853,10 @@ __all__ = [
     "canonical_needs",
     "currency_figures",
     "donation_balances",
+    "kept_months",
+    "month_differences",
+    "movements_in_months",
+    "movements_since",
     "names_by_id",
     "need_available",
     "need_balances",
@@ -788,6 +865,7 @@ __all__ = [
     "pools",
     "progress",
     "recomputed_balances",
+    "recomputed_months",
     "unallocated_donations",
     "with_progress",
 ]

@@ -30,7 +30,7 @@ import heapq
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, models, transaction
@@ -38,7 +38,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import money, signals
+from .. import display, money, signals
 from ..giving.models import Donation
 from ..needs.fill_order import configured_policy
 from ..needs.models import Cause, Need, Region
@@ -53,7 +53,14 @@ from .balances import (
     unallocated_donations,
 )
 from .engine import Account, AccountKind, Plan, Posting
-from .models import AccountBalance, AllocationRun, Disbursement, LedgerEntry, balance_key
+from .models import (
+    AccountBalance,
+    AccountMonth,
+    AllocationRun,
+    Disbursement,
+    LedgerEntry,
+    balance_key,
+)
 
 #: The order every writer takes its locks in, so that no two writers can deadlock. Every lock
 #: is taken through :func:`lock` (steps 0-4) or, for step 5, by :func:`_keep_balances`. Each step
@@ -66,9 +73,10 @@ from .models import AccountBalance, AllocationRun, Disbursement, LedgerEntry, ba
 #: 2. donations, by id;
 #: 3. needs, by id (the source record of the translation group);
 #: 4. disbursements, by id (reversing one);
-#: 5. account balance rows, by key (taken by the upsert in :func:`_keep_balances`, last, in
-#:    key order, inside the transaction that writes the rows they sum).
-LOCK_ORDER = ("run", "allocation", "donations", "needs", "disbursements", "balances")
+#: 5. account balance rows, by key (taken by the upsert in :func:`_keep_balances`, in key
+#:    order, inside the transaction that writes the rows they sum);
+#: 6. account month rows, by month and key (:func:`_keep_months`, last).
+LOCK_ORDER = ("run", "allocation", "donations", "needs", "disbursements", "balances", "months")
 AUTOMATIC_LABEL = "automatic"
 # Above this many rows, PostgreSQL gets them through COPY instead of INSERT.
 COPY_THRESHOLD = 2_000
@@ -213,64 +221,128 @@ class BalanceDelta:
         return tuple(getattr(self, column) for column in BALANCE_COLUMNS)
 
 
-#: Balance changes a run collects over its batches and keeps once, by account key.
-PendingBalances = dict[str, BalanceDelta]
+#: Balance changes by account key.
+BalanceDeltas = dict[str, BalanceDelta]
+#: Balance changes a run collects over its batches and keeps once: by the month they were
+#: written in (the kept months'), then by account key.
+PendingBalances = dict[datetime.date, BalanceDeltas]
 
 
-def _keep_balances(deltas: PendingBalances) -> None:
-    """Add ``deltas`` (by account key) to the kept balances.
-
-    Upserts in key order (step 5 of :data:`LOCK_ORDER`): an account's row is created on first
-    use and otherwise incremented in place by the database, so concurrent writers to a
-    pool add up instead of overwriting each other. The same SQL runs on SQLite and PostgreSQL.
-    """
-    if not deltas:
+def _upsert(
+    model: type[models.Model],
+    columns: Sequence[str],
+    types: Sequence[str],
+    conflict: str,
+    added: Sequence[str],
+    rows: Sequence[Sequence[object]],
+) -> None:
+    """Insert ``rows`` (in ``columns`` order), or add the ``added`` columns of each to the row
+    already there, in the given row order. The database increments in place, so concurrent
+    writers add up instead of overwriting each other. The same SQL runs on SQLite and
+    PostgreSQL."""
+    if not rows:
         return
-    table = connection.ops.quote_name(AccountBalance._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(column) for column in BALANCE_COLUMNS)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
     updates = ", ".join(
-        f"{name} = {table}.{name} + EXCLUDED.{name}"
-        for name in (connection.ops.quote_name(c) for c in ("held", "raised", "disbursed"))
+        f"{name} = {table}.{name} + EXCLUDED.{name}" for name in (quote(c) for c in added)
     )
-    rows = [deltas[key].row() for key in sorted(deltas)]
-    conflict = f'ON CONFLICT ("key") DO UPDATE SET {updates}'
+    on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement for any number of accounts, its columns passed as nine arrays: a
-            # large run touches thousands of needs, and a statement per account (or thousands
-            # of placeholders) cost more than writing the ledger lines.
-            types = (
-                "text",
-                "text",
-                "text",
-                "bigint",
-                "bigint",
-                "bigint",
-                "bigint",
-                "bigint",
-                "bigint",
-            )
+            # One statement for any number of accounts, its columns passed as arrays: a large
+            # run touches thousands of needs, and a statement per account (or thousands of
+            # placeholders) cost more than writing the ledger lines.
             arrays = ", ".join(f"%s::{kind}[]" for kind in types)
-            names = ", ".join(f"c{index}" for index in range(len(types)))
+            aliases = ", ".join(f"c{index}" for index in range(len(types)))
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {names} FROM unnest({arrays}) "  # noqa: S608 - names from our own model
-                f"WITH ORDINALITY AS u({names}, position) ORDER BY position {conflict}",
+                f"INSERT INTO {table} ({names}) SELECT {aliases} FROM unnest({arrays}) "  # noqa: S608 - names from our own model
+                f"WITH ORDINALITY AS u({aliases}, position) ORDER BY position {on_conflict}",
                 [list(column) for column in zip(*rows, strict=True)],
             )
             return
-        placeholders = "(" + ", ".join(["%s"] * len(BALANCE_COLUMNS)) + ")"
+        placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
         for start in range(0, len(rows), 100):  # SQLite's limit on parameters per statement
             chunk = rows[start : start + 100]
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(chunk))} "  # noqa: S608 - names from our own model
-                f"{conflict}",
-                [value for row in chunk for value in row],
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholders] * len(chunk))} "  # noqa: S608 - names from our own model
+                f"{on_conflict}",
+                [value for row in chunk for value in row],  # type: ignore[misc]  # SQL values
             )
 
 
+def _keep_balances(deltas: BalanceDeltas) -> None:
+    """Add ``deltas`` (by account key) to the kept balances.
+
+    Upserts in key order (step 5 of :data:`LOCK_ORDER`): an account's row is created on first
+    use and otherwise incremented in place.
+    """
+    _upsert(
+        AccountBalance,
+        BALANCE_COLUMNS,
+        ("text", "text", "text", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint"),
+        '"key"',
+        ("held", "raised", "disbursed"),
+        [deltas[key].row() for key in sorted(deltas)],
+    )
+
+
+MONTH_COLUMNS = (
+    "key",
+    "account_kind",
+    "currency",
+    "need_id",
+    "cause_id",
+    "region_id",
+    "month",
+    "moved",
+)
+
+
+def _keep_months(deltas: BalanceDeltas, month: datetime.date) -> None:
+    """Add what ``deltas`` hold to each account's movement in ``month`` (step 6 of
+    :data:`LOCK_ORDER`, in key order), for the Giving dashboard's "this year"."""
+    _upsert(
+        AccountMonth,
+        MONTH_COLUMNS,
+        ("text", "text", "text", "bigint", "bigint", "bigint", "date", "bigint"),
+        '"key", "month"',
+        ("moved",),
+        [
+            (d.key, d.account_kind, d.currency, d.need_id, d.cause_id, d.region_id, month, d.held)
+            for d in (deltas[key] for key in sorted(deltas))
+            if d.held
+        ],
+    )
+
+
+def month_of(moment: datetime.datetime) -> datetime.date:
+    """The first day of ``moment``'s month in the site's ``TIME_ZONE`` (the kept months')."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date().replace(day=1)
+
+
+def _keep(pending: PendingBalances) -> None:
+    """Keep the balances and monthly movements of everything written, once per account."""
+    combined: BalanceDeltas = {}
+    for deltas in pending.values():
+        for key, delta in deltas.items():
+            total = combined.get(key)
+            if total is None:
+                combined[key] = replace(delta)
+            else:
+                total.held += delta.held
+                total.raised += delta.raised
+                total.disbursed += delta.disbursed
+    _keep_balances(combined)
+    for month, deltas in sorted(pending.items()):
+        _keep_months(deltas, month)
+    display.renew()  # cached public pages show these figures
+
+
 def _posting_deltas(
-    postings: Sequence[Posting], into: PendingBalances | None = None
-) -> PendingBalances:
+    postings: Sequence[Posting], into: BalanceDeltas | None = None
+) -> BalanceDeltas:
     """What postings add to each account's balance (by account key), added to ``into`` if
     given.
 
@@ -300,6 +372,7 @@ def _posting_deltas(
 
 
 def _keep_disbursed(need_id: int, currency: str, amount: int) -> None:
+    display.renew()
     key = balance_key(AccountKind.NEED, currency, need_id, None, None)
     _keep_balances(
         {
@@ -369,6 +442,7 @@ def _write(
     one bulk INSERT. Balances are upserted once per account touched.
     """
     actor_id, actor_label = _actor(actor)
+    created_at = timezone.now()
     constants = {
         "kind": kind,
         "run_id": run.pk if run else None,
@@ -376,12 +450,13 @@ def _write(
         "actor_id": actor_id,
         "actor_label": actor_label,
         "reason": reason,
-        "created_at": timezone.now(),
+        "created_at": created_at,
     }
+    month = month_of(created_at)
     if pending_balances is None:
-        _keep_balances(_posting_deltas(postings))
+        _keep({month: _posting_deltas(postings)})
     else:
-        _posting_deltas(postings, into=pending_balances)
+        _posting_deltas(postings, into=pending_balances.setdefault(month, {}))
     if connection.vendor == "postgresql" and len(postings) >= COPY_THRESHOLD:
         table = LedgerEntry._meta.db_table
         columns = ", ".join(f'"{column}"' for column in COPY_COLUMNS)
@@ -425,7 +500,7 @@ def apply_postings(
     against the ledger first. Returns the rows as model instances, except for large batches
     on PostgreSQL, which go through COPY and return none (callers count the postings).
     A caller writing several batches may collect their balance changes in
-    ``pending_balances`` and keep them once, with :func:`_keep_balances`, before it commits.
+    ``pending_balances`` and keep them once, with :func:`_keep`, before it commits.
     """
     if not postings:
         return []
@@ -563,7 +638,7 @@ def _stream(
                 flush()
     if write and batch:
         flush()
-    _keep_balances(pending)
+    _keep(pending)
     return outcome
 
 
@@ -970,10 +1045,29 @@ def reverse_disbursement(disbursement: Disbursement, *, actor: Actor, reason: st
 
 
 def rebuild_balances() -> int:
-    """Replace every kept balance by the one recomputed from the ledger; returns the number
-    of accounts. For rows written around this module (a bulk import, a benchmark's COPY)."""
+    """Replace every kept balance and monthly movement by the ones recomputed from the ledger;
+    returns the number of accounts. For rows written around this module (a bulk import, a
+    benchmark's COPY) and after a change of ``TIME_ZONE`` (months are local)."""
     with transaction.atomic():
         lock(allocation=True)
+        AccountMonth.objects.all().delete()
+        AccountMonth.objects.bulk_create(
+            [
+                AccountMonth(
+                    key=key,
+                    account_kind=str(row.account.kind),
+                    currency=row.account.currency,
+                    need_id=row.account.need_id,
+                    cause_id=row.account.cause_id,
+                    region_id=row.account.region_id,
+                    month=month,
+                    moved=row.held,
+                )
+                for (key, month), row in sorted(balances.recomputed_months().items())
+                if row.held
+            ],
+            batch_size=1000,
+        )
         AccountBalance.objects.all().delete()
         truth = balances.recomputed_balances()
         AccountBalance.objects.bulk_create(

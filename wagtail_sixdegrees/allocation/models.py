@@ -398,3 +398,53 @@ class AccountBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {money.format_money(self.held, self.currency)}"
+
+
+class AccountMonth(models.Model):
+    """The net movement into one account in one month (in the site's ``TIME_ZONE``), kept by
+    ``allocation/ledger.py`` with every ledger row it writes, so the Giving dashboard's "this
+    year" reads a few rows per account instead of the whole year's ledger. ``sixdegrees_audit``
+    recomputes every row from the ledger and reports any difference."""
+
+    key = models.CharField(_("account"), max_length=80)
+    account_kind = models.CharField(_("account"), max_length=12, choices=AccountKind.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    need = models.ForeignKey(
+        "wagtail_sixdegrees.Need",
+        verbose_name=_("need"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    cause = models.ForeignKey(
+        "wagtail_sixdegrees.Cause",
+        verbose_name=_("cause"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    region = models.ForeignKey(
+        "wagtail_sixdegrees.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    #: The first day of the month.
+    month = models.DateField(_("month"))
+    moved = models.BigIntegerField(_("moved"), default=0)
+
+    class Meta:
+        verbose_name = _("account month")
+        verbose_name_plural = _("account months")
+        ordering = ["key", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "month"], name="sixdegrees_account_month"),
+        ]
+        indexes = [models.Index(fields=["month"], name="sixdegrees_account_month_m")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.month:%Y-%m}: {money.format_money(self.moved, self.currency)}"

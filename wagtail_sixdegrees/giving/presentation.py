@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale, Site
 
-from .. import conf, money
+from .. import conf, display, money
 from ..needs.models import Need, attach_progress
 from . import payment_methods
 from .blocks import MAX_TARGETS, PreferenceMode, impact_overrides, parse_amount_list
@@ -332,6 +332,8 @@ def donate_form_context(
     form_key: str = "",
     form: DonateForm | None = None,
 ) -> dict[str, Any]:
+    # A donate form carries a one-time nonce (and a CSRF or form token): never cache the page.
+    display.mark_personal()
     config = build_config(value, request=request, page=page, form_key=form_key)
     form = form or bound_form_for(request, form_key)
     preselected = Preselection()

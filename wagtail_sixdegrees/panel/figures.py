@@ -27,6 +27,7 @@ from .. import money
 from ..allocation import balances
 from ..allocation.engine import Account
 from ..allocation.models import AccountKind, AllocationRun
+from ..giving import rollups
 from ..giving.models import Donation
 from ..needs.models import Cause, Need, Region
 from . import names
@@ -88,7 +89,55 @@ class GivenTotals:
 
 
 def giving_totals(now: datetime.datetime | None = None, months: int = MONTHS) -> list[GivenTotals]:
-    """Given today, in the last 30 days, this calendar year and per month, per currency."""
+    """Given today, in the last 30 days, this calendar year and per month, per currency.
+
+    Read from the days kept with the donations (``giving/rollups.py``) when the active time
+    zone is theirs: whole days from the kept rows, plus the donations of the one day the last
+    30 days begin in the middle of. Otherwise (a staff member with their own time zone) summed
+    from the donations, with the same result."""
+    now = now or timezone.now()
+    if not rollups.usable():
+        return giving_totals_from_donations(now, months)
+    today = timezone.localdate(now)
+    starts = month_starts(today, months)
+    thirty_start = now - datetime.timedelta(days=30)
+    year_start = datetime.date(today.year, 1, 1)
+    # The last 30 days start partway through a day: its whole days come from the kept rows,
+    # the rest of the first day from the donations themselves.
+    first_whole = timezone.localdate(thirty_start)
+    if _local_midnight(first_whole) < thirty_start:
+        first_whole += datetime.timedelta(days=1)
+    totals: dict[str, GivenTotals] = {}
+    by_month: dict[str, dict[datetime.date, int]] = defaultdict(dict)
+    rows = rollups.days_from(
+        min(starts[0], first_whole), also=(thirty_start, _local_midnight(first_whole))
+    )
+    for currency, day, given, count in rows:
+        entry = totals.setdefault(currency, GivenTotals(currency))
+        if day is None:  # the part of the first day that is within the last 30 days
+            entry.last_30_days += given
+            entry.count_30_days += count
+            continue
+        if day >= today:
+            entry.today += given
+        if day >= first_whole:
+            entry.last_30_days += given
+            entry.count_30_days += count
+        month = day.replace(day=1)
+        if month >= starts[0]:
+            by_month[currency][month] = by_month[currency].get(month, 0) + given
+            if month >= year_start:
+                entry.this_year += given
+    for currency, entry in totals.items():
+        entry.months = [(start, by_month[currency].get(start, 0)) for start in starts]
+    return sorted(totals.values(), key=lambda entry: entry.currency)
+
+
+def giving_totals_from_donations(
+    now: datetime.datetime | None = None, months: int = MONTHS
+) -> list[GivenTotals]:
+    """:func:`giving_totals` summed from every donation of the period, in any time zone (and
+    the truth the kept days are checked against in tests)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     starts = month_starts(today, months)
@@ -194,7 +243,11 @@ def ledger_totals(now: datetime.datetime | None = None) -> LedgerTotals:
 
     for total in balances.accounts():
         row(total.account).total += total.held
-    for account, moved in balances.movements_since(year_start):
+    if rollups.usable():  # the kept months are in the site's zone, not a staff member's
+        moved_this_year = balances.movements_in_months(year_start.date())
+    else:
+        moved_this_year = balances.movements_since(year_start)
+    for account, moved in moved_this_year:
         row(account).this_year += moved
     return LedgerTotals(list(rows.values()))
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.query import PageQuerySet
 
-from .. import conf
+from .. import conf, display
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
@@ -278,7 +278,12 @@ def consent_for(page) -> StoryConsent | None:
     if hasattr(page, "_sixdegrees_consent"):
         cached: StoryConsent | None = page._sixdegrees_consent
         return cached
-    consent = StoryConsent.objects.filter(translation_key=page.translation_key).first()
+    # With the display version, which the page cache needs too: one query for both.
+    consent = (
+        StoryConsent.objects.filter(translation_key=page.translation_key)
+        .annotate(display_version=display.current_expression())
+        .first()
+    )
     page._sixdegrees_consent = consent
     return consent
 

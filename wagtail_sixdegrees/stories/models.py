@@ -27,6 +27,7 @@ from wagtail.url_routing import RouteResult
 
 from ..layout import InSiteLayout, PublicTemplateResponse
 from ..needs.models import Cause, Need, Region
+from . import page_cache
 from .blocks import StoryBodyBlock
 from .consent import StoryConsent, consent_for, current_consent_keys
 from .forms import StoryCopyForm, StoryPageForm
@@ -281,7 +282,9 @@ class AbstractSurvivorStoryPage(InSiteLayout, Page):
     def serve(self, request, *args, **kwargs):
         if not self.live or not self.consent_is_current():
             return self.serve_gone(request)
-        response = super().serve(request, *args, **kwargs)
+        # Consent is read fresh above; only then may a cached render be reused.
+        render = super().serve
+        response = page_cache.serve(self, request, lambda: render(request, *args, **kwargs))
         if self.noindex:  # a header reaches crawlers whatever the site's <head> holds
             response["X-Robots-Tag"] = "noindex"
         return response

@@ -16,6 +16,7 @@ from .donors import Donor
 from .events import StripeEvent
 from .need_choices import NeedChoice
 from .offline import OfflineBatch, OfflineGift
+from .rollups import DonationDay
 from .site_settings import GivingSettings
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Channel",
     "DedicationKind",
     "Donation",
+    "DonationDay",
     "Donor",
     "DonorSignInLink",
     "Frequency",

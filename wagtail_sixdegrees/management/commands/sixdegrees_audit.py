@@ -6,7 +6,9 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from ...allocation import ledger
 from ...allocation.audit import run_audit
+from ...giving import rollups
 
 
 class Command(BaseCommand):
@@ -16,7 +18,23 @@ class Command(BaseCommand):
         "settlement currency. Exits 1 with a readable report on any violation."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--rebuild-rollups",
+            action="store_true",
+            help=(
+                "First recompute the Giving dashboard's roll-ups (given per day, ledger "
+                "movements per month) from the donations and the ledger, and reinstall the "
+                "triggers that keep them for the current TIME_ZONE. Needed after changing "
+                "TIME_ZONE or writing ledger rows around the package."
+            ),
+        )
+
     def handle(self, *args, **options) -> None:
+        if options["rebuild_rollups"]:
+            days = rollups.rebuild()
+            accounts = ledger.rebuild_balances()
+            self.stdout.write(f"Rebuilt {days} day(s) of donations and {accounts} account(s).")
         report = run_audit()
         self.stdout.write(report.text())
         if not report.ok:
