@@ -122,7 +122,7 @@ def _hidden(html: str, name: str) -> str:
 
 def test_a_story_with_a_donate_form_gives_each_visitor_their_own_tokens(
     page_cache,
-    stripe_api,  # noqa: F811
+    stripe_api,
 ):
     story, _need = live_story(body=_donate_block())
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
