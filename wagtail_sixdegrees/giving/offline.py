@@ -30,6 +30,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,8 +59,9 @@ COLUMNS = (
 REQUIRED_COLUMNS = COLUMNS[:5]
 #: Repeated targets and shares in one cell: ``need:3;cause:1`` with ``60;40``.
 LIST_SEPARATOR = ";"
-#: An upload larger than this is refused before it is read.
-MAX_FILE_BYTES = 2 * 1024 * 1024
+#: What a multipart request may carry besides the file itself (boundaries, part headers, the
+#: CSRF token): a request declaring more than the file limit plus this is refused unread.
+UPLOAD_OVERHEAD_BYTES = 16 * 1024
 #: A file with more gifts than this is refused (split it).
 MAX_ROWS = 2_000
 #: What an XLSX file may unpack to: a small file that unpacks to gigabytes is an attack.
@@ -411,12 +413,28 @@ def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
         workbook.close()
 
 
+def max_file_bytes() -> int:
+    """The largest import file (``OFFLINE_IMPORT_MAX_BYTES``)."""
+    return int(conf.get_setting("OFFLINE_IMPORT_MAX_BYTES"))
+
+
 def too_large() -> ImportRefused:
     return ImportRefused(
-        _("This file is larger than %(size)d MB: split it into smaller files.")
-        % {"size": MAX_FILE_BYTES // (1024 * 1024)},
+        _("This file is larger than %(size)s: split it into smaller files.")
+        % {"size": filesizeformat(max_file_bytes())},
         code="too_large",
     )
+
+
+def declared_too_large(content_length: Any) -> bool:
+    """Whether a request declaring ``content_length`` bytes (``CONTENT_LENGTH``) cannot hold an
+    import file within the limit. Django never reads more of a body than it declares, so this
+    refuses a large upload before any of it is read."""
+    try:
+        declared = int(str(content_length or "0").strip() or "0")
+    except ValueError:
+        return True  # a length we cannot read: Django would read nothing either
+    return declared > max_file_bytes() + UPLOAD_OVERHEAD_BYTES
 
 
 def read_rows(file_name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -425,7 +443,7 @@ def read_rows(file_name: str, content: bytes) -> list[tuple[int, dict[str, str]]
     Raises :class:`ImportRefused` for a file that is too large, unreadable or has no header
     naming the required columns.
     """
-    if len(content) > MAX_FILE_BYTES:
+    if len(content) > max_file_bytes():
         raise too_large()
     is_xlsx = content[:4] == b"PK\x03\x04" or file_name.lower().endswith(".xlsx")
     lines = _xlsx_rows(content) if is_xlsx else _csv_rows(content)
@@ -540,10 +558,58 @@ class StaleImport(OfflineGiftError):
     """Rows accepted at preview would now be refused: nothing was recorded."""
 
 
+class ExpiredImport(OfflineGiftError):
+    """The preview is older than ``OFFLINE_IMPORT_PREVIEW_HOURS``: nothing was recorded."""
+
+
+# --- Expiry of previews ---------------------------------------------------------------------
+
+
+def preview_lifetime() -> datetime.timedelta:
+    """How long a preview that was never committed is kept (``OFFLINE_IMPORT_PREVIEW_HOURS``)."""
+    return datetime.timedelta(hours=int(conf.get_setting("OFFLINE_IMPORT_PREVIEW_HOURS")))
+
+
+def previews_expired(now: datetime.datetime | None = None) -> Any:
+    """Previews never committed (waiting or out of date) older than their lifetime: they hold
+    donors' names and addresses as typed in the file, so they are not kept."""
+    cutoff = (now or timezone.now()) - preview_lifetime()
+    return OfflineBatch.objects.exclude(status=OfflineBatch.Status.COMMITTED).filter(
+        created_at__lt=cutoff
+    )
+
+
+def is_expired(batch: OfflineBatch, now: datetime.datetime | None = None) -> bool:
+    return (
+        batch.status != OfflineBatch.Status.COMMITTED
+        and batch.created_at < (now or timezone.now()) - preview_lifetime()
+    )
+
+
+def _expired() -> ExpiredImport:
+    return ExpiredImport(
+        _(
+            "This preview is older than %(hours)d hours and can no longer be recorded: "
+            "nothing was recorded. Upload the file again."
+        )
+        % {"hours": int(conf.get_setting("OFFLINE_IMPORT_PREVIEW_HOURS"))},
+        code="expired",
+    )
+
+
+def purge_previews(now: datetime.datetime | None = None) -> int:
+    """Delete expired previews; returns how many. Idempotent. A batch with gifts is committed,
+    so never expired: a gift's record keeps its batch."""
+    deleted, _by_model = previews_expired(now).filter(gifts__isnull=True).delete()
+    return deleted
+
+
 def _commit(batch_pk: int, actor: Any, site: Any) -> OfflineBatch:
     batch = OfflineBatch.objects.select_for_update().get(pk=batch_pk)
     if batch.status == OfflineBatch.Status.COMMITTED:
         return batch
+    if is_expired(batch):
+        raise _expired()
     if batch.status == OfflineBatch.Status.STALE:
         raise StaleImport(batch.stale_reason, code="stale")
     accepted = batch.accepted_rows
