@@ -772,7 +772,7 @@ def erase_offline_data(donor: Donor, needles: list[str]) -> ErasedOfflineData:
     committed holding the donor (``needles``: lower-case address and names) lose those rows'
     personal values and become out of date, so they cannot bring the donor back."""
     gifts = OfflineGift.objects.filter(donation__donor=donor)
-    rows_by_batch: dict[int, set[int]] = {}
+    rows_by_batch: dict[int, set[int | None]] = {}
     for batch_id, row_number in gifts.exclude(batch=None).values_list("batch_id", "row_number"):
         rows_by_batch.setdefault(batch_id, set()).add(row_number)
     erased = ErasedOfflineData(gifts=gifts.update(payment_reference=""))

@@ -165,14 +165,13 @@ def _home_page(request: HttpRequest, email: str) -> HttpResponse:
     for gift in gifts:
         gift.pending = pending.get(gift.pk, [])
     donations = list(_donations(email))
-    choices = (
+    choices = list(
         NeedChoice.objects.filter(
             donor__email__iexact=email, donor__erased_at__isnull=True, decided_at__isnull=True
         )
         .select_related("need")
         .order_by("deadline", "pk")
     )
-    choices = list(choices)
     titles = in_language([choice.need for choice in choices], translation.get_language())
     context = {
         "need_choices": [
