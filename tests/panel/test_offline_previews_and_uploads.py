@@ -177,3 +177,16 @@ def test_the_csrf_check_still_applies_to_uploads(login):
     )
     assert response.status_code == 403
     assert not OfflineBatch.objects.exists()
+
+
+def test_the_csrf_check_does_not_read_a_body_too_large_first():
+    """With CSRF enforced (as in production), the middleware would parse the whole multipart
+    body to find the token: the upload view is refused before it does."""
+    from tests.factories import panel_user
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(panel_user("manager"))
+    response = post_declaring(client, offline.max_file_bytes() + 64 * 1024)
+    assert response.status_code == 413
+    assert "split it into smaller files" in response.content.decode()
+    assert not OfflineBatch.objects.exists()
