@@ -114,3 +114,28 @@ def test_the_need_row_in_needs_progress_links_to_its_choices(client, login, deci
     # Only needs with choices get the link.
     assert f"{LISTING}?need={decided.alternative.pk}" not in page
     assert client.get(link).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["manager", "viewer"])
+def test_the_listing_reads_the_same_number_of_queries_for_more_rows(client, login, decided, role):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(role)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(LISTING).status_code == 200
+        return len(captured)
+
+    few = queries()
+    template = decided.choice(decided.ben)
+    for number in range(12):
+        NeedChoice.objects.create(
+            donor=make_donor(f"more-{number}@example.org"),
+            need=template.need,
+            currency=template.currency,
+            amount=100,
+            deadline=template.deadline,
+        )
+    assert queries() == few
