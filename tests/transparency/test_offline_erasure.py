@@ -186,3 +186,14 @@ def test_the_migration_rekeys_plain_fingerprints(imported):
     migration.plain(apps, None)
     gift.refresh_from_db()
     assert gift.fingerprint == plain_digest(gift)
+
+
+def test_the_export_says_how_each_offline_gift_was_received(imported):
+    from wagtail_sixdegrees.transparency.data_rights import export_donor, find_donor
+
+    data = export_donor(find_donor(EMAIL))
+    received = sorted(d["offline"]["payment_reference"] for d in data["donations"])
+    assert received == sorted([REFERENCE, VOID_REFERENCE])
+    voided = next(d["offline"] for d in data["donations"] if d["offline"]["voided_at"])
+    assert voided["void_reason"] == VOID_REASON
+    assert "recorded_by_label" not in voided and "voided_by_label" not in voided

@@ -38,6 +38,14 @@ from .models import DonorErasure, NeedUpdate, NeedUpdateNotice
 
 EXPORT_FORMAT = "wagtail-sixdegrees donor export"
 EXPORT_VERSION = 1
+#: Who recorded or voided an offline gift: other people's data, left out of an export.
+OFFLINE_STAFF_FIELDS = (
+    "recorded_by",
+    "recorded_by_label",
+    "voided_by",
+    "voided_by_label",
+    "donation",
+)
 #: Shorter names are too likely to occur inside unrelated text to be searched for.
 MIN_NEEDLE_LENGTH = 3
 
@@ -140,7 +148,7 @@ def events_mentioning(donor: Donor, *, paid_only: bool = False) -> models.QueryS
 
 def export_donor(donor: Donor) -> dict[str, Any]:
     """Everything we hold about ``donor``, as JSON-ready data. Amounts are minor units."""
-    donations = list(paid_donations(donor).order_by("created_at", "pk"))
+    donations = list(paid_donations(donor).select_related("offline").order_by("created_at", "pk"))
     entries: dict[int, list[dict[str, Any]]] = {}
     for entry in LedgerEntry.objects.filter(donation__donor=donor).select_related("need"):
         line = row(entry, exclude=["actor", "actor_label", "run"])
@@ -163,6 +171,10 @@ def export_donor(donor: Donor) -> dict[str, Any]:
                     row(p, exclude=["id", "donation"]) for p in donation.preferences.all()
                 ],
                 "ledger": entries.get(donation.pk, []),
+                # How an offline gift was received (staff names left out, as on ledger lines).
+                "offline": row(donation.offline, exclude=OFFLINE_STAFF_FIELDS)
+                if hasattr(donation, "offline")
+                else None,
             }
             for donation in donations
         ],
