@@ -45,3 +45,18 @@ def test_workers_run_rqworker_as_the_spike_test_does():
 def test_the_sweep_the_spike_test_runs_is_on_the_guides_timer():
     assert '"sixdegrees_allocate"' in SPIKE.read_text()
     assert "manage.py sixdegrees_allocate" in GUIDE
+
+
+def test_the_sweep_also_purges_expired_import_previews():
+    assert "ExecStart=/srv/site/.venv/bin/python manage.py sixdegrees_purge_previews" in GUIDE
+    assert (
+        "manage.py sixdegrees_purge_previews" in GUIDE.split("| process |", 1)[1].split("\n\n")[0]
+    )
+
+
+def test_the_guide_sets_a_web_server_body_limit_above_the_import_limit():
+    from wagtail_sixdegrees import conf
+
+    limit = conf.DEFAULTS["OFFLINE_IMPORT_MAX_BYTES"]
+    assert "client_max_body_size 3m;" in GUIDE
+    assert limit < 3 * 1024 * 1024

@@ -18,7 +18,7 @@ import json
 from wagtail_sixdegrees.allocation import balances, ledger
 from wagtail_sixdegrees.allocation.audit import run_audit
 from wagtail_sixdegrees.models import AllocationRun, Disbursement, Donation, RecurringGift, WithdrawalCard
-from wagtail_sixdegrees.models import NeedChoice
+from wagtail_sixdegrees.models import Need, NeedChoice
 from wagtail_sixdegrees.giving import statements
 from django.contrib.auth.models import Group
 from wagtail_sixdegrees.models import SurvivorStoryPage
@@ -67,6 +67,11 @@ print(json.dumps({
     "need choices waiting": list(NeedChoice.objects.filter(decided_at__isnull=True).values_list(
         "donor__email", "amount", "currency"
     )),
+    "closed need in thai": list(Need.objects.filter(
+        locale__language_code="th", live=True, title__startswith="จักรยาน"
+    ).values_list("translation_key", flat=True)) == list(Need.objects.filter(
+        title="Bicycles for the school run (fictional, closed)"
+    ).values_list("translation_key", flat=True)),
     "statement gifts": sum(t.gifts for t in statements.build(
         "demo-donor-dara@example.org", *[(p.start, p.end) for p in statements.periods()][0]
     ).totals),
@@ -140,6 +145,8 @@ def test_the_demo_holds_a_month_of_giving_work_and_is_idempotent(tmp_path):
     assert (email, currency) == ("demo-donor-dara@example.org", "USD")
     assert 0 < waiting < 3_000
     assert first["statement gifts"] >= 2
+    # The closed need has a live Thai translation: Thai readers see its choice in Thai.
+    assert first["closed need in thai"] is True
     # A small offline batch (bank transfer, cash, cheque), imported once and allocated.
     assert first["offline gifts"] == [
         ["bank_transfer", "THB", "paid"],

@@ -396,6 +396,23 @@ SETTINGS: tuple[Setting, ...] = (
         whole_number(0, must="be a whole number of seconds (0 turns the page cache off)"),
         (_id("E070"),),
     ),
+    # Offline gift imports: what a preview may hold, and for how long.
+    Setting(
+        "OFFLINE_IMPORT_PREVIEW_HOURS",
+        72,
+        "Offline gifts: hours an import preview that was never committed is kept (and may be "
+        "committed); sixdegrees_purge_previews deletes older ones.",
+        whole_number(1, must="be a whole number of hours, 1 or more"),
+        (_id("E080"),),
+    ),
+    Setting(
+        "OFFLINE_IMPORT_MAX_BYTES",
+        2 * 1024 * 1024,
+        "Offline gifts: the largest import file, in bytes; a larger upload is refused from its "
+        "declared length, before it is read.",
+        whole_number(1024, must="be a whole number of bytes, 1024 or more"),
+        (_id("E081"),),
+    ),
 )
 
 #: Each key's default, by name (what :func:`get_setting` falls back to).

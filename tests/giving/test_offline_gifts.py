@@ -404,7 +404,7 @@ def test_an_xlsx_file_is_read_and_its_formulas_never_evaluated():
         (b"received_on,amount\r\n", "columns"),
         (b"", "empty"),
         (b"PK\x03\x04 not a workbook", "format"),
-        (b"x" * (offline.MAX_FILE_BYTES + 1), "too_large"),
+        (b"x" * (offline.max_file_bytes() + 1), "too_large"),
     ],
 )
 def test_a_file_that_cannot_be_read_is_refused_whole(content, code):

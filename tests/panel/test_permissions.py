@@ -245,6 +245,21 @@ MATRIX = [
         lambda w: {"reason": "Typed twice."},
         MANAGERS,
     ),
+    ("need choices", "get", _url("sixdegrees_need_choices:index"), None, VIEWERS),
+    (
+        "need choices of a need",
+        "get",
+        _url("sixdegrees_need_choices:index", query=lambda w: f"?need={w['need'].pk}&state=asked"),
+        None,
+        VIEWERS,
+    ),
+    (
+        "need choices csv",
+        "get",
+        _url("sixdegrees_need_choices:index", query="?export=csv"),
+        None,
+        VIEWERS,
+    ),
 ]
 
 CASES = [

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -34,6 +35,7 @@ from ..giving.models import Donation, NeedChoice, Preference, PreferenceKind
 from ..giving.models.need_choices import choice_for_token, choice_token
 from ..giving.receipts import sender, site_root_url
 from ..needs.models import Cause, Need, Region
+from ..needs.translations import in_language, supported_language
 from . import balances, ledger
 from .engine import Account
 from .models import LedgerEntry
@@ -243,14 +245,44 @@ def _latest_donation(choice: NeedChoice) -> Donation | None:
     )
 
 
+def choice_language(choice: NeedChoice) -> str | None:
+    """The donor's language: their record's, else that of their latest paid gift; None when
+    neither is one of the site's languages."""
+    donation = _latest_donation(choice)
+    for code in (choice.donor.locale, donation.locale if donation else ""):
+        language = supported_language(code)
+        if language:
+            return language
+    return None
+
+
+def names_in(choice: NeedChoice, alternatives: list[Need], language: str | None) -> dict[str, Any]:
+    """The titles and names a choice shows, in ``language``: each need's live translation,
+    each cause's and region's translation, else the source's. ``alternatives`` become
+    (need, title, region name) triples; the need's primary key stays the source's, which is
+    what a choice is made with."""
+    needs = in_language([choice.need, choice.chosen_need, *alternatives], language)
+    causes = in_language([choice.need.cause], language)
+    regions = in_language([need.region for need in alternatives], language)
+    return {
+        "need_title": needs[choice.need.pk].title,
+        "chosen_title": needs[choice.chosen_need.pk].title if choice.chosen_need else "",
+        "cause_name": causes[choice.need.cause.pk].name,
+        "alternatives": [
+            (need, needs[need.pk].title, regions[need.region.pk].name) for need in alternatives
+        ],
+    }
+
+
 def build_email(choice: NeedChoice) -> EmailMessage:
     """The one email asking the donor to choose, in their language."""
     donor = choice.donor
     donation = _latest_donation(choice)
     root = site_root_url(donation) if donation else ""
-    language = donor.locale or settings.LANGUAGE_CODE
+    language = choice_language(choice) or settings.LANGUAGE_CODE
     with translation.override(language):
         context = {
+            **names_in(choice, [], language),
             "donor": donor,
             "choice": choice,
             "amount": money.format_money(choice.amount, choice.currency),
@@ -328,9 +360,11 @@ __all__ = [
     "ChoiceRefused",
     "apply_defaults",
     "choice_for_token",
+    "choice_language",
     "choice_token",
     "decide",
     "find",
+    "names_in",
     "notify",
     "open_alternatives",
     "run",

@@ -30,7 +30,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf, money
@@ -58,8 +60,9 @@ COLUMNS = (
 REQUIRED_COLUMNS = COLUMNS[:5]
 #: Repeated targets and shares in one cell: ``need:3;cause:1`` with ``60;40``.
 LIST_SEPARATOR = ";"
-#: An upload larger than this is refused before it is read.
-MAX_FILE_BYTES = 2 * 1024 * 1024
+#: What a multipart request may carry besides the file itself (boundaries, part headers, the
+#: CSRF token): a request declaring more than the file limit plus this is refused unread.
+UPLOAD_OVERHEAD_BYTES = 16 * 1024
 #: A file with more gifts than this is refused (split it).
 MAX_ROWS = 2_000
 #: What an XLSX file may unpack to: a small file that unpacks to gigabytes is an attack.
@@ -102,14 +105,61 @@ class OfflineGiftRequest:
 
     def fingerprint(self) -> str:
         """What identifies the payment itself, whoever gave it and wherever it should go."""
-        content = [
-            self.channel,
-            self.received_on.isoformat(),
-            self.currency,
-            self.amount,
-            " ".join(self.reference.split()).casefold(),
-        ]
-        return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+        return payment_fingerprint(
+            self.channel, self.received_on, self.currency, self.amount, self.reference
+        )
+
+    def fingerprints(self) -> list[str]:
+        """This payment's fingerprint under the current key and under every key still
+        accepted (``SECRET_KEY_FALLBACKS``): a gift recorded before a key rotation still
+        stops the same payment from being recorded again."""
+        return payment_fingerprints(
+            self.channel, self.received_on, self.currency, self.amount, self.reference
+        )
+
+
+#: Keys the fingerprint apart from every other keyed digest made with ``SECRET_KEY``.
+FINGERPRINT_SALT = "wagtail_sixdegrees.offline_gift"
+
+
+def _fingerprint_content(
+    channel: str, received_on: datetime.date, currency: str, amount: int, reference: str
+) -> str:
+    return json.dumps(
+        [channel, received_on.isoformat(), currency, amount, " ".join(reference.split()).casefold()]
+    )
+
+
+def payment_fingerprint(
+    channel: str,
+    received_on: datetime.date,
+    currency: str,
+    amount: int,
+    reference: str,
+    *,
+    secret: str | None = None,
+) -> str:
+    """A keyed digest (HMAC-SHA256 with ``SECRET_KEY``) of what identifies a payment.
+
+    Keyed, so the stored fingerprint does not give the reference away to someone holding only
+    the database, who could otherwise hash guesses (a name, a cheque number) until one matches:
+    erasure blanks the reference and keeps this (docs/decisions.md).
+    """
+    content = _fingerprint_content(channel, received_on, currency, amount, reference)
+    return salted_hmac(FINGERPRINT_SALT, content, secret=secret, algorithm="sha256").hexdigest()
+
+
+def payment_fingerprints(
+    channel: str, received_on: datetime.date, currency: str, amount: int, reference: str
+) -> list[str]:
+    """The fingerprint under ``SECRET_KEY`` first, then under each of its fallbacks."""
+    from django.conf import settings
+
+    secrets = [None, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [
+        payment_fingerprint(channel, received_on, currency, amount, reference, secret=secret)
+        for secret in secrets
+    ]
 
 
 # --- Reading one gift -------------------------------------------------------------------------
@@ -265,9 +315,10 @@ def _actor(user: Any) -> tuple[int | None, str]:
     return user.pk, user.get_username()
 
 
-def is_recorded(fingerprint: str) -> bool:
-    """Whether a standing (not voided) gift has this fingerprint."""
-    return OfflineGift.objects.filter(fingerprint=fingerprint, voided_at__isnull=True).exists()
+def is_recorded(fingerprints: str | list[str]) -> bool:
+    """Whether a standing (not voided) gift has this fingerprint (or one of these)."""
+    wanted = [fingerprints] if isinstance(fingerprints, str) else fingerprints
+    return OfflineGift.objects.filter(fingerprint__in=wanted, voided_at__isnull=True).exists()
 
 
 def _record(
@@ -328,7 +379,7 @@ def _record(
 
 def record_gift(request: OfflineGiftRequest, *, actor: Any, site: Any = None) -> Donation:
     """Record one offline gift; refused (``already_recorded``) if the same payment stands."""
-    if is_recorded(request.fingerprint()):
+    if is_recorded(request.fingerprints()):
         raise _already_recorded()
     try:
         with transaction.atomic():
@@ -411,12 +462,28 @@ def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
         workbook.close()
 
 
+def max_file_bytes() -> int:
+    """The largest import file (``OFFLINE_IMPORT_MAX_BYTES``)."""
+    return int(conf.get_setting("OFFLINE_IMPORT_MAX_BYTES"))
+
+
 def too_large() -> ImportRefused:
     return ImportRefused(
-        _("This file is larger than %(size)d MB: split it into smaller files.")
-        % {"size": MAX_FILE_BYTES // (1024 * 1024)},
+        _("This file is larger than %(size)s: split it into smaller files.")
+        % {"size": filesizeformat(max_file_bytes())},
         code="too_large",
     )
+
+
+def declared_too_large(content_length: Any) -> bool:
+    """Whether a request declaring ``content_length`` bytes (``CONTENT_LENGTH``) cannot hold an
+    import file within the limit. Django never reads more of a body than it declares, so this
+    refuses a large upload before any of it is read."""
+    try:
+        declared = int(str(content_length or "0").strip() or "0")
+    except ValueError:
+        return True  # a length we cannot read: Django would read nothing either
+    return declared > max_file_bytes() + UPLOAD_OVERHEAD_BYTES
 
 
 def read_rows(file_name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -425,7 +492,7 @@ def read_rows(file_name: str, content: bytes) -> list[tuple[int, dict[str, str]]
     Raises :class:`ImportRefused` for a file that is too large, unreadable or has no header
     naming the required columns.
     """
-    if len(content) > MAX_FILE_BYTES:
+    if len(content) > max_file_bytes():
         raise too_large()
     is_xlsx = content[:4] == b"PK\x03\x04" or file_name.lower().endswith(".xlsx")
     lines = _xlsx_rows(content) if is_xlsx else _csv_rows(content)
@@ -481,6 +548,7 @@ def _row(number: int, values: dict[str, str], today: datetime.date) -> dict[str,
     row.update(
         accepted=True,
         fingerprint=request.fingerprint(),
+        fingerprints=request.fingerprints(),
         amount_display=money.format_money(request.amount, request.currency),
         targets=", ".join(
             target.label if len(request.targets) == 1 else f"{target.label} {share // 100}%"
@@ -493,6 +561,7 @@ def _row(number: int, values: dict[str, str], today: datetime.date) -> dict[str,
 def _refuse(row: dict[str, Any], code: str, reason: Any) -> None:
     row.update(accepted=False, code=code, reason=str(reason))
     row.pop("fingerprint", None)
+    row.pop("fingerprints", None)
 
 
 def check_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> list[dict[str, Any]]:
@@ -511,16 +580,24 @@ def check_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> list[dict[str, Any
                 "duplicate_in_file",
                 _("The same payment as row %(line)d of this file.") % {"line": first},
             )
-    fingerprints = [row["fingerprint"] for row in checked if row["accepted"]]
-    recorded = set(
+    recorded = _recorded_among(
+        [candidate for row in checked if row["accepted"] for candidate in row["fingerprints"]]
+    )
+    for row in checked:
+        if row["accepted"] and recorded.intersection(row["fingerprints"]):
+            _refuse(row, "already_recorded", _("Already recorded (imported or typed in before)."))
+    for row in checked:
+        row.pop("fingerprints", None)  # a key rotation's candidates are recomputed at commit
+    return checked
+
+
+def _recorded_among(fingerprints: list[str]) -> set[str]:
+    """Which of ``fingerprints`` belong to a standing (not voided) gift."""
+    return set(
         OfflineGift.objects.filter(
             fingerprint__in=fingerprints, voided_at__isnull=True
         ).values_list("fingerprint", flat=True)
     )
-    for row in checked:
-        if row["accepted"] and row["fingerprint"] in recorded:
-            _refuse(row, "already_recorded", _("Already recorded (imported or typed in before)."))
-    return checked
 
 
 def preview_import(file_name: str, content: bytes, *, actor: Any) -> OfflineBatch:
@@ -540,31 +617,84 @@ class StaleImport(OfflineGiftError):
     """Rows accepted at preview would now be refused: nothing was recorded."""
 
 
+class ExpiredImport(OfflineGiftError):
+    """The preview is older than ``OFFLINE_IMPORT_PREVIEW_HOURS``: nothing was recorded."""
+
+
+# --- Expiry of previews ---------------------------------------------------------------------
+
+
+def preview_lifetime() -> datetime.timedelta:
+    """How long a preview that was never committed is kept (``OFFLINE_IMPORT_PREVIEW_HOURS``)."""
+    return datetime.timedelta(hours=int(conf.get_setting("OFFLINE_IMPORT_PREVIEW_HOURS")))
+
+
+def previews_expired(now: datetime.datetime | None = None) -> Any:
+    """Previews never committed (waiting or out of date) older than their lifetime: they hold
+    donors' names and addresses as typed in the file, so they are not kept."""
+    cutoff = (now or timezone.now()) - preview_lifetime()
+    return OfflineBatch.objects.exclude(status=OfflineBatch.Status.COMMITTED).filter(
+        created_at__lt=cutoff
+    )
+
+
+def is_expired(batch: OfflineBatch, now: datetime.datetime | None = None) -> bool:
+    return (
+        batch.status != OfflineBatch.Status.COMMITTED
+        and batch.created_at < (now or timezone.now()) - preview_lifetime()
+    )
+
+
+def _expired() -> ExpiredImport:
+    return ExpiredImport(
+        _(
+            "This preview is older than %(hours)d hours and can no longer be recorded: "
+            "nothing was recorded. Upload the file again."
+        )
+        % {"hours": int(conf.get_setting("OFFLINE_IMPORT_PREVIEW_HOURS"))},
+        code="expired",
+    )
+
+
+def purge_previews(now: datetime.datetime | None = None) -> int:
+    """Delete expired previews; returns how many. Idempotent. A batch with gifts is committed,
+    so never expired: a gift's record keeps its batch."""
+    deleted, _by_model = previews_expired(now).filter(gifts__isnull=True).delete()
+    return deleted
+
+
 def _commit(batch_pk: int, actor: Any, site: Any) -> OfflineBatch:
     batch = OfflineBatch.objects.select_for_update().get(pk=batch_pk)
     if batch.status == OfflineBatch.Status.COMMITTED:
         return batch
+    if is_expired(batch):
+        raise _expired()
     if batch.status == OfflineBatch.Status.STALE:
         raise StaleImport(batch.stale_reason, code="stale")
-    accepted = batch.accepted_rows
-    recorded = set(
-        OfflineGift.objects.filter(
-            fingerprint__in=[row["fingerprint"] for row in accepted], voided_at__isnull=True
-        ).values_list("fingerprint", flat=True)
-    )
     today = timezone.localdate()
-    created = 0
+    accepted = batch.accepted_rows
+    kept = _recorded_among([row["fingerprint"] for row in accepted])
+    requests = []
     for row in accepted:
-        if row["fingerprint"] in recorded:
+        if row["fingerprint"] in kept:
             continue  # recorded since the preview (another import, or this one retried)
         try:
-            request = read_gift(row["values"], today=today)
+            requests.append((row, read_gift(row["values"], today=today)))
         except OfflineGiftError as error:
             raise StaleImport(
                 _("Row %(line)d would now be refused (%(reason)s). Upload the file again.")
                 % {"line": row["line"], "reason": error.message},
                 code="stale",
             ) from None
+    # Fingerprints are recomputed from the kept values (never trusted from the preview), under
+    # every key still accepted.
+    recorded = _recorded_among(
+        [candidate for _row, request in requests for candidate in request.fingerprints()]
+    )
+    created = 0
+    for row, request in requests:
+        if recorded.intersection(request.fingerprints()):
+            continue  # recorded before a key rotation
         _record(request, actor=actor, site=site, batch=batch, row_number=row["line"])
         created += 1
     actor_id, actor_label = _actor(actor)
@@ -593,10 +723,7 @@ PERSONAL_COLUMNS = ("donor_name", "donor_email")
 
 
 def _without_personal_data(row: dict[str, Any]) -> dict[str, Any]:
-    values = {
-        name: ("" if name in PERSONAL_COLUMNS else value) for name, value in row["values"].items()
-    }
-    return {**row, "values": values}
+    return _without(row, PERSONAL_COLUMNS)
 
 
 def commit_import(
@@ -622,6 +749,67 @@ def commit_import(
             )
             raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --- Erasure ----------------------------------------------------------------------------------
+
+#: What stands in for a void's reason once its donor is erased (a voided gift needs one).
+ERASED_NOTE = "[erased]"
+
+
+@dataclass
+class ErasedOfflineData:
+    gifts: int = 0
+    previews: int = 0
+
+
+def erase_offline_data(donor: Donor, needles: list[str]) -> ErasedOfflineData:
+    """Forget what an erased donor's offline gifts say about them, inside the caller's
+    transaction: the payment reference (a bank transfer's often holds the payer's name) and the
+    void's reason (free text) on each gift and, for an imported gift, the reference in its
+    file's kept row. Amounts, dates, channel, fingerprint and the ledger stay (reversal lines
+    keep the reason they were written with: the ledger is append-only). Previews not yet
+    committed holding the donor (``needles``: lower-case address and names) lose those rows'
+    personal values and become out of date, so they cannot bring the donor back."""
+    gifts = OfflineGift.objects.filter(donation__donor=donor)
+    rows_by_batch: dict[int, set[int | None]] = {}
+    for batch_id, row_number in gifts.exclude(batch=None).values_list("batch_id", "row_number"):
+        rows_by_batch.setdefault(batch_id, set()).add(row_number)
+    erased = ErasedOfflineData(gifts=gifts.update(payment_reference=""))
+    gifts.exclude(voided_at=None).update(void_reason=ERASED_NOTE)
+    for batch in OfflineBatch.objects.select_for_update().filter(pk__in=rows_by_batch):
+        lines = rows_by_batch[batch.pk]
+        batch.rows = [
+            _without(row, ("reference",)) if row.get("line") in lines else row for row in batch.rows
+        ]
+        batch.save(update_fields=["rows"])
+    waiting = OfflineBatch.objects.select_for_update().exclude(status=OfflineBatch.Status.COMMITTED)
+    for batch in waiting:
+        mentioned = [row for row in batch.rows if _mentions(row, needles)]
+        if not mentioned:
+            continue
+        batch.rows = [
+            _without(row, (*PERSONAL_COLUMNS, "reference")) if _mentions(row, needles) else row
+            for row in batch.rows
+        ]
+        batch.status = OfflineBatch.Status.STALE
+        batch.stale_reason = str(
+            _("A donor in this file asked to be erased since it was read. Upload the file again.")
+        )
+        batch.save(update_fields=["rows", "status", "stale_reason"])
+        erased.previews += 1
+    return erased
+
+
+def _mentions(row: dict[str, Any], needles: list[str]) -> bool:
+    values = row.get("values", {})
+    texts = [str(values.get(name, "")).strip().lower() for name in PERSONAL_COLUMNS]
+    return any(text and text in needles for text in texts)
+
+
+def _without(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    values = {name: ("" if name in columns else value) for name, value in row["values"].items()}
+    return {**row, "values": values}
 
 
 # --- The template ---------------------------------------------------------------------------

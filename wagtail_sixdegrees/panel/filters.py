@@ -15,7 +15,7 @@ from wagtail.models import Site
 
 from .. import conf
 from ..allocation.models import AccountKind, AllocationRun, Disbursement, LedgerEntry
-from ..giving.models import Channel, Donation, Frequency, Preference, PreferenceKind
+from ..giving.models import Channel, Donation, Frequency, NeedChoice, Preference, PreferenceKind
 from ..needs.models import Cause, Need, NeedQuerySet, Partner, Priority, Region
 
 
@@ -190,3 +190,51 @@ class LedgerFilterSet(WagtailFilterSet):
     class Meta:
         model = LedgerEntry
         fields = ["kind", "account_kind", "currency", "created_at", "need", "run"]
+
+
+class NeedChoiceState:
+    """Where a donor's choice stands: asked (waiting for them), chosen, or the default applied."""
+
+    ASKED = "asked"
+    CHOSEN = "chosen"
+    DEFAULTED = "defaulted"
+    CHOICES = [
+        (ASKED, _("Asked, no answer yet")),
+        (CHOSEN, _("Chosen by the donor")),
+        (DEFAULTED, _("Default applied")),
+    ]
+
+    @classmethod
+    def of(cls, choice: NeedChoice) -> str:
+        if not choice.is_decided:
+            return cls.ASKED
+        return cls.DEFAULTED if choice.by_default else cls.CHOSEN
+
+    @classmethod
+    def label(cls, choice: NeedChoice) -> str:
+        return str(dict(cls.CHOICES)[cls.of(choice)])
+
+
+def _needs_with_choices(request: Any) -> QuerySet[Need]:
+    return Need.objects.filter(pk__in=NeedChoice.objects.values("need_id")).order_by("title")
+
+
+class NeedChoiceFilterSet(WagtailFilterSet):
+    need = django_filters.ModelChoiceFilter(
+        label=_("Closed need"), queryset=_needs_with_choices, empty_label=_("All")
+    )
+    state = _choice(_("State"), NeedChoiceState.CHOICES, method="filter_state")
+    currency = _choice(_("Currency"), currency_choices)
+
+    class Meta:
+        model = NeedChoice
+        fields = ["need", "state", "currency"]
+
+    def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == NeedChoiceState.ASKED:
+            return queryset.filter(decided_at__isnull=True)
+        if value == NeedChoiceState.CHOSEN:
+            return queryset.filter(decided_at__isnull=False, by_default=False)
+        if value == NeedChoiceState.DEFAULTED:
+            return queryset.filter(decided_at__isnull=False, by_default=True)
+        return queryset

@@ -349,9 +349,27 @@ class OfflineImportForm(forms.Form):
 
     file = forms.FileField(
         label=_("File"),
-        help_text=_("CSV (UTF-8) or XLSX, with the template's columns; at most 2 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.template.defaultfilters import filesizeformat
+
+        from ..giving import offline
+
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "CSV (UTF-8) or XLSX, with the template's columns; at most %(size)s."
+        ) % {"size": filesizeformat(offline.max_file_bytes())}
+
+    @classmethod
+    def refusing(cls, field: str, message: Any) -> OfflineImportForm:
+        """A form showing only ``message`` on ``field``, for a request whose body is not read."""
+        form = cls(data={}, files={})
+        form.full_clean()
+        form.errors.clear()
+        form.add_error(field, message)
+        return form
 
 
 class VoidForm(forms.Form):

@@ -15,6 +15,7 @@ DISBURSEMENTS = "sixdegrees_disbursements"
 LEDGER = "sixdegrees_ledger"
 AUDIT = "sixdegrees_audit"
 OFFLINE = "sixdegrees_offline"
+NEED_CHOICES = "sixdegrees_need_choices"
 
 
 def url(namespace: str, view: str = "index", *args: Any) -> str:

@@ -130,6 +130,7 @@ panel_policy = GivingPermissionPolicy(f"{APP}.Donation")
 def policies() -> dict[Any, GivingPermissionPolicy]:
     """The policy of every model the panel owns (one instance each), for
     ``register_permission_policy``."""
+    from ..giving.models import NeedChoice
     from ..models import AllocationRun, Disbursement, Donation, LedgerEntry, OfflineBatch
 
     return {
@@ -141,6 +142,8 @@ def policies() -> dict[Any, GivingPermissionPolicy]:
         LedgerEntry: GivingPermissionPolicy(LedgerEntry),
         AllocationRun: GivingPermissionPolicy(AllocationRun, {"add": ALLOCATE}),
         Disbursement: GivingPermissionPolicy(Disbursement, {"add": DISBURSE}),
+        # Donors' choices when a need closed: the listing shows donors only with personal data.
+        NeedChoice: GivingPermissionPolicy(NeedChoice),
     }
 
 

@@ -21,7 +21,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from ..allocation.models import AllocationRun, Disbursement, LedgerEntry
-from ..giving.models import Donation, OfflineBatch
+from ..giving.models import Donation, NeedChoice, OfflineBatch
 from ..needs.models import Need
 from ..needs.viewsets import CauseViewSet, PartnerViewSet, RegionViewSet
 from ..stories.viewsets import StoryConsentViewSet
@@ -33,6 +33,7 @@ from .views import (
     disbursements,
     donations,
     ledger,
+    need_choices,
     needs,
     offline,
     posters,
@@ -218,6 +219,19 @@ class NeedProgressViewSet(GivingModelViewSet):
         return permissions.GivingPermissionPolicy(Need)
 
 
+class NeedChoiceViewSet(GivingModelViewSet):
+    """Donors' choices when a need closed; reached from a need's row in Needs progress."""
+
+    model = NeedChoice
+    name = names.NEED_CHOICES
+    url_prefix = "giving/need-choices"
+    menu_label = _("Need choices")
+    icon = "tick"
+    menu_order = 106
+    index_view_class = need_choices.NeedChoiceIndexView
+    inspect_view_enabled = False
+
+
 class RunViewSet(GivingModelViewSet):
     model = AllocationRun
     name = names.RUNS
@@ -314,6 +328,7 @@ class GivingViewSetGroup(SnippetViewSetGroup):
         OfflineGiftViewSet,
         EmbeddableNeedViewSet,
         NeedProgressViewSet,
+        NeedChoiceViewSet,
         RunViewSet,
         ReallocateViewSet,
         DisbursementViewSet,

@@ -10,8 +10,9 @@ donor's record.
 Erasure. First every monthly gift still running is cancelled at Stripe (if Stripe cannot be
 reached, erasure is refused and nothing is erased): an erased donor must not go on being
 charged, and a renewal would bring their address back. Then the donor's email and name, every dedication, every copy of them (the personal parts
-of stored Stripe event payloads, the digest of the submitted form) are removed; amounts, Stripe
-ids, preferences and ledger rows stay, so the books and the audit still balance. A
+of stored Stripe event payloads, the digest of the submitted form, offline gifts' payment
+references and void reasons, import rows) are removed; amounts, Stripe ids, fingerprints,
+preferences and ledger rows stay, so the books and the audit still balance. A
 ``DonorErasure`` row records when, by whom and how, never what was erased.
 """
 
@@ -29,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..allocation.models import LedgerEntry
-from ..giving import fulfilment, sign_in
+from ..giving import fulfilment, offline, sign_in
 from ..giving.gateway import StripeError, StripeGateway
 from ..giving.models import Donation, Donor, RecurringGift, StripeEvent
 from ..giving.privacy import ERASED, PERSONAL_KEYS, scrub  # noqa: F401 (part of this API)
@@ -37,6 +38,14 @@ from .models import DonorErasure, NeedUpdate, NeedUpdateNotice
 
 EXPORT_FORMAT = "wagtail-sixdegrees donor export"
 EXPORT_VERSION = 1
+#: Who recorded or voided an offline gift: other people's data, left out of an export.
+OFFLINE_STAFF_FIELDS = (
+    "recorded_by",
+    "recorded_by_label",
+    "voided_by",
+    "voided_by_label",
+    "donation",
+)
 #: Shorter names are too likely to occur inside unrelated text to be searched for.
 MIN_NEEDLE_LENGTH = 3
 
@@ -139,7 +148,7 @@ def events_mentioning(donor: Donor, *, paid_only: bool = False) -> models.QueryS
 
 def export_donor(donor: Donor) -> dict[str, Any]:
     """Everything we hold about ``donor``, as JSON-ready data. Amounts are minor units."""
-    donations = list(paid_donations(donor).order_by("created_at", "pk"))
+    donations = list(paid_donations(donor).select_related("offline").order_by("created_at", "pk"))
     entries: dict[int, list[dict[str, Any]]] = {}
     for entry in LedgerEntry.objects.filter(donation__donor=donor).select_related("need"):
         line = row(entry, exclude=["actor", "actor_label", "run"])
@@ -162,6 +171,10 @@ def export_donor(donor: Donor) -> dict[str, Any]:
                     row(p, exclude=["id", "donation"]) for p in donation.preferences.all()
                 ],
                 "ledger": entries.get(donation.pk, []),
+                # How an offline gift was received (staff names left out, as on ledger lines).
+                "offline": row(donation.offline, exclude=OFFLINE_STAFF_FIELDS)
+                if hasattr(donation, "offline")
+                else None,
             }
             for donation in donations
         ],
@@ -269,6 +282,7 @@ def erase_donor(
         gifts = RecurringGift.objects.filter(donor=donor).update(
             dedication="", dedication_kind="", donor_name="", anonymous=True
         )
+        offline_data = offline.erase_offline_data(donor, needles)
         sign_in.forget(donor.email)  # the emailed sign-in links keep the address
         donor.erase()
         who = user if getattr(user, "is_authenticated", False) else None
@@ -283,5 +297,7 @@ def erase_donor(
                 "cancelled_gifts": cancelled,
                 "stripe_events": events,
                 "update_emails": NeedUpdateNotice.objects.filter(donor=donor).count(),
+                "offline_gifts": offline_data.gifts,
+                "import_previews": offline_data.previews,
             },
         )

@@ -9,6 +9,7 @@ money through the ledger, which sits above giving in the package's import order.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
 from .. import money
@@ -20,17 +21,28 @@ from ..needs.models import Need
 
 
 def _page(
-    request: HttpRequest, choice: NeedChoice, *, error: str = "", status: int = 200
+    request: HttpRequest,
+    choice: NeedChoice,
+    language: str,
+    *,
+    error: str = "",
+    status: int = 200,
 ) -> HttpResponse:
+    alternatives = [] if choice.is_decided else need_choices.open_alternatives(choice)
     context = {
+        **need_choices.names_in(choice, alternatives, language),
         "choice": choice,
         "amount": money.format_money(choice.amount, choice.currency),
         "moved": money.format_money(choice.moved, choice.currency),
-        "needs": [] if choice.is_decided else need_choices.open_alternatives(choice),
         "error": error,
         "default_option": need_choices.DEFAULT_OPTION,
     }
-    return PublicTemplateResponse(request, TEMPLATES + "need_choice.html", context, status=status)
+    response = PublicTemplateResponse(
+        request, TEMPLATES + "need_choice.html", context, status=status
+    )
+    response.render()  # now, in the donor's language
+    response["Content-Language"] = language
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,15 +50,18 @@ def need_choice(request: HttpRequest, token: str) -> HttpResponse:
     choice = need_choices.choice_for_token(token)
     if choice is None:
         return link_not_found(request)
-    if request.method == "GET":
-        return _page(request, choice)
-    value = str(request.POST.get("choice") or "")
-    option, _sep, need_pk = value.partition(":")
-    need = Need.objects.filter(pk=int(need_pk)).first() if need_pk.isdigit() else None
-    try:
-        choice = need_choices.decide(choice, option, need)
-    except need_choices.ChoiceRefused as refused:
-        choice.refresh_from_db()
-        status = 409 if choice.is_decided else 400
-        return _page(request, choice, error=refused.message, status=status)
-    return _page(request, choice)
+    # The page speaks the donor's language, as the email that brought them here did.
+    language = need_choices.choice_language(choice) or translation.get_language()
+    with translation.override(language):
+        if request.method == "GET":
+            return _page(request, choice, language)
+        value = str(request.POST.get("choice") or "")
+        option, _sep, need_pk = value.partition(":")
+        need = Need.objects.filter(pk=int(need_pk)).first() if need_pk.isdigit() else None
+        try:
+            choice = need_choices.decide(choice, option, need)
+        except need_choices.ChoiceRefused as refused:
+            choice.refresh_from_db()
+            status = 409 if choice.is_decided else 400
+            return _page(request, choice, language, error=refused.message, status=status)
+        return _page(request, choice, language)

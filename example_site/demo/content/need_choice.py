@@ -54,8 +54,32 @@ def _need() -> Need:
     return need
 
 
+#: The closed need in Thai: its choice page and My giving prompt name it so for Thai readers.
+CLOSED_NEED_TH = (
+    "จักรยานสำหรับเดินทางไปโรงเรียน (สมมติ ปิดแล้ว)",
+    "ตัวอย่างสมมติ: จักรยานให้วัยรุ่นเดินทางไปโรงเรียนได้อย่างปลอดภัย",
+)
+
+
+def _thai_translation(need: Need) -> None:
+    """The closed need's Thai translation, published, once (Thai exists after the demo's
+    translations)."""
+    thai = Locale.objects.filter(language_code="th").first()
+    if thai is None or need.has_translation(thai):
+        return
+    translation = need.copy_for_translation(thai)
+    translation.title, translation.summary = CLOSED_NEED_TH
+    translation.cause = need.cause.get_translation_or_none(thai) or need.cause
+    translation.region = need.region.get_translation_or_none(thai) or need.region
+    translation.live, translation.live_revision = False, None
+    translation.save()
+    translation.save_revision().publish()
+
+
 def ensure_need_choice(site: Site) -> dict[str, int]:
     if NeedChoice.objects.filter(need__title=CLOSED_NEED).exists():
+        with transaction.atomic():
+            _thai_translation(_need())
         return {"need choices waiting": NeedChoice.objects.filter(decided_at__isnull=True).count()}
     with transaction.atomic():
         need = _need()
@@ -83,4 +107,5 @@ def ensure_need_choice(site: Site) -> dict[str, int]:
         NeedChoice.objects.filter(need=need, notified_at__isnull=True).update(
             notified_at=timezone.now()
         )
+        _thai_translation(need)
     return {"need choices waiting": NeedChoice.objects.filter(decided_at__isnull=True).count()}

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ... import conf, money
 from ...layout import PublicTemplateResponse
+from ...needs.translations import in_language
 from .. import monthly, ratelimit, sign_in, statement_pdf, statements
 from ..donor_session import donor_required, sign_out
 from ..donor_session import sign_in as start_session
@@ -163,15 +165,18 @@ def _home_page(request: HttpRequest, email: str) -> HttpResponse:
     for gift in gifts:
         gift.pending = pending.get(gift.pk, [])
     donations = list(_donations(email))
-    choices = (
+    choices = list(
         NeedChoice.objects.filter(
             donor__email__iexact=email, donor__erased_at__isnull=True, decided_at__isnull=True
         )
         .select_related("need")
         .order_by("deadline", "pk")
     )
+    titles = in_language([choice.need for choice in choices], translation.get_language())
     context = {
-        "need_choices": [(choice, choice_token(choice)) for choice in choices],
+        "need_choices": [
+            (choice, choice_token(choice), titles[choice.need_id].title) for choice in choices
+        ],
         "email": email,
         "gifts": gifts,
         "donations": [(donation, impact_url(donation)) for donation in donations],

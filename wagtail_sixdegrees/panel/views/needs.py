@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
 
 from ...allocation import balances
+from ...giving.models import NeedChoice
 from ...needs.models import Need
 from .. import names, permissions
 from ..columns import MoneyColumn, ProgressColumn
@@ -50,7 +51,10 @@ class NeedProgressIndexView(GivingIndexView):
     def get_base_queryset(self) -> QuerySet:
         # One row per need: translations share their money with the source record.
         return (
-            balances.canonical_needs().with_progress().select_related("cause", "region", "partner")
+            balances.canonical_needs()
+            .with_progress()
+            .select_related("cause", "region", "partner")
+            .annotate(has_choices=Exists(NeedChoice.objects.filter(need=OuterRef("pk"))))
         )
 
     def search_queryset(self, queryset: QuerySet) -> QuerySet:
@@ -89,6 +93,15 @@ class NeedProgressIndexView(GivingIndexView):
         buttons.append(
             Button(_("Ledger"), url=self.get_ledger_url(need), icon_name="list-ul", priority=30)
         )
+        if getattr(need, "has_choices", False):
+            buttons.append(
+                Button(
+                    _("Donors' choices"),
+                    url=f"{names.url(names.NEED_CHOICES)}?need={need.pk}",
+                    icon_name="tick",
+                    priority=35,
+                )
+            )
         if self.can_edit_needs:
             buttons.append(
                 Button(

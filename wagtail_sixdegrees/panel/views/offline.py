@@ -10,11 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import View
 from wagtail.admin.ui.tables import Column
 from wagtail.models import Site
@@ -133,9 +136,30 @@ class ImportUploadView(GivingFormView):
         )
         return context
 
+    @method_decorator(csrf_exempt)
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # The CSRF check reads the form, and with it the whole upload: a request declaring a
+        # body larger than any file we take is refused first, unread (it changes nothing, like
+        # a GET). Every other request gets the usual CSRF check before the view runs.
+        if request.method == "POST" and offline.declared_too_large(
+            request.META.get("CONTENT_LENGTH")
+        ):
+            return self.refuse_unread(request, *args, **kwargs)
+        checked = csrf_protect(super().dispatch)
+        return checked(request, *args, **kwargs)
+
+    def refuse_unread(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """The form with the "too large" error, without reading the request's body."""
+        if not self.user_has_permission(self.permission_required):  # as dispatch would
+            raise PermissionDenied
+        form = self.get_form_class().refusing("file", offline.too_large().message)
+        response = self.form_invalid(form)
+        response.status_code = 413
+        return response
+
     def form_valid(self, form: OfflineImportForm) -> Any:
         upload = form.cleaned_data["file"]
-        if upload.size > offline.MAX_FILE_BYTES:  # refused before it is read
+        if upload.size > offline.max_file_bytes():  # a body that declared no length, say
             return self.refuse(form, offline.too_large().message, "file")
         try:
             batch = offline.preview_import(upload.name, upload.read(), actor=self.request.user)
@@ -171,13 +195,18 @@ class ImportPreviewView(GivingFormView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         accepted = self.batch.accepted_rows
+        expired = offline.is_expired(self.batch)
         context.update(
+            expired=expired,
+            preview_hours=int(offline.preview_lifetime().total_seconds() // 3600),
             batch=self.batch,
             rows=self.batch.rows,
             accepted=len(accepted),
             refused=len(self.batch.rows) - len(accepted),
             columns=offline.COLUMNS,
-            can_commit=self.batch.status == OfflineBatch.Status.PREVIEW and bool(accepted),
+            can_commit=self.batch.status == OfflineBatch.Status.PREVIEW
+            and bool(accepted)
+            and not expired,
             upload_url=names.url(names.OFFLINE, "upload"),
             donations_url=names.url(names.DONATIONS),
         )
