@@ -101,3 +101,12 @@ def connect(*models: type[Model]) -> None:
         post_delete.connect(_renew_on_signal, sender=model, dispatch_uid=f"{uid}-delete")
     page_published.connect(_renew_on_signal, dispatch_uid="sixdegrees-display-published")
     page_unpublished.connect(_renew_on_signal, dispatch_uid="sixdegrees-display-unpublished")
+    # Where pages are served from, and to whom: cached pages are found by their address.
+    from wagtail.models import PageViewRestriction, Site
+    from wagtail.signals import post_page_move
+
+    post_page_move.connect(_renew_on_signal, dispatch_uid="sixdegrees-display-moved")
+    for model in (Site, PageViewRestriction):
+        uid = f"sixdegrees-display-{model._meta.label_lower}"
+        post_save.connect(_renew_on_signal, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(_renew_on_signal, sender=model, dispatch_uid=f"{uid}-delete")
