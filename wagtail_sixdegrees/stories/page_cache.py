@@ -20,14 +20,15 @@ What is never cached:
 
 * consent: read on every request (above) before a cached render is served, so a withdrawn or
   lapsed story answers 410 at once, and a need page never names a story whose consent ended;
-* anything personal: a render that made a CSRF token outside a :func:`personal_fragment`, set
-  a cookie, read the session, or was made for a signed-in user, a request with a query string
-  or a method other than GET is served as rendered and not stored;
-* a donate form: it is a :func:`personal_fragment`, cut out of the stored page and rendered
-  for each visitor (their own CSRF token and one-time ``submission`` nonce) on every hit;
+* anything personal: a render that made a CSRF token, set a cookie, read the session, showed
+  a form again with a donor's input, or was made for a signed-in user, a request with a query
+  string or a method other than GET is served as rendered and not stored;
+* a donate form's CSRF token and one-time ``submission`` nonce: while a page is rendered for
+  the cache they are written as markers (``display.visitor_nonce``), and every response, the
+  first included, gets the visitor's own token and a new nonce in their place;
 * pages with view restrictions, and Wagtail pages on sites with ``before_serve_page`` or
-  ``on_serve_page`` hooks other than Wagtail's own (the middleware would skip them; the
-  lookup in ``serve()`` runs after them).
+  ``on_serve_page`` hooks other than Wagtail's own (the middleware skips those; the lookup
+  in ``serve()`` runs after them).
 """
 
 from __future__ import annotations
@@ -36,16 +37,15 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, IntegerField, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.utils import timezone, translation
-from django.utils.safestring import SafeString, mark_safe
 
 from .. import conf, display
 from .consent import StoryConsent
@@ -60,7 +60,7 @@ def seconds() -> int:
 @dataclass(frozen=True)
 class Check:
     """What a cached render depends on that can change without a write renewing the display
-    version: checked on every hit."""
+    version: checked on every hit before routing."""
 
     #: A Wagtail page: still live at ``url_path`` with no view restriction on ``tree_path``.
     page_pk: int | None = None
@@ -76,93 +76,25 @@ class Check:
 class Entry:
     version: int
     check: Check
-    #: The stored page cut at its personal fragments: ``len(chunks) == len(fragments) + 1``.
-    chunks: tuple[bytes, ...]
-    fragments: tuple[tuple[str, tuple[Any, ...]], ...]
+    #: The page as rendered, with markers (``prefix`` + ...) where per-visitor values go.
+    content: bytes
+    prefix: str
     headers: tuple[tuple[str, str], ...]
 
 
-# --- Personal fragments -------------------------------------------------------------------
+def _stamp(request: HttpRequest, content: bytes, prefix: str) -> bytes:
+    """``content`` with this visitor's CSRF token and new nonces in place of the markers."""
+    if not prefix or prefix.encode() not in content:
+        return content
+    csrf = f"{prefix}csrf".encode()
+    if csrf in content:
+        content = content.replace(csrf, get_token(request).encode())
+    nonces: dict[bytes, bytes] = {}
 
-FragmentRenderer = Callable[..., str]
-_renderers: dict[str, FragmentRenderer] = {}
+    def nonce(found: re.Match[bytes]) -> bytes:
+        return nonces.setdefault(found.group(0), secrets.token_urlsafe(24).encode())
 
-
-@dataclass
-class _Watch:
-    marker: str = field(default_factory=lambda: secrets.token_hex(8))
-    fragments: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
-    made_token: bool = False
-    read_session: bool = False
-
-
-_watch: ContextVar[_Watch | None] = ContextVar("sixdegrees_page_cache_watch", default=None)
-
-
-def fragment(name: str) -> Callable[[FragmentRenderer], FragmentRenderer]:
-    """Register a renderer of a personal fragment: ``renderer(request, *args) -> html``, with
-    ``args`` plain values (they are stored with the page)."""
-
-    def register(renderer: FragmentRenderer) -> FragmentRenderer:
-        _renderers[name] = renderer
-        return renderer
-
-    return register
-
-
-def personal_fragment(request: HttpRequest, name: str, *args: Any) -> SafeString:
-    """Render the fragment ``name`` for this visitor. While a page is rendered for the cache,
-    the fragment is cut out of what is stored and rendered again for each visitor."""
-    watch = _watch.get()
-    if watch is None:
-        return mark_safe(_renderers[name](request, *args))  # noqa: S308 - our own template's output
-    # What the fragment does for its visitor (a CSRF token, a nonce, a session read) must not
-    # make the rest of the page personal.
-    token_before = request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-    session = getattr(request, "session", None)
-    accessed_before = session.accessed if session is not None else False
-    personal = display.start_render()
-    try:
-        html = _renderers[name](request, *args)
-    finally:
-        display.end_render(personal)
-        watch.made_token = watch.made_token or bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))
-        if token_before is None:
-            request.META.pop("CSRF_COOKIE_NEEDS_UPDATE", None)
-        else:
-            request.META["CSRF_COOKIE_NEEDS_UPDATE"] = token_before
-        if session is not None:
-            watch.read_session = watch.read_session or session.accessed
-            session.accessed = accessed_before
-    index = len(watch.fragments)
-    watch.fragments.append((name, tuple(args)))
-    start, end = _sentinels(watch.marker, index)
-    return mark_safe(f"{start}{html}{end}")  # noqa: S308 - our own template's output
-
-
-def _sentinels(marker: str, index: int) -> tuple[str, str]:
-    return f"<!--sd-fragment:{marker}:{index}-->", f"<!--/sd-fragment:{marker}:{index}-->"
-
-
-def _cut(content: bytes, watch: _Watch) -> tuple[bytes, tuple[bytes, ...]] | None:
-    """The content as sent (sentinels removed) and the chunks between fragments, or None when
-    a fragment's output was not found exactly once, in order (then nothing is stored)."""
-    chunks: list[bytes] = []
-    sent: list[bytes] = []
-    rest = content
-    for index in range(len(watch.fragments)):
-        start, end = (s.encode() for s in _sentinels(watch.marker, index))
-        before, found, after = rest.partition(start)
-        inner, closed, rest = after.partition(end)
-        if not found or not closed:
-            return None
-        chunks.append(before)
-        sent.extend((before, inner))
-    if watch.marker.encode() in rest:
-        return None  # a fragment rendered twice (say, by a template that reuses a variable)
-    chunks.append(rest)
-    sent.append(rest)
-    return b"".join(sent), tuple(chunks)
+    return re.sub(re.escape(prefix.encode()) + rb"nonce-\d+", nonce, content)
 
 
 # --- Keys and checks ----------------------------------------------------------------------
@@ -240,11 +172,7 @@ def _still_valid(entry: Entry) -> bool:
 
 
 def _respond(request: HttpRequest, entry: Entry) -> HttpResponse:
-    parts: list[bytes] = [entry.chunks[0]]
-    for (name, args), chunk in zip(entry.fragments, entry.chunks[1:], strict=True):
-        parts.append(_renderers[name](request, *args).encode())
-        parts.append(chunk)
-    response = HttpResponse(b"".join(parts))
+    response = HttpResponse(_stamp(request, entry.content, entry.prefix))
     for name, value in entry.headers:
         response[name] = value
     return response
@@ -255,7 +183,8 @@ def lookup(
 ) -> HttpResponse | None:
     """The cached response for this request, or None. With ``version`` the caller has just
     read the display version and checked the page ``page_pk`` (a story's ``serve()``:
-    routing, view restrictions and consent); without it everything is checked here, in one query."""
+    routing, view restrictions and consent); without it everything is checked here, in one
+    query."""
     if not _may_use(request):
         return None
     entry = cache.get(_key(request))
@@ -270,12 +199,12 @@ def lookup(
 
 
 def _personal(
-    request: HttpRequest, response: HttpResponse, marked: bool, watch: _Watch, session_read: bool
+    request: HttpRequest, response: HttpResponse, marked: bool, session_read: bool
 ) -> bool:
     return (
         marked
         or session_read
-        or bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))  # a token outside a fragment
+        or bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))  # a CSRF token was rendered
         or bool(response.cookies)
         or response.status_code != 200
         or response.has_header("Cache-Control")  # the view decided for itself
@@ -289,10 +218,9 @@ def serve(
     check: Check | Callable[[], Check | None],
     version: int | None = None,
 ) -> HttpResponse:
-    """``render()``'s response, stored for the next visitors when it holds nothing personal
-    outside its personal fragments. The caller has checked consent already; ``check`` says
-    what a hit must check again (a callable when the render finds it out; None: do not
-    store)."""
+    """``render()``'s response, stored for the next visitors when it holds nothing personal.
+    The caller has checked consent already; ``check`` says what a hit must check again (a
+    callable when the render finds it out; None: do not store)."""
     if not _may_use(request):
         return render()
     # Read before rendering: a write committed during the render renews it, and the stored
@@ -302,40 +230,31 @@ def serve(
     accessed_before = session.accessed if session is not None else False
     if session is not None:
         session.accessed = False  # checking the user above read it; the render is what counts
-    watch = _Watch()
-    watching = _watch.set(watch)
     personal = display.start_render()
+    markers = display.start_markers()
     try:
         response = render()
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):
             response.render()
     finally:
+        prefix = display.end_markers(markers)
         marked = display.end_render(personal)
-        _watch.reset(watching)
         session_read = session is not None and session.accessed
         if session is not None:
-            session.accessed = accessed_before or session_read or watch.read_session
-    cut = _cut(response.content, watch) if watch.fragments else (response.content, None)
-    if cut is None:
-        response.content = re.sub(rb"<!--/?sd-fragment:[0-9a-f]+:\d+-->", b"", response.content)
-    else:
-        sent, chunks = cut
-        response.content = sent
-        found = None
-        if not _personal(request, response, marked, watch, session_read):
-            found = check() if callable(check) else check
-        if found is not None:
-            headers = tuple((name, value) for name, value in response.items())
-            entry = Entry(
-                version=version,
-                check=found,
-                chunks=chunks or (sent,),
-                fragments=tuple(watch.fragments),
-                headers=headers,
-            )
-            cache.set(_key(request), entry, seconds())
-    if watch.made_token:
-        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # the visitor's own token, sent now
+            session.accessed = accessed_before or session_read
+    found = None
+    if not _personal(request, response, marked, session_read):
+        found = check() if callable(check) else check
+    if found is not None:
+        entry = Entry(
+            version=version,
+            check=found,
+            content=response.content,
+            prefix=prefix,
+            headers=tuple((name, value) for name, value in response.items()),
+        )
+        cache.set(_key(request), entry, seconds())
+    response.content = _stamp(request, response.content, prefix)
     return response
 
 
@@ -393,12 +312,4 @@ class PageCacheMiddleware:
         return lookup(request)
 
 
-__all__ = [
-    "Check",
-    "PageCacheMiddleware",
-    "fragment",
-    "lookup",
-    "page_check",
-    "personal_fragment",
-    "serve",
-]
+__all__ = ["Check", "PageCacheMiddleware", "lookup", "page_check", "serve"]

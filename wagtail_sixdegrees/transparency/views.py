@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -75,8 +74,8 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
     """A published need: progress from the ledger, updates, supporting stories, a gift form.
 
     Served from the page cache when it can be (``stories/page_cache.py``): one query checks
-    the display version and that every story the page names still has current consent; the
-    gift form is rendered for each visitor."""
+    that the need is live, the display version and that every story the page names still has
+    current consent; the gift form gets each visitor's own CSRF token and nonce."""
     cached = page_cache.lookup(request)
     if cached is not None:
         return cached
@@ -93,32 +92,24 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
             "need": shown,
             "updates": updates_by_need([shown]).get(shown.translation_key, []),
             "stories": stories,
-            "donate_form": page_cache.personal_fragment(request, NEED_FORM, shown.pk)
-            if shown.is_open()
-            else "",
         }
+        if shown.is_open():
+            context.update(
+                donate_form_context(
+                    {
+                        "mode": PreferenceMode.FIXED,
+                        "needs": [shown],
+                        "heading": _("Give to this need"),
+                    },
+                    request=request,
+                    form_key=f"need-{shown.pk}",
+                )
+            )
         return PublicTemplateResponse(
             request, "wagtail_sixdegrees/transparency/need_page.html", context
         )
 
     return page_cache.serve(request, render, check=lambda: checks[0] if checks else None)
-
-
-NEED_FORM = "need_donate_form"
-
-
-@page_cache.fragment(NEED_FORM)
-def need_donate_form(request: HttpRequest, pk: int) -> str:
-    """The need page's gift form, for one visitor (their CSRF token, a new one-time nonce)."""
-    shown = live_need(pk, with_progress=True)
-    if shown is None:
-        return ""
-    context = donate_form_context(
-        {"mode": PreferenceMode.FIXED, "needs": [shown], "heading": _("Give to this need")},
-        request=request,
-        form_key=f"need-{shown.pk}",
-    )
-    return render_to_string("wagtail_sixdegrees/giving/donate_block.html", context, request)
 
 
 # --- The embeddable widget --------------------------------------------------------------------
