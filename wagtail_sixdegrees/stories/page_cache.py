@@ -100,15 +100,24 @@ def _stamp(request: HttpRequest, content: bytes, prefix: str) -> bytes:
 # --- Keys and checks ----------------------------------------------------------------------
 
 
-def _may_use(request: HttpRequest) -> bool:
-    user = getattr(request, "user", None)
+def _may_ask(request: HttpRequest) -> bool:
     return (
         seconds() > 0
         and request.method == "GET"
         and not request.GET
-        and not (user is not None and user.is_authenticated)
         and not getattr(request, "is_preview", False)
     )
+
+
+def _anonymous(request: HttpRequest) -> bool:
+    # Reads the session (when the visitor has one): asked only when there is something to
+    # serve or store, so other pages' responses do not vary by cookie because of us.
+    user = getattr(request, "user", None)
+    return not (user is not None and user.is_authenticated)
+
+
+def _may_use(request: HttpRequest) -> bool:
+    return _may_ask(request) and _anonymous(request)
 
 
 def _key(request: HttpRequest) -> str:
@@ -185,10 +194,10 @@ def lookup(
     read the display version and checked the page ``page_pk`` (a story's ``serve()``:
     routing, view restrictions and consent); without it everything is checked here, in one
     query."""
-    if not _may_use(request):
+    if not _may_ask(request):
         return None
     entry = cache.get(_key(request))
-    if not isinstance(entry, Entry):
+    if not isinstance(entry, Entry) or not _anonymous(request):
         return None
     if version is not None:
         if entry.version != version or entry.check.page_pk != page_pk:
