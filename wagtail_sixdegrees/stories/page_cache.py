@@ -162,6 +162,7 @@ def _still_valid(entry: Entry) -> bool:
         current = (
             StoryConsent.objects.current()
             .filter(translation_key__in=check.story_keys)
+            .order_by()  # its default ordering would join the GROUP BY on PostgreSQL
             .annotate(one=Value(1))
             .values("one")
             .annotate(count=Count("pk"))
