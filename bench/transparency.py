@@ -221,8 +221,8 @@ the ledger against reading them from the cache.
 The impact page's query count does not grow with the ledger (`tests/transparency/test_impact_page.py`);
 the cached totals cost one query for the cache key plus the names of causes and regions. A
 need page from the page cache costs one query for its check (need live, display version, the
-consent of the stories it names) plus its gift form, rendered for each visitor
-(`tests/transparency/test_need_page_cache.py`).
+consent of the stories it names); its gift form is stored with markers where each visitor's own
+CSRF token and a new one-time nonce go (`tests/transparency/test_need_page_cache.py`).
 """,
         )
     return 0
