@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from wagtail.models import PageViewRestriction
 
 from tests.factories import (
     approve_safety_review,
@@ -157,3 +158,13 @@ def test_a_closed_need_page_is_cached_without_a_form(client, page_cache, need, c
     assert again == first
     assert 'name="submission"' not in again
     assert cached == 1
+
+
+def test_a_story_put_under_a_view_restriction_leaves_a_warm_need_page(client, page_cache, need):
+    story = supporting_story(need)
+    assert PSEUDONYM in get(client, need_url(need))[0]
+    # bulk_create sends no signal: the hit's own check must see the restriction.
+    PageViewRestriction.objects.bulk_create(
+        [PageViewRestriction(page=story, restriction_type=PageViewRestriction.LOGIN)]
+    )
+    assert PSEUDONYM not in get(client, need_url(need))[0]

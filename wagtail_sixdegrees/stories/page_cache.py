@@ -62,10 +62,12 @@ class Check:
     """What a cached render depends on that can change without a write renewing the display
     version: checked on every hit before routing."""
 
-    #: A Wagtail page: still live at ``url_path`` with no view restriction on ``tree_path``.
+    #: A Wagtail page: still live at ``url_path``.
     page_pk: int | None = None
     url_path: str = ""
-    tree_path: str = ""
+    #: Tree paths of the pages shown (the page, the stories a need page names): no view
+    #: restriction may cover any of them.
+    tree_paths: tuple[str, ...] = ()
     #: A need's page: the need is still live.
     need_pk: int | None = None
     #: Translation keys of the stories the render shows: each must still have current consent.
@@ -133,9 +135,9 @@ def _key(request: HttpRequest) -> str:
     return f"{PREFIX}{digest}"
 
 
-def _ancestor_paths(tree_path: str) -> list[str]:
+def _ancestor_paths(tree_paths: tuple[str, ...]) -> list[str]:
     step = 4  # treebeard's path step, which Wagtail uses
-    return [tree_path[:end] for end in range(step, len(tree_path) + 1, step)]
+    return sorted({path[:end] for path in tree_paths for end in range(step, len(path) + 1, step)})
 
 
 def _still_valid(entry: Entry) -> bool:
@@ -150,14 +152,15 @@ def _still_valid(entry: Entry) -> bool:
     annotations: dict[str, Any] = {"version_now": display.current_expression()}
     if check.page_pk is not None:
         base = Page.objects.filter(pk=check.page_pk, live=True, url_path=check.url_path)
-        restricted = PageViewRestriction.objects.filter(
-            page__path__in=_ancestor_paths(check.tree_path)
-        )
-        annotations["restricted"] = Exists(restricted)
     elif check.need_pk is not None:
         base = Need.objects.filter(pk=check.need_pk, live=True)
     else:
         return False
+    if check.tree_paths:
+        restricted = PageViewRestriction.objects.filter(
+            page__path__in=_ancestor_paths(check.tree_paths)
+        )
+        annotations["restricted"] = Exists(restricted)
     if check.story_keys:
         current = (
             StoryConsent.objects.current()
@@ -271,7 +274,7 @@ def serve(
 def page_check(page: Any, story_keys: tuple[str, ...] = ()) -> Check:
     """The check for a Wagtail page: live where it is now, no view restriction."""
     return Check(
-        page_pk=page.pk, url_path=page.url_path, tree_path=page.path, story_keys=story_keys
+        page_pk=page.pk, url_path=page.url_path, tree_paths=(page.path,), story_keys=story_keys
     )
 
 

@@ -75,7 +75,7 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
 
     Served from the page cache when it can be (``stories/page_cache.py``): one query checks
     that the need is live, the display version and that every story the page names still has
-    current consent; the gift form gets each visitor's own CSRF token and nonce."""
+    current consent and no view restriction; the gift form gets each visitor's own CSRF token and nonce."""
     cached = page_cache.lookup(request)
     if cached is not None:
         return cached
@@ -87,7 +87,8 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         stories = stories_by_need([shown]).get(shown.translation_key, [])
         keys = tuple(str(story.translation_key) for story in stories)
-        checks.append(page_cache.Check(need_pk=shown.pk, story_keys=keys))
+        paths = tuple(story.path for story in stories)
+        checks.append(page_cache.Check(need_pk=shown.pk, tree_paths=paths, story_keys=keys))
         context: dict[str, Any] = {
             "need": shown,
             "updates": updates_by_need([shown]).get(shown.translation_key, []),
