@@ -16,6 +16,7 @@ like with like in depth. The headline ratio stays against the top-level plain pa
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import re
 import statistics
@@ -90,21 +91,28 @@ def write_section(ratio: float, nested_ratio: float, uncached_ratio: float, requ
         f"{SECTION}\n\n"
         "`python -m bench.story_page` renders a survivor story and a plain Wagtail page with the "
         "same body text (SQLite, warm caches, requests alternating) and compares median server "
-        "times measured in the same run.\n\n"
+        "times measured in the same run; the story is measured with the package's default page "
+        "cache and without it, in the same rounds.\n\n"
         "| measure | value |\n|---------|-------|\n"
         f"| story page / plain page (median) | **{ratio:.2f}** (goal: at most 1.3) |\n"
         f"| story page / plain page at the same depth (median) | {nested_ratio:.2f} |\n"
         f"| story page without the page cache / plain page (median) | {uncached_ratio:.2f} |\n"
-        f"| requests per page | {requests} |\n\n"
+        f"| requests per page | {requests} |\n"
+        f"| recorded | {datetime.date.today().isoformat()}, load average "
+        f"{os.getloadavg()[0]:.1f} |\n\n"
         "The story page is served from the page cache (`PAGE_CACHE_SECONDS`, 60 by default) "
-        "for anonymous visitors: after routing it reads its consent (every request, never "
-        "cached) and the display version (one row, renewed by every committed write a page "
-        "shows), then reuses the rendered HTML. A render that holds anything personal (a "
-        "CSRF token, a donate form's one-time nonce, a session read) is never stored; see "
-        "`tests/stories/test_story_page_cache.py`. The second ratio compares with a plain page under a "
-        "plain parent, because the story's address is two levels deep and Wagtail routes one "
-        "level per segment. Without the cache the story builds 13 queries and renders its "
-        "blocks and need cards (`tests/stories/test_story_pages.py`).\n"
+        "for anonymous visitors, here with `wagtail_sixdegrees.middleware.PageCacheMiddleware` "
+        "installed: before Wagtail routes the address, one query reads the display version (one "
+        "row, renewed by every committed write a page shows), the story's consent (every "
+        "request, never cached), and that the page is still live at the same place with no "
+        "view restriction on it or above it; then the stored HTML is sent, with the visitor's "
+        "own CSRF token and a new nonce in any donate form. One query against the plain "
+        "page's six (`tests/stories/test_page_cache_before_routing.py`). A render that holds "
+        "anything else personal (a session read, a form shown again with a donor's input) is "
+        "never stored. Without the middleware, the cache is asked after routing and the "
+        "consent check, 8 queries (`tests/stories/test_story_page_cache.py`). Without the "
+        "cache the story builds 13 queries and renders its blocks and need cards "
+        "(`tests/stories/test_story_pages.py`).\n"
     )
     pattern = re.compile(rf"{re.escape(SECTION)}\n.*?(?=\n## |\Z)", re.S)
     text = pattern.sub(section, text) if SECTION in text else text.rstrip() + "\n\n" + section

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import random
 import statistics
 import sys
@@ -28,6 +29,7 @@ SECTION = "Transparency"
 
 def build(donations: int, seed: int = 2015) -> dict:
     from django.core.cache import cache
+    from django.urls import reverse
     from django.utils import timezone
 
     from tests.factories import (
@@ -87,7 +89,12 @@ def build(donations: int, seed: int = 2015) -> dict:
     plain = PlainPage(title="A plain page", slug="plain", body="<p>Plain text.</p>" * 40)
     site_root().add_child(instance=plain)
     cache.clear()
-    return {"donation": followed, "totals": totals.url, "plain": plain.url}
+    return {
+        "donation": followed,
+        "totals": totals.url,
+        "plain": plain.url,
+        "need": reverse("wagtail_sixdegrees:need", args=[usd[0].pk]),
+    }
 
 
 def median_ms(samples: list[float]) -> float:
@@ -95,6 +102,7 @@ def median_ms(samples: list[float]) -> float:
 
 
 def run(donations: int, requests: int) -> dict:
+    from django.conf import settings
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
@@ -107,19 +115,35 @@ def run(donations: int, requests: int) -> dict:
     urls = {
         "impact": impact_path(pages["donation"]),
         "totals": pages["totals"],
+        "totals_uncached": pages["totals"],
+        "need": pages["need"],
+        "need_uncached": pages["need"],
         "plain": pages["plain"],
     }
+    options = settings.WAGTAIL_SIXDEGREES
     client = Client()
+
+    def get(name: str, url: str):
+        # The package's default page cache (the test settings turn it off) for the need page;
+        # without it, and with the totals' figures computed, for the "uncached" rows.
+        options["PAGE_CACHE_SECONDS"] = 0 if name.endswith("_uncached") else 60
+        if name == "totals_uncached":
+            cache.delete(totals_module.cache_key())
+        return client.get(url)
+
     queries = {}
     for name, url in urls.items():
         for _ in range(5):  # warm up templates and caches
-            assert client.get(url).status_code == 200, (name, url)
+            assert get(name, url).status_code == 200, (name, url)
         with CaptureQueriesContext(connection) as captured:
-            client.get(url)
+            get(name, url)
         queries[name] = len(captured)
     times: dict[str, list[float]] = {name: [] for name in urls}
     for _ in range(requests):
         for name, url in urls.items():
+            if name == "totals_uncached":
+                cache.delete(totals_module.cache_key())
+            options["PAGE_CACHE_SECONDS"] = 0 if name.endswith("_uncached") else 60
             started = time.perf_counter()
             client.get(url)
             times[name].append(time.perf_counter() - started)
@@ -139,6 +163,9 @@ def run(donations: int, requests: int) -> dict:
         "queries": queries,
         "impact_ratio": medians["impact"] / medians["plain"],
         "totals_ratio": medians["totals"] / medians["plain"],
+        "totals_uncached_ratio": medians["totals_uncached"] / medians["plain"],
+        "need_ratio": medians["need"] / medians["plain"],
+        "need_uncached_ratio": medians["need_uncached"] / medians["plain"],
         "cache_speedup": median_ms(cold) / median_ms(warm),
     }
 
@@ -163,27 +190,39 @@ def main(argv: list[str] | None = None) -> int:
         f"impact / plain {result['impact_ratio']:.2f}, totals (cached) / plain "
         f"{result['totals_ratio']:.2f}, totals computed / cached {result['cache_speedup']:.1f}"
     )
+    print(
+        f"need page / plain {result['need_ratio']:.2f} (page cache off: "
+        f"{result['need_uncached_ratio']:.2f}), totals uncached / plain "
+        f"{result['totals_uncached_ratio']:.2f}"
+    )
     if not args.no_write:
         write_section(
             SECTION,
             f"""
 `python -m bench.transparency` ({args.database}, {args.donations:,} paid and allocated gifts over
 40 needs in two currencies, a payout and an update per need) measures median server times of a
-donor's impact page (a gift split three ways), the totals page with its figures cached, and a
-plain Wagtail page, with requests alternating, in one run; and computing the totals from the
-ledger against reading them from the cache.
+donor's impact page (a gift split three ways), the totals page with its figures cached and
+computed on each request, a need's page (with its gift form) with the page cache on and off,
+and a plain Wagtail page, with requests alternating, in one run; and computing the totals from
+the ledger against reading them from the cache.
 
 | measure | value |
 |---------|-------|
 | impact page / plain page (median) | **{result["impact_ratio"]:.2f}** |
 | totals page, cached / plain page (median) | **{result["totals_ratio"]:.2f}** |
+| totals page, figures computed on each request / plain page (median) | **{result["totals_uncached_ratio"]:.2f}** (goal: at most 2) |
+| need page / plain page (median, page cache on) | **{result["need_ratio"]:.2f}** (goal: at most 1.5) |
+| need page without the page cache / plain page (median) | {result["need_uncached_ratio"]:.2f} |
 | totals computed from the ledger / read from the cache | **{result["cache_speedup"]:.0f}x** |
-| SQL queries: impact page, totals page, plain page | {result["queries"]["impact"]}, {result["queries"]["totals"]}, {result["queries"]["plain"]} |
+| SQL queries: impact page, totals page (cached, uncached), need page (cached, uncached), plain page | {result["queries"]["impact"]}, {result["queries"]["totals"]}, {result["queries"]["totals_uncached"]}, {result["queries"]["need"]}, {result["queries"]["need_uncached"]}, {result["queries"]["plain"]} |
 | requests per page | {args.requests} |
-| recorded | {datetime.date.today().isoformat()} |
+| recorded | {datetime.date.today().isoformat()}, load average {os.getloadavg()[0]:.1f} |
 
 The impact page's query count does not grow with the ledger (`tests/transparency/test_impact_page.py`);
-the cached totals cost one query for the cache key plus the names of causes and regions.
+the cached totals cost one query for the cache key plus the names of causes and regions. A
+need page from the page cache costs one query for its check (need live, display version, the
+consent of the stories it names); its gift form is stored with markers where each visitor's own
+CSRF token and a new one-time nonce go (`tests/transparency/test_need_page_cache.py`).
 """,
         )
     return 0

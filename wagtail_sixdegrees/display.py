@@ -7,12 +7,16 @@ published page: each of those renews the number when its transaction commits. Th
 row in the database, not a cache entry, so every process sees a renewal at once, whatever cache
 backend the site uses.
 
-A render that made something for one visitor (a CSRF token, a donate form's one-time
-``submission`` nonce) marks itself with :func:`mark_personal` and is never cached.
+A render that made something for one visitor marks itself with :func:`mark_personal` and is
+never cached. A donate form's two per-visitor values (its CSRF token and one-time ``submission``
+nonce) are instead written as markers while a page is rendered for the cache
+(:func:`visitor_nonce`, :func:`visitor_csrf_marker`); the cache puts each visitor's own values
+in their place on every response, the first one included.
 """
 
 from __future__ import annotations
 
+import secrets
 from contextvars import ContextVar
 from typing import Any
 
@@ -23,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 NAME = "pages"
 _personal: ContextVar[bool] = ContextVar("sixdegrees_personal_render", default=False)
+_markers: ContextVar[list[str] | None] = ContextVar("sixdegrees_visitor_markers", default=None)
 
 
 class DisplayVersion(models.Model):
@@ -101,3 +106,42 @@ def connect(*models: type[Model]) -> None:
         post_delete.connect(_renew_on_signal, sender=model, dispatch_uid=f"{uid}-delete")
     page_published.connect(_renew_on_signal, dispatch_uid="sixdegrees-display-published")
     page_unpublished.connect(_renew_on_signal, dispatch_uid="sixdegrees-display-unpublished")
+    # Where pages are served from, and to whom: cached pages are found by their address.
+    from wagtail.models import PageViewRestriction, Site
+    from wagtail.signals import post_page_move
+
+    post_page_move.connect(_renew_on_signal, dispatch_uid="sixdegrees-display-moved")
+    for model in (Site, PageViewRestriction):
+        uid = f"sixdegrees-display-{model._meta.label_lower}"
+        post_save.connect(_renew_on_signal, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(_renew_on_signal, sender=model, dispatch_uid=f"{uid}-delete")
+
+
+def start_markers() -> Any:
+    """Begin a render for the cache: per-visitor values become markers of this render, which
+    :func:`end_markers` returns."""
+    return _markers.set([secrets.token_hex(8)])
+
+
+def end_markers(token: Any) -> str:
+    """Stop writing markers; the prefix this render's markers share."""
+    prefix = (_markers.get() or [""])[0]
+    _markers.reset(token)
+    return f"sd-visitor-{prefix}-" if prefix else ""
+
+
+def visitor_nonce() -> str:
+    """A one-time nonce for a form: a new random one, or a marker while a page is rendered
+    for the cache (each visitor then gets their own)."""
+    markers = _markers.get()
+    if markers is None:
+        return secrets.token_urlsafe(24)
+    markers.append("nonce")
+    return f"sd-visitor-{markers[0]}-nonce-{len(markers)}"
+
+
+def visitor_csrf_marker() -> str:
+    """The marker of the visitor's CSRF token while a page is rendered for the cache, else ""
+    (the template then uses ``{% csrf_token %}``)."""
+    markers = _markers.get()
+    return "" if markers is None else f"sd-visitor-{markers[0]}-csrf"

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Cached story pages before Wagtail routes them (PAGE_CACHE_SECONDS).
+    "wagtail_sixdegrees.middleware.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "example_site.urls"

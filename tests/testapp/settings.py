@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Cached story pages before Wagtail routes them (PAGE_CACHE_SECONDS).
+    "wagtail_sixdegrees.middleware.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "tests.testapp.urls"

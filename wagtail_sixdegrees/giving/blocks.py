@@ -236,6 +236,7 @@ class DonateBlock(blocks.StructBlock):
                 request=parent_context.get("request"),
                 page=parent_context.get("page"),
                 form_key=self.form_key(value),
+                with_csrf="csrf_token" in parent_context,
             )
         )
         if "csrf_token" not in parent_context:

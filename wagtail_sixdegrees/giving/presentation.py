@@ -331,11 +331,17 @@ def donate_form_context(
     page: Any = None,
     form_key: str = "",
     form: DonateForm | None = None,
+    with_csrf: bool = True,
 ) -> dict[str, Any]:
-    # A donate form carries a one-time nonce (and a CSRF or form token): never cache the page.
-    display.mark_personal()
+    """What the donate form template needs. ``with_csrf=False``: the form will carry a signed
+    form token instead of the CSRF token (rendered without a request)."""
     config = build_config(value, request=request, page=page, form_key=form_key)
     form = form or bound_form_for(request, form_key)
+    csrf_marker = display.visitor_csrf_marker() if request is not None and with_csrf else ""
+    if form is not None or not csrf_marker:
+        # A form shown again with the donor's input, or one without a CSRF token (a signed
+        # form token): made for one visitor, never cached.
+        display.mark_personal()
     preselected = Preselection()
     if form is None:
         if request is not None and request.method == "GET":
@@ -345,7 +351,8 @@ def donate_form_context(
                 "currency": preselected.currency or config.currency,
                 "frequency": preselected.frequency or config.frequencies[0],
                 "amount": preselected.amount,
-                "submission": secrets.token_urlsafe(24),
+                # A new nonce per visitor, even from the page cache (display.py).
+                "submission": display.visitor_nonce() if csrf_marker else secrets.token_urlsafe(24),
                 "locale": translation.get_language() or "",
             }
         )
@@ -369,6 +376,7 @@ def donate_form_context(
     return {
         "config": config,
         "form": form,
+        "visitor_csrf": csrf_marker,
         "split_rows": rows,
         "chosen_target": chosen,
         "chosen_currency": currency,

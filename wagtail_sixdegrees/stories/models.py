@@ -282,12 +282,26 @@ class AbstractSurvivorStoryPage(InSiteLayout, Page):
     def serve(self, request, *args, **kwargs):
         if not self.live or not self.consent_is_current():
             return self.serve_gone(request)
-        # Consent is read fresh above; only then may a cached render be reused.
+        # Consent is read fresh above, with the display version: only then may a cached
+        # render be reused (page_cache.PageCacheMiddleware checks the same before routing).
+        version = int(getattr(consent_for(self), "display_version", 0) or 0)
+        cached = page_cache.lookup(request, version=version, page_pk=self.pk)
+        if cached is not None:
+            return cached
         render = super().serve
-        response = page_cache.serve(self, request, lambda: render(request, *args, **kwargs))
-        if self.noindex:  # a header reaches crawlers whatever the site's <head> holds
-            response["X-Robots-Tag"] = "noindex"
-        return response
+
+        def rendered() -> HttpResponse:
+            response = render(request, *args, **kwargs)
+            if self.noindex:  # a header reaches crawlers whatever the site's <head> holds
+                response["X-Robots-Tag"] = "noindex"
+            return response
+
+        def check() -> page_cache.Check | None:
+            if page_cache.has_view_restrictions(self):
+                return None
+            return page_cache.page_check(self, (str(self.translation_key),))
+
+        return page_cache.serve(request, rendered, check=check, version=version)
 
     def serve_preview(self, request, mode_name):
         # Editors draft and review before consent is recorded; once a consent is on record

@@ -20,6 +20,7 @@ from ..giving.presentation import donate_form_context
 from ..giving.receipts import cancel_token
 from ..giving.targets import Target, TargetError, resolve
 from ..layout import PublicTemplateResponse
+from ..stories import page_cache
 from . import embed
 from .impact import gift_impact
 from .public import live_need, stories_by_need, updates_by_need
@@ -70,26 +71,46 @@ def gift(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def need(request: HttpRequest, pk: int) -> HttpResponse:
-    """A published need: progress from the ledger, updates, supporting stories, a gift form."""
-    shown = live_need(pk, with_progress=True)
-    if shown is None:
-        raise Http404
-    context: dict[str, Any] = {
-        "need": shown,
-        "updates": updates_by_need([shown]).get(shown.translation_key, []),
-        "stories": stories_by_need([shown]).get(shown.translation_key, []),
-    }
-    if shown.is_open():
-        context.update(
-            donate_form_context(
-                {"mode": PreferenceMode.FIXED, "needs": [shown], "heading": _("Give to this need")},
-                request=request,
-                form_key=f"need-{shown.pk}",
+    """A published need: progress from the ledger, updates, supporting stories, a gift form.
+
+    Served from the page cache when it can be (``stories/page_cache.py``): one query checks
+    that the need is live, the display version and that every story the page names still has
+    current consent and no view restriction; the gift form gets each visitor's own CSRF token and nonce."""
+    cached = page_cache.lookup(request)
+    if cached is not None:
+        return cached
+    checks: list[page_cache.Check] = []
+
+    def render() -> HttpResponse:
+        shown = live_need(pk, with_progress=True)
+        if shown is None:
+            raise Http404
+        stories = stories_by_need([shown]).get(shown.translation_key, [])
+        keys = tuple(str(story.translation_key) for story in stories)
+        paths = tuple(story.path for story in stories)
+        checks.append(page_cache.Check(need_pk=shown.pk, tree_paths=paths, story_keys=keys))
+        context: dict[str, Any] = {
+            "need": shown,
+            "updates": updates_by_need([shown]).get(shown.translation_key, []),
+            "stories": stories,
+        }
+        if shown.is_open():
+            context.update(
+                donate_form_context(
+                    {
+                        "mode": PreferenceMode.FIXED,
+                        "needs": [shown],
+                        "heading": _("Give to this need"),
+                    },
+                    request=request,
+                    form_key=f"need-{shown.pk}",
+                )
             )
+        return PublicTemplateResponse(
+            request, "wagtail_sixdegrees/transparency/need_page.html", context
         )
-    return PublicTemplateResponse(
-        request, "wagtail_sixdegrees/transparency/need_page.html", context
-    )
+
+    return page_cache.serve(request, render, check=lambda: checks[0] if checks else None)
 
 
 # --- The embeddable widget --------------------------------------------------------------------
