@@ -18,9 +18,10 @@ from ..allocation import balances
 from ..allocation.engine import AccountKind, Rule
 from ..allocation.models import Disbursement, LedgerEntry
 from ..giving.models import Donation, Preference
+from ..giving.models.donations import target_label
 from ..needs.models import Cause, Need, Region
 from .public import needs_in_locale, stories_by_need, updates_by_need
-from .translations import localised
+from .translations import active_locale, localised
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -134,10 +135,18 @@ class Movement:
         return money.format_money(self.amount, self.currency)
 
 
+@dataclass(frozen=True)
+class ChosenTarget:
+    """One of the donor's choices as the page lists it."""
+
+    describe: str
+    percent_display: str
+
+
 @dataclass
 class GiftImpact:
     donation: Donation
-    preferences: list[Preference]
+    preferences: list[ChosenTarget]
     parts: list[Part]
     movements: list[Movement]
 
@@ -191,32 +200,65 @@ def _place(
     return str(_("Covered by us"))
 
 
+def _chosen(preferences: list[Preference], needs: dict[int, Need]) -> list[ChosenTarget]:
+    """The donor's choices in the reader's language (a need by its translation)."""
+    chosen = []
+    for preference in preferences:
+        need = needs.get(preference.need_id) if preference.need_id is not None else None
+        chosen.append(
+            ChosenTarget(
+                describe=target_label(
+                    preference.kind, need or preference.need, preference.cause, preference.region
+                ),
+                percent_display=preference.percent_display,
+            )
+        )
+    return chosen
+
+
 def gift_impact(donation: Donation) -> GiftImpact:
-    """Everything the impact page shows about ``donation``, from its ledger entries."""
-    entries = list(LedgerEntry.objects.filter(donation=donation).order_by("created_at", "pk"))
+    """Everything the impact page shows about ``donation``, from its ledger entries.
+
+    A fixed number of queries, whatever the gift's number of lines, needs and updates: the
+    donation's ledger lines (its balances are summed from them), its choices, the needs in
+    the reader's language with their kept progress, and those needs' payouts, updates and
+    stories (``tests/transparency/test_impact_page.py`` counts them)."""
+    locale = active_locale()
+    ledger = balances.donation_ledger(donation)
+    entries = ledger.entries
+    preferences = list(donation.preferences.select_related("cause", "region").order_by("position"))
     need_ids = {entry.need_id for entry in entries if entry.need_id}
-    needs = needs_in_locale(need_ids)
-    causes = localised(Cause.objects.filter(pk__in={e.cause_id for e in entries if e.cause_id}))
-    regions = localised(Region.objects.filter(pk__in={e.region_id for e in entries if e.region_id}))
+    chosen_ids = {p.need_id for p in preferences if p.need_id is not None}
+    needs = needs_in_locale(need_ids | chosen_ids, locale)
+    cause_ids = {e.cause_id for e in entries if e.cause_id}
+    region_ids = {e.region_id for e in entries if e.region_id}
+    causes = localised(Cause.objects.filter(pk__in=cause_ids), locale) if cause_ids else {}
+    regions = localised(Region.objects.filter(pk__in=region_ids), locale) if region_ids else {}
 
     shown_needs = [needs[pk] for pk in need_ids if pk in needs]
-    updates = updates_by_need(shown_needs)
-    stories = stories_by_need(shown_needs)
+    updates = updates_by_need(shown_needs, locale)
+    stories = stories_by_need(shown_needs, locale)
     paid_out: dict[int, list[Disbursement]] = {}
-    for disbursement in Disbursement.objects.filter(need_id__in=need_ids).select_related("partner"):
-        paid_out.setdefault(disbursement.need_id, []).append(disbursement)
+    if need_ids:
+        for disbursement in Disbursement.objects.filter(need_id__in=need_ids).select_related(
+            "partner"
+        ):
+            paid_out.setdefault(disbursement.need_id, []).append(disbursement)
+
+    rules_by_account: dict[Any, list[str]] = {}
+    for entry in entries:
+        if entry.amount > 0:
+            rules = rules_by_account.setdefault(entry.account, [])
+            if entry.rule not in rules:
+                rules.append(entry.rule)
 
     parts = []
-    for account, amount in balances.donation_balances(donation):
+    for account, amount in ledger.held:
         cause = causes.get(account.cause_id) if account.cause_id is not None else None
         region = regions.get(account.region_id) if account.region_id is not None else None
         need = needs.get(account.need_id) if account.need_id is not None else None
         if need is not None:
             cause, region = need.cause, need.region
-        rules = []
-        for entry in entries:
-            if entry.amount > 0 and entry.account == account and entry.rule not in rules:
-                rules.append(entry.rule)
         restriction = restriction_label(cause, region)
         part = Part(
             kind=str(account.kind),
@@ -227,7 +269,7 @@ def gift_impact(donation: Donation) -> GiftImpact:
             region=region,
             explanations=[
                 text
-                for rule in rules
+                for rule in rules_by_account.get(account, [])
                 if (text := _explain(rule, restriction=restriction, currency=account.currency))
             ],
         )
@@ -239,9 +281,7 @@ def gift_impact(donation: Donation) -> GiftImpact:
 
     return GiftImpact(
         donation=donation,
-        preferences=list(
-            donation.preferences.select_related("need", "cause", "region").order_by("position")
-        ),
+        preferences=_chosen(preferences, needs),
         parts=parts,
         movements=[
             Movement(

@@ -11,11 +11,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from wagtail.models import Locale, Page
+from wagtail.models import Locale
 
 from ..needs.models import Need, NeedQuerySet
 from ..stories.consent import current_consent_keys
-from ..stories.models import StoryNeed
+from ..stories.models import StoryNeed, SurvivorStoryPage
 from .models import NeedUpdate
 from .translations import active_locale
 
@@ -50,13 +50,18 @@ def live_need(pk: Any, *, with_progress: bool = False) -> Need | None:
 
 def needs_in_locale(need_ids: Iterable[int], locale: Locale | None = None) -> dict[int, Need]:
     """Map need ids (usually the source records money sits on) to the translation to show,
-    with progress. One query."""
+    with progress. Two queries."""
     ids = set(need_ids)
     if not ids:
         return {}
     locale = locale or active_locale()
     groups = Need.objects.filter(pk__in=ids).values("translation_key")
-    rows = list(needs_with_progress(Need.objects.filter(translation_key__in=groups)))
+    # Progress from one query of the kept balances: cheaper than correlated subqueries here.
+    rows = (
+        Need.objects.filter(translation_key__in=groups)
+        .select_related("cause", "region", "partner")
+        .with_progress_attached()
+    )
     keys = {row.pk: row.translation_key for row in rows if row.pk in ids}
     chosen = prefer_locale(rows, locale, "translation_key")
     return {pk: chosen[key] for pk, key in keys.items()}
@@ -80,22 +85,34 @@ def updates_by_need(needs: Iterable[Need], locale: Locale | None = None) -> dict
 
 def stories_by_need(needs: Iterable[Need], locale: Locale | None = None) -> dict[Any, list]:
     """Stories supporting each need (by need translation key) that may be shown now: live,
-    public, with current consent; one per story, in the reader's language if translated."""
+    public, with current consent; one per story, in the reader's language if translated.
+
+    The stories come as :class:`~..stories.models.SurvivorStoryPage` (their pseudonym loaded).
+    One query when no such story supports these needs, three otherwise."""
     keys = {need.translation_key for need in needs}
     if not keys:
         return {}
-    locale = locale or active_locale()
-    links = (
+    links = list(
         StoryNeed.objects.filter(need__translation_key__in=keys, page__live=True)
         .filter(page__translation_key__in=current_consent_keys())
-        .filter(page__in=Page.objects.public().values("pk"))
-        .select_related("page", "need")
         .order_by("sort_order", "pk")
+        .values_list("need__translation_key", "page_id")
     )
+    if not links:
+        return {}
+    locale = locale or active_locale()
+    # Asked only when a story may be shown: whether it sits under a view restriction.
+    pages = {
+        page.pk: page
+        for page in SurvivorStoryPage.objects.filter(pk__in={pk for _, pk in links}).public()
+    }
     grouped: dict[Any, dict[Any, Any]] = defaultdict(dict)
-    for link in links:
-        stories = grouped[link.need.translation_key]
-        current = stories.get(link.page.translation_key)
-        if current is None or (locale is not None and link.page.locale_id == locale.pk):
-            stories[link.page.translation_key] = link.page
+    for need_key, page_id in links:
+        page = pages.get(page_id)
+        if page is None:
+            continue
+        stories = grouped[need_key]
+        current = stories.get(page.translation_key)
+        if current is None or (locale is not None and page.locale_id == locale.pk):
+            stories[page.translation_key] = page
     return {key: list(stories.values()) for key, stories in grouped.items()}
