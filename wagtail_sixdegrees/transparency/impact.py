@@ -20,8 +20,8 @@ from ..allocation.models import Disbursement, LedgerEntry
 from ..giving.models import Donation, Preference
 from ..giving.models.donations import target_label
 from ..needs.models import Cause, Need, Region
-from .public import needs_in_locale, stories_by_need, updates_by_need
-from .translations import active_locale, localised
+from .public import need_facts, with_consent
+from .translations import localised
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -223,27 +223,24 @@ def gift_impact(donation: Donation) -> GiftImpact:
     donation's ledger lines (its balances are summed from them), its choices, the needs in
     the reader's language with their kept progress, and those needs' payouts, updates and
     stories (``tests/transparency/test_impact_page.py`` counts them)."""
-    locale = active_locale()
     ledger = balances.donation_ledger(donation)
     entries = ledger.entries
     preferences = list(donation.preferences.select_related("cause", "region").order_by("position"))
     need_ids = {entry.need_id for entry in entries if entry.need_id}
     chosen_ids = {p.need_id for p in preferences if p.need_id is not None}
-    needs = needs_in_locale(need_ids | chosen_ids, locale)
+    facts = need_facts(need_ids | chosen_ids)
+    needs = {pk: shown.need for pk, shown in facts.items()}
     cause_ids = {e.cause_id for e in entries if e.cause_id}
     region_ids = {e.region_id for e in entries if e.region_id}
-    causes = localised(Cause.objects.filter(pk__in=cause_ids), locale) if cause_ids else {}
-    regions = localised(Region.objects.filter(pk__in=region_ids), locale) if region_ids else {}
-
-    shown_needs = [needs[pk] for pk in need_ids if pk in needs]
-    updates = updates_by_need(shown_needs, locale)
-    stories = stories_by_need(shown_needs, locale)
-    paid_out: dict[int, list[Disbursement]] = {}
-    if need_ids:
-        for disbursement in Disbursement.objects.filter(need_id__in=need_ids).select_related(
-            "partner"
-        ):
-            paid_out.setdefault(disbursement.need_id, []).append(disbursement)
+    causes = localised(Cause.objects.filter(pk__in=cause_ids)) if cause_ids else {}
+    regions = localised(Region.objects.filter(pk__in=region_ids)) if region_ids else {}
+    # Consent is checked on every request: it lapses with the date, without a write.
+    consented = {
+        story.translation_key
+        for story in with_consent(
+            story for pk in need_ids if pk in facts for story in facts[pk].stories
+        )
+    }
 
     rules_by_account: dict[Any, list[str]] = {}
     for entry in entries:
@@ -274,9 +271,13 @@ def gift_impact(donation: Donation) -> GiftImpact:
             ],
         )
         if need is not None and account.need_id is not None:
-            part.disbursements = paid_out.get(account.need_id, [])
-            part.updates = updates.get(need.translation_key, [])
-            part.stories = stories.get(need.translation_key, [])
+            part.disbursements = facts[account.need_id].disbursements
+            part.updates = facts[account.need_id].updates
+            part.stories = [
+                story
+                for story in facts[account.need_id].stories
+                if story.translation_key in consented
+            ]
         parts.append(part)
 
     return GiftImpact(
