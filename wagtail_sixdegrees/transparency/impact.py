@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from .. import money
 from ..allocation import balances
-from ..allocation.engine import AccountKind, Rule
+from ..allocation.engine import Account, AccountKind, Rule
 from ..allocation.models import Disbursement, LedgerEntry
 from ..giving.models import Donation, Preference
 from ..giving.models.donations import target_label
@@ -97,6 +97,7 @@ class Part:
     kind: str
     amount: int
     currency: str
+    account: Account | None = None  # where the money sits (a need's source record)
     need: Need | None = None
     cause: Cause | None = None
     region: Region | None = None
@@ -261,6 +262,7 @@ def gift_impact(donation: Donation) -> GiftImpact:
             kind=str(account.kind),
             amount=amount,
             currency=account.currency,
+            account=account,
             need=need,
             cause=cause,
             region=region,
