@@ -392,7 +392,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PAGE_CACHE_SECONDS",
         60,
-        "Seconds a rendered story is reused for anonymous visitors; 0: no page cache.",
+        "Seconds a rendered story (and what impact pages show about a need) is reused; 0: off.",
         whole_number(0, must="be a whole number of seconds (0 turns the page cache off)"),
         (_id("E070"),),
     ),

@@ -7,6 +7,9 @@ published page: each of those renews the number when its transaction commits. Th
 row in the database, not a cache entry, so every process sees a renewal at once, whatever cache
 backend the site uses.
 
+Donors' impact pages share what they show about each need under the same number
+(``transparency/public.py``, :func:`need_facts`), never anything about a donor.
+
 A render that made something for one visitor marks itself with :func:`mark_personal` and is
 never cached. A donate form's two per-visitor values (its CSRF token and one-time ``submission``
 nonce) are instead written as markers while a page is rendered for the cache

@@ -591,8 +591,15 @@ def format_money(
     rounded figure on a finance screen is a wrong figure. ``short`` leaves out the fraction of a
     whole amount (``$25``, not ``$25.00``), for suggested amounts on a narrow screen.
     """
+    return _formatted(amount, currency, locale or current_locale(), short)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(amount: int, currency: str, locale: str, short: bool) -> str:
+    # A page shows the same few amounts again and again (a need's target, its progress), and
+    # formatting through CLDR is a good part of rendering it.
     cur = get_currency(currency)
-    babel_locale = _babel_locale(locale or current_locale()) or Locale.parse("en")
+    babel_locale = _babel_locale(locale) or Locale.parse("en")
     value = Decimal(amount).scaleb(-cur.exponent)
     pattern = copy.copy(babel_locale.currency_formats["standard"])
     cldr_digits = _cldr_digits(cur.code)

@@ -34,6 +34,7 @@ from wagtail_sixdegrees.giving import rollups
 from wagtail_sixdegrees.giving.models import DonationDay
 from wagtail_sixdegrees.models import Donation, Need
 from wagtail_sixdegrees.panel import dashboard
+from wagtail_sixdegrees.transparency.impact import gift_impact
 from wagtail_sixdegrees.transparency.totals import public_totals
 
 PACKAGE = Path(balances.__file__).resolve().parent.parent
@@ -198,6 +199,8 @@ def _screens_agree(client) -> None:
         assert api["remaining"]["minor_units"] == shown.gap
         assert api["percent_funded"] == shown.percent
 
+    _impact_pages_agree(truth)
+
     by_pk = {need.pk: truth[need.translation_key] for need in all_needs}
     for need in dashboard.needs_with_balances():  # the Giving dashboard
         assert (need.allocated, need.gap) == (by_pk[need.pk].allocated, by_pk[need.pk].gap)
@@ -224,6 +227,32 @@ def _screens_agree(client) -> None:
     assert sum(row.amount for row in dashboard.pool_totals()) == sum(waiting.values())
     by_cause = sum(row.in_needs for row in usd.by_cause)
     assert by_cause == in_needs
+
+
+def _impact_pages_agree(truth) -> None:
+    """Each donor's impact page: the gift's money per account as the module sums it from the
+    ledger, and the progress of the needs it sits in as the kept balances say."""
+    donations = list(Donation.objects.filter(ledger_entries__isnull=False).distinct())
+    held = balances.donation_account_totals(d.pk for d in donations)
+    for donation in donations:
+        shown = gift_impact(donation)
+        expected = {
+            account: total
+            for (donation_id, account), total in held.items()
+            if donation_id == donation.pk and total > 0 and account.kind != AccountKind.SHORTFALL
+        }
+        assert {part.account: part.amount for part in shown.parts} == expected
+        assert sum(movement.amount for movement in shown.movements) == sum(
+            total for (donation_id, _), total in held.items() if donation_id == donation.pk
+        )
+        for part in shown.parts:
+            if part.need is not None:
+                figures = truth[part.need.translation_key]
+                assert (part.need.allocated, part.need.disbursed, part.need.gap) == (
+                    figures.allocated,
+                    figures.disbursed,
+                    figures.gap,
+                )
 
 
 @given(operations=st.lists(operation, min_size=1, max_size=12))
@@ -257,6 +286,23 @@ def test_the_consistency_check_notices_a_screen_that_disagrees(client, monkeypat
             shown.allocated += 1
 
     monkeypatch.setattr(balances, "attach_progress", skewed)
+    with pytest.raises(AssertionError):
+        _screens_agree(client)
+
+
+def test_the_consistency_check_notices_an_impact_page_that_disagrees(client, monkeypatch):
+    need = make_need(target_amount=10_000)
+    make_paid_donation(4_000, preferences=[need_pref(need, 6_000), general_pref(4_000)])
+    ledger.allocate()
+    _screens_agree(client)
+    original = balances.donation_ledger
+
+    def skewed(donation):
+        read = original(donation)
+        (account, amount), *rest = read.held
+        return balances.DonationLedger(read.entries, [(account, amount + 1), *rest])
+
+    monkeypatch.setattr(balances, "donation_ledger", skewed)
     with pytest.raises(AssertionError):
         _screens_agree(client)
 

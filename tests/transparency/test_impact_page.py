@@ -8,8 +8,12 @@ import uuid
 
 import pytest
 from django.core import mail, signing
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import Site
 
 from tests.factories import (
     cause_pref,
@@ -282,3 +286,120 @@ def test_impact_page_query_count_does_not_grow_with_the_ledger(
     with django_assert_max_num_queries(20):
         response = client.get(impact_path(donation))
     assert response.status_code == 200
+
+
+# --- What it costs ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def need_cache(settings):
+    """The package's default PAGE_CACHE_SECONDS (the test settings turn it off), empty."""
+    settings.WAGTAIL_SIXDEGREES = {**settings.WAGTAIL_SIXDEGREES, "PAGE_CACHE_SECONDS": 60}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def gift_across(count: int, *, updates: int, payouts: int = 2):
+    """A gift split over ``count`` needs, each with updates, payouts and a story."""
+    needs = [make_need(title=f"Fictional need {i}", target_amount=1_000_000) for i in range(count)]
+    shares = [10_000 // count + (1 if i < 10_000 % count else 0) for i in range(count)]
+    donation = allocated(
+        make_paid_donation(
+            amount=40_000,
+            preferences=[need_pref(need, share) for need, share in zip(needs, shares, strict=True)],
+        )
+    )
+    for need in needs:
+        for _ in range(updates):
+            make_need_update(need)
+        for _ in range(payouts):
+            ledger.record_disbursement(need, 100, paid_on=timezone.localdate(), actor=None)
+        story = make_live_story(pseudonym=f"Fictional teller {need.pk}")
+        StoryNeed.objects.create(page=story, need=need)
+    return donation, needs
+
+
+def queries_for(client, donation) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(impact_path(donation))
+    assert response.status_code == 200
+    return len(queries), html_of(response)
+
+
+#: Donation, its ledger lines, its choices, the locale, needs and their kept progress, updates,
+#: payouts, linked stories, view restrictions, story pages, consent.
+UNCACHED_QUERIES = 12
+#: Donation, ledger lines, choices, the display version, consent of the linked stories.
+CACHED_QUERIES = 5
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["uncached", "needs cached"])
+def test_impact_page_queries_do_not_grow_with_needs_updates_payouts_or_stories(
+    client, settings, cached, django_assert_max_num_queries
+):
+    if cached:
+        settings.WAGTAIL_SIXDEGREES = {**settings.WAGTAIL_SIXDEGREES, "PAGE_CACHE_SECONDS": 60}
+    cache.clear()
+    small, _ = gift_across(1, updates=1, payouts=1)
+    large, needs = gift_across(4, updates=3, payouts=3)
+    Site.get_site_root_paths()  # Wagtail keeps them in the cache for every page's links
+    if cached:  # another donor's visit already read these needs
+        queries_for(client, small)
+        queries_for(client, large)
+    counts = []
+    for donation in (small, large):
+        with django_assert_max_num_queries(CACHED_QUERIES if cached else UNCACHED_QUERIES):
+            count, html = queries_for(client, donation)
+        counts.append(count)
+    assert counts[0] == counts[1]
+    for need in needs:  # everything was there to be read
+        assert need.title in html and f"told by Fictional teller {need.pk}" in html
+    assert html.count("sd-update__title") == 12
+    cache.clear()
+
+
+def test_a_second_donor_reuses_what_the_first_page_read_about_the_need(client, need_cache):
+    need = make_need(title="Fictional shelter beds", target_amount=100_000)
+    first = allocated(make_paid_donation(amount=1_000, preferences=[need_pref(need)]))
+    second = allocated(make_paid_donation(amount=2_000, preferences=[need_pref(need)]))
+    make_need_update(need, title="Twelve beds are ready")
+
+    first_count, first_html = queries_for(client, first)
+    second_count, second_html = queries_for(client, second)
+    assert second_count < first_count
+    for html in (first_html, second_html):
+        assert "Twelve beds are ready" in html and "$30.00 raised" in html
+    assert "$10.00" in first_html and "$20.00" not in first_html.split("Where your gift is now")[1]
+
+
+def test_a_committed_payout_update_or_gift_shows_on_the_next_request(
+    client, need_cache, django_capture_on_commit_callbacks
+):
+    need = make_need(title="Fictional shelter beds", target_amount=100_000)
+    donation = allocated(make_paid_donation(amount=10_000, preferences=[need_pref(need)]))
+    before = queries_for(client, donation)[1]
+    assert "Paid out from this need" not in before and "$100.00 raised" in before
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ledger.record_disbursement(need, 2_500, paid_on=timezone.localdate(), actor=None)
+    assert "$25.00" in queries_for(client, donation)[1]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_need_update(need, title="Twelve beds are ready")
+    assert "Twelve beds are ready" in queries_for(client, donation)[1]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        allocated(make_paid_donation(amount=5_000, preferences=[need_pref(need)]))
+    assert "$150.00 raised" in queries_for(client, donation)[1]
+
+
+def test_cached_needs_are_kept_per_language(client, need_cache):
+    need = make_need(title="Fictional shelter beds")
+    translate(need, "th", title="เตียงในที่พักพิง (fictional)")
+    donation = allocated(make_paid_donation(preferences=[need_pref(need)]))
+    for _ in range(2):
+        english = html_of(client.get(impact_path(donation)))
+        thai = html_of(client.get(impact_path(donation), HTTP_ACCEPT_LANGUAGE="th"))
+        assert "Fictional shelter beds" in english and "เตียงในที่พักพิง" not in english
+        assert "เตียงในที่พักพิง (fictional)" in thai

@@ -253,6 +253,28 @@ def test_impact_page_does_not_name_it(client, story, need, how, clock):
     assert_no_story(response.content)
 
 
+def test_impact_page_does_not_name_it_when_its_need_was_read_before(
+    client, settings, story, need, how, clock
+):
+    """Every donor's page shares what it read about a need, stories included: consent is
+    checked on every request all the same (a lapse is a date, not a write)."""
+    from django.core.cache import cache
+
+    settings.WAGTAIL_SIXDEGREES = {**settings.WAGTAIL_SIXDEGREES, "PAGE_CACHE_SECONDS": 60}
+    cache.clear()
+    donation = make_paid_donation(preferences=[need_pref(need)])
+    ledger.allocate([donation.pk])
+    assert PSEUDONYM in client.get(impact_path(donation)).content.decode()
+    lapse(story, how, clock)
+
+    response = client.get(impact_path(donation))
+
+    assert response.status_code == 200
+    assert "Fictional shelter beds" in response.content.decode()
+    assert_no_story(response.content)
+    cache.clear()
+
+
 def test_need_update_email_does_not_name_it(
     story, need, how, clock, django_capture_on_commit_callbacks
 ):

@@ -527,12 +527,35 @@ def sum_of_entries(entries: models.QuerySet[LedgerEntry]) -> int:
 def donation_balances(donation: Donation) -> list[tuple[Account, int]]:
     """The donation's money per account, positive balances only, in a stable order."""
     held = donation_account_totals([donation.pk])
+    return _held_now({account: total for (_donation, account), total in held.items()})
+
+
+def _held_now(totals: dict[Account, int]) -> list[tuple[Account, int]]:
     balances = [
         (account, total)
-        for (_donation, account), total in held.items()
+        for account, total in totals.items()
         if total > 0 and account.kind != AccountKind.SHORTFALL
     ]
     return sorted(balances, key=lambda pair: engine.account_sort_key(pair[0]))
+
+
+@dataclass(frozen=True)
+class DonationLedger:
+    """One donation's ledger lines, oldest first, and what it holds now per account (positive
+    balances only, as :func:`donation_balances` gives them)."""
+
+    entries: list[LedgerEntry]
+    held: list[tuple[Account, int]]
+
+
+def donation_ledger(donation: Donation) -> DonationLedger:
+    """A donation's ledger lines and its money per account, summed from those same lines: one
+    query (the impact page shows both; a donation has a handful of lines)."""
+    entries = list(LedgerEntry.objects.filter(donation=donation).order_by("created_at", "pk"))
+    totals: dict[Account, int] = defaultdict(int)
+    for entry in entries:
+        totals[entry.account] += entry.amount
+    return DonationLedger(entries, _held_now(totals))
 
 
 def donation_account_totals(donation_ids: Iterable[int]) -> dict[tuple[int, Account], int]:
@@ -842,6 +865,7 @@ __all__ = [
     "AccountTotal",
     "Canonical",
     "CurrencyFigures",
+    "DonationLedger",
     "KeptBalance",
     "NeedProgress",
     "PlaceTotals",
@@ -853,6 +877,7 @@ __all__ = [
     "canonical_needs",
     "currency_figures",
     "donation_balances",
+    "donation_ledger",
     "kept_months",
     "month_differences",
     "movements_in_months",

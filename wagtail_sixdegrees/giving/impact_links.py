@@ -36,4 +36,4 @@ def donation_for_impact_token(token: str) -> Donation | None:
         reference = uuid.UUID(hex=str(value))
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    return Donation.objects.select_related("donor").filter(reference=reference).first()
+    return Donation.objects.filter(reference=reference).first()

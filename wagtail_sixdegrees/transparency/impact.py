@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 
 from .. import money
 from ..allocation import balances
-from ..allocation.engine import AccountKind, Rule
+from ..allocation.engine import Account, AccountKind, Rule
 from ..allocation.models import Disbursement, LedgerEntry
 from ..giving.models import Donation, Preference
+from ..giving.models.donations import target_label
 from ..needs.models import Cause, Need, Region
-from .public import needs_in_locale, stories_by_need, updates_by_need
+from .public import need_facts, with_consent
 from .translations import localised
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ class Part:
     kind: str
     amount: int
     currency: str
+    account: Account | None = None  # where the money sits (a need's source record)
     need: Need | None = None
     cause: Cause | None = None
     region: Region | None = None
@@ -134,10 +136,18 @@ class Movement:
         return money.format_money(self.amount, self.currency)
 
 
+@dataclass(frozen=True)
+class ChosenTarget:
+    """One of the donor's choices as the page lists it."""
+
+    describe: str
+    percent_display: str
+
+
 @dataclass
 class GiftImpact:
     donation: Donation
-    preferences: list[Preference]
+    preferences: list[ChosenTarget]
     parts: list[Part]
     movements: list[Movement]
 
@@ -191,57 +201,90 @@ def _place(
     return str(_("Covered by us"))
 
 
-def gift_impact(donation: Donation) -> GiftImpact:
-    """Everything the impact page shows about ``donation``, from its ledger entries."""
-    entries = list(LedgerEntry.objects.filter(donation=donation).order_by("created_at", "pk"))
-    need_ids = {entry.need_id for entry in entries if entry.need_id}
-    needs = needs_in_locale(need_ids)
-    causes = localised(Cause.objects.filter(pk__in={e.cause_id for e in entries if e.cause_id}))
-    regions = localised(Region.objects.filter(pk__in={e.region_id for e in entries if e.region_id}))
+def _chosen(preferences: list[Preference], needs: dict[int, Need]) -> list[ChosenTarget]:
+    """The donor's choices in the reader's language (a need by its translation)."""
+    chosen = []
+    for preference in preferences:
+        need = needs.get(preference.need_id) if preference.need_id is not None else None
+        chosen.append(
+            ChosenTarget(
+                describe=target_label(
+                    preference.kind, need or preference.need, preference.cause, preference.region
+                ),
+                percent_display=preference.percent_display,
+            )
+        )
+    return chosen
 
-    shown_needs = [needs[pk] for pk in need_ids if pk in needs]
-    updates = updates_by_need(shown_needs)
-    stories = stories_by_need(shown_needs)
-    paid_out: dict[int, list[Disbursement]] = {}
-    for disbursement in Disbursement.objects.filter(need_id__in=need_ids).select_related("partner"):
-        paid_out.setdefault(disbursement.need_id, []).append(disbursement)
+
+def gift_impact(donation: Donation) -> GiftImpact:
+    """Everything the impact page shows about ``donation``, from its ledger entries.
+
+    A fixed number of queries, whatever the gift's number of lines, needs and updates: the
+    donation's ledger lines (its balances are summed from them), its choices, the needs in
+    the reader's language with their kept progress, and those needs' payouts, updates and
+    stories (``tests/transparency/test_impact_page.py`` counts them)."""
+    ledger = balances.donation_ledger(donation)
+    entries = ledger.entries
+    preferences = list(donation.preferences.select_related("cause", "region").order_by("position"))
+    need_ids = {entry.need_id for entry in entries if entry.need_id}
+    chosen_ids = {p.need_id for p in preferences if p.need_id is not None}
+    facts = need_facts(need_ids | chosen_ids)
+    needs = {pk: shown.need for pk, shown in facts.items()}
+    cause_ids = {e.cause_id for e in entries if e.cause_id}
+    region_ids = {e.region_id for e in entries if e.region_id}
+    causes = localised(Cause.objects.filter(pk__in=cause_ids)) if cause_ids else {}
+    regions = localised(Region.objects.filter(pk__in=region_ids)) if region_ids else {}
+    # Consent is checked on every request: it lapses with the date, without a write.
+    consented = {
+        story.translation_key
+        for story in with_consent(
+            story for pk in need_ids if pk in facts for story in facts[pk].stories
+        )
+    }
+
+    rules_by_account: dict[Any, list[str]] = {}
+    for entry in entries:
+        if entry.amount > 0:
+            rules = rules_by_account.setdefault(entry.account, [])
+            if entry.rule not in rules:
+                rules.append(entry.rule)
 
     parts = []
-    for account, amount in balances.donation_balances(donation):
+    for account, amount in ledger.held:
         cause = causes.get(account.cause_id) if account.cause_id is not None else None
         region = regions.get(account.region_id) if account.region_id is not None else None
         need = needs.get(account.need_id) if account.need_id is not None else None
         if need is not None:
             cause, region = need.cause, need.region
-        rules = []
-        for entry in entries:
-            if entry.amount > 0 and entry.account == account and entry.rule not in rules:
-                rules.append(entry.rule)
         restriction = restriction_label(cause, region)
         part = Part(
             kind=str(account.kind),
             amount=amount,
             currency=account.currency,
+            account=account,
             need=need,
             cause=cause,
             region=region,
             explanations=[
                 text
-                for rule in rules
+                for rule in rules_by_account.get(account, [])
                 if (text := _explain(rule, restriction=restriction, currency=account.currency))
             ],
         )
         if need is not None and account.need_id is not None:
-            part.disbursements = paid_out.get(account.need_id, [])
-            part.updates = updates.get(need.translation_key, [])
-            part.stories = stories.get(need.translation_key, [])
+            part.disbursements = facts[account.need_id].disbursements
+            part.updates = facts[account.need_id].updates
+            part.stories = [
+                story
+                for story in facts[account.need_id].stories
+                if story.translation_key in consented
+            ]
         parts.append(part)
 
     return GiftImpact(
         donation=donation,
-        preferences=list(
-            donation.preferences.select_related("need", "cause", "region").order_by("position")
-        ),
+        preferences=_chosen(preferences, needs),
         parts=parts,
         movements=[
             Movement(

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from wagtail.models import Locale, Page
+from django.core.cache import cache
+from django.utils import translation
+from wagtail.models import Locale
 
+from .. import conf, display
+from ..allocation.models import Disbursement
 from ..needs.models import Need, NeedQuerySet
 from ..stories.consent import current_consent_keys
-from ..stories.models import StoryNeed
+from ..stories.models import StoryNeed, SurvivorStoryPage
 from .models import NeedUpdate
 from .translations import active_locale
 
@@ -50,13 +55,18 @@ def live_need(pk: Any, *, with_progress: bool = False) -> Need | None:
 
 def needs_in_locale(need_ids: Iterable[int], locale: Locale | None = None) -> dict[int, Need]:
     """Map need ids (usually the source records money sits on) to the translation to show,
-    with progress. One query."""
+    with progress. Two queries."""
     ids = set(need_ids)
     if not ids:
         return {}
     locale = locale or active_locale()
     groups = Need.objects.filter(pk__in=ids).values("translation_key")
-    rows = list(needs_with_progress(Need.objects.filter(translation_key__in=groups)))
+    # Progress from one query of the kept balances: cheaper than correlated subqueries here.
+    rows = (
+        Need.objects.filter(translation_key__in=groups)
+        .select_related("cause", "region", "partner")
+        .with_progress_attached()
+    )
     keys = {row.pk: row.translation_key for row in rows if row.pk in ids}
     chosen = prefer_locale(rows, locale, "translation_key")
     return {pk: chosen[key] for pk, key in keys.items()}
@@ -80,22 +90,134 @@ def updates_by_need(needs: Iterable[Need], locale: Locale | None = None) -> dict
 
 def stories_by_need(needs: Iterable[Need], locale: Locale | None = None) -> dict[Any, list]:
     """Stories supporting each need (by need translation key) that may be shown now: live,
-    public, with current consent; one per story, in the reader's language if translated."""
+    public, with current consent; one per story, in the reader's language if translated.
+
+    The stories come as :class:`~..stories.models.SurvivorStoryPage` (their pseudonym loaded).
+    One query when no such story supports these needs, three otherwise."""
+    return _linked_stories(needs, locale, current_only=True)
+
+
+def _linked_stories(
+    needs: Iterable[Need], locale: Locale | None, *, current_only: bool
+) -> dict[Any, list]:
     keys = {need.translation_key for need in needs}
     if not keys:
         return {}
+    links = StoryNeed.objects.filter(need__translation_key__in=keys, page__live=True)
+    if current_only:
+        links = links.filter(page__translation_key__in=current_consent_keys())
+    rows = list(links.order_by("sort_order", "pk").values_list("need__translation_key", "page_id"))
+    if not rows:
+        return {}
     locale = locale or active_locale()
-    links = (
-        StoryNeed.objects.filter(need__translation_key__in=keys, page__live=True)
-        .filter(page__translation_key__in=current_consent_keys())
-        .filter(page__in=Page.objects.public().values("pk"))
-        .select_related("page", "need")
-        .order_by("sort_order", "pk")
-    )
+    # Asked only when a story may be shown: whether it sits under a view restriction.
+    pages = {
+        page.pk: page
+        for page in SurvivorStoryPage.objects.filter(pk__in={pk for _, pk in rows}).public()
+    }
     grouped: dict[Any, dict[Any, Any]] = defaultdict(dict)
-    for link in links:
-        stories = grouped[link.need.translation_key]
-        current = stories.get(link.page.translation_key)
-        if current is None or (locale is not None and link.page.locale_id == locale.pk):
-            stories[link.page.translation_key] = link.page
+    for need_key, page_id in rows:
+        page = pages.get(page_id)
+        if page is None:
+            continue
+        stories = grouped[need_key]
+        current = stories.get(page.translation_key)
+        if current is None or (locale is not None and page.locale_id == locale.pk):
+            stories[page.translation_key] = page
     return {key: list(stories.values()) for key, stories in grouped.items()}
+
+
+# --- What every donor's impact page shows about a need, shared between them -----------------
+
+FACTS_PREFIX = "wagtail_sixdegrees:need-facts:"
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """A story as a list of links shows it: by title and pseudonym, never its consent."""
+
+    translation_key: Any
+    title: str
+    url: str
+    pseudonym: str
+
+
+@dataclass
+class NeedFacts:
+    """What the impact page shows about one need, the same for every donor: the need in the
+    reader's language with its progress, its payouts and its published updates, and the live
+    public stories that support it *before* their consent is checked (:func:`with_consent`)."""
+
+    need: Need
+    disbursements: list[Disbursement] = field(default_factory=list)
+    updates: list[NeedUpdate] = field(default_factory=list)
+    stories: list[StoryLink] = field(default_factory=list)
+
+
+def with_consent(stories: Iterable[StoryLink]) -> list[StoryLink]:
+    """The stories whose consent is current now (it lapses with the date, without a write):
+    asked on every request, in one query when there are stories."""
+    stories = list(stories)
+    if not stories:
+        return []
+    keys = {story.translation_key for story in stories}
+    current = set(
+        current_consent_keys()
+        .filter(translation_key__in=keys)
+        .values_list("translation_key", flat=True)
+    )
+    return [story for story in stories if story.translation_key in current]
+
+
+def _facts_seconds() -> int:
+    return int(conf.get_setting("PAGE_CACHE_SECONDS") or 0)
+
+
+def need_facts(need_ids: Iterable[int]) -> dict[int, NeedFacts]:
+    """:class:`NeedFacts` by need id (the ids money sits on or a donor chose).
+
+    Many donors' pages show the same needs, so for ``PAGE_CACHE_SECONDS`` the facts are reused
+    under a key made of the need, the language and the display version (``display.py``), which
+    every committed write they show renews (money, payouts, needs, updates, publishing): never
+    older than the last such commit. Nothing about a donor is kept here, and a story's consent
+    is checked on every request (:func:`with_consent`). One query (the display version) when
+    every need is cached; six more for those that are not."""
+    ids = set(need_ids)
+    if not ids:
+        return {}
+    seconds = _facts_seconds()
+    if not seconds:
+        return _read_facts(ids)
+    version = display.current()
+    language = translation.get_language() or ""
+    keys = {pk: f"{FACTS_PREFIX}{version}:{language}:{pk}" for pk in ids}
+    found = cache.get_many(keys.values())
+    facts = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = ids - facts.keys()
+    if missing:
+        fresh = _read_facts(missing)
+        cache.set_many({keys[pk]: shown for pk, shown in fresh.items()}, seconds)
+        facts.update(fresh)
+    return facts
+
+
+def _read_facts(need_ids: set[int]) -> dict[int, NeedFacts]:
+    locale = active_locale()
+    needs = needs_in_locale(need_ids, locale)
+    updates = updates_by_need(needs.values(), locale)
+    paid_out: dict[int, list[Disbursement]] = defaultdict(list)
+    for disbursement in Disbursement.objects.filter(need_id__in=need_ids).select_related("partner"):
+        paid_out[disbursement.need_id].append(disbursement)
+    stories = _linked_stories(needs.values(), locale, current_only=False)
+    return {
+        pk: NeedFacts(
+            need,
+            paid_out.get(pk, []),
+            updates.get(need.translation_key, []),
+            [
+                StoryLink(page.translation_key, page.title, page.url or "", page.pseudonym)
+                for page in stories.get(need.translation_key, [])
+            ],
+        )
+        for pk, need in needs.items()
+    }
