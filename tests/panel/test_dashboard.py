@@ -120,7 +120,9 @@ def test_pools_and_this_years_money_by_cause_and_region():
     assert by_region[("Any region", "USD")] == 2_000
     general = {row.currency: row.amount for row in places.general}
     assert general == {"USD": 700, "THB": 90_000}
-    restricted = {(row.label, row.currency): row.amount for row in places.restricted}
+    restricted = {
+        (row.label, row.currency): row.amount for row in dashboard.restricted_pools().object_list
+    }
     assert restricted == {("Shelter · North", "USD"): 2_000, ("Legal aid", "USD"): 2_000}
     assert places.shortfall == []
 
