@@ -10,7 +10,6 @@ from ...allocation.audit import run_audit
 from .. import dashboard, names
 from .base import GivingTemplateView
 
-
 #: The query parameter naming the page of restricted pools the dashboard shows.
 POOLS_PAGE = "pools"
 
