@@ -944,11 +944,12 @@ class RestrictedPool:
 @dataclass(frozen=True)
 class PlaceMovement:
     """Net movement into the accounts of one kind at one cause (or region) in one currency; a
-    need's money counts at its need's cause and region, a pool's at its own."""
+    need's money counts at its need's cause and region, a pool's at its own. ``place`` is the
+    cause's or region's name (None for none)."""
 
     kind: str
     currency: str
-    place_id: int | None
+    place: str | None
     moved: int
 
 
@@ -1019,29 +1020,29 @@ class RestrictedPools:
 def _movements_by(
     rows: models.QuerySet[LedgerEntry] | models.QuerySet[AccountMonth], amount: str, place: str
 ) -> list[PlaceMovement]:
-    spot = Case(
-        When(account_kind=AccountKind.NEED, then=models.F(f"need__{place}_id")),
-        default=models.F(f"{place}_id"),
-        output_field=models.IntegerField(),
+    name = Case(
+        When(account_kind=AccountKind.NEED, then=models.F(f"need__{place}__name")),
+        default=models.F(f"{place}__name"),
+        output_field=models.CharField(),
     )
     grouped = (
         rows.exclude(account_kind=AccountKind.SHORTFALL)
-        .annotate(spot=spot)
+        .annotate(place_name=name)
         .order_by()
-        .values_list("account_kind", "currency", "spot")
+        .values_list("account_kind", "currency", "place_name")
         .annotate(total=Sum(amount))
     )
     return [
-        PlaceMovement(kind, currency, spot_id, total or 0)
-        for kind, currency, spot_id, total in grouped
+        PlaceMovement(kind, currency, place_name, total or 0)
+        for kind, currency, place_name, total in grouped
     ]
 
 
 def movements_by_place(
     *, first_month: datetime.date | None = None, since: datetime.datetime | None = None
 ) -> tuple[list[PlaceMovement], list[PlaceMovement]]:
-    """Net movements by cause and by region (two grouped queries, a few rows per cause or
-    region): from the kept months from ``first_month`` on, or the raw ledger ``since`` a moment
+    """Net movements by cause and by region with their names (two grouped queries, a few rows
+    per cause or region): from the kept months from ``first_month`` on, or the raw ledger ``since`` a moment
     (the same figures as :func:`movements_in_months` and :func:`movements_since`, grouped)."""
     if first_month is not None:
         months = AccountMonth.objects.filter(month__gte=first_month)

@@ -275,16 +275,10 @@ def places(now: datetime.datetime | None = None) -> Places:
         moved_by_cause, moved_by_region = balances.movements_by_place(since=year_start)
     general_label = _general_label()
 
-    def by_place(
-        moved: list[balances.PlaceMovement], model: type[Cause] | type[Region], anywhere: str
-    ) -> list[PlaceRow]:
-        labels = balances.names_by_id(model, {row.place_id for row in moved}, "name")
+    def by_place(moved: list[balances.PlaceMovement], anywhere: str) -> list[PlaceRow]:
         rows: dict[tuple[str, str], int] = defaultdict(int)
         for row in moved:
-            if row.kind == AccountKind.GENERAL:
-                label = general_label
-            else:
-                label = (labels.get(row.place_id) if row.place_id else None) or anywhere
+            label = general_label if row.kind == AccountKind.GENERAL else row.place or anywhere
             rows[(row.currency, label)] += row.moved
         return _sorted(rows)
 
@@ -296,8 +290,8 @@ def places(now: datetime.datetime | None = None) -> Places:
         elif total.kind == AccountKind.SHORTFALL:
             shortfall[(total.currency, str(_("Shortfall")))] += -total.held
     return Places(
-        by_cause=by_place(moved_by_cause, Cause, str(_("Any cause"))),
-        by_region=by_place(moved_by_region, Region, str(_("Any region"))),
+        by_cause=by_place(moved_by_cause, str(_("Any cause"))),
+        by_region=by_place(moved_by_region, str(_("Any region"))),
         general=_sorted(general),
         shortfall=_sorted(shortfall),
     )
