@@ -22,9 +22,9 @@ import datetime
 import uuid
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import TypedDict, overload
 
 from django.db import connection, models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Sum, Value, When
@@ -966,11 +966,25 @@ def pool_kind_totals() -> list[KindTotal]:
     return [KindTotal(kind, currency, total or 0) for kind, currency, total in rows]
 
 
-def _label_order() -> models.Expression:
+def _label_order() -> Collate | models.F:
     """Restricted pool labels in code point order (as Python sorts them) on every database."""
     if connection.vendor == "postgresql":
         return Collate(models.F("label"), "C")
     return models.F("label")
+
+
+def _pool_label() -> Case:
+    """A restricted pool's label in SQL, as :func:`account_label` makes it: "cause · region",
+    or whichever of the two names is not empty."""
+    return Case(
+        When(
+            ~models.Q(cause_label="") & ~models.Q(region_label=""),
+            then=Concat("cause_label", Value(" · "), "region_label"),
+        ),
+        When(~models.Q(cause_label=""), then=models.F("cause_label")),
+        default=models.F("region_label"),
+        output_field=models.CharField(),
+    )
 
 
 class RestrictedPools:
@@ -980,40 +994,39 @@ class RestrictedPools:
     The label joins the cause's and the region's names as :func:`account_label` does, and pools
     with the same label and currency are shown as one (as the dashboard always has)."""
 
-    def _rows(self) -> models.QuerySet[AccountBalance]:
-        cause = Coalesce(models.F("cause__name"), Value(""))
-        region = Coalesce(models.F("region__name"), Value(""))
-        label = Case(
-            When(
-                ~models.Q(cause_label="") & ~models.Q(region_label=""),
-                then=Concat("cause_label", Value(" · "), "region_label"),
-            ),
-            When(~models.Q(cause_label=""), then=models.F("cause_label")),
-            default=models.F("region_label"),
-            output_field=models.CharField(),
-        )
+    def _grouped(self, *fields: str) -> models.QuerySet[AccountBalance, tuple[str, str, int]]:
         return (
             AccountBalance.objects.filter(account_kind=AccountKind.RESTRICTED)
-            .annotate(cause_label=cause, region_label=region)
-            .annotate(label=label)
+            .annotate(
+                cause_label=Coalesce(models.F("cause__name"), Value("")),
+                region_label=Coalesce(models.F("region__name"), Value("")),
+            )
+            .annotate(label=_pool_label())
             .order_by()
-            .values("currency", "label")
+            .values_list("currency", "label")
             .annotate(total=Sum("held"))
-            .exclude(total=0)
+            .exclude(models.Q(total=0))
         )
 
     def count(self) -> int:
-        return self._rows().count()
+        return self._grouped().count()
 
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, index: slice) -> list[RestrictedPool]:
-        rows = (
-            self._rows()
-            .order_by("currency", _label_order())
-            .values_list("currency", "label", "total")[index]
-        )
+    def __iter__(self) -> Iterator[RestrictedPool]:
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, index: int) -> RestrictedPool: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[RestrictedPool]: ...
+
+    def __getitem__(self, index: int | slice) -> RestrictedPool | list[RestrictedPool]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        rows = self._grouped().order_by("currency", _label_order())[index]
         return [RestrictedPool(currency, label, total) for currency, label, total in rows]
 
 
@@ -1087,9 +1100,9 @@ def needs_closest_to_goal(today: datetime.date, limit: int) -> NeedQuerySet:
     return (
         _needs_holding()
         .open(on=today)
-        .filter(gap__gt=0)
+        .filter(models.Q(gap__gt=0))
         .annotate(share=share)
-        .order_by(models.F("share").desc(nulls_last=True), "gap", "pk")[:limit]
+        .order_by(models.F("share").desc(nulls_last=True), models.F("gap"), "pk")[:limit]
     )
 
 
@@ -1098,6 +1111,6 @@ def overdue_needs(today: datetime.date, limit: int) -> NeedQuerySet:
     first, cut to ``limit`` in SQL."""
     return (
         _needs_holding()
-        .filter(live=True, closes_on__lt=today, gap__gt=0)
+        .filter(models.Q(live=True, closes_on__lt=today, gap__gt=0))
         .order_by("closes_on", "pk")[:limit]
     )

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import overload
 
 from django.core.paginator import Page, Paginator
 from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
@@ -359,14 +361,41 @@ def restricted_pools_from_accounts(totals: LedgerTotals | None = None) -> list[P
 POOLS_PER_PAGE = 10
 
 
-def restricted_pools(number: int | str | None = 1, per_page: int = POOLS_PER_PAGE) -> Page:
+class _PoolRows:
+    """:class:`~..allocation.balances.RestrictedPools` as the dashboard's rows, for a paginator
+    (only the rows of the page shown are read and formatted)."""
+
+    def __init__(self) -> None:
+        self.pools = balances.RestrictedPools()
+
+    def count(self) -> int:
+        return self.pools.count()
+
+    def __len__(self) -> int:
+        return self.pools.count()
+
+    def __iter__(self) -> Iterator[PlaceRow]:
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, index: int) -> PlaceRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[PlaceRow]: ...
+
+    def __getitem__(self, index: int | slice) -> PlaceRow | list[PlaceRow]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        return [PlaceRow(row.label, row.currency, row.held) for row in self.pools[index]]
+
+
+def restricted_pools(
+    number: int | str | None = 1, per_page: int = POOLS_PER_PAGE
+) -> Page[PlaceRow]:
     """One page of the restricted pools (merged by label, by currency and label), as
     :class:`PlaceRow`: two queries (the count and the page), whatever the number of pools;
     an unknown page number shows the first page, one past the end the last."""
-    paginator = Paginator(balances.RestrictedPools(), per_page)
-    page = paginator.get_page(number)
-    page.object_list = [PlaceRow(row.label, row.currency, row.held) for row in page.object_list]
-    return page
+    return Paginator(_PoolRows(), per_page).get_page(number)
 
 
 def pool_totals() -> list[PlaceRow]:
