@@ -1,10 +1,11 @@
 """The Giving dashboard's figures: what it asks of the database.
 
 Every figure is per currency (amounts in different currencies are never added together) and
-comes from a handful of queries, whatever the number of donations: one over donations by month
-(which also gives today, the last 30 days and this year), the balances kept with the ledger
-(pools, need balances) and this year's ledger movements by cause and region, both asked of
-``allocation/balances.py``, one for the needs, and one for the donations needing attention.
+comes from a handful of queries, whatever the number of donations, needs and pools: the days
+kept with the donations (today, the last 30 days, this year and the months), and from
+``allocation/balances.py`` this year's movements grouped by cause and by region, the pools
+grouped by kind and currency, one page of restricted pools, and the five needs closest to
+their goal and the five overdue, chosen in SQL; plus one for the donations needing attention.
 
 "Given" means what donors paid, less what was refunded, in the currency they paid in, on the
 day the payment was made. Cause, region and pool figures come from the ledger, so they are in
