@@ -210,9 +210,11 @@ def main(argv: list[str] | None = None) -> int:
             f"The dashboard: **{dashboard['ratio']:.1f}x** the plain page, median "
             f"**{dashboard['median'] * 1000:.0f} ms** (absolute time\nmeasures this machine too). "
             "It reads the roll-ups kept with the donations (given per currency and\nday) and "
-            "the ledger (movements per account and month) and the kept balances, plus\nthe "
+            "the ledger (movements per account and month, grouped by cause and region\nin SQL), "
+            "the pools grouped by kind and currency, one page of restricted pools and\nthe "
+            "five needs closest to their goal and five overdue, chosen in SQL, plus the\n"
             "donations of the one day the last 30 days start in; none of it grows with the\n"
-            "number of donations.",
+            "number of donations, needs or pools.",
             "",
             "| page | median | ratio to the plain page | queries |",
             "|------|--------|-------------------------|---------|",

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.allocation.test_ledger_properties import operation, replay
@@ -202,8 +202,10 @@ def _screens_agree(client) -> None:
     _impact_pages_agree(truth)
 
     by_pk = {need.pk: truth[need.translation_key] for need in all_needs}
-    for need in dashboard.needs_with_balances():  # the Giving dashboard
+    with_balances = dashboard.needs_with_balances()
+    for need in with_balances:  # the Giving dashboard
         assert (need.allocated, need.gap) == (by_pk[need.pk].allocated, by_pk[need.pk].gap)
+    _dashboard_sql_agrees(with_balances)
 
     pools = balances.pools()
     waiting = {
@@ -255,6 +257,38 @@ def _impact_pages_agree(truth) -> None:
                 )
 
 
+def _shown(needs) -> list[tuple]:
+    return [
+        (need.pk, need.title, need.allocated, need.gap, need.progress_percent) for need in needs
+    ]
+
+
+def _dashboard_sql_agrees(with_balances=None, now=None) -> None:
+    """The Giving dashboard's lists, chosen and grouped in SQL, equal the same worked out in
+    Python from every need and every account's row (which the checks above tie to the raw
+    ledger): the needs closest to their goal and overdue, this year's movements by cause and
+    region, the pools, and the restricted pools page by page."""
+    with_balances = dashboard.needs_with_balances() if with_balances is None else with_balances
+    for limit in (1, dashboard.LIST_LENGTH, 50):
+        assert _shown(dashboard.needs_closest_to_goal(limit=limit)) == _shown(
+            dashboard.needs_closest_to_goal(with_balances, limit=limit)
+        )
+        assert _shown(dashboard.overdue_needs(limit=limit)) == _shown(
+            dashboard.overdue_needs(with_balances, limit=limit)
+        )
+    assert dashboard.places(now) == dashboard.places_from_accounts(dashboard.ledger_totals(now))
+    every_pool = dashboard.restricted_pools_from_accounts()
+    paged, number = [], 1
+    while True:
+        page = dashboard.restricted_pools(number, per_page=2)
+        paged += page.object_list
+        if not page.has_next():
+            break
+        number += 1
+    assert paged == every_pool
+    assert page.paginator.count == len(every_pool)
+
+
 @given(operations=st.lists(operation, min_size=1, max_size=12))
 @settings(
     max_examples=CONSISTENCY_EXAMPLES,
@@ -269,6 +303,58 @@ def test_every_screen_shows_the_figures_of_the_balances_module(operations, clien
     with transaction.atomic():
         replay(operations)
         _screens_agree(client)
+        transaction.set_rollback(True)
+
+
+#: A need for the dashboard's lists: target, what it is given (from the general pool), days
+#: from today it opened, days it stays open (None: no closing day), whether it is published.
+dashboard_need = st.tuples(
+    st.one_of(st.sampled_from([1_000, 2_000, 4_000]), st.integers(1, 10_000)),  # ties in share
+    st.one_of(st.sampled_from([0, 500, 1_000, 2_000]), st.integers(0, 12_000)),
+    st.integers(-40, 5),
+    st.one_of(st.none(), st.integers(0, 60)),
+    st.booleans(),
+)
+
+
+@given(needs=st.lists(dashboard_need, min_size=1, max_size=9), limit=st.integers(1, 6))
+@example(  # the same share: the smaller gap first
+    needs=[(2_000, 1_000, -1, None, True), (1_000, 500, -1, None, True)], limit=5
+)
+@example(  # closed short on the same day: the older need first
+    needs=[(2_000, 100, -9, 3, True), (2_000, 900, -9, 3, True), (100, 200, -9, 3, True)], limit=5
+)
+@settings(
+    max_examples=CONSISTENCY_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_the_dashboard_chooses_the_needs_python_would(needs, limit):
+    """Ties in share and gap, needs funded past their target, closed, not yet open and not
+    published: the needs chosen in SQL are those the dashboard chose from every need."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        make_paid_donation(sum(given for _t, given, *_rest in needs) + 1, fee=0)
+        ledger.allocate()
+        for target, given, opened, days_open, live in needs:
+            opens_on = today + datetime.timedelta(days=opened)
+            need = make_need(target_amount=max(target, given))
+            if given:  # while it is open and short; then its target may fall below what it
+                # holds, and it may close, open later or be unpublished
+                ledger.reallocate(Account.general("USD"), need, given, actor=None, reason="test")
+            Need.objects.filter(pk=need.pk).update(
+                target_amount=target,
+                opens_on=opens_on,
+                closes_on=None if days_open is None else opens_on + datetime.timedelta(days_open),
+                live=live,
+            )
+        with_balances = dashboard.needs_with_balances()
+        assert _shown(dashboard.needs_closest_to_goal(limit=limit)) == _shown(
+            dashboard.needs_closest_to_goal(with_balances, limit=limit)
+        )
+        assert _shown(dashboard.overdue_needs(limit=limit)) == _shown(
+            dashboard.overdue_needs(with_balances, limit=limit)
+        )
         transaction.set_rollback(True)
 
 
@@ -441,6 +527,7 @@ def _dashboard_agrees_with_the_raw_rows(now) -> None:
     assert _movements(balances.movements_in_months(year_start.date())) == _movements(
         balances.movements_since(year_start)
     )
+    _dashboard_sql_agrees(now=now)
 
 
 @given(steps=st.lists(history_step, min_size=1, max_size=16))
@@ -479,9 +566,12 @@ def test_rollups_are_kept_in_a_half_hour_time_zone_after_a_rebuild(clock, settin
 def test_a_staff_member_in_another_time_zone_is_served_from_the_donations(clock):
     now = timezone.now()
     make_paid_donation(1_000, paid_at=now - datetime.timedelta(hours=3))
+    make_paid_donation(2_000, paid_at=now, preferences=[cause_pref(make_cause())])
+    ledger.allocate()
     with timezone.override("Pacific/Kiritimati"):  # UTC+14: another day than the kept one
         assert not rollups.usable()
         assert dashboard.giving_totals(now) == dashboard.giving_totals_from_donations(now)
+        _dashboard_sql_agrees(now=now)  # the movements from the raw ledger, not the months
 
 
 def test_the_audit_fails_when_a_kept_day_or_month_differs(capsys):

@@ -194,3 +194,32 @@ def test_the_panels_own_content_meets_wcag_aa(
     page.locator(region).wait_for()
     results = Axe().run(page, context=region, options=WCAG)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_restricted_pools_page_by_keyboard_and_meet_wcag_aa(logged_in_page, live_server):
+    """Hundreds of restricted pools are shown a page at a time: plain links a keyboard reaches,
+    back to the table's heading, the current page announced, and no WCAG AA violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    for index in range(25):
+        make_paid_donation(
+            1_000 + index, preferences=[cause_pref(make_cause(f"Fictional cause {index:02d}"))]
+        )
+    ledger.allocate()
+    page = logged_in_page
+    page.set_viewport_size(VIEWPORT)
+    open_screen(page, "Dashboard")
+    pages = page.get_by_role("navigation", name="Pages of restricted pools")
+    expect(pages).to_contain_text("Page 1 of 3")
+    expect(pages.get_by_role("link", name="1", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+    next_link = pages.get_by_role("link", name="Next")
+    next_link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/?pools=2#sd-restricted")
+    table = page.get_by_role("table", name="Restricted pools, page 2 of 3")
+    expect(table).to_contain_text("Fictional cause 10")
+    expect(table).not_to_contain_text("Fictional cause 09")
+    results = Axe().run(page, context=".sd-dashboard", options=WCAG)
+    assert results.violations_count == 0, results.generate_report()

@@ -120,7 +120,9 @@ def test_pools_and_this_years_money_by_cause_and_region():
     assert by_region[("Any region", "USD")] == 2_000
     general = {row.currency: row.amount for row in places.general}
     assert general == {"USD": 700, "THB": 90_000}
-    restricted = {(row.label, row.currency): row.amount for row in places.restricted}
+    restricted = {
+        (row.label, row.currency): row.amount for row in dashboard.restricted_pools().object_list
+    }
     assert restricted == {("Shelter · North", "USD"): 2_000, ("Legal aid", "USD"): 2_000}
     assert places.shortfall == []
 
@@ -193,6 +195,51 @@ def test_managers_get_action_buttons_viewers_do_not(client, login):
     assert (
         "Preview allocation" in client.get(reverse("sixdegrees_dashboard:index")).content.decode()
     )
+
+
+def _restricted_pools(count: int) -> None:
+    """``count`` restricted pools in USD, "Pool 00" to "Pool NN" (a cause no need matches)."""
+    for index in range(count):
+        make_paid_donation(100 + index, preferences=[cause_pref(make_cause(f"Pool {index:02d}"))])
+    ledger.allocate()
+
+
+def _pools_part(content: str) -> str:
+    """The restricted pools' table and page links (causes are listed by cause too)."""
+    return content.split('id="sd-restricted"')[1].split("</section>")[0]
+
+
+def test_restricted_pools_are_shown_a_page_at_a_time_with_plain_links(client, login):
+    _restricted_pools(dashboard.POOLS_PER_PAGE * 2 + 3)  # three pages
+    login("viewer")
+    url = reverse("sixdegrees_dashboard:index")
+
+    first = _pools_part(client.get(url).content.decode())
+    assert "Pool 00" in first and f"Pool {dashboard.POOLS_PER_PAGE - 1:02d}" in first
+    assert f"Pool {dashboard.POOLS_PER_PAGE:02d}" not in first
+    assert "Restricted pools, page 1 of 3" in first  # the table's caption
+    assert 'aria-label="Pages of restricted pools"' in first
+    assert 'href="?pools=2#sd-restricted" rel="next"' in first
+    assert 'href="?pools=1#sd-restricted" aria-current="page"' in first
+    assert "23 pools" in first
+
+    second = _pools_part(client.get(url + "?pools=2").content.decode())
+    assert f"Pool {dashboard.POOLS_PER_PAGE:02d}" in second and "Pool 00" not in second
+    assert "$1.10" in second  # "Pool 10": the amounts of the rows shown
+    assert 'href="?pools=1#sd-restricted" rel="prev"' in second
+
+    # Nonsense shows the first page, past the end the last; neither is an error.
+    assert "Restricted pools, page 1 of 3" in client.get(url + "?pools=x").content.decode()
+    last = _pools_part(client.get(url + "?pools=99").content.decode())
+    assert "Restricted pools, page 3 of 3" in last and "Pool 22" in last
+
+
+def test_a_single_page_of_pools_has_no_page_links(client, login):
+    _restricted_pools(2)
+    login("viewer")
+    content = client.get(reverse("sixdegrees_dashboard:index")).content.decode()
+    assert "Pool 01" in content
+    assert "Pages of restricted pools" not in content
 
 
 # --- Wagtail's home dashboard ------------------------------------------------------------------

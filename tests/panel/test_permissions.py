@@ -93,6 +93,13 @@ OFFLINE_FILE = b"received_on,channel,amount,currency,reference\r\n2020-01-02,che
 #: (action, method, url, form data, roles allowed). Every other role is refused.
 MATRIX = [
     ("dashboard", "get", _url("sixdegrees_dashboard:index"), None, VIEWERS),
+    (
+        "dashboard, a page of restricted pools",
+        "get",
+        _url("sixdegrees_dashboard:index", query="?pools=2"),
+        None,
+        VIEWERS,
+    ),
     ("donations", "get", _url("sixdegrees_donations:index"), None, VIEWERS),
     ("donations search", "get", _url("sixdegrees_donations:index", query="?q=ch_x"), None, VIEWERS),
     (

@@ -7,20 +7,30 @@ data, so the donor is joined) and a giving viewer (who does not).
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import (
     bulk_paid_donations,
     cause_pref,
     general_pref,
+    make_cause,
     make_need,
     make_paid_donation,
+    make_region,
     need_pref,
     panel_user,
+    region_pref,
 )
 from wagtail_sixdegrees.allocation import ledger
+from wagtail_sixdegrees.allocation.engine import Account
 from wagtail_sixdegrees.models import Donation
+from wagtail_sixdegrees.panel import dashboard
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +75,49 @@ def test_every_screen_renders_within_the_query_budget_with_100k_donations(
             with django_assert_max_num_queries(BUDGET, info=f"{role}: {label}"):
                 response = client.get(reverse(name) + query)
             assert response.status_code == 200, (role, label)
+
+
+# --- The dashboard does not grow with needs and pools -----------------------------------------
+
+
+def _giving_world(needs: int, places: int) -> None:
+    """``needs`` needs (some near their goal, some closed short of it) and about ``places``
+    restricted pools per currency (a cause or a region no open need matches)."""
+    today = timezone.localdate()
+    make_paid_donation(10_000_000, "USD", preferences=[general_pref()])
+    make_paid_donation(10_000_000, "THB", preferences=[general_pref()])
+    for index in range(places):
+        preference = cause_pref(make_cause()) if index % 2 else region_pref(make_region())
+        make_paid_donation(1_000 + index, "USD", preferences=[preference])
+        make_paid_donation(50_000 + index, "THB", preferences=[preference])
+    ledger.allocate()
+    for index in range(needs):
+        need = make_need(target_amount=100_000, currency="USD")
+        ledger.reallocate(
+            Account.general("USD"), need, 1_000 * (index % 90 + 1), actor=None, reason="budget"
+        )
+        if index % 3 == 0:  # closed short of its goal
+            need.closes_on = today - datetime.timedelta(days=index % 20 + 1)
+            need.opens_on = need.closes_on - datetime.timedelta(days=30)
+            need.save(update_fields=["opens_on", "closes_on"])
+
+
+def _dashboard_queries(client, query: str = "") -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("sixdegrees_dashboard:index") + query)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("role", ["manager", "viewer"])
+def test_the_dashboard_reads_as_many_queries_for_many_needs_and_pools_as_for_few(client, role):
+    client.force_login(panel_user(role))
+    _giving_world(needs=2, places=2)
+    few = _dashboard_queries(client)
+    assert few <= BUDGET
+
+    _giving_world(needs=60, places=30)  # 20 needs closed short, 6 pages of restricted pools
+    assert dashboard.restricted_pools().paginator.num_pages > 5
+    assert len(dashboard.overdue_needs()) == dashboard.LIST_LENGTH
+    for query in ("", "?pools=2", "?pools=6", "?pools=999", "?pools=nonsense"):
+        assert _dashboard_queries(client, query) == few, query

@@ -22,13 +22,13 @@ import datetime
 import uuid
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import TypedDict, overload
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, Greatest, TruncMonth
+from django.db.models.functions import Coalesce, Collate, Concat, Greatest, NullIf, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -448,13 +448,17 @@ def pools(*, positive_only: bool = False) -> list[AccountTotal]:
 
 
 def pool_totals() -> dict[str, int]:
-    """Money waiting for allocation (general and restricted pools together), per currency."""
-    totals: dict[str, int] = defaultdict(int)
-    for currency, held in AccountBalance.objects.filter(
-        account_kind__in=(AccountKind.GENERAL, AccountKind.RESTRICTED)
-    ).values_list("currency", "held"):
-        totals[currency] += held
-    return {currency: amount for currency, amount in sorted(totals.items()) if amount}
+    """Money waiting for allocation (general and restricted pools together), per currency,
+    summed in SQL (one row per currency, whatever the number of pools)."""
+    rows = (
+        AccountBalance.objects.filter(
+            account_kind__in=(AccountKind.GENERAL, AccountKind.RESTRICTED)
+        )
+        .order_by()
+        .values_list("currency")
+        .annotate(total=Sum("held"))
+    )
+    return {currency: total for currency, total in sorted(rows) if total}
 
 
 def accounts() -> list[AccountTotal]:
@@ -937,3 +941,201 @@ def donor_choice_moves() -> dict[str, int]:
         .annotate(total=Sum("amount"))
     )
     return dict(rows)
+
+
+# --- The Giving dashboard: chosen and grouped in SQL ----------------------------------------
+# What the dashboard shows grows with needs and pools, not with donations; these keep it from
+# growing with needs and pools too: each answer is a few grouped rows or a page of them.
+
+
+@dataclass(frozen=True)
+class KindTotal:
+    """What the accounts of one kind hold in one currency (pools and shortfall)."""
+
+    kind: str
+    currency: str
+    held: int
+
+
+@dataclass(frozen=True)
+class RestrictedPool:
+    """Restricted pools shown under one label ("cause · region"), in one currency."""
+
+    currency: str
+    label: str
+    held: int
+
+
+@dataclass(frozen=True)
+class PlaceMovement:
+    """Net movement into the accounts of one kind at one cause (or region) in one currency; a
+    need's money counts at its need's cause and region, a pool's at its own. ``place`` is the
+    cause's or region's name (None for none)."""
+
+    kind: str
+    currency: str
+    place: str | None
+    moved: int
+
+
+def pool_kind_totals() -> list[KindTotal]:
+    """What the general and restricted pools and the shortfall hold, per kind and currency,
+    in one grouped query."""
+    rows = (
+        AccountBalance.objects.exclude(account_kind=AccountKind.NEED)
+        .order_by()
+        .values_list("account_kind", "currency")
+        .annotate(total=Sum("held"))
+        .order_by("account_kind", "currency")
+    )
+    return [KindTotal(kind, currency, total or 0) for kind, currency, total in rows]
+
+
+def _label_order() -> Collate | models.F:
+    """Restricted pool labels in code point order (as Python sorts them) on every database."""
+    if connection.vendor == "postgresql":
+        return Collate(models.F("label"), "C")
+    return models.F("label")
+
+
+def _pool_label() -> Case:
+    """A restricted pool's label in SQL, as :func:`account_label` makes it: "cause · region",
+    or whichever of the two names is not empty."""
+    return Case(
+        When(
+            ~models.Q(cause_label="") & ~models.Q(region_label=""),
+            then=Concat("cause_label", Value(" · "), "region_label"),
+        ),
+        When(~models.Q(cause_label=""), then=models.F("cause_label")),
+        default=models.F("region_label"),
+        output_field=models.CharField(),
+    )
+
+
+class RestrictedPools:
+    """Restricted pools grouped by their label in SQL, ordered by currency and label, for a
+    paginator: :meth:`count` and a slice each run one query, whatever the number of pools.
+
+    The label joins the cause's and the region's names as :func:`account_label` does, and pools
+    with the same label and currency are shown as one (as the dashboard always has)."""
+
+    def _grouped(self, *fields: str) -> models.QuerySet[AccountBalance, tuple[str, str, int]]:
+        return (
+            AccountBalance.objects.filter(account_kind=AccountKind.RESTRICTED)
+            .annotate(
+                cause_label=Coalesce(models.F("cause__name"), Value("")),
+                region_label=Coalesce(models.F("region__name"), Value("")),
+            )
+            .annotate(label=_pool_label())
+            .order_by()
+            .values_list("currency", "label")
+            .annotate(total=Sum("held"))
+            .exclude(models.Q(total=0))
+        )
+
+    def count(self) -> int:
+        return self._grouped().count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[RestrictedPool]:
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, index: int) -> RestrictedPool: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[RestrictedPool]: ...
+
+    def __getitem__(self, index: int | slice) -> RestrictedPool | list[RestrictedPool]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        rows = self._grouped().order_by("currency", _label_order())[index]
+        return [RestrictedPool(currency, label, total) for currency, label, total in rows]
+
+
+def _movements_by(
+    rows: models.QuerySet[LedgerEntry] | models.QuerySet[AccountMonth], amount: str, place: str
+) -> list[PlaceMovement]:
+    name = Case(
+        When(account_kind=AccountKind.NEED, then=models.F(f"need__{place}__name")),
+        default=models.F(f"{place}__name"),
+        output_field=models.CharField(),
+    )
+    grouped = (
+        rows.exclude(account_kind=AccountKind.SHORTFALL)
+        .annotate(place_name=name)
+        .order_by()
+        .values_list("account_kind", "currency", "place_name")
+        .annotate(total=Sum(amount))
+    )
+    return [
+        PlaceMovement(kind, currency, place_name, total or 0)
+        for kind, currency, place_name, total in grouped
+    ]
+
+
+def movements_by_place(
+    *, first_month: datetime.date | None = None, since: datetime.datetime | None = None
+) -> tuple[list[PlaceMovement], list[PlaceMovement]]:
+    """Net movements by cause and by region with their names (two grouped queries, a few rows
+    per cause or region): from the kept months from ``first_month`` on, or the raw ledger ``since`` a moment
+    (the same figures as :func:`movements_in_months` and :func:`movements_since`, grouped)."""
+    if first_month is not None:
+        months = AccountMonth.objects.filter(month__gte=first_month)
+        return _movements_by(months, "moved", "cause"), _movements_by(months, "moved", "region")
+    if since is None:
+        raise ValueError("give first_month or since")
+    entries = LedgerEntry.objects.filter(created_at__gte=since)
+    return _movements_by(entries, "amount", "cause"), _movements_by(entries, "amount", "region")
+
+
+def _needs_holding() -> NeedQuerySet:
+    """Canonical needs with ``allocated`` (what the need's kept balances hold) and ``gap``."""
+    held = (
+        AccountBalance.objects.filter(account_kind=AccountKind.NEED, need_id=OuterRef("pk"))
+        .order_by()
+        .values("need_id")
+        .annotate(total=Sum("held"))
+        .values("total")
+    )
+    return (
+        canonical_needs()
+        .annotate(allocated=Coalesce(Subquery(held, output_field=_BIG), Value(0)))
+        .annotate(
+            gap=Greatest(
+                models.F("target_amount") - models.F("allocated"), Value(0), output_field=_BIG
+            )
+        )
+    )
+
+
+def needs_closest_to_goal(today: datetime.date, limit: int) -> NeedQuerySet:
+    """Open needs not yet funded, the largest share of their target held first (in
+    thousandths, rounded down), then the smallest gap: chosen and cut to ``limit`` in SQL."""
+    target = NullIf(models.F("target_amount"), Value(0))
+    per_mille = models.F("allocated") * Value(1000)
+    # Floor division for any sign (SQL's integer division truncates towards zero).
+    share = Case(
+        When(allocated__gte=0, then=per_mille / target),
+        default=Value(0) - ((Value(0) - per_mille + target - Value(1)) / target),
+        output_field=_BIG,
+    )
+    return (
+        _needs_holding()
+        .open(on=today)
+        .filter(models.Q(gap__gt=0))
+        .annotate(share=share)
+        .order_by(models.F("share").desc(nulls_last=True), models.F("gap"), "pk")[:limit]
+    )
+
+
+def overdue_needs(today: datetime.date, limit: int) -> NeedQuerySet:
+    """Published needs past their closing day still short of their target, the longest closed
+    first, cut to ``limit`` in SQL."""
+    return (
+        _needs_holding()
+        .filter(models.Q(live=True, closes_on__lt=today, gap__gt=0))
+        .order_by("closes_on", "pk")[:limit]
+    )

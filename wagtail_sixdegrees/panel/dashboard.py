@@ -14,6 +14,7 @@ from .figures import (
     ATTENTION_STATUSES,
     LIST_LENGTH,
     MONTHS,
+    POOLS_PER_PAGE,
     AccountFigures,
     Attention,
     GivenTotals,
@@ -32,13 +33,17 @@ from .figures import (
     needs_with_balances,
     overdue_needs,
     places,
+    places_from_accounts,
     pool_totals,
+    restricted_pools,
+    restricted_pools_from_accounts,
 )
 
 __all__ = [
     "ATTENTION_STATUSES",
     "LIST_LENGTH",
     "MONTHS",
+    "POOLS_PER_PAGE",
     "AccountFigures",
     "Attention",
     "Bar",
@@ -62,7 +67,10 @@ __all__ = [
     "needs_with_balances",
     "overdue_needs",
     "places",
+    "places_from_accounts",
     "pool_totals",
+    "restricted_pools",
+    "restricted_pools_from_accounts",
 ]
 
 

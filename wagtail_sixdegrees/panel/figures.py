@@ -1,10 +1,11 @@
 """The Giving dashboard's figures: what it asks of the database.
 
 Every figure is per currency (amounts in different currencies are never added together) and
-comes from a handful of queries, whatever the number of donations: one over donations by month
-(which also gives today, the last 30 days and this year), the balances kept with the ledger
-(pools, need balances) and this year's ledger movements by cause and region, both asked of
-``allocation/balances.py``, one for the needs, and one for the donations needing attention.
+comes from a handful of queries, whatever the number of donations, needs and pools: the days
+kept with the donations (today, the last 30 days, this year and the months), and from
+``allocation/balances.py`` this year's movements grouped by cause and by region, the pools
+grouped by kind and currency, one page of restricted pools, and the five needs closest to
+their goal and the five overdue, chosen in SQL; plus one for the donations needing attention.
 
 "Given" means what donors paid, less what was refunded, in the currency they paid in, on the
 day the payment was made. Cause, region and pool figures come from the ledger, so they are in
@@ -15,8 +16,11 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import overload
 
+from django.core.paginator import Page, Paginator
 from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import TruncMonth
@@ -203,10 +207,12 @@ def _sorted(rows: dict[tuple[str, str], int]) -> list[PlaceRow]:
 
 @dataclass
 class Places:
+    """Where money went this year (by cause and region) and what waits in the general pool
+    and the shortfall now. Restricted pools are many: see :func:`restricted_pools`."""
+
     by_cause: list[PlaceRow]
     by_region: list[PlaceRow]
     general: list[PlaceRow]
-    restricted: list[PlaceRow]
     shortfall: list[PlaceRow]
 
 
@@ -222,7 +228,8 @@ class AccountFigures:
 @dataclass
 class LedgerTotals:
     """Every account's figures, as asked of ``allocation/balances.py``: pools, need balances
-    and this year's movements."""
+    and this year's movements. The dashboard reads grouped figures instead (:func:`places`);
+    these, one row per account, are what the grouped ones are checked against in tests."""
 
     rows: list[AccountFigures]
 
@@ -233,9 +240,13 @@ class LedgerTotals:
         }
 
 
+def _year_start(now: datetime.datetime) -> datetime.datetime:
+    return _local_midnight(datetime.date(timezone.localdate(now).year, 1, 1))
+
+
 def ledger_totals(now: datetime.datetime | None = None) -> LedgerTotals:
     now = now or timezone.now()
-    year_start = _local_midnight(datetime.date(timezone.localdate(now).year, 1, 1))
+    year_start = _year_start(now)
     rows: dict[Account, AccountFigures] = {}
 
     def row(account: Account) -> AccountFigures:
@@ -252,9 +263,48 @@ def ledger_totals(now: datetime.datetime | None = None) -> LedgerTotals:
     return LedgerTotals(list(rows.values()))
 
 
-def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) -> Places:
-    """This year's net movements into causes and regions, and the pools waiting now.
-    ``needs`` (from :func:`needs_with_balances`) saves reading the needs again."""
+def _general_label() -> str:
+    return balances.account_label(Account.general(""), {}, {})
+
+
+def places(now: datetime.datetime | None = None) -> Places:
+    """This year's net movements into causes and regions, and the general pool and shortfall
+    now: grouped in SQL (``allocation/balances.py``), a few rows per currency and place."""
+    now = now or timezone.now()
+    year_start = _year_start(now)
+    if rollups.usable():  # the kept months are in the site's zone, not a staff member's
+        moved_by_cause, moved_by_region = balances.movements_by_place(first_month=year_start.date())
+    else:
+        moved_by_cause, moved_by_region = balances.movements_by_place(since=year_start)
+    general_label = _general_label()
+
+    def by_place(moved: list[balances.PlaceMovement], anywhere: str) -> list[PlaceRow]:
+        rows: dict[tuple[str, str], int] = defaultdict(int)
+        for row in moved:
+            label = general_label if row.kind == AccountKind.GENERAL else row.place or anywhere
+            rows[(row.currency, label)] += row.moved
+        return _sorted(rows)
+
+    general: dict[tuple[str, str], int] = defaultdict(int)
+    shortfall: dict[tuple[str, str], int] = defaultdict(int)
+    for total in balances.pool_kind_totals():
+        if total.kind == AccountKind.GENERAL:
+            general[(total.currency, general_label)] += total.held
+        elif total.kind == AccountKind.SHORTFALL:
+            shortfall[(total.currency, str(_("Shortfall")))] += -total.held
+    return Places(
+        by_cause=by_place(moved_by_cause, str(_("Any cause"))),
+        by_region=by_place(moved_by_region, str(_("Any region"))),
+        general=_sorted(general),
+        shortfall=_sorted(shortfall),
+    )
+
+
+def places_from_accounts(
+    totals: LedgerTotals | None = None, needs: list[Need] | None = None
+) -> Places:
+    """:func:`places` worked out from every account's row in Python: what the grouped figures
+    are checked against in tests (``tests/allocation/test_balances.py``)."""
     totals = totals or ledger_totals()
     if needs is None:
         needs = needs_with_balances(totals)
@@ -267,11 +317,10 @@ def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) 
 
     causes = balances.names_by_id(Cause, {place(row.account)[0] for row in totals.rows}, "name")
     regions = balances.names_by_id(Region, {place(row.account)[1] for row in totals.rows}, "name")
-    general_label = balances.account_label(Account.general(""), causes, regions)
+    general_label = _general_label()
     by_cause: dict[tuple[str, str], int] = defaultdict(int)
     by_region: dict[tuple[str, str], int] = defaultdict(int)
     general: dict[tuple[str, str], int] = defaultdict(int)
-    restricted: dict[tuple[str, str], int] = defaultdict(int)
     shortfall: dict[tuple[str, str], int] = defaultdict(int)
     for row in totals.rows:
         kind, currency = row.account.kind, row.account.currency
@@ -285,20 +334,69 @@ def places(totals: LedgerTotals | None = None, needs: list[Need] | None = None) 
         else:
             cause_label = (causes.get(cause) if cause else None) or str(_("Any cause"))
             region_label = (regions.get(region) if region else None) or str(_("Any region"))
-        if kind == AccountKind.RESTRICTED:
-            label = balances.account_label(
-                Account.restricted(currency, cause, region), causes, regions
-            )
-            restricted[(currency, label)] += row.total
         by_cause[(currency, cause_label)] += row.this_year
         by_region[(currency, region_label)] += row.this_year
     return Places(
         by_cause=_sorted(by_cause),
         by_region=_sorted(by_region),
         general=_sorted(general),
-        restricted=_sorted(restricted),
         shortfall=_sorted(shortfall),
     )
+
+
+def restricted_pools_from_accounts(totals: LedgerTotals | None = None) -> list[PlaceRow]:
+    """Every restricted pool's row worked out in Python, merged by label and sorted: what
+    :func:`restricted_pools` pages through, checked against in tests."""
+    totals = totals or ledger_totals()
+    accounts = [row for row in totals.rows if row.account.kind == AccountKind.RESTRICTED]
+    causes = balances.names_by_id(Cause, {row.account.cause_id for row in accounts}, "name")
+    regions = balances.names_by_id(Region, {row.account.region_id for row in accounts}, "name")
+    restricted: dict[tuple[str, str], int] = defaultdict(int)
+    for row in accounts:
+        label = balances.account_label(row.account, causes, regions)
+        restricted[(row.account.currency, label)] += row.total
+    return _sorted(restricted)
+
+
+#: Restricted pools shown on one page of the dashboard.
+POOLS_PER_PAGE = 10
+
+
+class _PoolRows:
+    """:class:`~..allocation.balances.RestrictedPools` as the dashboard's rows, for a paginator
+    (only the rows of the page shown are read and formatted)."""
+
+    def __init__(self) -> None:
+        self.pools = balances.RestrictedPools()
+
+    def count(self) -> int:
+        return self.pools.count()
+
+    def __len__(self) -> int:
+        return self.pools.count()
+
+    def __iter__(self) -> Iterator[PlaceRow]:
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, index: int) -> PlaceRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[PlaceRow]: ...
+
+    def __getitem__(self, index: int | slice) -> PlaceRow | list[PlaceRow]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        return [PlaceRow(row.label, row.currency, row.held) for row in self.pools[index]]
+
+
+def restricted_pools(
+    number: int | str | None = 1, per_page: int = POOLS_PER_PAGE
+) -> Page[PlaceRow]:
+    """One page of the restricted pools (merged by label, by currency and label), as
+    :class:`PlaceRow`: two queries (the count and the page), whatever the number of pools;
+    an unknown page number shows the first page, one past the end the last."""
+    return Paginator(_PoolRows(), per_page).get_page(number)
 
 
 def pool_totals() -> list[PlaceRow]:
@@ -309,23 +407,25 @@ def pool_totals() -> list[PlaceRow]:
 # --- Needs ------------------------------------------------------------------------------------
 
 
+#: What the dashboard's need lists read of a need.
+NEED_FIELDS = (
+    "pk",
+    "title",
+    "target_amount",
+    "currency",
+    "opens_on",
+    "closes_on",
+    "live",
+    "cause_id",
+    "region_id",
+)
+
+
 def needs_with_balances(totals: LedgerTotals | None = None) -> list[Need]:
     """Every need that can hold money (one per translation group) with ``allocated`` and
     ``gap`` set from the ledger totals, in one query whatever the number of needs."""
     held = (totals or ledger_totals()).need_balances
-    needs = list(
-        balances.canonical_needs().only(
-            "pk",
-            "title",
-            "target_amount",
-            "currency",
-            "opens_on",
-            "closes_on",
-            "live",
-            "cause_id",
-            "region_id",
-        )
-    )
+    needs = list(balances.canonical_needs().only(*NEED_FIELDS))
     for need in needs:
         need.allocated = held.get(need.pk, 0)
         need.gap = max(0, need.target_amount - need.allocated)
@@ -333,13 +433,13 @@ def needs_with_balances(totals: LedgerTotals | None = None) -> list[Need]:
 
 
 def needs_closest_to_goal(needs: list[Need] | None = None, limit: int = LIST_LENGTH) -> list[Need]:
-    """Open needs not yet funded, the nearest to their target (as a share of it) first."""
+    """Open needs not yet funded, the nearest to their target (as a share of it) first: chosen
+    in SQL (five rows, whatever the number of needs), or from ``needs`` when given (loaded
+    with :func:`needs_with_balances`; what the SQL is checked against in tests)."""
     today = timezone.localdate()
-    candidates = [
-        need
-        for need in (needs if needs is not None else needs_with_balances())
-        if need.is_open(today) and need.gap > 0
-    ]
+    if needs is None:
+        return list(balances.needs_closest_to_goal(today, limit).only(*NEED_FIELDS))
+    candidates = [need for need in needs if need.is_open(today) and need.gap > 0]
     candidates.sort(
         key=lambda need: (-(need.allocated * 1000 // need.target_amount), need.gap, need.pk)
     )
@@ -347,11 +447,14 @@ def needs_closest_to_goal(needs: list[Need] | None = None, limit: int = LIST_LEN
 
 
 def overdue_needs(needs: list[Need] | None = None, limit: int = LIST_LENGTH) -> list[Need]:
-    """Published needs past their closing date that are still short of their target."""
+    """Published needs past their closing date that are still short of their target: chosen
+    in SQL, or from ``needs`` when given (as :func:`needs_closest_to_goal`)."""
     today = timezone.localdate()
+    if needs is None:
+        return list(balances.overdue_needs(today, limit).only(*NEED_FIELDS))
     late = [
         need
-        for need in (needs if needs is not None else needs_with_balances())
+        for need in needs
         if need.live and need.closes_on is not None and need.closes_on < today and need.gap > 0
     ]
     late.sort(key=lambda need: (need.closes_on, need.pk))

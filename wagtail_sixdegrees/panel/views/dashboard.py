@@ -10,6 +10,9 @@ from ...allocation.audit import run_audit
 from .. import dashboard, names
 from .base import GivingTemplateView
 
+#: The query parameter naming the page of restricted pools the dashboard shows.
+POOLS_PAGE = "pools"
+
 
 class DashboardView(GivingTemplateView):
     template_name = "wagtail_sixdegrees/panel/dashboard.html"
@@ -22,14 +25,19 @@ class DashboardView(GivingTemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         totals = dashboard.giving_totals()
-        ledger_totals = dashboard.ledger_totals()
-        needs = dashboard.needs_with_balances(ledger_totals)
+        # Restricted pools are many (hundreds): a page of them, ``?pools=2`` for the next.
+        pools = dashboard.restricted_pools(self.request.GET.get(POOLS_PAGE))
         context.update(
             totals=totals,
             charts=[dashboard.monthly_chart(entry) for entry in totals],
-            places=dashboard.places(ledger_totals, needs),
-            closest=dashboard.needs_closest_to_goal(needs),
-            overdue=dashboard.overdue_needs(needs),
+            places=dashboard.places(),
+            restricted=pools,
+            restricted_pages=pools.paginator.get_elided_page_range(
+                pools.number, on_each_side=1, on_ends=1
+            ),
+            pools_page=POOLS_PAGE,
+            closest=dashboard.needs_closest_to_goal(),
+            overdue=dashboard.overdue_needs(),
             attention=dashboard.attention(
                 dashboard.attention_counts(), dashboard.mismatched_payments_count()
             ),
