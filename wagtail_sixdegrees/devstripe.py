@@ -966,10 +966,12 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
             self.end_headers()
             self.wfile.write(body)
 
+        _read_body: str | None = None
+
         def _body(self) -> str:
             """The request's body, read once (on a kept-alive connection, a body left unread
             would be taken for the next request)."""
-            if getattr(self, "_read_body", None) is None:
+            if self._read_body is None:
                 length = int(self.headers.get("Content-Length") or 0)
                 self._read_body = self.rfile.read(length).decode() if length else ""
             return self._read_body

@@ -70,6 +70,31 @@ def test_a_dispute_event_is_stored_read_and_applied_in_six_statements(
 
 
 @pytest.mark.django_db
+def test_a_completed_checkout_is_stored_read_and_applied_in_eight_statements(
+    give, stripe_api, client, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    assert give().status_code == 303
+    donation = Donation.objects.get()
+    (completed,) = stripe_api.pay(donation.stripe_checkout_session_id)
+    # INSERT; SELECT the donation; in one transaction: lock it and read its donor (one
+    # SELECT), UPDATE it, UPDATE the donor's record, claim the event. Tasks are enqueued after.
+    with (
+        django_assert_max_num_queries(8) as captured,
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
+        response = post_event(client, completed)
+    assert response.status_code == 200, response.content
+    assert statements(captured).count("SELECT") == 2
+    donation.refresh_from_db()
+    assert (donation.status, donation.fee_amount is not None, donation.donor.name) == (
+        "paid",
+        True,
+        donation.donor_name,
+    )
+    assert len(callbacks) == 3  # donation_paid, the receipt, replaying deferred events
+
+
+@pytest.mark.django_db
 def test_an_unchanged_dispute_writes_nothing_but_the_claim(
     pay, stripe_api, client, deliver, django_assert_max_num_queries
 ):

@@ -93,6 +93,17 @@ def _lock_donation(**lookup: Any) -> Donation | None:
     return Donation.objects.select_for_update().filter(**lookup).first()
 
 
+def _lock_donation_with_donor(**lookup: Any) -> Donation | None:
+    """Lock a donation (its row only, as ``_lock_donation``) and read its donor in the same
+    statement: a payment joins the donor's record (``checkout.join_donor_record``)."""
+    return (
+        Donation.objects.select_for_update(of=("self",))
+        .select_related("donor")
+        .filter(**lookup)
+        .first()
+    )
+
+
 def _lock_gift(pk: int) -> RecurringGift:
     """Lock a monthly gift. Lock order: the gift, then its donations."""
     return RecurringGift.objects.select_for_update().get(pk=pk)
@@ -298,7 +309,7 @@ def prepare_checkout_session(
             # A monthly gift is locked before its donation, as every gift path does (invoice,
             # subscription, failed payment): the other order deadlocked under a spike.
             _lock_gift(gift_id)
-        donation = _lock_donation(reference=reference)
+        donation = _lock_donation_with_donor(reference=reference)
         if donation is None:
             return IGNORED
         problem = _session_mismatch(donation, session)

@@ -170,7 +170,11 @@ def _can_insert_or_ignore(connection: BaseDatabaseWrapper) -> bool:
     SQLite from 3.35."""
     if connection.vendor == "postgresql":
         return True
-    return connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 35)
+    if connection.vendor != "sqlite":
+        return False
+    import sqlite3
+
+    return sqlite3.sqlite_version_info >= (3, 35)
 
 
 _INSERT_SQL: dict[tuple[str, bool], tuple[str, tuple[str, ...]]] = {}
