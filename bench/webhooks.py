@@ -295,9 +295,9 @@ def figures(args, sent, ratios, per_round, queries, load) -> list[str]:
 
     return [
         "`bench/webhooks.py`: signed events POSTed over HTTP to `stripe_webhook` against the same",
-        "bodies POSTed to a view that does nothing, on the same gunicorn server",
-        f"({args.workers} sync workers, each with a persistent database connection;"
-        f" {args.clients} client processes) and PostgreSQL 15 database, in interleaved rounds.",
+        f"bodies POSTed to a view that does nothing, on the same gunicorn server ({args.workers}",
+        f"sync workers, each with a persistent database connection; {args.clients} client"
+        " processes) and PostgreSQL 15 database, in interleaved rounds.",
         "Two mixes: `charge.dispute.created` on paid donations (verify the signature, store the",
         "event, read the dispute from the Stripe stand-in over loopback, write the donation,",
         "claim the event, send the signal) and `checkout.session.completed` on pending ones (the",
@@ -317,6 +317,7 @@ def figures(args, sent, ratios, per_round, queries, load) -> list[str]:
         f"| recorded | {datetime.date.today().isoformat()} | |",
         "",
         "Absolute rates are left out on purpose: they measure the machine, the ratio measures us.",
+        "Why the goal is not met, and what would meet it: see the next section.",
     ]
 
 
