@@ -296,8 +296,8 @@ def figures(args, sent, ratios, per_round, queries, load) -> list[str]:
     return [
         "`bench/webhooks.py`: signed events POSTed over HTTP to `stripe_webhook` against the same",
         f"bodies POSTed to a view that does nothing, on the same gunicorn server ({args.workers}",
-        f"sync workers, each with a persistent database connection; {args.clients} client"
-        " processes) and PostgreSQL 15 database, in interleaved rounds.",
+        f"sync workers, each with a persistent database connection; {args.clients} client",
+        "processes) and PostgreSQL 15 database, in interleaved rounds.",
         "Two mixes: `charge.dispute.created` on paid donations (verify the signature, store the",
         "event, read the dispute from the Stripe stand-in over loopback, write the donation,",
         "claim the event, send the signal) and `checkout.session.completed` on pending ones (the",
