@@ -946,6 +946,12 @@ def checkout_page(stripe: DevStripe, session: dict[str, Any]) -> str:
 def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "devstripe"
+        # Keep-alive, as Stripe's API does: a client's next request reuses the connection
+        # (every answer carries Content-Length, which HTTP/1.1 needs).
+        protocol_version = "HTTP/1.1"
+        # Headers and body leave in two writes: without this, Nagle's algorithm holds the
+        # body until the client's delayed ACK (40 ms a request on a kept-alive connection).
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -960,10 +966,25 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
             self.end_headers()
             self.wfile.write(body)
 
+        _read_body: str | None = None
+
+        def _body(self) -> str:
+            """The request's body, read once (on a kept-alive connection, a body left unread
+            would be taken for the next request)."""
+            if self._read_body is None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self._read_body = self.rfile.read(length).decode() if length else ""
+            return self._read_body
+
+        def handle_one_request(self) -> None:
+            self._read_body = None
+            super().handle_one_request()
+            if self.command in ("POST", "DELETE", "PUT", "PATCH") and not self.close_connection:
+                self._body()  # drain what the route did not read
+
         def _api(self, method: str) -> None:
             url = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode() if length else ""
+            body = self._body()
             params = decode_form(
                 parse_qsl(url.query, keep_blank_values=True)
                 + parse_qsl(body, keep_blank_values=True)
@@ -984,8 +1005,7 @@ def make_handler(stripe: DevStripe, deliverer: Deliverer) -> type[BaseHTTPReques
             if method == "GET":
                 self._send(200, checkout_page(stripe, session).encode(), "text/html; charset=utf-8")
             elif match[2] == "pay":
-                length = int(self.headers.get("Content-Length") or 0)
-                form = dict(parse_qsl(self.rfile.read(length).decode() if length else ""))
+                form = dict(parse_qsl(self._body()))
                 chosen = form.get("method") or offered_methods(session)[0]
                 try:
                     events = stripe.pay(session["id"], chosen, delayed=bool(form.get("delayed")))

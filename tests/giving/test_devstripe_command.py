@@ -55,3 +55,46 @@ def test_devstripe_answers_like_stripe_with_debug_on_or_the_explicit_flag(
     ]
     assert "http://127.0.0.1:8000/giving/stripe/webhook/" in out
     assert f'STRIPE_API_BASE"] = "http://127.0.0.1:{port}"' in out
+
+
+def test_devstripe_keeps_a_connection_alive_across_requests_whatever_their_body():
+    """Like Stripe's API, the stand-in answers HTTP/1.1 and keeps the connection open; a POST
+    body its route does not read (a checkout page's Cancel form) is not taken for the next
+    request on the same connection."""
+    import http.client
+
+    from wagtail_sixdegrees import devstripe
+
+    server = devstripe.serve(free_port(), [])
+    try:
+        session = server.stripe.create_session(
+            {
+                "mode": "payment",
+                "success_url": "http://127.0.0.1/thanks/",
+                "cancel_url": "http://127.0.0.1/cancelled/",
+                "line_items": [
+                    {"price_data": {"currency": "usd", "unit_amount": 2500}, "quantity": 1}
+                ],
+            }
+        )
+        connection = http.client.HTTPConnection(*server.server_address, timeout=5)
+        connection.request("POST", f"/checkout/{session['id']}/cancel", body=b"ignored=body")
+        cancelled = connection.getresponse()
+        cancelled.read()
+        connection.request(
+            "GET",
+            f"/v1/checkout/sessions/{session['id']}",
+            headers={"Authorization": "Bearer sk_test_x"},
+        )
+        answer = connection.getresponse()
+        body = json.loads(answer.read())
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (cancelled.status, cancelled.getheader("Location")) == (
+        303,
+        "http://127.0.0.1/cancelled/",
+    )
+    assert cancelled.version == 11 and not cancelled.will_close
+    assert (answer.status, body["id"]) == (200, session["id"])

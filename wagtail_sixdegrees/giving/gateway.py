@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,12 +47,25 @@ def use_http_client(http_client: stripe.HTTPClient) -> Iterator[stripe.HTTPClien
         _http_client_override = previous
 
 
+#: One HTTP client per (timeout, process), shared by every gateway: stripe-python's
+#: ``RequestsClient`` keeps one ``requests`` session per thread, so consecutive calls from a
+#: worker reuse the open (keep-alive, TLS) connection to Stripe instead of opening one per
+#: webhook. Keyed by process too: a session must not be shared across a fork.
+_shared_http_clients: dict[tuple[object, int], stripe.HTTPClient] = {}
+
+
 def _default_http_client() -> stripe.HTTPClient:
     timeout = conf.get_setting("STRIPE_TIMEOUT")
-    try:
-        return stripe.RequestsClient(timeout=timeout)
-    except ImportError:  # requests is optional for stripe-python
-        return stripe.UrllibClient()
+    key = (timeout, os.getpid())
+    client = _shared_http_clients.get(key)
+    if client is None:
+        try:
+            client = stripe.RequestsClient(timeout=timeout)
+        except ImportError:  # requests is optional for stripe-python
+            client = stripe.UrllibClient()
+        _shared_http_clients.clear()  # a changed timeout or a forked child: drop the old
+        _shared_http_clients[key] = client
+    return client
 
 
 def idempotency_key(purpose: str, reference: object) -> str:

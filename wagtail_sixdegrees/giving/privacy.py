@@ -80,12 +80,22 @@ def about_erased_donor(obj: dict[str, Any]) -> bool:
     Asked for every webhook event, so it is one hand-written statement: building the ORM's
     six-way OR over two tables cost more than PostgreSQL took to answer it (profiled with
     bench/webhooks.py --profile)."""
-    ids = sorted(_ids_in(obj))
-    if not ids:
+    condition, params = erased_condition(obj)
+    if not condition:
         return False
     with connection.cursor() as cursor:
-        cursor.execute(_erased_sql(len(ids)), ids * (len(_DONATION_ID_COLUMNS) + 2))
+        cursor.execute(f"SELECT 1 WHERE {condition}", params)
         return cursor.fetchone() is not None
+
+
+def erased_condition(obj: dict[str, Any]) -> tuple[str, list[str]]:
+    """``about_erased_donor`` as an SQL condition and its parameters, for a statement to carry
+    (``webhooks.store_event`` stores an event only where it is false); ``("", [])`` when the
+    object names no id, so no donor."""
+    ids = sorted(_ids_in(obj))
+    if not ids:
+        return "", []
+    return _erased_sql(len(ids)), ids * (len(_DONATION_ID_COLUMNS) + 2)
 
 
 _DONATION_ID_COLUMNS = (
@@ -100,8 +110,8 @@ _DONATION_ID_COLUMNS = (
 
 @functools.cache
 def _erased_sql(count: int) -> str:
-    """``SELECT 1`` if a donation or monthly gift naming one of ``count`` ids belongs to an
-    erased donor (one id list per column, each answerable from that column's index)."""
+    """True if a donation or monthly gift naming one of ``count`` ids belongs to an erased
+    donor (one id list per column, each answerable from that column's index)."""
     quote = connection.ops.quote_name
     donors = quote(Donor._meta.db_table)
     marks = "(" + ", ".join(["%s"] * count) + ")"
@@ -117,8 +127,8 @@ def _erased_sql(count: int) -> str:
 
     gift_columns = ("stripe_subscription_id", "stripe_customer_id")
     return (
-        f"SELECT 1 WHERE EXISTS ({belongs(Donation, _DONATION_ID_COLUMNS)}) "
-        f"OR EXISTS ({belongs(RecurringGift, gift_columns)})"
+        f"(EXISTS ({belongs(Donation, _DONATION_ID_COLUMNS)}) "
+        f"OR EXISTS ({belongs(RecurringGift, gift_columns)}))"
     )
 
 
