@@ -349,12 +349,13 @@ def _posting_deltas(
     Summed per account first (accounts are shared values, so this is a dictionary lookup per
     posting) and keyed once per account, not once per posting.
     """
-    held: dict[Account, int] = defaultdict(int)
-    raised: dict[Account, int] = defaultdict(int)
+    held: dict[Account, int] = {}
+    raised: dict[Account, int] = {}
     for posting in postings:
-        held[posting.account] += posting.amount
-        if posting.amount > 0:
-            raised[posting.account] += posting.amount
+        account, amount = posting.account, posting.amount
+        held[account] = held.get(account, 0) + amount
+        if amount > 0:
+            raised[account] = raised.get(account, 0) + amount
     deltas = {} if into is None else into
     for account, amount in held.items():
         kind = account.kind.value
@@ -581,13 +582,6 @@ def _items(
     return merged, currencies
 
 
-def _allocation_kind(posting: Posting) -> str:
-    # New money is an allocation; money that waited in a pool and moves on is a reallocation.
-    if posting.rule == engine.Rule.FROM_POOL:
-        return LedgerEntry.Kind.REALLOCATE
-    return LedgerEntry.Kind.ALLOCATE
-
-
 POOL_MOVE_REASON = _("A matching need opened for money waiting in a restricted pool.")
 BATCH = 20_000
 
@@ -608,14 +602,21 @@ def _stream(
     needs = planning.open_need_states() if currencies else []
     allocator = engine.Allocator(needs, configured_policy())
     outcome = Outcome(engine.PlanDigest(fingerprinted), run=run)
-    batch: list[Posting] = []
     # Batches of a run touch the same needs again and again: their balances are kept once.
     pending: PendingBalances = {}
 
-    def flush() -> None:
-        for kind in (LedgerEntry.Kind.ALLOCATE, LedgerEntry.Kind.REALLOCATE):
-            postings = [p for p in batch if _allocation_kind(p) == kind]
-            reason = str(POOL_MOVE_REASON) if kind == LedgerEntry.Kind.REALLOCATE else ""
+    def flush(batch: list[Posting]) -> None:
+        outcome.digest.extend(batch)
+        if not write:
+            return
+        # New money is an allocation; money that waited in a pool and moves on is a
+        # reallocation (its postings are the FROM_POOL ones).
+        moved = [p for p in batch if p.rule == engine.Rule.FROM_POOL]
+        placed = [p for p in batch if p.rule != engine.Rule.FROM_POOL] if moved else batch
+        for kind, postings, reason in (
+            (LedgerEntry.Kind.ALLOCATE, placed, ""),
+            (LedgerEntry.Kind.REALLOCATE, moved, str(POOL_MOVE_REASON)),
+        ):
             outcome.entries.extend(
                 apply_postings(
                     postings,
@@ -628,16 +629,16 @@ def _stream(
                 )
             )
             outcome.written += len(postings)
-        batch.clear()
 
-    for posting in allocator.stream(items):
-        outcome.digest.add(posting)
-        if write:
-            batch.append(posting)
-            if len(batch) >= BATCH:
-                flush()
-    if write and batch:
-        flush()
+    batch: list[Posting] = []
+    for postings in allocator.each(items):
+        if postings:
+            batch += postings
+            while len(batch) >= BATCH:  # cut at every BATCH postings, within an item too
+                flush(batch[:BATCH])
+                del batch[:BATCH]
+    if batch:
+        flush(batch)
     _keep(pending)
     return outcome
 
