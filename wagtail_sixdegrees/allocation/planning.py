@@ -127,28 +127,26 @@ def donation_items(
         chunk_size,
     )
     kinds = {kind.value: kind for kind in engine.PreferenceKind}
+    need_kind = PreferenceKind.NEED
+    needs, need_place = canonical.needs, canonical.need_place
+    causes, regions = canonical.causes, canonical.regions
+    make = engine.Preference
     pending = next(preferences, None)
     for pk, paid_at, reference, currency, flexible, amount in rows:
         chosen = []
         while pending is not None and pending[0] == pk:
             _donation, _position, kind, need_id, cause_id, region_id, share = pending
-            if kind == PreferenceKind.NEED:
+            if kind == need_kind:
                 # Kept with the need, so a share for a need that closed can follow them.
-                cause_id, region_id = canonical.need_place.get(need_id, (None, None))
-                need_id = canonical.needs.get(need_id)
+                cause_id, region_id = need_place.get(need_id, (None, None))
+                need_id = needs.get(need_id)
             else:
-                cause_id = canonical.causes.get(cause_id) if cause_id else None
-                region_id = canonical.regions.get(region_id) if region_id else None
-            chosen.append(engine.Preference(kinds[kind], share, need_id, cause_id, region_id))
+                cause_id = causes.get(cause_id) if cause_id else None
+                region_id = regions.get(region_id) if region_id else None
+            chosen.append(make(kinds[kind], share, need_id, cause_id, region_id))
             pending = next(preferences, None)
         yield AllocationItem(
-            donation_id=pk,
-            amount=amount or 0,
-            currency=currency,
-            arrived_at=paid_at,
-            reference=str(reference),
-            preferences=tuple(chosen),
-            allow_flexible_use=flexible,
+            pk, amount or 0, currency, paid_at, str(reference), tuple(chosen), flexible
         )
 
 
