@@ -29,7 +29,7 @@ import datetime
 import heapq
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain, islice
@@ -631,7 +631,7 @@ def _fixed_set(donations: models.QuerySet[Donation]) -> models.QuerySet[Donation
 
 def _items(
     donation_ids: Sequence[int] | None, include_pools: bool, locked: bool
-) -> tuple[Iterator[engine.AllocationItem], set[str]]:
+) -> tuple[Generator[engine.AllocationItem], set[str]]:
     donations = unallocated_donations()
     if donation_ids is not None:
         donations = donations.filter(pk__in=list(donation_ids))
@@ -641,11 +641,18 @@ def _items(
     currencies = set(donations.order_by().values_list("settlement_currency", flat=True).distinct())
     pools = planning.pool_items() if include_pools else []
     currencies |= {item.currency for item in pools}
-    # Both streams are in canonical order; merging keeps it.
-    merged = heapq.merge(
-        planning.donation_items(donations, Canonical()), pools, key=lambda item: item.order_key
-    )
-    return merged, currencies
+    return _merged(planning.donation_items(donations, Canonical()), pools), currencies
+
+
+def _merged(
+    donations: Generator[engine.AllocationItem], pools: list[engine.AllocationItem]
+) -> Generator[engine.AllocationItem]:
+    """Both streams are in canonical order; merging keeps it. Closing this closes the
+    donations' stream (and its cursors) at once."""
+    try:
+        yield from heapq.merge(donations, pools, key=lambda item: item.order_key)
+    finally:
+        donations.close()
 
 
 def _placed(
@@ -689,14 +696,34 @@ def _stream(
     needs = planning.open_need_states() if currencies else []
     allocator = engine.Allocator(needs, configured_policy())
     outcome = Outcome(engine.PlanDigest(fingerprinted), run=run)
-    digest = outcome.digest
     # Batches of a run touch the same needs again and again: their balances are kept once.
     pending: PendingBalances = {}
-    remaining = iter(items)
+    try:
+        _plan_and_write(items, allocator, outcome, write=write, actor=actor, pending=pending)
+    finally:
+        items.close()  # its cursors, inside the transaction (or savepoint) that opened them
+    if write:
+        outcome.written = outcome.digest.posting_count
+    _keep(pending)
+    return outcome
+
+
+def _plan_and_write(
+    items: Iterator[engine.AllocationItem],
+    allocator: engine.Allocator,
+    outcome: Outcome,
+    *,
+    write: bool,
+    actor: Actor,
+    pending: PendingBalances,
+) -> None:
+    """Plan ``items`` in batches into ``outcome``; with ``write``, write each batch as it is
+    planned, adding balance changes to ``pending``."""
+    digest, run = outcome.digest, outcome.run
     # Each batch of items is read first (the reads and the COPY share the connection), then
     # planned while it is written: the database stores one chunk of lines while the engine
     # plans the next.
-    while batch := list(islice(remaining, BATCH)):
+    while batch := list(islice(items, BATCH)):
         if not write:
             for postings in allocator.each(batch):
                 digest.extend(postings)
@@ -723,10 +750,6 @@ def _stream(
                 pending_balances=pending,
             )
         )
-    if write:
-        outcome.written = digest.posting_count
-    _keep(pending)
-    return outcome
 
 
 def plan_allocation(

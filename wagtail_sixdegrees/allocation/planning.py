@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import Any
 
 from django.db import connection
@@ -81,7 +81,7 @@ def _psycopg3() -> bool:
     return bool(is_psycopg3)
 
 
-def _values(rows: Any, chunk_size: int) -> Iterator[tuple[Any, ...]]:
+def _values(rows: Any, chunk_size: int) -> Generator[tuple[Any, ...]]:
     """The rows of a ``values_list`` queryset whose columns need no conversion, streamed.
 
     On PostgreSQL (psycopg 3) they come in binary format through a server-side cursor: the
@@ -110,7 +110,7 @@ def _values(rows: Any, chunk_size: int) -> Iterator[tuple[Any, ...]]:
 
 def donation_items(
     donations: Any, canonical: Canonical | None = None, chunk_size: int = 5_000
-) -> Iterator[AllocationItem]:
+) -> Generator[AllocationItem]:
     """Engine items for a donation queryset, in canonical order (paid, reference, id).
 
     This is the hot path of a large run, so it reads plain values, not model instances: the
@@ -131,23 +131,30 @@ def donation_items(
     needs, need_place = canonical.needs, canonical.need_place
     causes, regions = canonical.causes, canonical.regions
     make = engine.Preference
-    pending = next(preferences, None)
-    for pk, paid_at, reference, currency, flexible, amount in rows:
-        chosen = []
-        while pending is not None and pending[0] == pk:
-            _donation, _position, kind, need_id, cause_id, region_id, share = pending
-            if kind == need_kind:
-                # Kept with the need, so a share for a need that closed can follow them.
-                cause_id, region_id = need_place.get(need_id, (None, None))
-                need_id = needs.get(need_id)
-            else:
-                cause_id = causes.get(cause_id) if cause_id else None
-                region_id = regions.get(region_id) if region_id else None
-            chosen.append(make(kinds[kind], share, need_id, cause_id, region_id))
-            pending = next(preferences, None)
-        yield AllocationItem(
-            pk, amount or 0, currency, paid_at, str(reference), tuple(chosen), flexible
-        )
+    try:
+        pending = next(preferences, None)
+        for pk, paid_at, reference, currency, flexible, amount in rows:
+            chosen = []
+            while pending is not None and pending[0] == pk:
+                _donation, _position, kind, need_id, cause_id, region_id, share = pending
+                if kind == need_kind:
+                    # Kept with the need, so a share for a need that closed can follow them.
+                    cause_id, region_id = need_place.get(need_id, (None, None))
+                    need_id = needs.get(need_id)
+                else:
+                    cause_id = causes.get(cause_id) if cause_id else None
+                    region_id = regions.get(region_id) if region_id else None
+                chosen.append(make(kinds[kind], share, need_id, cause_id, region_id))
+                pending = next(preferences, None)
+            yield AllocationItem(
+                pk, amount or 0, currency, paid_at, str(reference), tuple(chosen), flexible
+            )
+    finally:
+        # Closed here, inside the caller's transaction (or savepoint), not whenever the
+        # garbage collector gets to them: a server-side cursor closed after its savepoint was
+        # rolled back is an error that aborts the enclosing transaction.
+        rows.close()
+        preferences.close()
 
 
 def pool_items(currencies: Iterable[str] | None = None) -> list[AllocationItem]:
