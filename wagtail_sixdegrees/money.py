@@ -521,25 +521,24 @@ def split(amount: int, weights: Sequence[int]) -> list[int]:
     leftover units go to the largest remainders, ties to the earlier position. A negative
     amount splits like its absolute value, negated, so reversals mirror allocations.
     """
-    if any(weight < 0 for weight in weights):
-        raise ValueError("weights must not be negative")
-    total = sum(weights)
+    total = 0
+    for weight in weights:
+        if weight < 0:
+            raise ValueError("weights must not be negative")
+        total += weight
     if total <= 0:
         raise ValueError("weights must not all be zero")
     if amount < 0:
         return [-part for part in split(-amount, weights)]
     if len(weights) == 1:
         return [amount]
-    parts = []
-    remainders = []
-    for weight in weights:
-        part, remainder = divmod(amount * weight, total)
-        parts.append(part)
-        remainders.append(remainder)
+    parts = [amount * weight // total for weight in weights]
     leftover = amount - sum(parts)
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
-    for index in by_remainder[:leftover]:
-        parts[index] += 1
+    if leftover:  # fewer units than weights: one each to the largest remainders
+        remainders = [amount * weight % total for weight in weights]
+        by_remainder = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+        for index in by_remainder[:leftover]:
+            parts[index] += 1
     return parts
 
 

@@ -81,6 +81,24 @@ class Account:
     need_id: int | None = None
     cause_id: int | None = None
     region_id: int | None = None
+    # Accounts key every per-account sum of a run (several lookups per posting): their hash is
+    # computed once. Not compared, shown or pickled (it is per process, see __reduce__).
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "_hash",
+            hash((self.kind, self.currency, self.need_id, self.cause_id, self.region_id)),
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[Account], tuple[AccountKind, str, int | None, int | None, int | None]]:
+        return (Account, (self.kind, self.currency, self.need_id, self.cause_id, self.region_id))
 
     # Accounts are immutable values; the constructors below hand out one shared object per
     # account (bounded by the number of needs and pools), which keeps large runs fast.
@@ -275,91 +293,128 @@ class Allocator:
 
     def allocate(self, item: AllocationItem) -> list[Posting]:
         """The postings for one item, in a fixed order. Consumes gaps."""
-        if item.amount < 0:
+        amount = item.amount
+        if amount < 0:
             raise ValueError("an allocation item cannot be negative")
-        if item.amount == 0:
+        if amount == 0:
             return []
         if item.source is not None:
             return self._allocate_pool_money(item)
-        if not item.preferences:
+        preferences = item.preferences
+        if not preferences:
             raise ValueError(f"donation {item.donation_id} has no preferences")
-        shares = money.split_by_basis_points(item.amount, [p.share_bps for p in item.preferences])
+        if len(preferences) == 1 and preferences[0].share_bps == money.BASIS_POINTS:
+            shares = [amount]  # what the split gives one preference, without its bookkeeping
+        else:
+            shares = money.split_by_basis_points(amount, [p.share_bps for p in preferences])
         postings: list[Posting] = []
-        for position, (preference, share) in enumerate(zip(item.preferences, shares, strict=True)):
+        for position, preference in enumerate(preferences):
+            share = shares[position]
             if share:
-                postings.extend(self._allocate_share(item, position, preference, share))
-        return _merge(postings)
+                self._allocate_share(item, position, preference, share, postings)
+        # No merging (as pool money needs): each share has its own position, and within a
+        # share every account and rule occurs once, with a positive amount.
+        return postings
 
     def _allocate_share(
-        self, item: AllocationItem, position: int, preference: Preference, share: int
-    ) -> list[Posting]:
+        self,
+        item: AllocationItem,
+        position: int,
+        preference: Preference,
+        share: int,
+        postings: list[Posting],
+    ) -> None:
+        """Append the postings for one share to ``postings``."""
         currency = item.currency
+        donation_id = item.donation_id
+        kind = preference.kind
 
-        def post(account: Account, amount: int, rule: Rule) -> Posting:
-            return Posting(item.donation_id, account, amount, rule, position)
+        if kind == PreferenceKind.GENERAL:
+            postings.append(
+                Posting(donation_id, _general_account(currency), share, Rule.GENERAL, position)
+            )
+            return
 
-        if preference.kind == PreferenceKind.GENERAL:
-            return [post(Account.general(currency), share, Rule.GENERAL)]
-
-        if preference.kind == PreferenceKind.NEED:
+        if kind == PreferenceKind.NEED:
             need = self.needs.get(preference.need_id) if preference.need_id is not None else None
             if need is None:
                 # The need is closed or unknown: treat the share as its cause and region, which
                 # is where the overflow rule would send it anyway.
                 cause_id, region_id = preference.cause_id, preference.region_id
                 if cause_id is None and region_id is None:
-                    target = Account.general(currency) if item.allow_flexible_use else None
-                    if target is None:
+                    if not item.allow_flexible_use:
                         raise ValueError(
                             f"need {preference.need_id} is not open and has no cause or region to wait in"
                         )
-                    return [post(target, share, Rule.OVERFLOW_GENERAL)]
-                return self._overflow(item, position, share, cause_id, region_id, exclude=None)
+                    postings.append(
+                        Posting(
+                            donation_id,
+                            _general_account(currency),
+                            share,
+                            Rule.OVERFLOW_GENERAL,
+                            position,
+                        )
+                    )
+                    return
+                self._overflow(item, position, share, cause_id, region_id, None, postings)
+                return
             if need.currency != currency:
-                return [
-                    post(
+                postings.append(
+                    Posting(
+                        donation_id,
                         Account.restricted(currency, need.cause_id, need.region_id),
                         share,
                         Rule.CURRENCY_POOL,
-                    )
-                ]
-            postings: list[Posting] = []
-            direct = min(self.gaps[need.id], share)
-            if direct:
-                self.gaps[need.id] -= direct
-                postings.append(post(Account.need(need.id, currency), direct, Rule.NEED))
-            excess = share - direct
-            if excess:
-                postings.extend(
-                    self._overflow(
-                        item, position, excess, need.cause_id, need.region_id, exclude=need.id
+                        position,
                     )
                 )
-            return postings
+                return
+            gaps = self.gaps
+            need_id = need.id
+            direct = min(gaps[need_id], share)
+            if direct:
+                gaps[need_id] -= direct
+                postings.append(
+                    Posting(
+                        donation_id, _need_account(need_id, currency), direct, Rule.NEED, position
+                    )
+                )
+            if share > direct:
+                self._overflow(
+                    item, position, share - direct, need.cause_id, need.region_id, need_id, postings
+                )
+            return
 
         cause_id = (
             preference.cause_id
-            if preference.kind in (PreferenceKind.CAUSE, PreferenceKind.CAUSE_REGION)
+            if kind in (PreferenceKind.CAUSE, PreferenceKind.CAUSE_REGION)
             else None
         )
         region_id = (
             preference.region_id
-            if preference.kind in (PreferenceKind.REGION, PreferenceKind.CAUSE_REGION)
+            if kind in (PreferenceKind.REGION, PreferenceKind.CAUSE_REGION)
             else None
         )
         if cause_id is None and region_id is None:
             raise ValueError(f"a {preference.kind} preference needs its cause and/or region")
-        selector = self._pool_selector(cause_id, region_id, currency)
-        postings = [
-            post(Account.need(need_id, currency), part, Rule.MATCH_NEED)
-            for need_id, part in self._fill(selector, share)
-        ]
-        left = share - sum(p.amount for p in postings)
+        left = share
+        for need_id, part in self._fill(self._pool_selector(cause_id, region_id, currency), share):
+            postings.append(
+                Posting(
+                    donation_id, _need_account(need_id, currency), part, Rule.MATCH_NEED, position
+                )
+            )
+            left -= part
         if left:
             postings.append(
-                post(Account.restricted(currency, cause_id, region_id), left, Rule.WAIT_POOL)
+                Posting(
+                    donation_id,
+                    Account.restricted(currency, cause_id, region_id),
+                    left,
+                    Rule.WAIT_POOL,
+                    position,
+                )
             )
-        return postings
 
     def _overflow(
         self,
@@ -369,30 +424,33 @@ class Allocator:
         cause_id: int | None,
         region_id: int | None,
         exclude: int | None,
-    ) -> list[Posting]:
+        postings: list[Posting],
+    ) -> None:
+        """Append where ``amount`` of a share goes when its need is full or closed."""
         currency = item.currency
+        donation_id = item.donation_id
+        left = amount
         selector = self._pool_selector(cause_id, region_id, currency)
-        postings = [
-            Posting(
-                item.donation_id,
-                Account.need(need_id, currency),
-                part,
-                Rule.OVERFLOW_NEED,
-                position,
+        for need_id, part in self._fill(selector, amount, exclude=exclude):
+            postings.append(
+                Posting(
+                    donation_id,
+                    _need_account(need_id, currency),
+                    part,
+                    Rule.OVERFLOW_NEED,
+                    position,
+                )
             )
-            for need_id, part in self._fill(selector, amount, exclude=exclude)
-        ]
-        left = amount - sum(p.amount for p in postings)
+            left -= part
         if left:
             if item.allow_flexible_use:
-                account, rule = Account.general(currency), Rule.OVERFLOW_GENERAL
+                account, rule = _general_account(currency), Rule.OVERFLOW_GENERAL
             else:
                 account, rule = (
                     Account.restricted(currency, cause_id, region_id),
                     Rule.OVERFLOW_POOL,
                 )
-            postings.append(Posting(item.donation_id, account, left, rule, position))
-        return postings
+            postings.append(Posting(donation_id, account, left, rule, position))
 
     def _allocate_pool_money(self, item: AllocationItem) -> list[Posting]:
         source = item.source
@@ -419,15 +477,22 @@ class Allocator:
 
     def stream(self, items: Iterable[AllocationItem]) -> Iterator[Posting]:
         """Postings for items that arrive already in canonical order (see module docstring)."""
+        for postings in self.each(items):
+            yield from postings
+
+    def each(self, items: Iterable[AllocationItem]) -> Iterator[list[Posting]]:
+        """:meth:`stream`, one list of postings per item (empty for an empty item)."""
+        last = self._last_key
+        allocate = self.allocate
         for item in items:
             key = item.order_key
-            if self._last_key is not None and key < self._last_key:
+            if last is not None and key < last:
                 raise ValueError(
                     "allocation items must arrive in canonical order (arrived_at, reference); "
                     f"donation {item.donation_id} came out of order"
                 )
-            self._last_key = key
-            yield from self.allocate(item)
+            self._last_key = last = key
+            yield allocate(item)
 
 
 def _merge(postings: Sequence[Posting]) -> list[Posting]:
@@ -460,25 +525,30 @@ class PlanDigest:
 
     def __init__(self, fingerprinted: bool = True) -> None:
         self._totals: dict[Account, int] = {}
-        self._by_currency: dict[str, int] = {}
         self._hash = hashlib.sha256() if fingerprinted else None
         self._donations: set[int] = set()
         self.posting_count = 0
 
     def add(self, posting: Posting) -> None:
-        account = posting.account
-        self._totals[account] = self._totals.get(account, 0) + posting.amount
-        self._by_currency[account.currency] = (
-            self._by_currency.get(account.currency, 0) + posting.amount
-        )
-        self._donations.add(posting.donation_id)
-        self.posting_count += 1
+        self.extend((posting,))
+
+    def extend(self, postings: Sequence[Posting]) -> None:
+        """Add postings in order (a run adds a batch at a time)."""
+        totals, donations = self._totals, self._donations
+        for posting in postings:
+            account = posting.account
+            totals[account] = totals.get(account, 0) + posting.amount
+            donations.add(posting.donation_id)
+        self.posting_count += len(postings)
         if self._hash is None:
             return
         self._hash.update(
-            f"{posting.donation_id}|{account.kind}|{account.currency}|{account.need_id}|"
-            f"{account.cause_id}|{account.region_id}|{posting.amount}|{posting.rule}|"
-            f"{posting.preference_position}\n".encode()
+            "".join(
+                f"{p.donation_id}|{p.account.kind}|{p.account.currency}|{p.account.need_id}|"
+                f"{p.account.cause_id}|{p.account.region_id}|{p.amount}|{p.rule}|"
+                f"{p.preference_position}\n"
+                for p in postings
+            ).encode()
         )
 
     @property
@@ -491,7 +561,10 @@ class PlanDigest:
 
     def total_by_currency(self) -> dict[str, int]:
         """New money placed (pool-to-need moves net to zero), per currency."""
-        return dict(sorted(self._by_currency.items()))
+        by_currency: dict[str, int] = {}
+        for account, amount in self._totals.items():
+            by_currency[account.currency] = by_currency.get(account.currency, 0) + amount
+        return dict(sorted(by_currency.items()))
 
     def fingerprint(self) -> str:
         """A digest of every posting in order: byte for byte the same for the same inputs."""
@@ -508,8 +581,7 @@ class Plan:
 
     def digest(self) -> PlanDigest:
         digest = PlanDigest()
-        for posting in self.postings:
-            digest.add(posting)
+        digest.extend(self.postings)
         return digest
 
     def totals(self) -> dict[Account, int]:

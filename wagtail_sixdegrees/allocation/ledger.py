@@ -29,8 +29,10 @@ import datetime
 import heapq
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from itertools import chain, islice
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, models, transaction
@@ -341,7 +343,7 @@ def _keep(pending: PendingBalances) -> None:
 
 
 def _posting_deltas(
-    postings: Sequence[Posting], into: BalanceDeltas | None = None
+    postings: Iterable[Posting], into: BalanceDeltas | None = None
 ) -> BalanceDeltas:
     """What postings add to each account's balance (by account key), added to ``into`` if
     given.
@@ -349,22 +351,38 @@ def _posting_deltas(
     Summed per account first (accounts are shared values, so this is a dictionary lookup per
     posting) and keyed once per account, not once per posting.
     """
-    held: dict[Account, int] = defaultdict(int)
-    raised: dict[Account, int] = defaultdict(int)
+    held: dict[Account, int] = {}
+    raised: dict[Account, int] = {}
     for posting in postings:
-        held[posting.account] += posting.amount
-        if posting.amount > 0:
-            raised[posting.account] += posting.amount
-    deltas = {} if into is None else into
+        account, amount = posting.account, posting.amount
+        held[account] = held.get(account, 0) + amount
+        if amount > 0:
+            raised[account] = raised.get(account, 0) + amount
+    return _account_deltas(held, raised, {} if into is None else into)
+
+
+@lru_cache(maxsize=100_000)
+def _account_key(account: Account) -> str:
+    return balance_key(
+        account.kind.value, account.currency, account.need_id, account.cause_id, account.region_id
+    )
+
+
+def _account_deltas(
+    held: Mapping[Account, int], raised: Mapping[Account, int], deltas: BalanceDeltas
+) -> BalanceDeltas:
+    """Add per-account sums of held and raised money to ``deltas`` (by account key)."""
     for account, amount in held.items():
-        kind = account.kind.value
-        key = balance_key(
-            kind, account.currency, account.need_id, account.cause_id, account.region_id
-        )
+        key = _account_key(account)
         delta = deltas.get(key)
         if delta is None:
             delta = deltas[key] = BalanceDelta(
-                key, kind, account.currency, account.need_id, account.cause_id, account.region_id
+                key,
+                account.kind.value,
+                account.currency,
+                account.need_id,
+                account.cause_id,
+                account.region_id,
             )
         delta.held += amount
         delta.raised += raised.get(account, 0)
@@ -396,35 +414,75 @@ def _copy_text(value: object) -> str:
     )
 
 
-def _copy_lines(
-    postings: Sequence[Posting], constants: Mapping[str, object], kind: str
-) -> Iterator[str]:
-    """Postings as COPY text lines in COPY_COLUMNS order.
+#: Each account's columns in COPY text format (accounts are immutable values).
+_ACCOUNT_TEXT: dict[Account, str] = {}
+#: Lines a streamed COPY hands to the database at a time, so it stores them while the rest of
+#: the batch is being planned.
+COPY_CHUNK = 2_000
 
-    Everything but the donation, amount and position is shared by many lines (the account's
-    columns, the kind and rule, the transfer, actor, reason and time), so it is formatted and
-    escaped once per account or rule, and a line is one f-string.
+
+def _copy_postings(
+    postings: Iterable[Posting],
+    constants: Mapping[str, object],
+    kind: str,
+    deltas: BalanceDeltas,
+) -> int:
+    """Send postings to the ledger through one COPY as they come, in PostgreSQL's text format
+    in COPY_COLUMNS order, adding their balance changes to ``deltas``; returns how many.
+
+    ``postings`` may be computed lazily (a run plans its batch as it is written): the database
+    stores each chunk of lines while the next is planned. Everything but the donation, amount
+    and position is shared by many lines (the account's columns, the kind and rule, the
+    transfer, actor, reason and time), so it is formatted and escaped once per account or
+    rule, and a line is one f-string. Balance changes are summed per account as lines are
+    made, and keyed once per account.
     """
     tail = "\t".join(
         _copy_text(constants[column])
         for column in ("run_id", "transfer", "actor_id", "actor_label", "reason", "created_at")
     )
-    accounts: dict[Account, str] = {}
+    accounts = _ACCOUNT_TEXT
     rules = {rule: f"{_copy_text(kind)}\t{rule.value}" for rule in engine.Rule}
-    for p in postings:
-        account = accounts.get(p.account)
-        if account is None:
-            a = p.account
-            account = accounts[a] = "\t".join(
-                _copy_text(value)
-                for value in (a.kind.value, a.need_id, a.cause_id, a.region_id, a.currency)
+    held: dict[Account, int] = {}
+    raised: dict[Account, int] = {}
+    lines: list[str] = []
+    count = 0
+    table = LedgerEntry._meta.db_table
+    columns = ", ".join(f'"{column}"' for column in COPY_COLUMNS)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
+    ):
+        for p in postings:
+            a, amount = p.account, p.amount
+            account = accounts.get(a)
+            if account is None:
+                if len(accounts) >= 100_000:  # bounded by needs and pools; kept across batches
+                    accounts.clear()
+                account = accounts[a] = "\t".join(
+                    _copy_text(value)
+                    for value in (a.kind.value, a.need_id, a.cause_id, a.region_id, a.currency)
+                )
+            held[a] = held.get(a, 0) + amount
+            if amount > 0:
+                raised[a] = raised.get(a, 0) + amount
+            position = r"\N" if p.preference_position is None else p.preference_position
+            lines.append(
+                f"{p.donation_id}\t{account}\t{amount}\t{rules[p.rule]}\t{position}\t{tail}\n"
             )
-        position = r"\N" if p.preference_position is None else p.preference_position
-        yield f"{p.donation_id}\t{account}\t{p.amount}\t{rules[p.rule]}\t{position}\t{tail}\n"
+            if len(lines) == COPY_CHUNK:
+                copy.write("".join(lines))
+                count += COPY_CHUNK
+                lines.clear()
+        if lines:
+            copy.write("".join(lines))
+            count += len(lines)
+    _account_deltas(held, raised, deltas)
+    return count
 
 
 def _write(
-    postings: Sequence[Posting],
+    postings: Iterable[Posting],
     *,
     kind: str,
     run: AllocationRun | None,
@@ -435,7 +493,8 @@ def _write(
     """Write postings as ledger rows, and their balances, with one transfer id, actor and time.
 
     With ``pending_balances``, the balance changes are added there for the caller to keep
-    once, at the end of its transaction (a run writes many batches to the same needs).
+    once, at the end of its transaction (a run writes many batches to the same needs), and
+    ``postings`` may be an iterator that plans them as they are written (read once).
 
     Every ledger row in the package is written here: on PostgreSQL, a large batch goes through
     COPY in text format, built straight from the postings (returns no instances); otherwise
@@ -453,19 +512,27 @@ def _write(
         "created_at": created_at,
     }
     month = month_of(created_at)
+    copying = connection.vendor == "postgresql"
     if pending_balances is None:
-        _keep({month: _posting_deltas(postings)})
-    else:
-        _posting_deltas(postings, into=pending_balances.setdefault(month, {}))
-    if connection.vendor == "postgresql" and len(postings) >= COPY_THRESHOLD:
-        table = LedgerEntry._meta.db_table
-        columns = ", ".join(f'"{column}"' for column in COPY_COLUMNS)
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy,
-        ):
-            copy.write("".join(_copy_lines(postings, constants, kind)))
+        batch = list(postings)
+        _keep({month: _posting_deltas(batch)})  # before the rows, as it always was
+        if copying and len(batch) >= COPY_THRESHOLD:
+            _copy_postings(batch, constants, kind, {})
+            return []
+        return _insert(batch, constants)
+    deltas = pending_balances.setdefault(month, {})
+    stream = iter(postings)
+    batch = list(islice(stream, COPY_THRESHOLD))
+    if copying and len(batch) >= COPY_THRESHOLD:
+        _copy_postings(chain(batch, stream), constants, kind, deltas)
         return []
+    batch.extend(stream)
+    _posting_deltas(batch, into=deltas)
+    return _insert(batch, constants)
+
+
+def _insert(postings: Sequence[Posting], constants: Mapping[str, object]) -> list[LedgerEntry]:
+    """Write postings as ledger rows through one bulk INSERT; returns them."""
     entries = [
         LedgerEntry(
             donation_id=p.donation_id,
@@ -564,7 +631,7 @@ def _fixed_set(donations: models.QuerySet[Donation]) -> models.QuerySet[Donation
 
 def _items(
     donation_ids: Sequence[int] | None, include_pools: bool, locked: bool
-) -> tuple[Iterator[engine.AllocationItem], set[str]]:
+) -> tuple[Generator[engine.AllocationItem], set[str]]:
     donations = unallocated_donations()
     if donation_ids is not None:
         donations = donations.filter(pk__in=list(donation_ids))
@@ -574,22 +641,43 @@ def _items(
     currencies = set(donations.order_by().values_list("settlement_currency", flat=True).distinct())
     pools = planning.pool_items() if include_pools else []
     currencies |= {item.currency for item in pools}
-    # Both streams are in canonical order; merging keeps it.
-    merged = heapq.merge(
-        planning.donation_items(donations, Canonical()), pools, key=lambda item: item.order_key
-    )
-    return merged, currencies
+    return _merged(planning.donation_items(donations, Canonical()), pools), currencies
 
 
-def _allocation_kind(posting: Posting) -> str:
-    # New money is an allocation; money that waited in a pool and moves on is a reallocation.
-    if posting.rule == engine.Rule.FROM_POOL:
-        return LedgerEntry.Kind.REALLOCATE
-    return LedgerEntry.Kind.ALLOCATE
+def _merged(
+    donations: Generator[engine.AllocationItem], pools: list[engine.AllocationItem]
+) -> Generator[engine.AllocationItem]:
+    """Both streams are in canonical order; merging keeps it. Closing this closes the
+    donations' stream (and its cursors) at once."""
+    try:
+        yield from heapq.merge(donations, pools, key=lambda item: item.order_key)
+    finally:
+        donations.close()
+
+
+def _placed(
+    allocator: engine.Allocator,
+    batch: Sequence[engine.AllocationItem],
+    digest: engine.PlanDigest,
+    moved: list[Posting],
+) -> Iterator[Posting]:
+    """Plan ``batch`` as it is written: yield the new money's postings (allocations) and put
+    the postings of money that waited in a pool and moves on (reallocations, all of a pool
+    item's postings are FROM_POOL ones) in ``moved``. Every posting goes into ``digest``."""
+    for postings in allocator.each(batch):
+        if not postings:
+            continue
+        digest.extend(postings)
+        if postings[0].rule == engine.Rule.FROM_POOL:
+            moved.extend(postings)
+        else:
+            yield from postings
 
 
 POOL_MOVE_REASON = _("A matching need opened for money waiting in a restricted pool.")
-BATCH = 20_000
+#: Items (paid donations, or one donation's money waiting in a pool) planned and written
+#: together, as one transfer: about 20,000 ledger lines.
+BATCH = 10_000
 
 
 def _stream(
@@ -608,38 +696,60 @@ def _stream(
     needs = planning.open_need_states() if currencies else []
     allocator = engine.Allocator(needs, configured_policy())
     outcome = Outcome(engine.PlanDigest(fingerprinted), run=run)
-    batch: list[Posting] = []
     # Batches of a run touch the same needs again and again: their balances are kept once.
     pending: PendingBalances = {}
-
-    def flush() -> None:
-        for kind in (LedgerEntry.Kind.ALLOCATE, LedgerEntry.Kind.REALLOCATE):
-            postings = [p for p in batch if _allocation_kind(p) == kind]
-            reason = str(POOL_MOVE_REASON) if kind == LedgerEntry.Kind.REALLOCATE else ""
-            outcome.entries.extend(
-                apply_postings(
-                    postings,
-                    kind=kind,
-                    run=run,
-                    actor=actor,
-                    reason=reason,
-                    planned_under_lock=True,
-                    pending_balances=pending,
-                )
-            )
-            outcome.written += len(postings)
-        batch.clear()
-
-    for posting in allocator.stream(items):
-        outcome.digest.add(posting)
-        if write:
-            batch.append(posting)
-            if len(batch) >= BATCH:
-                flush()
-    if write and batch:
-        flush()
+    try:
+        _plan_and_write(items, allocator, outcome, write=write, actor=actor, pending=pending)
+    finally:
+        items.close()  # its cursors, inside the transaction (or savepoint) that opened them
+    if write:
+        outcome.written = outcome.digest.posting_count
     _keep(pending)
     return outcome
+
+
+def _plan_and_write(
+    items: Iterator[engine.AllocationItem],
+    allocator: engine.Allocator,
+    outcome: Outcome,
+    *,
+    write: bool,
+    actor: Actor,
+    pending: PendingBalances,
+) -> None:
+    """Plan ``items`` in batches into ``outcome``; with ``write``, write each batch as it is
+    planned, adding balance changes to ``pending``."""
+    digest, run = outcome.digest, outcome.run
+    # Each batch of items is read first (the reads and the COPY share the connection), then
+    # planned while it is written: the database stores one chunk of lines while the engine
+    # plans the next.
+    while batch := list(islice(items, BATCH)):
+        if not write:
+            for postings in allocator.each(batch):
+                digest.extend(postings)
+            continue
+        moved: list[Posting] = []
+        outcome.entries.extend(
+            _write(
+                _placed(allocator, batch, digest, moved),
+                kind=LedgerEntry.Kind.ALLOCATE,
+                run=run,
+                actor=actor,
+                reason="",
+                pending_balances=pending,
+            )
+        )
+        outcome.entries.extend(
+            apply_postings(
+                moved,
+                kind=LedgerEntry.Kind.REALLOCATE,
+                run=run,
+                actor=actor,
+                reason=str(POOL_MOVE_REASON),
+                planned_under_lock=True,
+                pending_balances=pending,
+            )
+        )
 
 
 def plan_allocation(

@@ -9,8 +9,11 @@ their gaps, and a finished plan summarised per account for a preview. Figures co
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Generator, Iterable
 from typing import Any
+
+from django.db import connection
 
 from .. import conf
 from ..giving.models import Donation, Preference, PreferenceKind
@@ -72,9 +75,42 @@ PREFERENCE_COLUMNS = (
 )
 
 
+def _psycopg3() -> bool:
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return bool(is_psycopg3)
+
+
+def _values(rows: Any, chunk_size: int) -> Generator[tuple[Any, ...]]:
+    """The rows of a ``values_list`` queryset whose columns need no conversion, streamed.
+
+    On PostgreSQL (psycopg 3) they come in binary format through a server-side cursor: the
+    integers, flags, UUIDs and times of a large run are then decoded by psycopg's C loaders,
+    not parsed from text (Django's time zone loader is a Python one). Elsewhere, the ORM's
+    iterator.
+    """
+    if connection.vendor != "postgresql" or not _psycopg3():
+        yield from rows.iterator(chunk_size=chunk_size)
+        return
+    sql, params = rows.query.sql_with_params()
+    connection.ensure_connection()
+    # psycopg's own server-side cursor (Django's binds parameters on the client, which cannot
+    # ask for binary rows), wrapped as Django wraps its cursors, so the query is logged.
+    raw = connection.connection.cursor(
+        name=f"sixdegrees_{uuid.uuid4().hex}",
+        binary=True,
+        withhold=connection.get_autocommit(),
+    )
+    wrapped = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrapped(raw) as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(chunk_size):
+            yield from chunk
+
+
 def donation_items(
     donations: Any, canonical: Canonical | None = None, chunk_size: int = 5_000
-) -> Iterator[AllocationItem]:
+) -> Generator[AllocationItem]:
     """Engine items for a donation queryset, in canonical order (paid, reference, id).
 
     This is the hot path of a large run, so it reads plain values, not model instances: the
@@ -83,37 +119,42 @@ def donation_items(
     canonical = canonical or Canonical()
     amount_field = conf.allocatable_field()
     ordered = donations.order_by("paid_at", "reference", "pk")
-    rows = ordered.values_list(*DONATION_COLUMNS, amount_field).iterator(chunk_size=chunk_size)
-    preferences = (
+    rows = _values(ordered.values_list(*DONATION_COLUMNS, amount_field), chunk_size)
+    preferences = _values(
         Preference.objects.filter(donation__in=ordered.values("pk"))
         .order_by("donation__paid_at", "donation__reference", "donation_id", "position")
-        .values_list(*PREFERENCE_COLUMNS)
-        .iterator(chunk_size=chunk_size)
+        .values_list(*PREFERENCE_COLUMNS),
+        chunk_size,
     )
     kinds = {kind.value: kind for kind in engine.PreferenceKind}
-    pending = next(preferences, None)
-    for pk, paid_at, reference, currency, flexible, amount in rows:
-        chosen = []
-        while pending is not None and pending[0] == pk:
-            _donation, _position, kind, need_id, cause_id, region_id, share = pending
-            if kind == PreferenceKind.NEED:
-                # Kept with the need, so a share for a need that closed can follow them.
-                cause_id, region_id = canonical.need_place.get(need_id, (None, None))
-                need_id = canonical.needs.get(need_id)
-            else:
-                cause_id = canonical.causes.get(cause_id) if cause_id else None
-                region_id = canonical.regions.get(region_id) if region_id else None
-            chosen.append(engine.Preference(kinds[kind], share, need_id, cause_id, region_id))
-            pending = next(preferences, None)
-        yield AllocationItem(
-            donation_id=pk,
-            amount=amount or 0,
-            currency=currency,
-            arrived_at=paid_at,
-            reference=str(reference),
-            preferences=tuple(chosen),
-            allow_flexible_use=flexible,
-        )
+    need_kind = PreferenceKind.NEED
+    needs, need_place = canonical.needs, canonical.need_place
+    causes, regions = canonical.causes, canonical.regions
+    make = engine.Preference
+    try:
+        pending = next(preferences, None)
+        for pk, paid_at, reference, currency, flexible, amount in rows:
+            chosen = []
+            while pending is not None and pending[0] == pk:
+                _donation, _position, kind, need_id, cause_id, region_id, share = pending
+                if kind == need_kind:
+                    # Kept with the need, so a share for a need that closed can follow them.
+                    cause_id, region_id = need_place.get(need_id, (None, None))
+                    need_id = needs.get(need_id)
+                else:
+                    cause_id = causes.get(cause_id) if cause_id else None
+                    region_id = regions.get(region_id) if region_id else None
+                chosen.append(make(kinds[kind], share, need_id, cause_id, region_id))
+                pending = next(preferences, None)
+            yield AllocationItem(
+                pk, amount or 0, currency, paid_at, str(reference), tuple(chosen), flexible
+            )
+    finally:
+        # Closed here, inside the caller's transaction (or savepoint), not whenever the
+        # garbage collector gets to them: a server-side cursor closed after its savepoint was
+        # rolled back is an error that aborts the enclosing transaction.
+        rows.close()
+        preferences.close()
 
 
 def pool_items(currencies: Iterable[str] | None = None) -> list[AllocationItem]:
