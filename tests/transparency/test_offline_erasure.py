@@ -176,7 +176,9 @@ def test_a_key_rotation_still_finds_gifts_recorded_before_it(imported, settings)
 
 
 def test_the_migration_rekeys_plain_fingerprints(imported):
-    migration = importlib.import_module("wagtail_sixdegrees.migrations.0022_offline_fingerprint_keys")
+    migration = importlib.import_module(
+        "wagtail_sixdegrees.migrations.0022_offline_fingerprint_keys"
+    )
     gift = OfflineGift.objects.get(payment_reference=REFERENCE)
     keyed = gift.fingerprint
     OfflineGift.objects.filter(pk=gift.pk).update(fingerprint=plain_digest(gift))
