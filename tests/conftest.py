@@ -128,6 +128,18 @@ def _fresh_caches():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts and ends in the site's default language. Django's LocaleMiddleware
+    activates a request's language on the test's own thread and never deactivates it, so a
+    request with ``Accept-Language: th`` would otherwise make the next test's lazy messages Thai."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Every test writes uploads into its own folder, removed with pytest's tmp_path."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
