@@ -9,7 +9,7 @@ from django.conf import settings
 
 # Fixtures shared across folders, registered once for the whole suite (plain helpers live in
 # tests/helpers.py, data builders in tests/factories.py).
-pytest_plugins = ["tests.fixtures.giving", "tests.fixtures.people"]
+pytest_plugins = ["tests.fixtures.caching", "tests.fixtures.giving", "tests.fixtures.people"]
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

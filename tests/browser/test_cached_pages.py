@@ -9,24 +9,16 @@ from django.urls import reverse
 
 from tests.browser.reach_site import build_story_site
 from wagtail_sixdegrees.models import Donation
-from wagtail_sixdegrees.stories import page_cache
+from wagtail_sixdegrees.stories import page_cache as stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def cached_pages(settings):
-    settings.WAGTAIL_SIXDEGREES = {**settings.WAGTAIL_SIXDEGREES, "PAGE_CACHE_SECONDS": 60}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def stored_pages() -> int:
     return sum(
         1
         for key in cache._cache  # the test settings' in-memory cache, shared with live_server
-        if page_cache.PREFIX in key
+        if stored.PREFIX in key
     )
 
 
@@ -43,7 +35,7 @@ def give(context, url: str, email: str) -> None:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
 def test_two_donors_give_from_a_cached_story_and_need_page(
-    browser, live_server, checkout_server, cached_pages, javascript
+    browser, live_server, checkout_server, page_cache, javascript
 ):
     site = build_story_site("USD")
     beds, _lawyers = site["needs"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
@@ -26,15 +25,6 @@ from tests.testapp.models import PlainPage
 from wagtail_sixdegrees.models import StoryConsent, SurvivorStoryPage
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def page_cache(settings):
-    """Turn the page cache on (the test settings keep it off), starting empty."""
-    settings.WAGTAIL_SIXDEGREES = {**settings.WAGTAIL_SIXDEGREES, "PAGE_CACHE_SECONDS": 60}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def story_with_consent(**consent):

@@ -7,7 +7,6 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -26,15 +25,6 @@ from wagtail_sixdegrees.allocation import ledger
 from wagtail_sixdegrees.models import Donation, StoryConsent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def page_cache(settings):
-    """Turn the page cache on (the test settings keep it off), starting empty."""
-    settings.WAGTAIL_SIXDEGREES = {**settings.WAGTAIL_SIXDEGREES, "PAGE_CACHE_SECONDS": 60}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def live_story(body=None, **consent):

@@ -291,15 +291,6 @@ def test_impact_page_query_count_does_not_grow_with_the_ledger(
 # --- What it costs ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def need_cache(settings):
-    """The package's default PAGE_CACHE_SECONDS (the test settings turn it off), empty."""
-    settings.WAGTAIL_SIXDEGREES = {**settings.WAGTAIL_SIXDEGREES, "PAGE_CACHE_SECONDS": 60}
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def gift_across(count: int, *, updates: int, payouts: int = 2):
     """A gift split over ``count`` needs, each with updates, payouts and a story."""
     needs = [make_need(title=f"Fictional need {i}", target_amount=1_000_000) for i in range(count)]
@@ -359,7 +350,7 @@ def test_impact_page_queries_do_not_grow_with_needs_updates_payouts_or_stories(
     cache.clear()
 
 
-def test_a_second_donor_reuses_what_the_first_page_read_about_the_need(client, need_cache):
+def test_a_second_donor_reuses_what_the_first_page_read_about_the_need(client, page_cache):
     need = make_need(title="Fictional shelter beds", target_amount=100_000)
     first = allocated(make_paid_donation(amount=1_000, preferences=[need_pref(need)]))
     second = allocated(make_paid_donation(amount=2_000, preferences=[need_pref(need)]))
@@ -374,7 +365,7 @@ def test_a_second_donor_reuses_what_the_first_page_read_about_the_need(client, n
 
 
 def test_a_committed_payout_update_or_gift_shows_on_the_next_request(
-    client, need_cache, django_capture_on_commit_callbacks
+    client, page_cache, django_capture_on_commit_callbacks
 ):
     need = make_need(title="Fictional shelter beds", target_amount=100_000)
     donation = allocated(make_paid_donation(amount=10_000, preferences=[need_pref(need)]))
@@ -394,7 +385,7 @@ def test_a_committed_payout_update_or_gift_shows_on_the_next_request(
     assert "$150.00 raised" in queries_for(client, donation)[1]
 
 
-def test_cached_needs_are_kept_per_language(client, need_cache):
+def test_cached_needs_are_kept_per_language(client, page_cache):
     need = make_need(title="Fictional shelter beds")
     translate(need, "th", title="เตียงในที่พักพิง (fictional)")
     donation = allocated(make_paid_donation(preferences=[need_pref(need)]))

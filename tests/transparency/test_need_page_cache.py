@@ -7,7 +7,6 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -29,14 +28,6 @@ from wagtail_sixdegrees.models import Donation, Need, StoryConsent
 pytestmark = pytest.mark.django_db
 
 PSEUDONYM = "Cachedpseudonym"
-
-
-@pytest.fixture
-def page_cache(settings):
-    settings.WAGTAIL_SIXDEGREES = {**settings.WAGTAIL_SIXDEGREES, "PAGE_CACHE_SECONDS": 60}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
