@@ -67,13 +67,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def admin_user():
+def signed_in_user():
     """Who ``logged_in_page`` signs in (a test module may override it): a superuser."""
     return make_superuser("manager")
 
 
 @pytest.fixture
-def logged_in_page(page, live_server, admin_user):
+def logged_in_page(page, live_server, signed_in_user):
     """A Playwright page signed in to the Wagtail admin as a superuser."""
     page.goto(f"{live_server.url}/admin/login/")
     page.get_by_label("Username").fill("manager")

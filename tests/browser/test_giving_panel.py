@@ -37,7 +37,7 @@ VIEWPORT = {"width": 1200, "height": 760}
 
 
 @pytest.fixture
-def admin_user():
+def signed_in_user():
     """The person signed in by ``logged_in_page``: a giving manager, not a superuser."""
     return panel_user("manager", username="manager")
 

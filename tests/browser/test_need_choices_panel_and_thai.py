@@ -25,7 +25,7 @@ ALTERNATIVE_TH = "ค่าเล่าเรียน (ทดสอบ)"
 
 
 @pytest.fixture
-def admin_user():
+def signed_in_user():
     """The person signed in by ``logged_in_page``: a giving viewer (no personal data)."""
     return panel_user("viewer", username="manager")
 

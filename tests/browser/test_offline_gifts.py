@@ -18,7 +18,7 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "
 
 
 @pytest.fixture
-def admin_user():
+def signed_in_user():
     """The person signed in by ``logged_in_page``: a giving manager, not a superuser."""
     return panel_user("manager", username="manager")
 

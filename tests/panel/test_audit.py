@@ -13,17 +13,17 @@ from wagtail_sixdegrees.models import Disbursement
 pytestmark = pytest.mark.django_db
 
 
-def test_a_clean_ledger_passes_and_notes_money_waiting(client, login):
+def test_a_clean_ledger_passes_and_notes_money_waiting(client, login_as):
     make_paid_donation(2_500, preferences=[general_pref()])
     ledger.allocate()
-    login("viewer")
+    login_as("viewer")
     content = client.get(reverse("sixdegrees_audit:index")).content.decode()
     assert "Every check passed for 1 donation and 0 needs." in content
     assert "$24.25 waiting in the general pool" not in content  # no fee: the whole gift
     assert "$25.00 waiting in the general pool" in content
 
 
-def test_a_violation_is_explained_with_what_to_do(client, login):
+def test_a_violation_is_explained_with_what_to_do(client, login_as):
     need = make_need(title="Shelter beds", target_amount=10_000)
     make_paid_donation(2_000, preferences=[need_pref(need)])
     ledger.allocate()
@@ -31,7 +31,7 @@ def test_a_violation_is_explained_with_what_to_do(client, login):
     Disbursement.objects.create(
         need=need, partner=need.partner, amount=5_000, currency="USD", paid_on=timezone.localdate()
     )
-    login("viewer")
+    login_as("viewer")
     content = client.get(reverse("sixdegrees_audit:index")).content.decode()
     # Written around the ledger, so the kept balance disagrees with it too.
     assert "2 checks failed." in content

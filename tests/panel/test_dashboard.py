@@ -170,10 +170,10 @@ def test_attention_counts_pending_disputed_and_failed():
     assert dashboard.attention_counts() == {"pending": 2, "disputed": 1, "failed": 1}
 
 
-def test_the_dashboard_page_has_an_accessible_svg_chart_with_a_table(client, login):
+def test_the_dashboard_page_has_an_accessible_svg_chart_with_a_table(client, login_as):
     make_paid_donation(2_500, "USD")
     make_paid_donation(50_000, "THB")
-    login("viewer")
+    login_as("viewer")
     content = client.get(reverse("sixdegrees_dashboard:index")).content.decode()
     for currency in ("USD", "THB"):
         assert f'aria-labelledby="sd-chart-{currency}-title sd-chart-{currency}-desc"' in content
@@ -185,13 +185,13 @@ def test_the_dashboard_page_has_an_accessible_svg_chart_with_a_table(client, log
     assert "$25.00" in content and "THB500.00" in content
 
 
-def test_managers_get_action_buttons_viewers_do_not(client, login):
-    login("viewer")
+def test_managers_get_action_buttons_viewers_do_not(client, login_as):
+    login_as("viewer")
     assert (
         "Preview allocation"
         not in client.get(reverse("sixdegrees_dashboard:index")).content.decode()
     )
-    login("manager")
+    login_as("manager")
     assert (
         "Preview allocation" in client.get(reverse("sixdegrees_dashboard:index")).content.decode()
     )
@@ -209,9 +209,9 @@ def _pools_part(content: str) -> str:
     return content.split('id="sd-restricted"')[1].split("</section>")[0]
 
 
-def test_restricted_pools_are_shown_a_page_at_a_time_with_plain_links(client, login):
+def test_restricted_pools_are_shown_a_page_at_a_time_with_plain_links(client, login_as):
     _restricted_pools(dashboard.POOLS_PER_PAGE * 2 + 3)  # three pages
-    login("viewer")
+    login_as("viewer")
     url = reverse("sixdegrees_dashboard:index")
 
     first = _pools_part(client.get(url).content.decode())
@@ -234,9 +234,9 @@ def test_restricted_pools_are_shown_a_page_at_a_time_with_plain_links(client, lo
     assert "Restricted pools, page 3 of 3" in last and "Pool 22" in last
 
 
-def test_a_single_page_of_pools_has_no_page_links(client, login):
+def test_a_single_page_of_pools_has_no_page_links(client, login_as):
     _restricted_pools(2)
-    login("viewer")
+    login_as("viewer")
     content = client.get(reverse("sixdegrees_dashboard:index")).content.decode()
     assert "Pool 01" in content
     assert "Pages of restricted pools" not in content
@@ -248,18 +248,18 @@ def test_a_single_page_of_pools_has_no_page_links(client, login):
 @pytest.mark.parametrize(
     ("role", "shown"), [("editor", False), ("viewer", True), ("manager", True)]
 )
-def test_the_home_panel_is_for_people_who_may_view_donations(client, login, role, shown):
+def test_the_home_panel_is_for_people_who_may_view_donations(client, login_as, role, shown):
     make_paid_donation(2_500, "USD")
-    login(role)
+    login_as(role)
     content = client.get(reverse("wagtailadmin_home")).content.decode()
     assert ('id="sixdegrees-giving-section"' in content) is shown
     assert ("Open the giving dashboard" in content) is shown
 
 
-def test_the_home_panel_costs_three_queries(rf, login):
+def test_the_home_panel_costs_three_queries(rf, login_as):
     make_paid_donation(2_500, "USD")
     request = rf.get("/admin/")
-    request.user = login("viewer")
+    request.user = login_as("viewer")
     panel = dashboard.GivingHomePanel(request)
     with CaptureQueriesContext(connection) as queries:
         html = panel.render_html({"request": request})

@@ -29,8 +29,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def viewer(login):
-    return login("viewer")
+def viewer(login_as):
+    return login_as("viewer")
 
 
 def listed(client, name, **params) -> str:
@@ -233,7 +233,7 @@ def test_donations_a_payment_did_not_match_are_listed_for_finance(client, viewer
     assert "cs_x (100 THB)" in inspect.content.decode()
 
 
-def test_finance_resolves_a_payment_that_did_not_match_with_a_note(client, login):
+def test_finance_resolves_a_payment_that_did_not_match_with_a_note(client, login_as):
     from wagtail.log_actions import registry
 
     from wagtail_sixdegrees.allocation.audit import run_audit
@@ -242,12 +242,12 @@ def test_finance_resolves_a_payment_that_did_not_match_with_a_note(client, login
     resolve = reverse("sixdegrees_donations:resolve_mismatch", args=[flagged.pk])
     assert not run_audit().ok
 
-    login("viewer")
+    login_as("viewer")
     assert client.post(resolve, {"note": "Refunded in Stripe."}).status_code in (302, 403)
     flagged.refresh_from_db()
     assert flagged.payment_mismatch  # viewers cannot clear it
 
-    login("manager")
+    login_as("manager")
     inspect = client.get(reverse("sixdegrees_donations:inspect", args=[flagged.pk]))
     assert resolve in inspect.content.decode()
     response = client.post(resolve, {"note": "Refunded in Stripe."})

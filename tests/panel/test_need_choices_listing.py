@@ -38,8 +38,8 @@ def csv_text(response) -> str:
     return b"".join(response.streaming_content).decode()
 
 
-def test_the_listing_shows_each_choice_with_its_state_and_money(client, login, decided):
-    login("manager")
+def test_the_listing_shows_each_choice_with_its_state_and_money(client, login_as, decided):
+    login_as("manager")
     response = client.get(LISTING)
     assert response.status_code == 200
     states = {NeedChoiceState.of(choice) for choice in rows(response)}
@@ -54,13 +54,13 @@ def test_the_listing_shows_each_choice_with_its_state_and_money(client, login, d
 @pytest.mark.parametrize(
     ("state", "donor"), [("asked", "ben"), ("chosen", "ada"), ("defaulted", "gone")]
 )
-def test_the_listing_filters_by_state(client, login, decided, state, donor):
-    login("manager")
+def test_the_listing_filters_by_state(client, login_as, decided, state, donor):
+    login_as("manager")
     response = client.get(LISTING, {"state": state})
     assert [choice.donor_id for choice in rows(response)] == [getattr(decided, donor).pk]
 
 
-def test_the_listing_filters_by_need(client, login, decided, clock):
+def test_the_listing_filters_by_need(client, login_as, decided, clock):
     # A second need of the cause closes with Cy's money in it.
     today = clock.today()
     need = make_need(
@@ -72,7 +72,7 @@ def test_the_listing_filters_by_need(client, login, decided, clock):
     clock.advance(days=1)
     need_choices.find()
     assert NeedChoice.objects.filter(need=need).count() == 1
-    login("manager")
+    login_as("manager")
     response = client.get(LISTING, {"need": need.pk})
     assert [choice.need_id for choice in rows(response)] == [need.pk]
     response = client.get(LISTING, {"need": decided.closing.pk})
@@ -80,8 +80,8 @@ def test_the_listing_filters_by_need(client, login, decided, clock):
     assert {choice.need_id for choice in rows(response)} == {decided.closing.pk}
 
 
-def test_a_viewer_sees_the_choices_without_any_donor(client, login, decided):
-    login("viewer")
+def test_a_viewer_sees_the_choices_without_any_donor(client, login_as, decided):
+    login_as("viewer")
     response = client.get(LISTING)
     page = response.content.decode()
     assert len(rows(response)) == 3
@@ -91,23 +91,23 @@ def test_a_viewer_sees_the_choices_without_any_donor(client, login, decided):
     assert decided.closing.title in export and "ada@example.org" not in export
 
 
-def test_a_manager_export_names_the_donor(client, login, decided):
-    login("manager")
+def test_a_manager_export_names_the_donor(client, login_as, decided):
+    login_as("manager")
     export = csv_text(client.get(LISTING, {"export": "csv"}))
     assert "ada@example.org" in export
 
 
-def test_the_listing_is_paged(client, login, decided):
+def test_the_listing_is_paged(client, login_as, decided):
     from wagtail_sixdegrees.panel.viewsets import NeedChoiceViewSet
 
-    login("manager")
+    login_as("manager")
     assert NeedChoiceViewSet.list_per_page == 50
     response = client.get(LISTING)
     assert response.context["paginator"].per_page == 50
 
 
-def test_the_need_row_in_needs_progress_links_to_its_choices(client, login, decided):
-    login("viewer")
+def test_the_need_row_in_needs_progress_links_to_its_choices(client, login_as, decided):
+    login_as("viewer")
     page = client.get(reverse("sixdegrees_needs_progress:index")).content.decode()
     link = f"{LISTING}?need={decided.closing.pk}"
     assert link in page
@@ -117,11 +117,13 @@ def test_the_need_row_in_needs_progress_links_to_its_choices(client, login, deci
 
 
 @pytest.mark.parametrize("role", ["manager", "viewer"])
-def test_the_listing_reads_the_same_number_of_queries_for_more_rows(client, login, decided, role):
+def test_the_listing_reads_the_same_number_of_queries_for_more_rows(
+    client, login_as, decided, role
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    login(role)
+    login_as(role)
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:

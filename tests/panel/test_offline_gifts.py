@@ -49,9 +49,9 @@ def csv_bytes(*rows: dict[str, str]) -> bytes:
 
 
 @pytest.fixture
-def recorded(client, login, django_capture_on_commit_callbacks):
+def recorded(client, login_as, django_capture_on_commit_callbacks):
     """A manager records a cash gift through the form; returns the donation."""
-    login("manager")
+    login_as("manager")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("sixdegrees_offline:add"),
@@ -79,8 +79,8 @@ def test_a_manager_records_a_gift_and_it_is_allocated(recorded):
     )
 
 
-def test_the_form_shows_the_domains_refusal_and_records_nothing(client, login):
-    login("manager")
+def test_the_form_shows_the_domains_refusal_and_records_nothing(client, login_as):
+    login_as("manager")
     response = client.post(
         reverse("sixdegrees_offline:add"),
         {
@@ -96,8 +96,8 @@ def test_the_form_shows_the_domains_refusal_and_records_nothing(client, login):
     assert not Donation.objects.exists()
 
 
-def test_a_viewer_sees_the_gift_but_no_personal_data(client, login, recorded):
-    login("viewer")
+def test_a_viewer_sees_the_gift_but_no_personal_data(client, login_as, recorded):
+    login_as("viewer")
     page = client.get(reverse("sixdegrees_donations:inspect", args=[recorded.pk])).content.decode()
     assert "Cash" in page and "Offline gift" in page
     for private in ("Malee", "malee@example.org", "RB-7"):
@@ -110,14 +110,14 @@ def test_a_viewer_sees_the_gift_but_no_personal_data(client, login, recorded):
     assert "Void" not in page
 
 
-def test_a_viewer_cannot_open_the_imports(client, login, recorded):
-    login("viewer")
+def test_a_viewer_cannot_open_the_imports(client, login_as, recorded):
+    login_as("viewer")
     response = client.get(reverse("sixdegrees_offline:index"))
     assert response.status_code == 302
 
 
-def test_upload_preview_commit(client, login, django_capture_on_commit_callbacks):
-    login("manager")
+def test_upload_preview_commit(client, login_as, django_capture_on_commit_callbacks):
+    login_as("manager")
     content = csv_bytes(row(reference="A"), row(reference="B", amount="abc"), row(reference="A"))
     response = upload(client, content)
     batch = OfflineBatch.objects.get()
@@ -135,25 +135,25 @@ def test_upload_preview_commit(client, login, django_capture_on_commit_callbacks
     assert Donation.objects.count() == 1
 
 
-def test_a_file_that_is_not_utf8_is_refused_with_a_clear_error(client, login):
-    login("manager")
+def test_a_file_that_is_not_utf8_is_refused_with_a_clear_error(client, login_as):
+    login_as("manager")
     response = upload(client, "received_on;amount\r\nété".encode("latin-1"))
     assert response.status_code == 200
     assert "not UTF-8" in response.content.decode()
     assert not OfflineBatch.objects.exists()
 
 
-def test_the_template_downloads_as_csv(client, login):
-    login("manager")
+def test_the_template_downloads_as_csv(client, login_as):
+    login_as("manager")
     response = client.get(reverse("sixdegrees_offline:template"))
     assert response["Content-Type"].startswith("text/csv")
     assert response.content.decode().splitlines()[0] == ",".join(offline.COLUMNS)
 
 
 def test_formula_looking_names_reach_the_export_as_text(
-    client, login, django_capture_on_commit_callbacks
+    client, login_as, django_capture_on_commit_callbacks
 ):
-    login("manager")
+    login_as("manager")
     upload(client, csv_bytes(row(donor_name="@SUM(1+1)", donor_email="f@example.org")))
     batch = OfflineBatch.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
@@ -163,7 +163,7 @@ def test_formula_looking_names_reach_the_export_as_text(
     assert "'@SUM(1+1)" in text
 
 
-def test_a_manager_voids_a_gift_and_the_audit_lists_it(client, login, recorded):
+def test_a_manager_voids_a_gift_and_the_audit_lists_it(client, login_as, recorded):
     response = client.post(
         reverse("sixdegrees_donations:void", args=[recorded.pk]), {"reason": "Counted twice."}
     )

@@ -85,8 +85,8 @@ def test_an_expired_preview_cannot_be_committed(clock, django_capture_on_commit_
     assert batch.status == OfflineBatch.Status.PREVIEW
 
 
-def test_the_panel_refuses_an_expired_preview_with_a_message(client, login, clock):
-    login("manager")
+def test_the_panel_refuses_an_expired_preview_with_a_message(client, login_as, clock):
+    login_as("manager")
     response = upload(client, csv_bytes(row()))
     url = response["Location"]
     clock.advance(hours=73)
@@ -120,8 +120,8 @@ def post_declaring(client: Client, length: int):
     )
 
 
-def test_a_declared_length_over_the_limit_is_refused_before_reading(client, login):
-    login("manager")
+def test_a_declared_length_over_the_limit_is_refused_before_reading(client, login_as):
+    login_as("manager")
     response = post_declaring(client, offline.max_file_bytes() + 64 * 1024)
     assert response.status_code == 413
     page = response.content.decode()
@@ -129,16 +129,16 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading(client, logi
     assert not OfflineBatch.objects.exists()
 
 
-def test_a_declared_length_within_the_limit_is_read_as_usual(client, login):
-    login("manager")
+def test_a_declared_length_within_the_limit_is_read_as_usual(client, login_as):
+    login_as("manager")
     response = upload(client, csv_bytes(row()))
     assert response.status_code == 302
     assert OfflineBatch.objects.count() == 1
 
 
 @override_settings(WAGTAIL_SIXDEGREES={"OFFLINE_IMPORT_MAX_BYTES": 1024})
-def test_the_limit_is_a_setting_and_the_form_says_it(client, login):
-    login("manager")
+def test_the_limit_is_a_setting_and_the_form_says_it(client, login_as):
+    login_as("manager")
     assert "at most 1.0\xa0KB" in client.get(reverse("sixdegrees_offline:upload")).content.decode()
     big = csv_bytes(*(row(reference=f"R{number}") for number in range(400)))
     assert len(big) > 1024 + offline.UPLOAD_OVERHEAD_BYTES
@@ -149,8 +149,8 @@ def test_the_limit_is_a_setting_and_the_form_says_it(client, login):
 
 
 @override_settings(WAGTAIL_SIXDEGREES={"OFFLINE_IMPORT_MAX_BYTES": 1024})
-def test_a_file_over_the_limit_within_the_overhead_is_still_refused(client, login):
-    login("manager")
+def test_a_file_over_the_limit_within_the_overhead_is_still_refused(client, login_as):
+    login_as("manager")
     content = csv_bytes(*(row(reference=f"R{number}") for number in range(20)))
     assert 1024 < len(content) < 1024 + offline.UPLOAD_OVERHEAD_BYTES
     response = upload(client, content)
@@ -159,15 +159,15 @@ def test_a_file_over_the_limit_within_the_overhead_is_still_refused(client, logi
     assert not OfflineBatch.objects.exists()
 
 
-def test_a_viewer_is_refused_before_the_size_is_considered(client, login):
-    login("viewer")
+def test_a_viewer_is_refused_before_the_size_is_considered(client, login_as):
+    login_as("viewer")
     response = post_declaring(client, offline.max_file_bytes() * 10)
     # As for any screen a viewer may not open: back to the admin's home, told nothing more.
     assert (response.status_code, response["Location"]) == (302, reverse("wagtailadmin_home"))
     assert not OfflineBatch.objects.exists()
 
 
-def test_the_csrf_check_still_applies_to_uploads(login):
+def test_the_csrf_check_still_applies_to_uploads(login_as):
     from tests.factories import panel_user
 
     client = Client(enforce_csrf_checks=True)

@@ -287,10 +287,10 @@ def _money_rows() -> tuple[int, int, int]:
 
 @pytest.mark.parametrize(("action", "method", "url", "data", "role", "allowed"), CASES)
 def test_permission_matrix(
-    client, login, world, stripe_api, action, method, url, data, role, allowed
+    client, login_as, world, stripe_api, action, method, url, data, role, allowed
 ):
     address = url(world)
-    login(role)
+    login_as(role)
     before, stripe_calls = _money_rows(), len(stripe_api.requests)
 
     response = client.get(address) if method == "get" else client.post(address, data(world))
@@ -416,10 +416,10 @@ MENU = {
 
 
 @pytest.mark.parametrize("role", ["editor", "viewer", "manager", "superuser"])
-def test_menu_shows_only_what_each_role_may_open(client, login, role):
+def test_menu_shows_only_what_each_role_may_open(client, login_as, role):
     from wagtail.admin.menu import admin_menu
 
-    user = login(role)
+    user = login_as(role)
     request = client.get(reverse("wagtailadmin_home")).wsgi_request
     request.user = user
     giving = next(

@@ -37,8 +37,8 @@ def pages(client, donation):
     }
 
 
-def test_a_viewer_sees_no_name_email_or_dedication_anywhere(client, login, donation):
-    login("viewer")
+def test_a_viewer_sees_no_name_email_or_dedication_anywhere(client, login_as, donation):
+    login_as("viewer")
     for where, content in pages(client, donation).items():
         for secret in (EMAIL, NAME, DEDICATION):
             assert secret not in content, f"{secret} shown in {where}"
@@ -46,8 +46,8 @@ def test_a_viewer_sees_no_name_email_or_dedication_anywhere(client, login, donat
     assert "You do not have permission to see donors' personal data." in inspect
 
 
-def test_a_manager_sees_them(client, login, donation):
-    login("manager")
+def test_a_manager_sees_them(client, login_as, donation):
+    login_as("manager")
     content = pages(client, donation)
     assert EMAIL in content["listing"] and NAME in content["listing"]
     assert DEDICATION in content["inspect"]
@@ -59,34 +59,34 @@ def test_a_manager_sees_them(client, login, donation):
     )
 
 
-def test_the_viewers_export_has_no_personal_columns(client, login, donation):
-    login("viewer")
+def test_the_viewers_export_has_no_personal_columns(client, login_as, donation):
+    login_as("viewer")
     header = next(csv.reader(io.StringIO(pages(client, donation)["csv"])))
     assert not {"Email", "Name", "Dedication", "Dedicated to"} & set(header)
     assert "Reference" in header
 
 
 @pytest.mark.parametrize("query", [EMAIL, EMAIL.upper(), "secret.donor", "Secret Person"])
-def test_searching_by_email_or_name_finds_nothing_for_a_viewer(client, login, donation, query):
-    login("viewer")
+def test_searching_by_email_or_name_finds_nothing_for_a_viewer(client, login_as, donation, query):
+    login_as("viewer")
     response = client.get(reverse("sixdegrees_donations:index"), {"q": query})
     assert str(donation.reference)[:8] not in response.content.decode()
 
 
 @pytest.mark.parametrize("query", [EMAIL, EMAIL.upper(), "secret.donor", "Secret Person"])
 def test_searching_by_email_or_name_finds_the_donation_for_a_manager(
-    client, login, donation, query
+    client, login_as, donation, query
 ):
     make_paid_donation(1_000)  # someone else, not found
-    login("manager")
+    login_as("manager")
     response = client.get(reverse("sixdegrees_donations:index"), {"q": query})
     content = response.content.decode()
     assert str(donation.reference)[:8] in content
     assert "1 donation" in content
 
 
-def test_the_donor_is_not_even_read_for_people_who_may_not_see_them(client, login, donation):
-    login("viewer")
+def test_the_donor_is_not_even_read_for_people_who_may_not_see_them(client, login_as, donation):
+    login_as("viewer")
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("sixdegrees_donations:index"))
         client.get(reverse("sixdegrees_donations:inspect", args=[donation.pk]))
@@ -94,8 +94,8 @@ def test_the_donor_is_not_even_read_for_people_who_may_not_see_them(client, logi
     assert not [q["sql"] for q in queries.captured_queries if donor_table in q["sql"]]
 
 
-def test_an_editor_cannot_reach_donors_through_the_panel(client, login, donation):
-    login("editor")
+def test_an_editor_cannot_reach_donors_through_the_panel(client, login_as, donation):
+    login_as("editor")
     response = client.get(reverse("sixdegrees_donations:index"), {"q": EMAIL})
     assert response.status_code == 302
     assert EMAIL not in response.content.decode()

@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def manager(login):
-    return login("manager")
+def manager(login_as):
+    return login_as("manager")
 
 
 def held(need: Need) -> int:

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def manager(login):
-    return login("manager")
+def manager(login_as):
+    return login_as("manager")
 
 
 def refund_form(**fields):
@@ -251,10 +251,12 @@ def test_gateway_refunds_go_to_the_configured_stripe_address(settings):
     assert "payment_intent=pi_123" in body and "amount=100" in body
 
 
-def test_refund_requests_appear_in_wagtails_site_history(client, manager, pay, stripe_api, login):
+def test_refund_requests_appear_in_wagtails_site_history(
+    client, manager, pay, stripe_api, login_as
+):
     donation = pay(amount="40", target="general")
     post_refund(client, donation, amount="5")
-    login("superuser")
+    login_as("superuser")
     response = client.get(reverse("wagtailadmin_reports:site_history"))
     assert response.status_code == 200
     assert "Refund requested" in response.content.decode()

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def manager(login):
-    return login("manager")
+def manager(login_as):
+    return login_as("manager")
 
 
 @pytest.fixture
@@ -117,9 +117,9 @@ def test_commit_only_answers_post(client, manager, waiting_for_a_new_need):
     assert run.status == AllocationRun.Status.PREVIEW
 
 
-def test_a_viewer_reads_the_plan_without_a_commit_button(client, login, waiting_for_a_new_need):
+def test_a_viewer_reads_the_plan_without_a_commit_button(client, login_as, waiting_for_a_new_need):
     run = ledger.preview_run()
-    login("viewer")
+    login_as("viewer")
     page = client.get(reverse("sixdegrees_runs:inspect", args=[run.pk])).content.decode()
     assert "Beds for the winter" in page
     assert "Commit this run" not in page

@@ -52,11 +52,11 @@ def download_xlsx(client, name) -> list[list]:
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_a_donor_name_and_dedication_from_the_public_form_download_as_inert_text(
-    client, login, pay, payload
+    client, login_as, pay, payload
 ):
     donation = pay(name=payload, dedication=payload)
     donation.refresh_from_db()
-    login("superuser")
+    login_as("superuser")
 
     [row] = download_csv(client, "sixdegrees_donations:index")
 
@@ -101,9 +101,9 @@ def hostile_world():
 
 @pytest.mark.parametrize("listing", LISTINGS)
 def test_no_csv_download_of_the_panel_starts_a_text_cell_with_a_formula_character(
-    client, login, hostile_world, listing
+    client, login_as, hostile_world, listing
 ):
-    login("superuser")
+    login_as("superuser")
     response = client.get(reverse(listing), {"export": "csv"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode(), newline="")))
 
@@ -124,15 +124,15 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-def test_negative_amounts_stay_numbers_in_the_csv(client, login, hostile_world):
-    login("superuser")
+def test_negative_amounts_stay_numbers_in_the_csv(client, login_as, hostile_world):
+    login_as("superuser")
     moved = download_csv(client, "sixdegrees_ledger:index", kind="reallocate")
     assert sorted(Decimal(row["Amount"]) for row in moved) == [Decimal("-10.00"), Decimal("10.00")]
     assert {row["Reason"] for row in moved} == {"'-1+1"}
 
 
-def test_xlsx_keeps_the_payload_as_a_text_cell_never_a_formula(client, login, hostile_world):
-    login("superuser")
+def test_xlsx_keeps_the_payload_as_a_text_cell_never_a_formula(client, login_as, hostile_world):
+    login_as("superuser")
     cells = [c for row in download_xlsx(client, "sixdegrees_ledger:index") for c in row]
     reasons = [c for c in cells if c.value == "-1+1"]
     assert reasons and {c.data_type for c in reasons} == {"s"}
