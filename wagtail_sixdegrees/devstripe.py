@@ -513,44 +513,45 @@ class DevStripe:
         price = subscription["items"]["data"][0]["price"]
         amount = int(price["unit_amount"])
         charge = self._charge(amount, price["currency"], {}, subscription["customer"])
-        invoice_id = self.new_id("in")
-        return self.put(
+        invoice = self._invoice_of(subscription, billing_reason, amount_paid=amount)
+        invoice["payments"]["data"].append(
             {
-                "id": invoice_id,
-                "object": "invoice",
-                "amount_due": amount,
+                "id": self.new_id("inpay"),
+                "object": "invoice_payment",
                 "amount_paid": amount,
-                "billing_reason": billing_reason,
-                "created": self.now(),
-                "currency": price["currency"],
-                "customer": subscription["customer"],
-                "parent": {
-                    "type": "subscription_details",
-                    "subscription_details": {
-                        "subscription": subscription_id,
-                        "metadata": dict(subscription["metadata"]),
-                    },
-                },
-                "payments": {
-                    "object": "list",
-                    "data": [
-                        {
-                            "id": self.new_id("inpay"),
-                            "object": "invoice_payment",
-                            "amount_paid": amount,
-                            "invoice": invoice_id,
-                            "status": "paid",
-                            "payment": {
-                                "type": "payment_intent",
-                                "payment_intent": charge["payment_intent"],
-                            },
-                        }
-                    ],
-                },
+                "invoice": invoice["id"],
                 "status": "paid",
-                "status_transitions": {"paid_at": self.clock},
+                "payment": {"type": "payment_intent", "payment_intent": charge["payment_intent"]},
             }
         )
+        invoice.update(status="paid", status_transitions={"paid_at": self.clock})
+        return self.put(invoice)
+
+    def _invoice_of(
+        self, subscription: dict[str, Any], billing_reason: str, amount_paid: int
+    ) -> dict[str, Any]:
+        """An invoice of ``subscription`` for its price, with no payment yet (the caller says
+        whether it was paid)."""
+        price = subscription["items"]["data"][0]["price"]
+        return {
+            "id": self.new_id("in"),
+            "object": "invoice",
+            "amount_due": int(price["unit_amount"]),
+            "amount_paid": amount_paid,
+            "billing_reason": billing_reason,
+            "created": self.now(),
+            "currency": price["currency"],
+            "customer": subscription["customer"],
+            "parent": {
+                "type": "subscription_details",
+                "subscription_details": {
+                    "subscription": subscription["id"],
+                    "metadata": dict(subscription["metadata"]),
+                },
+            },
+            "payments": {"object": "list", "data": []},
+            "status": "open",
+        }
 
     def _price(self, product: str, currency: str, unit_amount: int) -> dict[str, Any]:
         return {
@@ -637,29 +638,9 @@ class DevStripe:
         """A renewal the card refused: an open invoice and a past-due subscription."""
         with self.lock:
             subscription = self.objects[subscription_id]
-            price = subscription["items"]["data"][0]["price"]
-            invoice = self.put(
-                {
-                    "id": self.new_id("in"),
-                    "object": "invoice",
-                    "amount_due": int(price["unit_amount"]),
-                    "amount_paid": 0,
-                    "attempt_count": 1,
-                    "billing_reason": "subscription_cycle",
-                    "created": self.now(),
-                    "currency": price["currency"],
-                    "customer": subscription["customer"],
-                    "parent": {
-                        "type": "subscription_details",
-                        "subscription_details": {
-                            "subscription": subscription_id,
-                            "metadata": dict(subscription["metadata"]),
-                        },
-                    },
-                    "payments": {"object": "list", "data": []},
-                    "status": "open",
-                }
-            )
+            invoice = self._invoice_of(subscription, "subscription_cycle", amount_paid=0)
+            invoice["attempt_count"] = 1
+            invoice = self.put(invoice)
             subscription["status"] = "past_due"
             return [
                 self.event("invoice.payment_failed", invoice),

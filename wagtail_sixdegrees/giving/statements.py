@@ -38,19 +38,31 @@ class Period:
     end: datetime.date
 
 
-@dataclass
-class Line:
-    donation: Donation
-    paid_on: datetime.date
+class NetOfRefunds:
+    """What was given less what was refunded, in minor units of ``currency``."""
+
     amount: int
     returned: int
+    currency: str
 
     @property
     def net(self) -> int:
         return self.amount - self.returned
 
     @property
-    def currency(self) -> str:
+    def net_display(self) -> str:
+        return money.format_money(self.net, self.currency)
+
+
+@dataclass
+class Line(NetOfRefunds):
+    donation: Donation
+    paid_on: datetime.date
+    amount: int
+    returned: int
+
+    @property
+    def currency(self) -> str:  # type: ignore[override]  # the gift's currency, read-only
         return self.donation.currency
 
     @property
@@ -61,25 +73,13 @@ class Line:
     def returned_display(self) -> str:
         return money.format_money(self.returned, self.currency)
 
-    @property
-    def net_display(self) -> str:
-        return money.format_money(self.net, self.currency)
-
 
 @dataclass
-class Total:
+class Total(NetOfRefunds):
     currency: str
     gifts: int = 0
     amount: int = 0
     returned: int = 0
-
-    @property
-    def net(self) -> int:
-        return self.amount - self.returned
-
-    @property
-    def net_display(self) -> str:
-        return money.format_money(self.net, self.currency)
 
 
 @dataclass
