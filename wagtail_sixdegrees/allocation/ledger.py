@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import display, money, signals
+from ..giving import money_log
 from ..giving.models import Donation
 from ..needs.fill_order import configured_policy
 from ..needs.models import Cause, Need, Region
@@ -778,7 +779,7 @@ def allocate(
     for attempt in range(retries):
         try:
             with transaction.atomic():
-                return _stream(
+                outcome = _stream(
                     donation_ids,
                     include_pools=include_pools,
                     write=not dry_run,
@@ -787,10 +788,22 @@ def allocate(
                     # Only a previewed run is compared by fingerprint (commit_run).
                     fingerprinted=False,
                 )
+                if outcome.written:
+                    _log_allocation("allocation_written", outcome, run)
+                return outcome
         except StalePlan:
             if attempt == retries - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _log_allocation(action: str, outcome: Outcome, run: AllocationRun | None) -> None:
+    money_log.log_on_commit(
+        action,
+        run=run.pk if run is not None else None,
+        lines=outcome.written,
+        totals=money_log.by_currency(outcome.total_by_currency),
+    )
 
 
 # --- Runs -----------------------------------------------------------------------------------
@@ -839,6 +852,7 @@ def commit_run(run: AllocationRun, actor: Actor = None) -> AllocationRun:
             run.committed_at = timezone.now()
             run.committed_by_id, run.committed_by_label = who
             run.save(update_fields=["status", "committed_at", "committed_by", "committed_by_label"])
+            _log_allocation("run_committed", outcome, run)
             committed = run
             transaction.on_commit(
                 lambda: signals.allocation_committed.send(sender=AllocationRun, run=committed),
@@ -912,9 +926,18 @@ def reallocate(
                 % {"available": money.format_money(available, source.currency)}
             )
         plan = engine.plan_move(source, Account.need(target.pk, target.currency), amount, holdings)
-        return apply_postings(
+        entries = apply_postings(
             plan.postings, kind=LedgerEntry.Kind.REALLOCATE, actor=actor, reason=str(reason).strip()
         )
+        money_log.log_on_commit(
+            "reallocated",
+            source=_account_key(source),
+            need=target.pk,
+            amount=amount,
+            currency=source.currency,
+            lines=len(entries),
+        )
+        return entries
 
 
 def _check_move_target(target: Need, source: Account, amount: int) -> None:
@@ -1081,6 +1104,12 @@ def void_offline_gift(donation: Donation, *, actor: Actor, reason: str) -> list[
         record.voided_by_id, record.voided_by_label = who
         record.void_reason = reason[:500]
         record.save(update_fields=["voided_at", "voided_by", "voided_by_label", "void_reason"])
+        money_log.log_on_commit(
+            "offline_voided",
+            donation=donation,
+            lines=len(entries),
+            reversed=sum(entry.amount for entry in entries),
+        )
         return entries
 
 
@@ -1111,7 +1140,7 @@ def record_disbursement(
         _check_undisbursed(need, amount)
         who = _actor(actor)
         _keep_disbursed(need.pk, need.currency, amount)
-        return Disbursement.objects.create(
+        disbursement = Disbursement.objects.create(
             need=need,
             partner_id=need.partner_id,
             amount=amount,
@@ -1122,6 +1151,19 @@ def record_disbursement(
             actor_id=who[0],
             actor_label=who[1],
         )
+        _log_disbursement("disbursed", disbursement)
+        return disbursement
+
+
+def _log_disbursement(action: str, disbursement: Disbursement) -> None:
+    money_log.log_on_commit(
+        action,
+        disbursement=disbursement.pk,
+        reverses=disbursement.reverses_id,
+        need=disbursement.need_id,
+        amount=disbursement.amount,
+        currency=disbursement.currency,
+    )
 
 
 def reverse_disbursement(disbursement: Disbursement, *, actor: Actor, reason: str) -> Disbursement:
@@ -1137,7 +1179,7 @@ def reverse_disbursement(disbursement: Disbursement, *, actor: Actor, reason: st
             raise LedgerError(_("This disbursement has already been reversed."))
         who = _actor(actor)
         _keep_disbursed(original.need_id, original.currency, -original.amount)
-        return Disbursement.objects.create(
+        reversal = Disbursement.objects.create(
             need_id=original.need_id,
             partner_id=original.partner_id,
             amount=-original.amount,
@@ -1149,6 +1191,8 @@ def reverse_disbursement(disbursement: Disbursement, *, actor: Actor, reason: st
             actor_id=who[0],
             actor_label=who[1],
         )
+        _log_disbursement("disbursement_reversed", reversal)
+        return reversal
 
 
 # --- Repairs --------------------------------------------------------------------------------

@@ -532,6 +532,7 @@ def _apply_invoice(
             timestamp((invoice.get("status_transitions") or {}).get("paid_at")) or timezone.now()
         )
         changed |= _save(donation, before)
+        money_log.log("paid", donation=donation, invoice=invoice.get("id"), net=donation.net_amount)
         _announce_paid(donation)
     return APPLIED if changed else UNCHANGED
 

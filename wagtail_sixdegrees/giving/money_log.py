@@ -16,6 +16,8 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from django.db import transaction
+
 logger = logging.getLogger("wagtail_sixdegrees.money")
 
 _context: contextvars.ContextVar[tuple[tuple[str, Any], ...]] = contextvars.ContextVar(
@@ -48,3 +50,23 @@ def log(action: str, *, donation: Any = None, level: int = logging.INFO, **field
     money.update({key: value for key, value in fields.items() if value not in (None, "")})
     text = " ".join(f"{key}={value}" for key, value in money.items())
     logger.log(level, "money %s %s", action, text, extra={"money": {"action": action, **money}})
+
+
+def log_on_commit(action: str, *, donation: Any = None, **fields: Any) -> None:
+    """:func:`log` once the current transaction commits (at once outside one), with the fields
+    bound now: a command that rolls back leaves no line saying money moved."""
+    context = _context.get()
+
+    def emit() -> None:
+        token = _context.set(context)
+        try:
+            log(action, donation=donation, **fields)
+        finally:
+            _context.reset(token)
+
+    transaction.on_commit(emit, robust=True)
+
+
+def by_currency(amounts: dict[str, int]) -> str:
+    """``{"USD": 1250, "THB": 30000}`` as ``THB:30000,USD:1250`` (minor units, sorted)."""
+    return ",".join(f"{currency}:{amount}" for currency, amount in sorted(amounts.items()))

@@ -36,7 +36,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf, money
-from . import fulfilment
+from . import fulfilment, money_log
 from .forms import PreferenceError, clean_preferences, language_codes, need_currency_errors
 from .models import OFFLINE_CHANNELS, Channel, Donation, Donor, OfflineBatch, OfflineGift
 from .models.offline import REFERENCE_MAX_LENGTH
@@ -372,6 +372,9 @@ def _record(
         row_number=row_number,
         recorded_by_id=actor_id,
         recorded_by_label=actor_label,
+    )
+    money_log.log_on_commit(
+        "offline_recorded", donation=donation, channel=request.channel, batch=batch and batch.pk
     )
     fulfilment.announce_paid(donation)
     return donation
