@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 from django.utils import timezone
 
+from tests.concurrency import run_concurrently
 from wagtail_sixdegrees.allocation.audit import run_audit
 from wagtail_sixdegrees.giving import offline
 from wagtail_sixdegrees.models import Donation, LedgerEntry, OfflineBatch, OfflineGift
@@ -25,25 +23,17 @@ def file_content() -> bytes:
 
 
 def commit_together(batches: list[OfflineBatch]) -> list[BaseException]:
-    barrier = threading.Barrier(len(batches))
-    errors: list[BaseException] = []
+    """Commit every batch at the same moment; the errors they raised (none expected)."""
 
-    def worker(batch: OfflineBatch) -> None:
+    def commit(index: int) -> BaseException | None:
         try:
-            barrier.wait()
-            offline.commit_import(batch, actor=None)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+            offline.commit_import(batches[index], actor=None)
+        except Exception as error:  # collected: the test says which errors it expects
+            return error
+        return None
 
-    threads = [threading.Thread(target=worker, args=(batch,)) for batch in batches]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a commit is stuck (deadlock?)"
-    return errors
+    results = run_concurrently(commit, len(batches), timeout=120)
+    return [error for error in results if error is not None]
 
 
 def test_two_uploads_of_one_file_committed_at_once_create_the_gifts_once():
