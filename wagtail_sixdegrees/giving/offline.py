@@ -30,6 +30,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -632,7 +633,7 @@ def preview_lifetime() -> datetime.timedelta:
     return datetime.timedelta(hours=int(conf.get_setting("OFFLINE_IMPORT_PREVIEW_HOURS")))
 
 
-def previews_expired(now: datetime.datetime | None = None) -> Any:
+def previews_expired(now: datetime.datetime | None = None) -> QuerySet[OfflineBatch]:
     """Previews never committed (waiting or out of date) older than their lifetime: they hold
     donors' names and addresses as typed in the file, so they are not kept."""
     cutoff = (now or timezone.now()) - preview_lifetime()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -73,7 +74,7 @@ class DonorDataViewSet(ViewSet):
         hooks.register("register_permissions", data_rights_permissions)
 
 
-def data_rights_permissions() -> Any:
+def data_rights_permissions() -> QuerySet[Permission]:
     return Permission.objects.filter(
         content_type__app_label="wagtail_sixdegrees",
         content_type__model="donorerasure",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
@@ -125,7 +125,7 @@ class GivingIndexView(PanelPermissionsMixin, IndexView):
     page_title: StrOrPromise = ""
     breadcrumbs_items = giving_breadcrumbs()
 
-    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if self.is_export and not self.user_can(permissions.EXPORT):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -206,11 +206,11 @@ class GivingFormView(PanelPermissionsMixin, WagtailAdminTemplateMixin, FormView)
     def parent_breadcrumbs(self) -> list[dict[str, Any]]:
         return []
 
-    def form_invalid(self, form: Any) -> Any:
+    def form_invalid(self, form: Any) -> HttpResponse:
         messages.error(self.request, self.error_message)
         return super().form_invalid(form)
 
-    def refuse(self, form: Any, message: str, field: str | None = None) -> Any:
+    def refuse(self, form: Any, message: str, field: str | None = None) -> HttpResponse:
         """Show the domain's refusal on the form; nothing was written."""
         form.add_error(field, message)
         return self.form_invalid(form)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -104,7 +105,7 @@ class DisbursementCreateView(GivingFormView):
         kwargs["needs"] = needs_holding_money().select_related("partner")
         return kwargs
 
-    def form_valid(self, form: DisbursementForm) -> Any:
+    def form_valid(self, form: DisbursementForm) -> HttpResponse:
         data = form.cleaned_data
         try:
             disbursement = ledger.record_disbursement(
@@ -196,7 +197,7 @@ class ReverseDisbursementView(GivingFormView):
             % {"amount": self.disbursement.amount_display, "partner": self.disbursement.partner}
         )
 
-    def form_valid(self, form: ReasonForm) -> Any:
+    def form_valid(self, form: ReasonForm) -> HttpResponse:
         try:
             ledger.reverse_disbursement(
                 self.disbursement, actor=self.request.user, reason=form.cleaned_data["reason"]

@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -389,7 +389,7 @@ class RefundView(DonationFormView):
     def get_form_class(self) -> type:
         return RefundForm
 
-    def form_valid(self, form: RefundForm) -> Any:
+    def form_valid(self, form: RefundForm) -> HttpResponse:
         amount = form.cleaned_data.get("amount_minor")
         if not amount:
             return self.refuse(form, str(refunds.refusal(self.donation) or ""), "amount")
@@ -451,7 +451,7 @@ class ResolveMismatchView(DonationFormView):
     def get_form_class(self) -> type:
         return ResolveMismatchForm
 
-    def form_valid(self, form: ResolveMismatchForm) -> Any:
+    def form_valid(self, form: ResolveMismatchForm) -> HttpResponse:
         fulfilment.resolve_mismatch(
             self.donation, note=form.cleaned_data["note"], user=self.request.user
         )

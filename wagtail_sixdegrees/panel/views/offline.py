@@ -11,7 +11,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
@@ -43,7 +44,7 @@ class OfflineBatchIndexView(GivingIndexView):
     page_title = _("Offline gifts")
     default_ordering = "-created_at"
 
-    def get_base_queryset(self) -> Any:
+    def get_base_queryset(self) -> QuerySet[OfflineBatch]:
         return OfflineBatch.objects.all()
 
     @cached_property
@@ -95,7 +96,7 @@ class RecordOfflineGiftView(GivingFormView):
     def parent_breadcrumbs(self) -> list[dict[str, Any]]:
         return _parents()
 
-    def form_valid(self, form: OfflineGiftForm) -> Any:
+    def form_valid(self, form: OfflineGiftForm) -> HttpResponse:
         gift = form.gift
         if gift is None:  # a valid form has always read its gift
             return self.form_invalid(form)
@@ -137,7 +138,7 @@ class ImportUploadView(GivingFormView):
         return context
 
     @method_decorator(csrf_exempt)
-    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # The CSRF check reads the form, and with it the whole upload: a request declaring a
         # body larger than any file we take is refused first, unread (it changes nothing, like
         # a GET). Every other request gets the usual CSRF check before the view runs.
@@ -148,7 +149,7 @@ class ImportUploadView(GivingFormView):
         checked = csrf_protect(super().dispatch)
         return checked(request, *args, **kwargs)
 
-    def refuse_unread(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+    def refuse_unread(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """The form with the "too large" error, without reading the request's body."""
         if not self.user_has_permission(self.permission_required):  # as dispatch would
             raise PermissionDenied
@@ -157,7 +158,7 @@ class ImportUploadView(GivingFormView):
         response.status_code = 413
         return response
 
-    def form_valid(self, form: OfflineImportForm) -> Any:
+    def form_valid(self, form: OfflineImportForm) -> HttpResponse:
         upload = form.cleaned_data["file"]
         if upload.size > offline.max_file_bytes():  # a body that declared no length, say
             return self.refuse(form, offline.too_large().message, "file")
@@ -212,7 +213,7 @@ class ImportPreviewView(GivingFormView):
         )
         return context
 
-    def post(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             batch = offline.commit_import(
                 self.batch, actor=request.user, site=Site.find_for_request(request)
@@ -268,7 +269,7 @@ class VoidOfflineGiftView(DonationFormView):
             }
         )
 
-    def form_valid(self, form: VoidForm) -> Any:
+    def form_valid(self, form: VoidForm) -> HttpResponse:
         try:
             ledger.void_offline_gift(
                 self.donation, actor=self.request.user, reason=form.cleaned_data["reason"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, QuerySet
+from django.http import HttpResponse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -118,7 +119,7 @@ class ReallocateView(GivingFormView):
         kwargs.update(sources=groups, source_needs=needs, targets=open_needs_with_room())
         return kwargs
 
-    def form_valid(self, form: ReallocateForm) -> Any:
+    def form_valid(self, form: ReallocateForm) -> HttpResponse:
         data = form.cleaned_data
         account, target, amount = data["account"], data["target"], data["amount_minor"]
         try:
