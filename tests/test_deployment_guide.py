@@ -60,3 +60,35 @@ def test_the_guide_sets_a_web_server_body_limit_above_the_import_limit():
     limit = conf.DEFAULTS["OFFLINE_IMPORT_MAX_BYTES"]
     assert "client_max_body_size 3m;" in GUIDE
     assert limit < 3 * 1024 * 1024
+
+
+def test_the_guides_package_settings_are_the_spike_tests():
+    """Every ``"KEY": value`` line of the guide's WAGTAIL_SIXDEGREES block has the spike's value."""
+    block = GUIDE.split("WAGTAIL_SIXDEGREES = {", 1)[1].split("\n}", 1)[0]
+    shown = {}
+    for line in block.splitlines():
+        line = line.split("#", 1)[0].strip().rstrip(",")
+        if line.startswith('"') and ":" in line:
+            key, value = line.split(":", 1)
+            shown[ast.literal_eval(key)] = ast.literal_eval(value.strip())
+    assert shown, "no settings found in the guide"
+    spike = spike_package_settings()
+    assert {key: spike.get(key) for key in shown} == shown
+
+
+def spike_package_settings() -> dict[str, object]:
+    """The literal keys of ``WAGTAIL_SIXDEGREES`` in the spike's settings module (read, not
+    imported: importing it would point this process's database at the spike's)."""
+    tree = ast.parse((ROOT / "tests" / "testapp" / "settings_scale.py").read_text())
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and getattr(node.targets[0], "id", "") == "WAGTAIL_SIXDEGREES"
+            and isinstance(node.value, ast.Dict)
+        ):
+            return {
+                key.value: ast.literal_eval(value)
+                for key, value in zip(node.value.keys, node.value.values, strict=True)
+                if isinstance(key, ast.Constant) and isinstance(value, ast.Constant)
+            }
+    raise AssertionError("no WAGTAIL_SIXDEGREES dict in settings_scale.py")

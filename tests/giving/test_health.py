@@ -77,3 +77,47 @@ def test_every_check_is_reported():
     healthy, answers = health.report()
     assert healthy
     assert set(answers) == {"database", "cache", "queue", "stripe"}
+
+
+class _UnreachableDatabase:
+    """A connection whose server has gone: what Django raises when PostgreSQL is down."""
+
+    def cursor(self):
+        from django.db import OperationalError
+
+        raise OperationalError('connection to server at "10.9.8.7", port 5432 failed')
+
+
+class _UnreachableBroker:
+    def ping(self):
+        raise ConnectionError("Error 111 connecting to 10.9.8.7:6379. Connection refused.")
+
+
+def test_unreachable_database_answers_503_naming_only_the_failure(client, monkeypatch):
+    monkeypatch.setattr(health, "connection", _UnreachableDatabase())
+
+    response = client.get(reverse("wagtail_sixdegrees:health"))
+
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["database"] == "unreachable (OperationalError)"
+    assert checks["cache"] == "ok"
+    assert "10.9.8.7" not in response.content.decode()
+
+
+def test_unreachable_task_broker_answers_503(client, monkeypatch):
+    import django_rq
+    import django_tasks
+
+    class RQBackend:  # stands in for django_tasks_rq's backend, as configured for RQ
+        __module__ = "django_tasks_rq.backend"
+        queues = ["default"]
+
+    monkeypatch.setattr(django_tasks, "default_task_backend", RQBackend())
+    monkeypatch.setattr(django_rq, "get_connection", lambda name: _UnreachableBroker())
+
+    response = client.get(reverse("wagtail_sixdegrees:health"))
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["queue"] == "unreachable (ConnectionError)"
+    assert "10.9.8.7" not in response.content.decode()
