@@ -75,6 +75,9 @@ print(json.dumps({
     "statement gifts": sum(t.gifts for t in statements.build(
         "demo-donor-dara@example.org", *[(p.start, p.end) for p in statements.periods()][0]
     ).totals),
+    "payment problem": list(RecurringGift.objects.filter(status="past_due").values_list(
+        "donor__email", flat=True
+    )),
     "offline gifts": sorted(
         Donation.objects.exclude(channel="online").values_list("channel", "currency", "status")
     ),
@@ -126,6 +129,8 @@ def test_the_demo_holds_a_month_of_giving_work_and_is_idempotent(tmp_path):
     assert first["audit ok"] is True
     # A THB gift through (simulated) PromptPay, and a need's QR poster in the admin.
     assert first["promptpay thb paid"] == 1
+    # A monthly gift whose renewal the card refused, for the panel and My giving to repair.
+    assert first["payment problem"] == ["demo-donor-eka@example.org"]
     assert first["poster"] == [200, True]
     # Every demo page answers in each language the demo is translated into (as CI checks).
     assert "pages answer in en, th, vi" in manage("sixdegrees_demo_check", env=env)

@@ -13,6 +13,7 @@ from demo.content.month import ensure_month_gifts, ensure_month_work
 from demo.content.need_choice import ensure_need_choice
 from demo.content.needs import ensure_needs
 from demo.content.offline import ensure_offline_gifts
+from demo.content.payment_problem import PAYMENT_PROBLEM_DONOR, ensure_payment_problem
 from demo.content.site import ensure_admin_login, ensure_home_page
 from demo.content.stories import (
     ensure_stories,
@@ -57,6 +58,9 @@ class Command(BaseCommand):
         # A THB gift paid with PromptPay, confirmed later by the donor's bank (simulated).
         with transaction.atomic():
             needs.update(ensure_promptpay_gift(home))
+        # A monthly gift whose renewal the card refused: "Payment problem" and its repair.
+        with transaction.atomic():
+            needs.update(ensure_payment_problem(home))
         # A need that closed with the My giving donor's money in it: a choice waits for them.
         needs.update(ensure_need_choice(home.get_site()))
         self.stdout.write(self.style.SUCCESS("Demo content is ready (all of it fictional)."))
@@ -77,6 +81,11 @@ class Command(BaseCommand):
             "Amount, pause, resume and card changes go to devstripe and come back by webhook. "
             "Their page also offers statements (HTML and PDF) and a choice waiting: a need that "
             "closed with their money in it."
+        )
+        self.stdout.write(
+            f"A failed renewal: {PAYMENT_PROBLEM_DONOR}'s monthly gift shows \"Payment "
+            'problem" in Giving -> Donations and in their My giving, with a link to update the '
+            "card on devstripe's page; the next renewal then succeeds."
         )
         self.stdout.write("")
         self.stdout.write("A QR poster (A4 or card) of a need, as a 500 THB campaign link:")
