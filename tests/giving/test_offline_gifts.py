@@ -317,6 +317,23 @@ def test_the_preview_gives_each_refused_row_its_reason(clock):
     assert Donation.objects.count() == 0  # a preview records nothing
 
 
+def test_a_row_in_a_currency_the_site_does_not_take_is_refused_and_never_recorded(
+    settings, django_capture_on_commit_callbacks
+):
+    # SGD is a currency Stripe takes, but not one this site offers on its forms.
+    settings.WAGTAIL_SIXDEGREES = {**settings.WAGTAIL_SIXDEGREES, "CURRENCIES": ["USD", "THB"]}
+    content = csv_file(gift(reference="S-1"), gift(reference="S-2", currency="SGD", amount="30.00"))
+    batch = offline.preview_import("s.csv", content, actor=None)
+    assert [(row["accepted"], row.get("code")) for row in batch.rows] == [
+        (True, None),
+        (False, "currency_not_offered"),
+    ]
+    assert "SGD is not one of this site's currencies: use USD, THB." in batch.rows[1]["reason"]
+    assert commit(batch, django_capture_on_commit_callbacks).created_count == 1
+    assert list(Donation.objects.values_list("currency", "amount")) == [("USD", 2500)]
+    assert not OfflineGift.objects.filter(payment_reference="S-2").exists()
+
+
 def test_importing_the_same_file_twice_creates_nothing_the_second_time(
     django_capture_on_commit_callbacks,
 ):
