@@ -170,6 +170,8 @@ def test_a_consenting_donor_gets_a_localised_receipt_naming_the_channel(record):
 
     with translation.override("th"):
         assert str(Donation.Channel.CASH.label) in message.body
+    # "Received through: cash"; it once read "ผู้รับ" ("recipient: cash").
+    assert "รับผ่าน: เงินสด" in message.body
     assert "Stripe" not in message.body and "card" not in message.body.lower()
     assert cash  # the English label exists (the Thai one may equal it until translated)
 
