@@ -170,6 +170,8 @@ def test_a_consenting_donor_gets_a_localised_receipt_naming_the_channel(record):
 
     with translation.override("th"):
         assert str(Donation.Channel.CASH.label) in message.body
+    # "Received through: cash"; it once read "ผู้รับ" ("recipient: cash").
+    assert "รับผ่าน: เงินสด" in message.body
     assert "Stripe" not in message.body and "card" not in message.body.lower()
     assert cash  # the English label exists (the Thai one may equal it until translated)
 
@@ -315,6 +317,23 @@ def test_the_preview_gives_each_refused_row_its_reason(clock):
     assert "add up to 90%" in batch.rows[4]["reason"]
     assert "row 2" in batch.rows[5]["reason"]
     assert Donation.objects.count() == 0  # a preview records nothing
+
+
+def test_a_row_in_a_currency_the_site_does_not_take_is_refused_and_never_recorded(
+    settings, django_capture_on_commit_callbacks
+):
+    # SGD is a currency Stripe takes, but not one this site offers on its forms.
+    settings.WAGTAIL_SIXDEGREES = {**settings.WAGTAIL_SIXDEGREES, "CURRENCIES": ["USD", "THB"]}
+    content = csv_file(gift(reference="S-1"), gift(reference="S-2", currency="SGD", amount="30.00"))
+    batch = offline.preview_import("s.csv", content, actor=None)
+    assert [(row["accepted"], row.get("code")) for row in batch.rows] == [
+        (True, None),
+        (False, "currency_not_offered"),
+    ]
+    assert "SGD is not one of this site's currencies: use USD, THB." in batch.rows[1]["reason"]
+    assert commit(batch, django_capture_on_commit_callbacks).created_count == 1
+    assert list(Donation.objects.values_list("currency", "amount")) == [("USD", 2500)]
+    assert not OfflineGift.objects.filter(payment_reference="S-2").exists()
 
 
 def test_importing_the_same_file_twice_creates_nothing_the_second_time(

@@ -27,6 +27,8 @@ METHODS = {
 AMOUNTS = {"THB": "500", "SGD": "25", "MYR": "50", "IDR": "150000"}
 PAIRS = [(currency, method) for currency, methods in METHODS.items() for method in methods]
 LOCAL_PAIRS = [(currency, method) for currency, method in PAIRS if method != "card"]
+#: The methods whose refunds Stripe pays only once the donor sends bank details (LIMITS).
+BANK_DETAILS_PAIRS = [("THB", "promptpay"), ("SGD", "paynow"), ("IDR", "qris")]
 
 
 @pytest.fixture
@@ -200,10 +202,14 @@ def refund(donation, amount=None):
     )
 
 
-def test_promptpay_refund_waits_for_bank_details_until_stripe_settles_it(
-    paid_by_promptpay, stripe_api, deliver
+@pytest.mark.parametrize(("currency", "method"), BANK_DETAILS_PAIRS)
+def test_bank_details_refund_waits_for_the_donor_until_stripe_settles_it(
+    give, stripe_api, deliver, local_methods, currency, method
 ):
-    donation = paid_by_promptpay
+    assert payment_methods.refund_waits_for_bank_details(method)
+    donation = started(give, currency)
+    deliver(*stripe_api.pay(donation.stripe_checkout_session_id, method))
+    donation.refresh_from_db()
     answer = refund(donation)
     assert answer["status"] == "requires_action"
 

@@ -234,6 +234,14 @@ def read_gift(values: dict[str, Any], *, today: datetime.date | None = None) -> 
         currency = money.get_currency(text["currency"]).code
     except money.AmountError as error:
         raise OfflineGiftError(error.message, field="currency", code="unknown_currency") from None
+    # The one-gift form offers only the site's currencies; a file row is held to the same list.
+    if currency not in conf.currencies():
+        raise OfflineGiftError(
+            _("%(code)s is not one of this site's currencies: use %(codes)s.")
+            % {"code": currency, "codes": ", ".join(conf.currencies())},
+            field="currency",
+            code="currency_not_offered",
+        )
     try:
         amount = money.parse_amount(text["amount"], currency)
     except money.AmountError as error:

@@ -1,9 +1,9 @@
 """Finding details that could identify a survivor in a story's text (issue 17, part 2: the core).
 
-Pure functions, no ORM: the consent record will keep the caseworker's *never-publish terms*
-(real name, family names, home village, employer, school...) only as keyed digests of their
-normalised forms, and the publishing guard will ask :func:`scan` for findings. Nothing here is
-wired into publishing yet; see the report of issue 17.
+Pure functions, no ORM: the consent record keeps the caseworker's *never-publish terms* (real
+name, family names, home village, employer, school...) only as keyed digests of their
+normalised forms, and the re-identification check (``reidentification_check.py``) asks
+:func:`find_terms` and :func:`find_patterns` for findings.
 
 Normalising: Unicode NFKC, case-folded, zero-width characters dropped, and then spacing and
 joining punctuation removed altogether ("Ban Nong  Bua", "ban-nong-bua" and "BanNongBua" are one
