@@ -1,9 +1,16 @@
 """Finding details that could identify a survivor in a story's text (issue 17, part 2: the core).
 
-Pure functions, no ORM: the consent record will keep the caseworker's *never-publish terms*
-(real name, family names, home village, employer, school...) only as keyed digests of their
-normalised forms, and the publishing guard will ask :func:`scan` for findings. Nothing here is
-wired into publishing yet; see the report of issue 17.
+Pure functions, no ORM: the consent record keeps the caseworker's *never-publish terms* (real
+name, family names, home village, employer, school...) only as keyed digests of their
+normalised forms, and the re-identification check (``reidentification_check.py``) asks
+:func:`find_terms` and :func:`find_patterns` for findings.
+
+Digests: BLAKE2b of the compared form keyed by the consent's own salt (equal terms of two
+consents differ), then HMAC-SHA256 of that with ``SECRET_KEY`` (``keyed_digest.py``). The salt
+sits in the database beside the digests, so on its own it would let someone holding a copy hash
+common names until one matches; the second, keyed step needs a key that is not in the database.
+It wraps the salted digest rather than replacing it because terms stored before migration 0023
+exist only as salted digests: the migration wrapped them, and lookups compute the same two steps.
 
 Normalising: Unicode NFKC, case-folded, zero-width characters dropped, and then spacing and
 joining punctuation removed altogether ("Ban Nong  Bua", "ban-nong-bua" and "BanNongBua" are one
@@ -23,6 +30,8 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from ..keyed_digest import DigestKey, accepted_keys
 
 #: Characters that break words in writing but carry no letters: ignored when comparing.
 _IGNORED = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\-‐‑‒–—_.'’·]+")
@@ -46,13 +55,21 @@ def compact(text: str) -> str:
     return _IGNORED.sub("", normalise(text))
 
 
+#: Keys term digests apart from every other keyed digest made with ``SECRET_KEY``.
+DIGEST_PURPOSE = "wagtail_sixdegrees.never_publish_term"
+
+
 def term_digest(term: str, salt: str) -> str:
     """The keyed digest stored for one never-publish term (never the term itself)."""
-    return _digest(compact(term), salt)
+    return _digest(compact(term), salt, DigestKey(DIGEST_PURPOSE))
 
 
-def _digest(compacted: str, salt: str) -> str:
+def _salted_digest(compacted: str, salt: str) -> str:
     return hashlib.blake2b(compacted.encode(), key=salt.encode()[:64], digest_size=32).hexdigest()
+
+
+def _digest(compacted: str, salt: str, key: DigestKey) -> str:
+    return key.hexdigest(_salted_digest(compacted, salt))
 
 
 @dataclass(frozen=True)
@@ -66,11 +83,12 @@ class StoredTerm:
 
 def store_terms(terms: Iterable[str], salt: str) -> list[StoredTerm]:
     """Digests and lengths of ``terms``, without duplicates or empty terms."""
+    key = DigestKey(DIGEST_PURPOSE)
     stored = {}
     for term in terms:
         compacted = compact(term)
         if compacted:
-            stored[compacted] = StoredTerm(_digest(compacted, salt), len(compacted))
+            stored[compacted] = StoredTerm(_digest(compacted, salt, key), len(compacted))
     return list(stored.values())
 
 
@@ -107,7 +125,8 @@ def _compared_characters(text: str) -> tuple[str, list[int]]:
 
 
 def find_terms(text: str, terms: Iterable[StoredTerm], salt: str) -> list[Finding]:
-    """Where ``text`` contains any of the stored ``terms``."""
+    """Where ``text`` contains any of the stored ``terms`` (stored under ``SECRET_KEY`` or a
+    key still in ``SECRET_KEY_FALLBACKS``)."""
     by_length: dict[int, set[str]] = {}
     for term in terms:
         by_length.setdefault(term.length, set()).add(term.digest)
@@ -116,10 +135,12 @@ def find_terms(text: str, terms: Iterable[StoredTerm], salt: str) -> list[Findin
     # Compose combining marks first so decomposed Vietnamese or Thai match composed terms.
     text = unicodedata.normalize("NFC", text)
     compared, origins = _compared_characters(text)
+    keys = accepted_keys(DIGEST_PURPOSE)
     findings: list[Finding] = []
     for length, digests in sorted(by_length.items()):
         for start in range(0, len(compared) - length + 1):
-            if _digest(compared[start : start + length], salt) not in digests:
+            salted = _salted_digest(compared[start : start + length], salt)
+            if not any(key.hexdigest(salted) in digests for key in keys):
                 continue
             first, last = origins[start], origins[start + length - 1]
             if not _at_boundaries(text, first, last):
