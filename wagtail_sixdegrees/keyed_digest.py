@@ -34,6 +34,7 @@ class DigestKey:
         self._hmac = hmac.new(key, digestmod=hashlib.sha256)
 
     def hexdigest(self, value: str | bytes) -> str:
+        # A copy of the keyed state skips re-keying: faster than hmac.new or hmac.digest.
         mac = self._hmac.copy()
         mac.update(force_bytes(value))
         return mac.hexdigest()

@@ -136,27 +136,35 @@ def find_terms(text: str, terms: Iterable[StoredTerm], salt: str) -> list[Findin
     text = unicodedata.normalize("NFC", text)
     compared, origins = _compared_characters(text)
     keys = accepted_keys(DIGEST_PURPOSE)
+    # Word boundaries before digests: each window costs two digests (salted, then keyed) per
+    # accepted key, and in spaced scripts most windows start or end inside a word.
+    may_start = [_may_start_at(text, origin) for origin in origins]
+    may_end = [_may_end_at(text, origin) for origin in origins]
     findings: list[Finding] = []
     for length, digests in sorted(by_length.items()):
         for start in range(0, len(compared) - length + 1):
-            salted = _salted_digest(compared[start : start + length], salt)
-            if not any(key.hexdigest(salted) in digests for key in keys):
+            end = start + length - 1
+            if not (may_start[start] and may_end[end]):
                 continue
-            first, last = origins[start], origins[start + length - 1]
-            if not _at_boundaries(text, first, last):
-                continue
-            findings.append(Finding("term", first, last + 1))
+            salted = _salted_digest(compared[start : end + 1], salt)
+            for key in keys:
+                if key.hexdigest(salted) in digests:
+                    findings.append(Finding("term", origins[start], origins[end] + 1))
+                    break
     return _merge(findings)
 
 
-def _at_boundaries(text: str, first: int, last: int) -> bool:
-    """In spaced scripts a match must not start or end inside a word."""
+def _may_start_at(text: str, first: int) -> bool:
+    """In spaced scripts a match must not start inside a word."""
     before = text[first - 1] if first > 0 else " "
-    after = text[last + 1] if last + 1 < len(text) else " "
     starts_inside = _is_word_char(before) and not _is_spaceless(before)
+    return not (starts_inside and not _is_spaceless(text[first]))
+
+
+def _may_end_at(text: str, last: int) -> bool:
+    """In spaced scripts a match must not end inside a word."""
+    after = text[last + 1] if last + 1 < len(text) else " "
     ends_inside = _is_word_char(after) and not _is_spaceless(after)
-    if starts_inside and not _is_spaceless(text[first]):
-        return False
     return not (ends_inside and not _is_spaceless(text[last]))
 
 
