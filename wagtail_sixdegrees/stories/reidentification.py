@@ -188,15 +188,59 @@ _MONTHS = (
     r"|oktubre|nobyembre|disyembre|tháng\s?\d{1,2}"
     r"|มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม"
     r"|พฤศจิกายน|ธันวาคม"
+    # Khmer, and ខែ ("month") with its number.
+    r"|មករា|កុម្ភៈ|មីនា|មេសា|ឧសភា|មិថុនា|កក្កដា|សីហា|កញ្ញា|តុលា|វិច្ឆិកា|ធ្នូ|ខែ\s?\d{1,2}"
+    # Lao, and ເດືອນ ("month") with its number.
+    r"|ມັງກອນ|ກຸມພາ|ມີນາ|ເມສາ|ພຶດສະພາ|ມິຖຸນາ|ກໍລະກົດ|ສິງຫາ|ກັນຍາ|ຕຸລາ|ພະຈິກ|ທັນວາ"
+    r"|ເດືອນ\s?\d{1,2}"
 )
+#: Burmese month names (the Gregorian ones), often followed by လ ("month").
+_BURMESE_MONTHS = r"ဇန်နဝါရီ|ဖေဖော်ဝါရီ|မတ်|ဧပြီ|မေ|ဇွန်|ဇူလိုင်|ဩဂုတ်|စက်တင်ဘာ|အောက်တိုဘာ|နိုဝင်ဘာ|ဒီဇင်ဘာ"
+_ALL_MONTHS = f"{_MONTHS}|{_BURMESE_MONTHS}"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+#: "day" before the day's number, "month" before the month's name, "year" before the year:
+#: Vietnamese, Thai, Khmer, Lao.
+_DAY_WORD = r"(?:(?:ngày|วันที่|ថ្ងៃទី|ວັນທີ)\s?)?"
+_MONTH_WORD = r"(?:(?:ខែ|ເດືອນ)\s?)?"
+_YEAR_WORD = r"(?:(?:năm|ឆ្នាំ|ປີ)\s?)?"
+_DATE = (
+    rf"\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b"
+    # 12 March 2019, 12th of March 2019, ngày 12 tháng 3 năm 2019, ថ្ងៃទី១២ ខែមីនា ឆ្នាំ២០១៩
+    rf"|{_DAY_WORD}\b\d{{1,2}}{_ORDINAL}\s?(?:of\s)?{_MONTH_WORD}(?:{_ALL_MONTHS})လ?\.?,?\s?"
+    rf"{_YEAR_WORD}\d{{4}}"
+    # March 12, 2019 and March 12th 2019
+    rf"|(?<!\w)(?:{_MONTHS})\.?\s\d{{1,2}}{_ORDINAL},?\s\d{{4}}\b"
+    # Burmese: ၂၀၁၉ ခုနှစ် မတ်လ ၁၂ ရက်
+    rf"|(?<!\d)\d{{4}}\s?(?:ခုနှစ်\s?)?,?\s?(?:{_BURMESE_MONTHS})လ?\s?\d{{1,2}}(?:\s?ရက်)?(?!\d)"
+)
+
+#: Currency words and signs of the site's regions (and a few common ones). Words in Latin
+#: script must stand alone; signs and words in other scripts may touch the number.
+_CURRENCY_WORDS = (
+    r"đồng|đ|dong|vnd|rp|rupiah|idr|php|pesos?|piso|baht|thb|riels?|khr|kip|lak|kyats?|mmk"
+    r"|usd|us\$|dollars?|eur|euros?|gbp"
+)
+_CURRENCY_SIGNS = r"₫|\$|€|£|₱|฿|៛|₭|บาท|រៀល|ກີບ|ကျပ်"
+#: An amount's number. Never starting with 0, as local phone numbers do, so a currency word
+#: that is also a name ("Dong 0901 234 567") does not hide a phone number.
+_NUMBER = (
+    r"(?<![\d.,+])(?:[1-9]\d{0,2}(?:\.\d{3})+|[1-9]\d{0,2}(?:,\d{3})+"
+    r"|[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+|[1-9]\d*)(?:[.,]\d{1,2})?(?!\d)"
+)
+#: Money, not a phone number or an ID: a number with a currency beside it, or written with
+#: dotted thousands (1-3 digits, then groups of exactly three: "30.000.000", "1.500.000").
+_AMOUNT = re.compile(
+    rf"(?:(?<!\w)(?:{_CURRENCY_WORDS})\.?|{_CURRENCY_SIGNS})\s?{_NUMBER}"
+    rf"|{_NUMBER}\s?(?:(?:{_CURRENCY_WORDS})(?!\w)|{_CURRENCY_SIGNS})"
+    r"|(?<![\d.,+])[1-9]\d{0,2}(?:\.\d{3})+(?!\.?\d)",
+    re.IGNORECASE,
+)
+#: Amounts are hidden from these patterns (with a character no pattern matches).
+_NOT_AMOUNTS = ("phone", "id_number")
+
 PATTERNS: dict[str, re.Pattern[str]] = {
     "email": re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", re.IGNORECASE),
-    "date": re.compile(
-        rf"\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b|\b\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b"
-        rf"|\b\d{{1,2}}\s?(?:{_MONTHS})\.?,?\s?\d{{4}}"
-        rf"|(?<!\w)(?:{_MONTHS})\.?\s\d{{1,2}},?\s\d{{4}}\b",
-        re.IGNORECASE,
-    ),
+    "date": re.compile(_DATE, re.IGNORECASE),
     "phone": re.compile(r"(?<![\w])\+?\d[\d\s().-]{7,}\d(?!\w)"),
     "id_number": re.compile(r"(?<!\w)(?:[A-Z]{1,2}\d{6,}|\d{9,})(?!\w)"),
     "age": re.compile(
@@ -217,13 +261,16 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 def find_patterns(text: str) -> list[Finding]:
     """Ages, exact dates, phone numbers, emails, ID-like numbers and street addresses.
 
-    Positions are in ``text`` itself: digits are read in any script without changing lengths."""
+    Positions are in ``text`` itself: digits are read in any script without changing lengths.
+    Amounts of money are never phone numbers or IDs: they are masked (same length) first."""
     readable = ascii_digits(text)
+    without_amounts = _AMOUNT.sub(lambda amount: "#" * len(amount.group()), readable)
     findings = []
     claimed: list[range] = []
     # Most specific first: a date is not also reported as a phone number.
     for kind in ("email", "date", "age", "address", "id_number", "phone"):
-        for match in PATTERNS[kind].finditer(readable):
+        searched = without_amounts if kind in _NOT_AMOUNTS else readable
+        for match in PATTERNS[kind].finditer(searched):
             span = range(match.start(), match.end())
             if any(span.start < other.stop and other.start < span.stop for other in claimed):
                 continue
