@@ -4,9 +4,12 @@ editor, and publishing refused on every path until each finding is fixed or ackn
 from __future__ import annotations
 
 import datetime
+import hashlib
+import importlib
 import logging
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
@@ -177,6 +180,44 @@ def test_the_sites_own_list_of_places_replaces_the_default(settings):
 # Terms are kept only as digests ----------------------------------------------------------
 
 SECRET_TERMS = ("Somchai Kaewmanee", "สมศรี ใจดี")
+
+
+def salted_only_digest(term: str, salt: str) -> str:
+    """What a term's digest was before migration 0023 keyed it with ``SECRET_KEY``."""
+    return hashlib.blake2b(compact(term).encode(), key=salt.encode(), digest_size=32).hexdigest()
+
+
+def test_a_term_stored_before_the_keyed_digests_is_still_found_after_the_migration():
+    migration = importlib.import_module(
+        "wagtail_sixdegrees.migrations.0023_keyed_card_and_term_digests"
+    )
+    story = make_story()
+    consent = record_terms(story, "สมศรี ใจดี")
+    NeverPublishTerm.objects.update(digest=salted_only_digest("สมศรี ใจดี", consent.term_salt))
+
+    migration.keyed(apps, None)
+
+    assert findings_of(story, "ก่อนหน้านั้นเธอชื่อสมศรีใจดีและทำงานในโรงงาน") == ["term"]
+
+
+def test_term_digests_are_keyed_beyond_the_salt_stored_beside_them():
+    # The salt sits in the same row: alone, it lets a database copy be checked against names.
+    story = make_story()
+    consent = record_terms(story, "Maria Santos")
+
+    (stored,) = NeverPublishTerm.objects.values_list("digest", flat=True)
+    assert stored != salted_only_digest("Maria Santos", consent.term_salt)
+
+
+def test_terms_recorded_under_a_rotated_key_are_found_only_while_it_is_a_fallback(settings):
+    story = make_story()
+    record_terms(story, "Maria Santos")
+    old_key, carrying = settings.SECRET_KEY, "Everyone called her Maria Santos back then."
+    settings.SECRET_KEY = "a-new-fictional-secret-key-for-the-terms-test-0123456789"
+
+    assert findings_of(story, carrying) == []
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert findings_of(story, carrying) == ["term"]
 
 
 def forms_of(term: str) -> set[str]:

@@ -96,6 +96,59 @@ def test_identifying_patterns_are_found(text, kind):
     assert kind in [finding.kind for finding in find_patterns(text)]
 
 
+#: Exact dates as each site language writes them, with the span the finding must cover.
+DATES = [
+    ("vi", "Chị rời nhà ngày 12 tháng 3 năm 2019.", "ngày 12 tháng 3 năm 2019"),
+    ("vi", "Chị rời nhà 12 tháng 3, năm 2019.", "12 tháng 3, năm 2019"),
+    ("km", "នាងចាកចេញថ្ងៃទី១២ ខែមីនា ឆ្នាំ២០១៩ ពីភូមិ", "ថ្ងៃទី១២ ខែមីនា ឆ្នាំ២០១៩"),
+    ("km", "នាងចាកចេញថ្ងៃទី១២ ខែ៣ ឆ្នាំ២០១៩", "ថ្ងៃទី១២ ខែ៣ ឆ្នាំ២០១៩"),
+    ("lo", "ນາງອອກຈາກບ້ານ 12 ມີນາ 2019 ແລ້ວ", "12 ມີນາ 2019"),
+    ("lo", "ນາງອອກວັນທີ ໑໒ ເດືອນ ສິງຫາ ປີ ໒໐໑໙", "ວັນທີ ໑໒ ເດືອນ ສິງຫາ ປີ ໒໐໑໙"),
+    ("my", "သူမ ၁၂ မတ် ၂၀၁၉ တွင် ထွက်ခွာခဲ့သည်", "၁၂ မတ် ၂၀၁၉"),
+    ("my", "၂၀၁၉ ခုနှစ် ဇူလိုင်လ ၁၂ ရက်နေ့တွင်", "၂၀၁၉ ခုနှစ် ဇူလိုင်လ ၁၂ ရက်"),
+    ("en", "She left on March 12th 2019.", "March 12th 2019"),
+    ("en", "She left on the 3rd of August, 2019.", "3rd of August, 2019"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "date"), DATES, ids=[d[0] for d in DATES])
+def test_exact_dates_are_found_in_each_script(language, text, date):
+    (finding,) = find_patterns(text)
+
+    assert (finding.kind, text[finding.start : finding.end]) == ("date", date)
+
+
+#: Amounts written with dotted thousands are money, not phone numbers.
+AMOUNTS = [
+    "Chị nợ 30.000.000 đồng.",
+    "Chị nợ 30.000.000đ, rồi thêm 5.000.000 ₫ nữa.",
+    "Utangnya Rp 1.500.000 sebulan.",
+    "Ia dibayar 1.500.000 per bulan.",
+    "Khoản nợ từ 30.000.000 - 40.000.000 đồng.",
+    "Ia dibayar Rp 1500000000 setahun.",
+    "ค่านายหน้า 30 000 000 บาท",
+]
+
+
+@pytest.mark.parametrize("text", AMOUNTS)
+def test_amounts_with_thousands_separators_are_not_phone_numbers(text):
+    assert find_patterns(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gọi 090.123.4567 sau khi nhận 30.000.000 đồng.",
+        "Rp 1.500.000, hubungi 0812-3456-7890.",
+        "Điện thoại 0901.234.567, nợ 30.000.000 đồng.",
+        "Hỏi Dong 0901 234 567 về 30.000.000 đồng.",
+        "Call Dong +84 90 123 4567 about the 1.500.000 kip.",
+    ],
+)
+def test_a_phone_number_beside_an_amount_is_still_found(text):
+    assert [finding.kind for finding in find_patterns(text)] == ["phone"]
+
+
 @pytest.mark.parametrize(
     "text",
     [

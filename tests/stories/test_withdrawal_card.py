@@ -7,9 +7,12 @@ card withdrawal in tests/transparency/test_lapsed_consent_everywhere.py).
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import re
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
@@ -19,6 +22,7 @@ from wagtail.models import ModelLogEntry, Page
 from tests.factories import make_live_story, make_reviewer, make_story, make_superuser, translate
 from tests.helpers import login
 from tests.testapp import frontend_cache
+from wagtail_sixdegrees.keyed_digest import keyed_digest
 from wagtail_sixdegrees.models import StoryConsent, WithdrawalCard
 from wagtail_sixdegrees.stories import cards
 from wagtail_sixdegrees.stories.card_views import qr_svg
@@ -262,6 +266,49 @@ def test_the_card_secrets_are_stored_only_as_digests(story, issued):
     card = WithdrawalCard.objects.get()
     assert card.token_hash == cards.digest(issued.token)
     assert len(issued.token) >= 43 and len(issued.code) == 12
+
+
+def test_the_short_code_is_stored_keyed_so_hashing_guesses_does_not_find_it(story, issued):
+    # 60 bits of plain SHA-256 could be searched from a database copy; keyed, not without the key.
+    card = WithdrawalCard.objects.get()
+    plain = hashlib.sha256(issued.code.encode()).hexdigest()
+
+    assert card.code_hash not in (plain, hashlib.sha256(plain.encode()).hexdigest())
+    assert card.code_hash == keyed_digest(cards.DIGEST_PURPOSE, plain)
+
+
+def test_a_card_issued_under_a_rotated_key_works_only_while_it_is_a_fallback(
+    client, story, issued, settings
+):
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-fictional-secret-key-for-the-card-test-0123456789"
+
+    assert cards.find_card(code=issued.code) is None
+    assert client.get(link_of(issued)).status_code == 404
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert cards.find_card(token=issued.token) == WithdrawalCard.objects.get()
+    press_the_button(client, code_address_of(issued))
+    assert consent_of(story).withdrawn_on is not None
+
+
+@pytest.mark.parametrize("address", [link_of, code_address_of], ids=["link", "code"])
+def test_a_card_stored_before_the_keyed_digests_still_withdraws_after_the_migration(
+    client, story, issued, address
+):
+    migration = importlib.import_module(
+        "wagtail_sixdegrees.migrations.0023_keyed_card_and_term_digests"
+    )
+    WithdrawalCard.objects.update(
+        token_hash=hashlib.sha256(issued.token.encode()).hexdigest(),
+        code_hash=hashlib.sha256(issued.code.encode()).hexdigest(),
+    )
+
+    migration.keyed(apps, None)
+
+    response = press_the_button(client, address(issued))
+    assert response.status_code == 200
+    assert consent_of(story).withdrawn_on is not None
+    assert not Page.objects.get(pk=story.pk).live
 
 
 def test_codes_use_only_unambiguous_characters():

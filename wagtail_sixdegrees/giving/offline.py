@@ -33,10 +33,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf, money
+from ..keyed_digest import keyed_digest, keyed_digests
 from . import fulfilment, money_log
 from .forms import PreferenceError, clean_preferences, language_codes, need_currency_errors
 from .models import OFFLINE_CHANNELS, Channel, Donation, Donor, OfflineBatch, OfflineGift
@@ -147,20 +147,15 @@ def payment_fingerprint(
     erasure blanks the reference and keeps this (docs/decisions.md).
     """
     content = _fingerprint_content(channel, received_on, currency, amount, reference)
-    return salted_hmac(FINGERPRINT_SALT, content, secret=secret, algorithm="sha256").hexdigest()
+    return keyed_digest(FINGERPRINT_SALT, content, secret=secret)
 
 
 def payment_fingerprints(
     channel: str, received_on: datetime.date, currency: str, amount: int, reference: str
 ) -> list[str]:
     """The fingerprint under ``SECRET_KEY`` first, then under each of its fallbacks."""
-    from django.conf import settings
-
-    secrets = [None, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return [
-        payment_fingerprint(channel, received_on, currency, amount, reference, secret=secret)
-        for secret in secrets
-    ]
+    content = _fingerprint_content(channel, received_on, currency, amount, reference)
+    return keyed_digests(FINGERPRINT_SALT, content)
 
 
 # --- Reading one gift -------------------------------------------------------------------------

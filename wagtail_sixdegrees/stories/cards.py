@@ -5,8 +5,9 @@ QR code for a long random link and a short code for typing on a basic phone. Bot
 plain page that takes the story down when its button is pressed.
 
 The secrets exist in clear only in the response that prints the card. The database keeps
-SHA-256 digests, so a copy of it (a backup, a leaked dump) cannot withdraw anyone's consent and
-cannot print a card again. Issuing a new card revokes the previous one; a revoked card answers
+keyed digests (HMAC-SHA256 with ``SECRET_KEY`` of the secret's SHA-256, see ``keyed_digest.py``),
+so a copy of it (a backup, a leaked dump) cannot withdraw anyone's consent, cannot print a card
+again, and cannot be searched for the 60-bit short code by hashing guesses without the key. Issuing a new card revokes the previous one; a revoked card answers
 like any unknown link.
 
 Brute force: the link carries 256 random bits; the short code 60 (12 characters of Crockford's
@@ -29,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from ..keyed_digest import keyed_digest, keyed_digests
 from .consent import StoryConsent
 from .takedown import TakedownReport, withdraw_consent
 
@@ -48,9 +50,24 @@ LOG_REVOKED = "wagtail_sixdegrees.withdrawal_card_revoked"
 LOG_USED = "wagtail_sixdegrees.consent_withdrawn_by_card"
 
 
-def digest(secret: str) -> str:
-    """The SHA-256 hex digest stored instead of a card's secret."""
+#: Keys card digests apart from every other keyed digest made with ``SECRET_KEY``.
+DIGEST_PURPOSE = "wagtail_sixdegrees.withdrawal_card"
+
+
+def _plain_digest(secret: str) -> str:
+    # What cards issued before migration 0023 stored; it now only feeds the keyed digest, so
+    # those cards (re-keyed by wrapping their stored digest) and new ones are looked up alike.
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def digest(secret: str) -> str:
+    """The keyed digest stored instead of a card's secret (under the current key)."""
+    return keyed_digest(DIGEST_PURPOSE, _plain_digest(secret))
+
+
+def _digests(secret: str) -> list[str]:
+    """The secret's digest under the current key and each key still accepted."""
+    return keyed_digests(DIGEST_PURPOSE, _plain_digest(secret))
 
 
 def new_code() -> str:
@@ -169,12 +186,12 @@ def find_card(*, token: str | None = None, code: str | None = None) -> Withdrawa
     if token is not None:
         if not _TOKEN_PATTERN.fullmatch(token):
             return None
-        lookup = {"token_hash": digest(token)}
+        lookup = {"token_hash__in": _digests(token)}
     elif code is not None:
         normalised = normalise_code(code)
         if normalised is None:
             return None
-        lookup = {"code_hash": digest(normalised)}
+        lookup = {"code_hash__in": _digests(normalised)}
     else:
         return None
     return WithdrawalCard.objects.active().select_related("consent").filter(**lookup).first()

@@ -214,7 +214,7 @@ class StoryConsent(models.Model):
             raise ValidationError(errors)
 
     def add_never_publish_terms(self, terms: list[str]) -> int:
-        """Keep ``terms`` as salted digests of their normalised forms (never the text) for the
+        """Keep ``terms`` as keyed digests of their normalised forms (never the text) for the
         re-identification check; returns how many new terms were kept."""
         from .reidentification import new_salt, store_terms
         from .reidentification_check import NeverPublishTerm

@@ -2,7 +2,8 @@
 updates that link it say that could identify the survivor, and who acknowledged what.
 
 The consent record keeps the caseworker's *never-publish terms* only as keyed digests
-(:class:`NeverPublishTerm`, salted per consent with ``StoryConsent.term_salt``); the clear text
+(:class:`NeverPublishTerm`: salted per consent with ``StoryConsent.term_salt``, then keyed with
+``SECRET_KEY``, see ``reidentification.py``); the clear text
 is hashed in the consent form and never stored, logged or shown. :func:`findings_for` scans
 every text a reader would see (text fields, StreamField text, image file names, titles and alt
 text) with the pure scanner in ``reidentification.py``, and :func:`unresolved_findings` leaves
@@ -27,7 +28,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import translation
-from django.utils.crypto import salted_hmac
 from django.utils.functional import lazy
 from django.utils.html import strip_tags
 from django.utils.text import capfirst
@@ -38,6 +38,7 @@ from wagtail.images.models import AbstractImage
 from wagtail.rich_text import RichText
 
 from .. import conf
+from ..keyed_digest import keyed_digest
 from . import reidentification
 
 #: Wagtail log action recorded when a safety reviewer acknowledges a finding.
@@ -274,7 +275,7 @@ def place_terms() -> TermSet:
 
 def _fingerprint(field: str, kind: str, matched: str) -> str:
     value = f"{field}\0{kind}\0{reidentification.compact(matched)}"
-    return salted_hmac("wagtail_sixdegrees.finding", value, algorithm="sha256").hexdigest()
+    return keyed_digest("wagtail_sixdegrees.finding", value)
 
 
 def scan_texts(
