@@ -118,9 +118,7 @@ def test_a_thai_update_is_told_its_finding_in_thai(client):
     update = draft_update(thai_need, "ข่าวจากโครงการ")
     login(client, make_update_editor())
 
-    response = client.post(
-        edit_url(update), form_data(update, text="สมศรีใจดีเริ่มเรียนสัปดาห์นี้")
-    )
+    response = client.post(edit_url(update), form_data(update, text="สมศรีใจดีเริ่มเรียนสัปดาห์นี้"))
 
     # "Text: Matches a term recorded with the consent." in Thai, whatever the editor's language.
     assert response.context["form"].errors["text"] == ["ข้อความ: ตรงกับคำที่บันทึกไว้พร้อมความยินยอม"]
@@ -196,3 +194,14 @@ def test_the_reviewer_who_last_edited_the_update_cannot_acknowledge_it(client):
 
     assert response.status_code == 403 or response["Location"] == reverse("wagtailadmin_home")
     assert not FindingAcknowledgement.objects.exists()
+
+
+def test_the_update_editor_lists_its_findings_and_links_to_where_they_are_acknowledged(client):
+    need = need_with_story_terms(TERM)
+    update = draft_update(need, "A fictional note.", title=f"{TERM} began")
+    login(client, make_update_editor())
+
+    page = client.get(edit_url(update)).content.decode()
+
+    assert f"Title: {TERM_MESSAGE}" in page
+    assert findings_url(update) in page
