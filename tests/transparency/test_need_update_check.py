@@ -205,3 +205,24 @@ def test_the_update_editor_lists_its_findings_and_links_to_where_they_are_acknow
 
     assert f"Title: {TERM_MESSAGE}" in page
     assert findings_url(update) in page
+
+
+def test_publishing_a_new_update_carrying_a_term_creates_nothing(client):
+    need = need_with_story_terms(TERM)
+    login(client, make_update_editor())
+    add_url = reverse(NeedUpdate.snippet_viewset.get_url_name("add")) + "?locale=en"
+
+    response = client.post(
+        add_url,
+        {
+            "need": need.pk,
+            "title": "A fictional note",
+            "text": f"{TERM} started her course.",
+            "image_alt_text": "",
+            "action-publish": "action-publish",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["text"] == [f"Text: {TERM_MESSAGE}"]
+    assert not NeedUpdate.objects.exists()
