@@ -9,6 +9,7 @@ from .giving.refunds import LOG_ACTION as REFUND_LOG_ACTION
 from .panel import dashboard, permissions, poster_buttons
 from .panel.viewsets import GivingViewSetGroup
 from .stories import cards, reidentification_check
+from .stories.bulk_actions import refuse_bulk_publishing_of_unpublishable_stories
 from .stories.dashboard import ExpiringConsentPanel, consent_buttons
 from .stories.panels import warn_of_findings_on_submit
 
@@ -26,6 +27,7 @@ register_snippet(GivingViewSetGroup)
 hooks.register("construct_homepage_panels", dashboard.add_home_panel)
 hooks.register("after_create_page", warn_of_findings_on_submit)
 hooks.register("after_edit_page", warn_of_findings_on_submit)
+hooks.register("before_bulk_action", refuse_bulk_publishing_of_unpublishable_stories)
 
 
 @hooks.register("register_log_actions")

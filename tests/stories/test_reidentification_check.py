@@ -684,17 +684,37 @@ def test_submitting_for_review_runs_the_check_and_warns_without_blocking(client)
     assert "Submitted with 1 detail that could identify the survivor" in response.content.decode()
 
 
-def test_the_bulk_publish_action_is_refused(client):
-    story = make_live_story()
+def test_the_bulk_publish_action_is_refused_with_a_message_naming_the_story(client):
+    story = make_live_story(title="Fictional story of the river")
     record_terms(story, "Maria Santos")
     set_body(story, "Maria Santos left in May.")
+    other = make_story(title="Fictional draft without consent issues")
     login(client, make_superuser())
     url = reverse("wagtail_bulk_action", args=("wagtailcore", "page", "publish"))
 
-    with pytest.raises(PublicationRefused):
-        client.post(f"{url}?id={story.pk}", {})
+    listing = reverse("wagtailadmin_explore", args=[story.get_parent().pk])
 
+    response = client.post(f"{url}?id={story.pk}&id={other.pk}&next={listing}", {}, follow=True)
+
+    page = response.content.decode()
+    assert response.redirect_chain == [(listing, 302)]
+    assert "“Fictional story of the river” cannot be published" in page
+    assert "1 detail could identify the survivor" in page
+    assert "Nothing was published." in page
+    assert "Maria" not in page
     assert "Maria" not in str(SurvivorStoryPage.objects.get(pk=story.pk).body)
+    assert not SurvivorStoryPage.objects.get(pk=other.pk).live
+
+
+def test_the_bulk_publish_action_publishes_stories_that_pass_the_check(client):
+    story = make_live_story()
+    set_body(story, "She finished her course in the spring.")
+    login(client, make_superuser())
+    url = reverse("wagtail_bulk_action", args=("wagtailcore", "page", "publish"))
+
+    client.post(f"{url}?id={story.pk}", {})
+
+    assert "finished her course" in str(SurvivorStoryPage.objects.get(pk=story.pk).body)
 
 
 def test_scheduling_a_need_update_naming_a_term_of_a_linked_story_is_refused():

@@ -1,11 +1,14 @@
-"""Admin view of a story's re-identification findings, where a safety reviewer acknowledges
-one with a reason (recorded and audited) so that the story can be published."""
+"""Admin view of the re-identification findings of a story (or a need update), where a safety
+reviewer acknowledges one with a reason (recorded and audited) so that it can be published."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
@@ -29,36 +32,45 @@ def can_acknowledge(page, user) -> bool:
     return user.has_perm(ACKNOWLEDGE_PERMISSION) and not four_eyes_refuses(page, user)
 
 
-class StoryFindingsView(WagtailAdminTemplateMixin, TemplateView):
-    """GET lists the findings of the story's latest draft; POST acknowledges one."""
+class FindingsView(WagtailAdminTemplateMixin, TemplateView):
+    """GET lists the findings of an object's latest draft; POST acknowledges one.
+
+    Subclasses say which object (:meth:`get_object`), who may see it (:meth:`can_edit`) and
+    where its editor is (:meth:`get_edit_url`)."""
 
     template_name = "wagtail_sixdegrees/stories/admin/findings.html"
     page_title = _("Details that could identify the survivor")
     header_icon = "warning"
+    back_label = _("Back to the story")
+
+    def get_object(self, **kwargs: Any):
+        raise NotImplementedError
+
+    def can_edit(self, obj, user) -> bool:
+        raise NotImplementedError
+
+    def get_edit_url(self) -> str:
+        raise NotImplementedError
 
     def dispatch(self, request, *args, **kwargs):
-        from .models import AbstractSurvivorStoryPage
-
-        page = get_object_or_404(Page, pk=kwargs["page_pk"]).specific
-        if not isinstance(page, AbstractSurvivorStoryPage):
-            raise Http404
-        if not (
-            page.permissions_for_user(request.user).can_edit()
-            or request.user.has_perm(ACKNOWLEDGE_PERMISSION)
-        ):
+        obj = self.get_object(**kwargs)
+        if not (self.can_edit(obj, request.user) or request.user.has_perm(ACKNOWLEDGE_PERMISSION)):
             raise PermissionDenied
-        self.page = page
-        self.latest = page.get_latest_revision_as_object()
-        self.language = page.locale.language_code
+        self.object = obj
+        self.latest = obj.get_latest_revision_as_object()
+        self.language = obj.locale.language_code
         self.findings = findings_for(self.latest)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        done = {ack.fingerprint: ack for ack in acknowledgements(self.page)}
+        done = {ack.fingerprint: ack for ack in acknowledgements(self.object)}
         context.update(
             {
-                "page": self.page,
+                "page": self.object,
+                "is_page": isinstance(self.object, Page),
+                "edit_url": self.get_edit_url(),
+                "back_label": self.back_label,
                 "unresolved": [
                     (finding, finding_message(finding, self.language))
                     for finding in self.findings
@@ -69,8 +81,8 @@ class StoryFindingsView(WagtailAdminTemplateMixin, TemplateView):
                     for finding in self.findings
                     if finding.fingerprint in done
                 ],
-                "can_acknowledge": can_acknowledge(self.page, self.request.user),
-                "four_eyes": four_eyes_refuses(self.page, self.request.user),
+                "can_acknowledge": can_acknowledge(self.object, self.request.user),
+                "four_eyes": four_eyes_refuses(self.object, self.request.user),
                 "four_eyes_message": FOUR_EYES_MESSAGE,
             }
         )
@@ -79,7 +91,7 @@ class StoryFindingsView(WagtailAdminTemplateMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if not request.user.has_perm(ACKNOWLEDGE_PERMISSION):
             raise PermissionDenied
-        if four_eyes_refuses(self.page, request.user):
+        if four_eyes_refuses(self.object, request.user):
             raise PermissionDenied(str(FOUR_EYES_MESSAGE))
         fingerprint = request.POST.get("finding", "")
         reason = request.POST.get("reason", "").strip()
@@ -94,6 +106,24 @@ class StoryFindingsView(WagtailAdminTemplateMixin, TemplateView):
             response = self.get(request, *args, **kwargs)
             response.status_code = 400
             return response
-        acknowledge(self.page, finding, request.user, reason)
+        acknowledge(self.object, finding, request.user, reason)
         messages.success(request, _("Finding acknowledged. Your reason is recorded."))
         return redirect(request.path)
+
+
+class StoryFindingsView(FindingsView):
+    """The findings of a story page (any translation)."""
+
+    def get_object(self, **kwargs: Any):
+        from .models import AbstractSurvivorStoryPage
+
+        page = get_object_or_404(Page, pk=kwargs["page_pk"]).specific
+        if not isinstance(page, AbstractSurvivorStoryPage):
+            raise Http404
+        return page
+
+    def can_edit(self, obj, user) -> bool:
+        return obj.permissions_for_user(user).can_edit()
+
+    def get_edit_url(self) -> str:
+        return reverse("wagtailadmin_pages:edit", args=[self.object.pk])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import Panel
 
 from .consent import consent_for
@@ -66,9 +67,19 @@ class IdentifyingDetailsPanel(Panel):
     """The re-identification check's findings on the draft being edited, in the story's
     language, each saying where it is and what it is, never which recorded term matched."""
 
+    #: What unresolved findings stop; subclasses for other checked models say what they stop.
+    unresolved_message = _(
+        "These details could identify the survivor. Fix each one, or ask a safety reviewer to "
+        "acknowledge it with a reason; the story cannot be published before."
+    )
+
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("heading", "")
         super().__init__(**kwargs)
+
+    def findings_url(self, instance) -> str:
+        """Where a safety reviewer sees and acknowledges the findings of ``instance``."""
+        return reverse("wagtail_sixdegrees_story_consent:findings", args=[instance.pk])
 
     class BoundPanel(Panel.BoundPanel):
         template_name = "wagtail_sixdegrees/stories/admin/findings_panel.html"
@@ -89,15 +100,14 @@ class IdentifyingDetailsPanel(Panel):
             language = page.locale.language_code
             context.update(
                 {
+                    "unresolved_message": self.panel.unresolved_message,
                     "unresolved": [
                         finding_message(finding, language)
                         for finding in findings
                         if finding.fingerprint not in done
                     ],
                     "acknowledged_count": sum(f.fingerprint in done for f in findings),
-                    "findings_url": reverse(
-                        "wagtail_sixdegrees_story_consent:findings", args=[page.pk]
-                    ),
+                    "findings_url": self.panel.findings_url(page),
                 }
             )
             return context

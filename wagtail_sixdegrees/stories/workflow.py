@@ -87,10 +87,11 @@ class SafetyChecklistForm(TaskStateCommentForm):
 
 
 def wrote_or_last_edited(page, user) -> bool:
-    """Whether ``user`` wrote ``page`` (owns it) or made its latest revision."""
+    """Whether ``user`` wrote ``page`` (owns it) or made its latest revision (``page`` may be
+    any revisioned object: need updates have no owner)."""
     if user is None or user.pk is None:
         return False
-    if page.owner_id == user.pk:
+    if getattr(page, "owner_id", None) == user.pk:
         return True
     latest = page.get_latest_revision() if page.pk else None
     return latest is not None and latest.user_id == user.pk

@@ -15,13 +15,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from ..stories.finding_views import FindingsView
 from .data_rights import (
     DonorNotFound,
     ErasureRefused,
@@ -30,7 +32,7 @@ from .data_rights import (
     find_donor,
     running_gifts,
 )
-from .models import DonorErasure
+from .models import DonorErasure, NeedUpdate
 
 EXPORT_PERMISSION = "wagtail_sixdegrees.export_donor_data"
 ERASE_PERMISSION = "wagtail_sixdegrees.erase_donor"
@@ -129,3 +131,20 @@ class DonorDataView(WagtailAdminTemplateMixin, TemplateView):
             }
         )
         return self.render_to_response(context)
+
+
+class NeedUpdateFindingsView(FindingsView):
+    """The findings of a need update: recorded terms of the stories that support its need, and
+    places finer than a province. A safety reviewer acknowledges one here, as for a story."""
+
+    page_title = _("Details that could identify a survivor")
+    back_label = _("Back to the need update")
+
+    def get_object(self, **kwargs: Any) -> NeedUpdate:
+        return get_object_or_404(NeedUpdate, pk=kwargs["pk"])
+
+    def can_edit(self, obj: NeedUpdate, user: Any) -> bool:
+        return bool(user.has_perm("wagtail_sixdegrees.change_needupdate"))
+
+    def get_edit_url(self) -> str:
+        return reverse(NeedUpdate.snippet_viewset.get_url_name("edit"), args=[self.object.pk])

@@ -1,12 +1,15 @@
-"""An editor panel on needs: the iframe snippet that embeds the donate widget for this need."""
+"""Editor panels: on needs, the iframe snippet that embeds the donate widget for this need; on
+need updates, the re-identification check's findings."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.admin.panels import Panel
 
+from ..stories.panels import IdentifyingDetailsPanel
 from .embed import allowed_origins
 
 
@@ -44,3 +47,17 @@ class EmbedSnippetPanel(Panel):
                 }
             )
             return context
+
+
+class NeedUpdateFindingsPanel(IdentifyingDetailsPanel):
+    """The findings on the need update being edited, in its language, with the link where a
+    safety reviewer acknowledges them."""
+
+    unresolved_message = gettext_lazy(
+        "These details could identify a survivor of a story that supports this need. Fix each "
+        "one, or ask a safety reviewer to acknowledge it with a reason; the update cannot be "
+        "published before."
+    )
+
+    def findings_url(self, instance) -> str:
+        return reverse(type(instance).snippet_viewset.get_url_name("findings"), args=[instance.pk])

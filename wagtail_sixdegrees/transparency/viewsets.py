@@ -12,14 +12,16 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from ..needs.viewsets import NeedViewSet, need_edit_handler
-from .admin_views import DonorDataView, can_erase, can_export
+from .admin_views import DonorDataView, NeedUpdateFindingsView, can_erase, can_export
+from .forms import NeedUpdateForm
 from .models import NeedUpdate
-from .panels import EmbedSnippetPanel
+from .panels import EmbedSnippetPanel, NeedUpdateFindingsPanel
 
 
 class EmbeddableNeedViewSet(NeedViewSet):
@@ -44,6 +46,16 @@ class NeedUpdateViewSet(SnippetViewSet):
     list_filter = ["need", "live"]
     search_fields = ["title", "text"]
     search_backend_name = None
+    # The re-identification check: findings on top, and next to their fields on publishing.
+    edit_handler = ObjectList(
+        [NeedUpdateFindingsPanel(), *NeedUpdate.panels], base_form_class=NeedUpdateForm
+    )
+
+    def get_urlpatterns(self) -> list[Any]:
+        return [
+            *super().get_urlpatterns(),
+            path("findings/<str:pk>/", NeedUpdateFindingsView.as_view(), name="findings"),
+        ]
 
 
 class DonorDataMenuItem(MenuItem):
