@@ -160,7 +160,7 @@ class StoryLink:
 class NeedFacts:
     """What the impact page shows about one need, the same for every donor: the need in the
     reader's language with its progress, its payouts and its published updates, and the live
-    public stories that support it *before* their consent is checked (:func:`with_consent`).
+    public stories that support it *before* their consent is checked (:func:`current_keys`).
 
     ``published_story_keys`` holds the translation key of every public story supporting the
     need that was ever published, live now or taken down: one of them without current consent
@@ -187,13 +187,6 @@ def current_keys(keys: Iterable[Any]) -> set[Any]:
     )
 
 
-def with_consent(stories: Iterable[StoryLink]) -> list[StoryLink]:
-    """The stories whose consent is current now: one query when there are stories."""
-    stories = list(stories)
-    current = current_keys(story.translation_key for story in stories)
-    return [story for story in stories if story.translation_key in current]
-
-
 def consent_lapsed(facts: NeedFacts, current: set[Any]) -> bool:
     """Whether a story once published for this need is no longer shown for want of current
     consent (withdrawn, expired, no longer for the website), given the keys with current
@@ -212,7 +205,7 @@ def need_facts(need_ids: Iterable[int]) -> dict[int, NeedFacts]:
     under a key made of the need, the language and the display version (``display.py``), which
     every committed write they show renews (money, payouts, needs, updates, publishing): never
     older than the last such commit. Nothing about a donor is kept here, and a story's consent
-    is checked on every request (:func:`with_consent`). One query (the display version) when
+    is checked on every request (:func:`current_keys`). One query (the display version) when
     every need is cached; six more for those that are not."""
     ids = set(need_ids)
     if not ids:
