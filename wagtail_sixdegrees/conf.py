@@ -288,7 +288,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "WITHDRAWAL_RATE_LIMIT_GLOBAL_ATTEMPTS",
         2000,
-        "Stories: requests to the withdrawal card's page from everyone per window.",
+        "Stories: failed withdrawal card lookups from everyone per window (valid cards never count).",
     ),
     Setting(
         "IMPACT_LINK_MAX_AGE_DAYS",

@@ -1,7 +1,8 @@
-"""The survivor's withdrawal card page in a real browser: JavaScript off, in Thai, and accessible.
+"""The survivor's withdrawal card page in a real browser: JavaScript off, and accessible in
+every language we ship.
 
 The survivor opens the card's link with JavaScript off, presses the one button, and the story is
-gone; axe-core finds no WCAG 2.2 A/AA violation on the page before and after.
+gone; axe-core finds no WCAG 2.2 A/AA violation on the page before and after, in each language.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from playwright.sync_api import expect
 from wagtail.models import Page
 
 from tests.factories import make_live_story
+from wagtail_sixdegrees.i18n import SHIPPED_LANGUAGES
 from wagtail_sixdegrees.models import StoryConsent
 from wagtail_sixdegrees.stories import cards
 
@@ -46,4 +48,26 @@ def test_the_survivor_takes_the_story_down_with_javascript_off_in_thai(browser, 
 
     audited.goto(address)
     after = Axe().run(audited, options=AXE_OPTIONS)
+    assert after.violations_count == 0, after.generate_report()
+
+
+@pytest.mark.parametrize("language", ["en", *SHIPPED_LANGUAGES])
+def test_the_withdrawal_page_passes_axe_in_every_language(browser, live_server, language):
+    story = make_live_story(title="Browsercard story", pseudonym="Browsername")
+    consent = StoryConsent.objects.get(translation_key=story.translation_key)
+    issued = cards.issue_card(consent, language=language, contact="Fictional office, 000")
+    address = live_server.url + reverse("wagtail_sixdegrees:withdraw_consent", args=[issued.token])
+    page = browser.new_page()
+
+    page.goto(address)
+    assert page.locator("html").get_attribute("lang") == language
+    if language != "en":  # the page is in the card's language, not English
+        assert page.title() != "Take your story down"
+    before = Axe().run(page, options=AXE_OPTIONS)
+    assert before.violations_count == 0, before.generate_report()
+
+    page.get_by_role("button").click()
+    expect(page.get_by_text("Fictional office, 000")).to_be_visible()
+    assert not Page.objects.get(pk=story.pk).live
+    after = Axe().run(page, options=AXE_OPTIONS)
     assert after.violations_count == 0, after.generate_report()

@@ -252,6 +252,35 @@ def test_too_many_attempts_from_one_client_are_refused(client, settings, story, 
     assert other.get(link_of(issued)).status_code == 200
 
 
+def test_a_flood_of_bad_codes_from_many_addresses_never_locks_out_a_real_card(
+    settings, story, issued
+):
+    settings.WAGTAIL_SIXDEGREES = {
+        **settings.WAGTAIL_SIXDEGREES,
+        "WITHDRAWAL_RATE_LIMIT_ATTEMPTS": 3,
+        "WITHDRAWAL_RATE_LIMIT_GLOBAL_ATTEMPTS": 5,
+    }
+    bad = reverse("wagtail_sixdegrees:withdraw_consent_code", args=["ZZZZ-ZZZZ-ZZZZ"])
+    # Each address stays within its own budget; together they use up the site-wide one.
+    answers = [Client(REMOTE_ADDR=f"198.51.100.{n}").get(bad).status_code for n in range(1, 9)]
+    assert answers == [404] * 5 + [429] * 3
+    refused = Client(REMOTE_ADDR="198.51.100.20").get(bad)
+
+    survivor = Client(REMOTE_ADDR="203.0.113.9")
+    opened = survivor.get(code_address_of(issued))
+    response = press_the_button(survivor, link_of(issued))
+
+    assert opened.status_code == 200 and "Cardname" in opened.content.decode()
+    assert response.status_code == 200
+    assert consent_of(story).withdrawn_on is not None
+    assert not Page.objects.get(pk=story.pk).live
+    # Wrong codes stay refused, all on the same plain page, whoever sends them.
+    late = Client(REMOTE_ADDR="198.51.100.21").post(bad, {"confirm": "withdraw"})
+    assert shape(refused)[0] == shape(late)[0] == 429
+    assert shape(refused)[1] == shape(late)[1]
+    assert int(late["Retry-After"]) > 0
+
+
 # --- The secrets ----------------------------------------------------------------------------
 
 

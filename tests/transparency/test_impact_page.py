@@ -25,6 +25,7 @@ from tests.factories import (
     make_need_update,
     make_paid_donation,
     make_region,
+    make_story,
     need_pref,
     translate,
 )
@@ -267,6 +268,43 @@ def test_stories_appear_by_pseudonym_only_while_live_with_current_consent(client
     assert "Fictional Mai" not in html_of(client.get(impact_path(donation)))
 
 
+NO_LONGER_SHOWN = "One or more stories linked to this need are no longer shown."
+
+
+def test_a_story_taken_down_while_its_consent_holds_leaves_no_line(client):
+    """The line is about consent: an editor's unpublishing, or a draft, is not news to donors."""
+    need = make_need(title="Fictional shelter beds")
+    donation = allocated(make_paid_donation(preferences=[need_pref(need)]))
+    unpublished = make_live_story(pseudonym="Fictional Mai")
+    unpublished.unpublish()
+    draft = make_story(pseudonym="Fictional Lan")
+    withdraw_consent(draft.consent, user=None)  # never published, so never shown to donors
+    for story in (unpublished, draft):
+        StoryNeed.objects.create(page=story, need=need)
+
+    html = html_of(client.get(impact_path(donation)))
+
+    assert "Fictional shelter beds" in html
+    assert "Fictional Mai" not in html and "Fictional Lan" not in html
+    assert NO_LONGER_SHOWN not in html
+
+
+def test_a_story_whose_consent_lapsed_is_said_to_be_gone_once_per_need(client):
+    need = make_need(title="Fictional shelter beds")
+    donation = allocated(make_paid_donation(preferences=[need_pref(need)]))
+    stories = [make_live_story(pseudonym=f"Fictional teller {i}") for i in range(3)]
+    for story in stories:
+        StoryNeed.objects.create(page=story, need=need)
+    for story in stories[:2]:
+        withdraw_consent(story.consent, user=None)
+
+    html = html_of(client.get(impact_path(donation)))
+
+    assert html.count(NO_LONGER_SHOWN) == 1  # never how many
+    assert "told by Fictional teller 2" in html
+    assert "Fictional teller 0" not in html and "Fictional teller 1" not in html
+
+
 def test_impact_page_query_count_does_not_grow_with_the_ledger(
     client, django_assert_max_num_queries
 ):
@@ -292,7 +330,8 @@ def test_impact_page_query_count_does_not_grow_with_the_ledger(
 
 
 def gift_across(count: int, *, updates: int, payouts: int = 2):
-    """A gift split over ``count`` needs, each with updates, payouts and a story."""
+    """A gift split over ``count`` needs, each with updates, payouts, a story and a story
+    withdrawn."""
     needs = [make_need(title=f"Fictional need {i}", target_amount=1_000_000) for i in range(count)]
     shares = [10_000 // count + (1 if i < 10_000 % count else 0) for i in range(count)]
     donation = allocated(
@@ -308,6 +347,9 @@ def gift_across(count: int, *, updates: int, payouts: int = 2):
             ledger.record_disbursement(need, 100, paid_on=timezone.localdate(), actor=None)
         story = make_live_story(pseudonym=f"Fictional teller {need.pk}")
         StoryNeed.objects.create(page=story, need=need)
+        gone = make_live_story(pseudonym=f"Fictional former teller {need.pk}")
+        StoryNeed.objects.create(page=gone, need=need)
+        withdraw_consent(gone.consent, user=None)
     return donation, needs
 
 
@@ -346,6 +388,8 @@ def test_impact_page_queries_do_not_grow_with_needs_updates_payouts_or_stories(
     assert counts[0] == counts[1]
     for need in needs:  # everything was there to be read
         assert need.title in html and f"told by Fictional teller {need.pk}" in html
+        assert f"Fictional former teller {need.pk}" not in html
+    assert html.count(NO_LONGER_SHOWN) == len(needs)
     assert html.count("sd-update__title") == 12
     cache.clear()
 

@@ -57,20 +57,28 @@ def _story_name(card: WithdrawalCard) -> str:
     return getattr(page, "pseudonym", "") if page else ""
 
 
+def _too_many(request: HttpRequest, decision: ratelimit.Decision) -> HttpResponse:
+    response = render(request, PUBLIC_TEMPLATE, {"too_many": True}, status=429)
+    response["Retry-After"] = str(decision.retry_after)
+    return _private(response)
+
+
 def _card_page(request: HttpRequest, lookup: Callable[[], WithdrawalCard | None]) -> HttpResponse:
     decision = ratelimit.attempt(
         request, "withdraw", per_client=int(conf.get_setting("WITHDRAWAL_RATE_LIMIT_ATTEMPTS"))
     )
-    if decision.allowed:
-        decision = ratelimit.overall_attempt(
-            "withdraw", limit=int(conf.get_setting("WITHDRAWAL_RATE_LIMIT_GLOBAL_ATTEMPTS"))
-        )
     if not decision.allowed:
-        response = render(request, PUBLIC_TEMPLATE, {"too_many": True}, status=429)
-        response["Retry-After"] = str(decision.retry_after)
-        return _private(response)
+        return _too_many(request, decision)
     card = lookup()
     if card is None:
+        # Only failed lookups count site-wide: a flood of bad codes from many addresses must
+        # never stop a survivor with a real card (docs/editors/withdrawal-card.md).
+        decision = ratelimit.overall_attempt(
+            "withdraw-failed",
+            limit=int(conf.get_setting("WITHDRAWAL_RATE_LIMIT_GLOBAL_ATTEMPTS")),
+        )
+        if not decision.allowed:
+            return _too_many(request, decision)
         # Unknown, revoked and malformed answer exactly as any address that does not exist.
         raise Http404
     with translation.override(card.language):

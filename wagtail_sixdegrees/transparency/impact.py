@@ -20,7 +20,7 @@ from ..allocation.models import Disbursement, LedgerEntry
 from ..giving.models import Donation, Preference
 from ..giving.models.donations import target_label
 from ..needs.models import Cause, Need, Region
-from .public import need_facts, with_consent
+from .public import consent_lapsed, current_keys, need_facts
 from .translations import localised
 
 if TYPE_CHECKING:
@@ -105,6 +105,8 @@ class Part:
     disbursements: list[Disbursement] = field(default_factory=list)
     updates: list[Any] = field(default_factory=list)
     stories: list[Any] = field(default_factory=list)
+    #: A story once shown for this need is hidden for want of current consent (never which).
+    stories_no_longer_shown: bool = False
 
     @property
     def amount_display(self) -> str:
@@ -236,12 +238,15 @@ def gift_impact(donation: Donation) -> GiftImpact:
     causes = localised(Cause.objects.filter(pk__in=cause_ids)) if cause_ids else {}
     regions = localised(Region.objects.filter(pk__in=region_ids)) if region_ids else {}
     # Consent is checked on every request: it lapses with the date, without a write.
-    consented = {
-        story.translation_key
-        for story in with_consent(
-            story for pk in need_ids if pk in facts for story in facts[pk].stories
+    consented = current_keys(
+        key
+        for pk in need_ids
+        if pk in facts
+        for key in (
+            *(story.translation_key for story in facts[pk].stories),
+            *facts[pk].published_story_keys,
         )
-    }
+    )
 
     rules_by_account: dict[Any, list[str]] = {}
     for entry in entries:
@@ -280,6 +285,7 @@ def gift_impact(donation: Donation) -> GiftImpact:
                 for story in facts[account.need_id].stories
                 if story.translation_key in consented
             ]
+            part.stories_no_longer_shown = consent_lapsed(facts[account.need_id], consented)
         parts.append(part)
 
     return GiftImpact(

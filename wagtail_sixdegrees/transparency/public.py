@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Q, QuerySet
 from django.utils import translation
 from wagtail.models import Locale
 
@@ -94,37 +95,50 @@ def stories_by_need(needs: Iterable[Need], locale: Locale | None = None) -> dict
 
     The stories come as :class:`~..stories.models.SurvivorStoryPage` (their pseudonym loaded).
     One query when no such story supports these needs, three otherwise."""
-    return _linked_stories(needs, locale, current_only=True)
+    links = StoryNeed.objects.filter(
+        page__live=True, page__translation_key__in=current_consent_keys()
+    )
+    return _linked_stories(needs, locale, links)[0]
 
 
 def _linked_stories(
-    needs: Iterable[Need], locale: Locale | None, *, current_only: bool
-) -> dict[Any, list]:
+    needs: Iterable[Need], locale: Locale | None, links: QuerySet[StoryNeed]
+) -> tuple[dict[Any, list], dict[Any, set[Any]]]:
+    """Of ``links``, for the stories supporting each need (by need translation key): the live
+    public ones, one per story in the reader's language if translated; and the translation
+    keys of all the public ones, live or not. One query when there are no such links, three
+    otherwise."""
     keys = {need.translation_key for need in needs}
     if not keys:
-        return {}
-    links = StoryNeed.objects.filter(need__translation_key__in=keys, page__live=True)
-    if current_only:
-        links = links.filter(page__translation_key__in=current_consent_keys())
-    rows = list(links.order_by("sort_order", "pk").values_list("need__translation_key", "page_id"))
+        return {}, {}
+    rows = list(
+        links.filter(need__translation_key__in=keys)
+        .order_by("sort_order", "pk")
+        .values_list("need__translation_key", "page_id", "page__live")
+    )
     if not rows:
-        return {}
+        return {}, {}
     locale = locale or active_locale()
-    # Asked only when a story may be shown: whether it sits under a view restriction.
+    # Asked only when a story may be shown (or be said to be gone): whether it sits under a
+    # view restriction, which donors never saw.
     pages = {
         page.pk: page
-        for page in SurvivorStoryPage.objects.filter(pk__in={pk for _, pk in rows}).public()
+        for page in SurvivorStoryPage.objects.filter(pk__in={row[1] for row in rows}).public()
     }
     grouped: dict[Any, dict[Any, Any]] = defaultdict(dict)
-    for need_key, page_id in rows:
+    public: dict[Any, set[Any]] = defaultdict(set)
+    for need_key, page_id, live in rows:
         page = pages.get(page_id)
         if page is None:
+            continue
+        public[need_key].add(page.translation_key)
+        if not live:
             continue
         stories = grouped[need_key]
         current = stories.get(page.translation_key)
         if current is None or (locale is not None and page.locale_id == locale.pk):
             stories[page.translation_key] = page
-    return {key: list(stories.values()) for key, stories in grouped.items()}
+    return {key: list(stories.values()) for key, stories in grouped.items()}, dict(public)
 
 
 # --- What every donor's impact page shows about a need, shared between them -----------------
@@ -146,27 +160,38 @@ class StoryLink:
 class NeedFacts:
     """What the impact page shows about one need, the same for every donor: the need in the
     reader's language with its progress, its payouts and its published updates, and the live
-    public stories that support it *before* their consent is checked (:func:`with_consent`)."""
+    public stories that support it *before* their consent is checked (:func:`current_keys`).
+
+    ``published_story_keys`` holds the translation key of every public story supporting the
+    need that was ever published, live now or taken down: one of them without current consent
+    is a story no longer shown (:func:`consent_lapsed`), which the page says without naming it.
+    """
 
     need: Need
     disbursements: list[Disbursement] = field(default_factory=list)
     updates: list[NeedUpdate] = field(default_factory=list)
     stories: list[StoryLink] = field(default_factory=list)
+    published_story_keys: frozenset[Any] = frozenset()
 
 
-def with_consent(stories: Iterable[StoryLink]) -> list[StoryLink]:
-    """The stories whose consent is current now (it lapses with the date, without a write):
-    asked on every request, in one query when there are stories."""
-    stories = list(stories)
-    if not stories:
-        return []
-    keys = {story.translation_key for story in stories}
-    current = set(
+def current_keys(keys: Iterable[Any]) -> set[Any]:
+    """Those of these story translation keys whose consent is current now (it lapses with the
+    date, without a write): asked on every request, in one query when there are keys."""
+    keys = set(keys)
+    if not keys:
+        return set()
+    return set(
         current_consent_keys()
         .filter(translation_key__in=keys)
         .values_list("translation_key", flat=True)
     )
-    return [story for story in stories if story.translation_key in current]
+
+
+def consent_lapsed(facts: NeedFacts, current: set[Any]) -> bool:
+    """Whether a story once published for this need is no longer shown for want of current
+    consent (withdrawn, expired, no longer for the website), given the keys with current
+    consent. A story taken down by an editor while its consent holds does not count."""
+    return bool(facts.published_story_keys - current)
 
 
 def _facts_seconds() -> int:
@@ -180,7 +205,7 @@ def need_facts(need_ids: Iterable[int]) -> dict[int, NeedFacts]:
     under a key made of the need, the language and the display version (``display.py``), which
     every committed write they show renews (money, payouts, needs, updates, publishing): never
     older than the last such commit. Nothing about a donor is kept here, and a story's consent
-    is checked on every request (:func:`with_consent`). One query (the display version) when
+    is checked on every request (:func:`current_keys`). One query (the display version) when
     every need is cached; six more for those that are not."""
     ids = set(need_ids)
     if not ids:
@@ -208,7 +233,9 @@ def _read_facts(need_ids: set[int]) -> dict[int, NeedFacts]:
     paid_out: dict[int, list[Disbursement]] = defaultdict(list)
     for disbursement in Disbursement.objects.filter(need_id__in=need_ids).select_related("partner"):
         paid_out[disbursement.need_id].append(disbursement)
-    stories = _linked_stories(needs.values(), locale, current_only=False)
+    # Every story ever published for these needs, to say (not whose) when one is gone.
+    links = StoryNeed.objects.filter(Q(page__live=True) | Q(page__first_published_at__isnull=False))
+    stories, published = _linked_stories(needs.values(), locale, links)
     return {
         pk: NeedFacts(
             need,
@@ -218,6 +245,7 @@ def _read_facts(need_ids: set[int]) -> dict[int, NeedFacts]:
                 StoryLink(page.translation_key, page.title, page.url or "", page.pseudonym)
                 for page in stories.get(need.translation_key, [])
             ],
+            frozenset(published.get(need.translation_key, ())),
         )
         for pk, need in needs.items()
     }
