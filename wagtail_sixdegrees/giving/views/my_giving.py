@@ -152,8 +152,12 @@ def _donations(email: str):
 def _home_page(request: HttpRequest, email: str) -> HttpResponse:
     # The waiting changes are read before the gifts: if a webhook commits in between, the page
     # shows the new state still marked "waiting", never the old state unmarked.
+    monthly.expire_unfinished_card_updates(monthly.gifts_of(email))
+    newest: dict[tuple[int, str], GiftChange] = {}
+    for change in monthly.pending_changes_of(email):  # oldest first: the newest of a kind stays
+        newest[change.gift_id, change.kind] = change
     pending: dict[int, list[GiftChange]] = {}
-    for change in monthly.pending_changes_of(email):
+    for change in sorted(newest.values(), key=lambda change: (change.requested_at, change.pk)):
         pending.setdefault(change.gift_id, []).append(change)
     gifts = list(
         monthly.gifts_of(email).prefetch_related(
