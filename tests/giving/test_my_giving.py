@@ -85,6 +85,39 @@ def test_asking_for_a_link_answers_the_same_page_for_known_and_unknown_addresses
     assert [message.to for message in mail.outbox] == [[EMAIL]]
 
 
+@pytest.fixture
+def queued_tasks(settings):
+    """Tasks wait in django_tasks' DummyBackend instead of running at once (the tests'
+    ImmediateBackend runs them inside the request): the tasks enqueued so far."""
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    return default_task_backend.results
+
+
+def run(tasks) -> None:
+    for queued in tasks:
+        queued.task.call(*queued.args, **queued.kwargs)
+
+
+def test_the_sign_in_request_leaves_the_email_to_the_task_queue_for_every_address(
+    client, monthly_gift, queued_tasks
+):
+    known = ask_for_link(client, EMAIL)
+    unknown = ask_for_link(client, "nobody@example.org")
+
+    assert known.content == unknown.content
+    assert mail.outbox == []
+    assert not DonorSignInLink.objects.exists()  # no lookup, no row: the same work for both
+    assert [task.args[0] for task in queued_tasks] == [EMAIL, "nobody@example.org"]
+
+    run(queued_tasks)
+
+    (message,) = mail.outbox
+    assert message.to == [EMAIL]
+    assert client.post(link_in(message)).status_code == 303
+
+
 def test_an_address_that_only_filled_in_the_form_gets_no_link(client, give):
     give(email="typed.by.someone@example.org")  # never paid
 
