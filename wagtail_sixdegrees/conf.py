@@ -413,6 +413,14 @@ SETTINGS: tuple[Setting, ...] = (
         whole_number(1024, must="be a whole number of bytes, 1024 or more"),
         (_id("E081"),),
     ),
+    Setting(
+        "CARD_UPDATE_WAIT_HOURS",
+        24,
+        "My giving: hours a card update the donor started on Stripe's page shows as waiting; "
+        "after that it is marked unfinished (a card saved later still confirms it).",
+        whole_number(1, must="be a whole number of hours, 1 or more"),
+        (_id("E063"),),
+    ),
 )
 
 #: Each key's default, by name (what :func:`get_setting` falls back to).

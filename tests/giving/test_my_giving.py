@@ -85,6 +85,39 @@ def test_asking_for_a_link_answers_the_same_page_for_known_and_unknown_addresses
     assert [message.to for message in mail.outbox] == [[EMAIL]]
 
 
+@pytest.fixture
+def queued_tasks(settings):
+    """Tasks wait in django_tasks' DummyBackend instead of running at once (the tests'
+    ImmediateBackend runs them inside the request): the tasks enqueued so far."""
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    return default_task_backend.results
+
+
+def run(tasks) -> None:
+    for queued in tasks:
+        queued.task.call(*queued.args, **queued.kwargs)
+
+
+def test_the_sign_in_request_leaves_the_email_to_the_task_queue_for_every_address(
+    client, monthly_gift, queued_tasks
+):
+    known = ask_for_link(client, EMAIL)
+    unknown = ask_for_link(client, "nobody@example.org")
+
+    assert known.content == unknown.content
+    assert mail.outbox == []
+    assert not DonorSignInLink.objects.exists()  # no lookup, no row: the same work for both
+    assert [task.args[0] for task in queued_tasks] == [EMAIL, "nobody@example.org"]
+
+    run(queued_tasks)
+
+    (message,) = mail.outbox
+    assert message.to == [EMAIL]
+    assert client.post(link_in(message)).status_code == 303
+
+
 def test_an_address_that_only_filled_in_the_form_gets_no_link(client, give):
     give(email="typed.by.someone@example.org")  # never paid
 
@@ -310,6 +343,102 @@ def test_pause_for_two_months_then_resume_both_confirmed_by_the_webhook(
         ("pause", "confirmed"),
         ("resume", "confirmed"),
     ]
+
+
+def waiting_on(client) -> list[str]:
+    """The kinds of change My giving shows as waiting for Stripe, in page order (signing in
+    again: the clock may have moved past the session)."""
+    sign_in(client)
+    return re.findall(r'data-sd-pending="(\w+)"', client.get(MY).content.decode())
+
+
+def test_a_second_amount_change_before_the_first_is_confirmed_closes_the_first(
+    client, signed_in, stripe_api, deliver
+):
+    before = len(stripe_api.events)
+    client.post(action("amount", signed_in), {"amount": "30"})
+    client.post(action("amount", signed_in), {"amount": "40"})
+
+    deliver(*new_events(stripe_api, before))
+
+    signed_in.refresh_from_db()
+    assert signed_in.amount == 4000
+    assert list(signed_in.changes.values_list("kind", "state")) == [
+        ("amount", "superseded"),
+        ("amount", "confirmed"),
+    ]
+    assert waiting_on(client) == []
+
+
+def test_a_second_pause_before_the_first_is_confirmed_closes_the_first(
+    client, signed_in, stripe_api, deliver
+):
+    before = len(stripe_api.events)
+    client.post(action("pause", signed_in), {"months": "1"})
+    client.post(action("pause", signed_in), {"months": "3"})
+    resumes_at = int(writes_to_stripe(stripe_api)[-1]["params"]["pause_collection"]["resumes_at"])
+
+    deliver(*new_events(stripe_api, before))
+
+    signed_in.refresh_from_db()
+    assert int(signed_in.paused_until.timestamp()) == resumes_at
+    assert list(signed_in.changes.values_list("kind", "state")) == [
+        ("pause", "superseded"),
+        ("pause", "confirmed"),
+    ]
+    assert waiting_on(client) == []
+
+
+def test_my_giving_shows_only_the_newest_waiting_change_of_each_kind(client, signed_in):
+    client.post(action("amount", signed_in), {"amount": "30"})
+    client.post(action("pause", signed_in), {"months": "1"})
+    client.post(action("amount", signed_in), {"amount": "40"})
+
+    assert waiting_on(client) == ["pause", "amount"]
+
+
+def test_a_card_page_left_unfinished_stops_waiting_after_card_update_wait_hours(
+    client, signed_in, clock
+):
+    client.post(action("card", signed_in))
+    clock.advance(hours=23)
+    assert waiting_on(client) == ["card"]
+
+    clock.advance(hours=1, seconds=1)
+
+    assert waiting_on(client) == []
+    assert list(signed_in.changes.values_list("kind", "state")) == [("card", "expired")]
+
+
+def test_a_card_saved_late_confirms_the_newest_card_update_and_closes_the_older(
+    client, signed_in, stripe_api, deliver, clock
+):
+    client.post(action("card", signed_in))
+    portal = client.post(action("card", signed_in))["Location"].rsplit("/", 1)[1]
+    clock.advance(hours=25)
+    assert waiting_on(client) == []  # both marked expired
+
+    deliver(*stripe_api.save_card(portal))
+
+    assert list(signed_in.changes.values_list("kind", "state")) == [
+        ("card", "expired"),
+        ("card", "confirmed"),
+    ]
+
+
+def test_two_card_pages_and_one_card_saved_leave_nothing_waiting(
+    client, signed_in, stripe_api, deliver
+):
+    client.post(action("card", signed_in))
+    portal = client.post(action("card", signed_in))["Location"].rsplit("/", 1)[1]
+
+    deliver(*stripe_api.save_card(portal))
+
+    assert list(signed_in.changes.values_list("kind", "state")) == [
+        ("card", "superseded"),
+        ("card", "confirmed"),
+    ]
+    assert waiting_on(client) == []
 
 
 @pytest.mark.parametrize("months", ["0", "4", "x"])

@@ -1,10 +1,13 @@
 """Donors changing their own monthly gifts, and Stripe telling us a payment failed.
 
 Each change a donor asks for is a :class:`GiftChange` saved *before* Stripe is called: its
-reference is the call's idempotency key (a double click or a retry is one request), and its
-state moves from *requested* to *confirmed* only when Stripe's webhook shows the subscription in
-the asked-for state (``confirm_from_subscription``, called by ``fulfilment.prepare_subscription``).
-Stripe is never called inside a transaction or with a row locked.
+reference is the call's idempotency key, so stripe-python's own retries of that call are one
+request. A second click is a second change and a second request; both ask Stripe for a state,
+so the last one wins. A change's state moves from *requested* to *confirmed* only when Stripe's
+webhook shows the subscription in the asked-for state (``confirm_from_subscription``, called by
+``fulfilment.prepare_subscription``); a confirmed change closes the earlier requests for the same
+setting as *superseded*, and a card update nobody finished expires after
+``CARD_UPDATE_WAIT_HOURS``. Stripe is never called inside a transaction or with a row locked.
 
 The Stripe calls:
 
@@ -69,6 +72,19 @@ def pending_changes_of(email: str) -> list[GiftChange]:
             gift__in=gifts_of(email), state=GiftChange.State.REQUESTED
         ).order_by("requested_at", "pk")
     )
+
+
+def expire_unfinished_card_updates(gifts) -> int:
+    """Mark *expired* the card updates of ``gifts`` (a queryset) still waiting after
+    ``CARD_UPDATE_WAIT_HOURS``: the donor left Stripe's card page without saving a card, and
+    nothing would ever confirm them. Returns how many."""
+    wait = datetime.timedelta(hours=int(conf.get_setting("CARD_UPDATE_WAIT_HOURS")))
+    return GiftChange.objects.filter(
+        gift__in=gifts,
+        kind=GiftChange.Kind.CARD,
+        state=GiftChange.State.REQUESTED,
+        requested_at__lt=timezone.now() - wait,
+    ).update(state=GiftChange.State.EXPIRED)
 
 
 # --- asking Stripe --------------------------------------------------------------------------
@@ -346,12 +362,49 @@ def confirm_from_subscription(gift: RecurringGift, subscription: dict[str, Any])
         changed = True
         _record_lapse(gift, subscription["id"])
     now = timezone.now()
-    for change in gift.changes.select_for_update().filter(state=GiftChange.State.REQUESTED):
+    waiting = list(gift.changes.select_for_update().filter(state=GiftChange.State.REQUESTED))
+    confirmed = []
+    for change in waiting:
         if _shows(change, subscription, amount, pause_collection):
             change.state, change.confirmed_at = GiftChange.State.CONFIRMED, now
             change.save(update_fields=["state", "confirmed_at"])
+            confirmed.append(change)
             changed = True
-    return changed
+    return _close_superseded(waiting, confirmed) or changed
+
+
+#: The setting of the subscription each kind of change sets: a confirmed change replaces the
+#: earlier requests for the same setting (a resume replaces a pause asked for before it).
+_SETTING: dict[str, str] = {
+    GiftChange.Kind.AMOUNT: "amount",
+    GiftChange.Kind.PAUSE: "pause",
+    GiftChange.Kind.RESUME: "pause",
+    GiftChange.Kind.CARD: "card",
+}
+
+
+def _replaces(later: GiftChange, earlier: GiftChange) -> bool:
+    """Whether confirmed ``later`` makes waiting ``earlier`` moot: same setting (a cancel ends
+    them all), asked for after it."""
+    setting = _SETTING.get(later.kind)
+    same = later.kind == GiftChange.Kind.CANCEL or (
+        setting is not None and setting == _SETTING.get(earlier.kind)
+    )
+    return same and (later.requested_at, later.pk) > (earlier.requested_at, earlier.pk)
+
+
+def _close_superseded(waiting: list[GiftChange], confirmed: list[GiftChange]) -> bool:
+    """Mark *superseded* the waiting changes a confirmed one replaced: Stripe now shows a later
+    request, so nothing will ever confirm them. Returns whether any was closed."""
+    closed = [
+        change.pk
+        for change in waiting
+        if change.state == GiftChange.State.REQUESTED
+        and any(_replaces(done, change) for done in confirmed)
+    ]
+    if closed:
+        GiftChange.objects.filter(pk__in=closed).update(state=GiftChange.State.SUPERSEDED)
+    return bool(closed)
 
 
 def _shows(
@@ -439,7 +492,8 @@ def prepare_payment_failed(invoice: dict[str, Any], gateway: StripeGateway) -> C
 
 def prepare_card_attached(payment_method: dict[str, Any], gateway: StripeGateway):
     """``payment_method.attached``: a card the donor added on Stripe's page confirms their
-    pending card update."""
+    latest card update on each gift (even one already marked expired: Stripe may deliver the
+    event late) and closes the earlier ones as superseded."""
     from .fulfilment import APPLIED, IGNORED
     from .stripe_objects import object_id
 
@@ -448,18 +502,22 @@ def prepare_card_attached(payment_method: dict[str, Any], gateway: StripeGateway
     def apply() -> str:
         if not customer:
             return IGNORED
-        pending = GiftChange.objects.select_for_update().filter(
+        unfinished = GiftChange.objects.select_for_update().filter(
             gift__stripe_customer_id=customer,
             kind=GiftChange.Kind.CARD,
-            state=GiftChange.State.REQUESTED,
+            state__in=[GiftChange.State.REQUESTED, GiftChange.State.EXPIRED],
         )
-        count = 0
-        for change in pending:
+        latest: dict[int, GiftChange] = {}
+        waiting = []
+        for change in unfinished.order_by("requested_at", "pk"):
+            latest[change.gift_id] = change
+            waiting.append(change)
+        for change in latest.values():
             change.state, change.confirmed_at = GiftChange.State.CONFIRMED, timezone.now()
             change.stripe_id = str(payment_method.get("id") or "")[:255]
             change.save(update_fields=["state", "confirmed_at", "stripe_id"])
-            count += 1
-        return APPLIED if count else IGNORED
+        _close_superseded(waiting, list(latest.values()))
+        return APPLIED if latest else IGNORED
 
     return apply
 

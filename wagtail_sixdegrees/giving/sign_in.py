@@ -3,7 +3,9 @@
 The token is 256 random bits; only its SHA-256 digest is stored (``DonorSignInLink``), so the
 database cannot sign anyone in. Redeeming marks it used in one conditional UPDATE, so two tabs
 (or a scanner racing a person) cannot both use it. Asking for a link answers the same way
-whether or not the address is known: the caller never learns which.
+whether or not the address is known: the caller never learns which. The view only enqueues
+:func:`send_link` (``tasks.send_sign_in_link``) for every address, so the request does the
+same work, and takes the same time, whether the address gave or not.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import secrets
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -37,9 +38,11 @@ def known_donor(email: str) -> Donor | None:
     return donor
 
 
-def send_link(request: HttpRequest, email: str) -> bool:
+def send_link(email: str, origin: str, language: str | None = None) -> bool:
     """Email a sign-in link if ``email`` belongs to a donor; True if one was sent. Callers
-    must answer the same either way."""
+    must answer the same either way. ``origin`` is the scheme and host the donor asked from
+    (``https://example.org``); ``language`` theirs, for a donor whose language we do not
+    know."""
     donor = known_donor(email)
     if donor is None:
         return False
@@ -52,8 +55,8 @@ def send_link(request: HttpRequest, email: str) -> bool:
         expires_at=now
         + datetime.timedelta(minutes=int(conf.get_setting("DONOR_LINK_MAX_AGE_MINUTES"))),
     )
-    url = request.build_absolute_uri(reverse("wagtail_sixdegrees:my_giving_link", args=[token]))
-    with translation.override(donor.locale or translation.get_language() or settings.LANGUAGE_CODE):
+    url = origin + reverse("wagtail_sixdegrees:my_giving_link", args=[token])
+    with translation.override(donor.locale or language or settings.LANGUAGE_CODE):
         context = {
             "url": url,
             "donor": donor,

@@ -3,8 +3,10 @@ giving* (amount, what it supports, pause, resume, cancel, card), each payment St
 collect, and the lapse when Stripe gave up. Managers read it in the Giving panel.
 
 A change that Stripe carries out is recorded *requested* before the call (its ``reference`` is
-the call's idempotency key, so a retry is the same request) and *confirmed* when Stripe's
-webhook shows the subscription in the asked-for state.
+the call's idempotency key, so a retry of that call is the same request; a second click is a
+second change) and *confirmed* when Stripe's webhook shows the subscription in the asked-for
+state. A request that a later confirmed change replaced is *superseded*; a card update the
+donor never finished on Stripe's page is *expired* after ``CARD_UPDATE_WAIT_HOURS``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class GiftChange(models.Model):
         REQUESTED = "requested", _("Waiting for Stripe")
         CONFIRMED = "confirmed", _("Confirmed")
         FAILED = "failed", _("Stripe refused or could not be reached")
+        SUPERSEDED = "superseded", _("Replaced by a later change")
+        EXPIRED = "expired", _("Not finished on Stripe's page")
 
     reference = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
     gift = models.ForeignKey(

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ... import conf, money
 from ...layout import PublicTemplateResponse
 from ...needs.translations import in_language
-from .. import monthly, ratelimit, sign_in, statement_pdf, statements
+from .. import monthly, ratelimit, sign_in, statement_pdf, statements, tasks
 from ..donor_session import donor_required, sign_out
 from ..donor_session import sign_in as start_session
 from ..models import Donation, GiftChange, NeedChoice, RecurringGift
@@ -101,9 +101,15 @@ def my_giving(request: HttpRequest) -> HttpResponse:
         return PublicTemplateResponse(
             request, TEMPLATES + "sign_in.html", {"form": form}, status=400
         )
+    # Enqueued for every address: looking the donor up and sending the email happen in the
+    # task, so neither the answer nor its timing tells a known address from an unknown one.
     try:
-        sign_in.send_link(request, form.cleaned_data["email"])
-    except Exception:  # a failing mail server must not tell known addresses from unknown ones
+        tasks.send_sign_in_link.enqueue(
+            form.cleaned_data["email"],
+            f"{request.scheme}://{request.get_host()}",
+            translation.get_language(),
+        )
+    except Exception:  # a failing queue (or mail server, run inline) must not tell either
         logger.exception("Could not send a My giving sign-in link")
     return PublicTemplateResponse(request, TEMPLATES + "link_sent.html", {})
 
@@ -152,8 +158,12 @@ def _donations(email: str):
 def _home_page(request: HttpRequest, email: str) -> HttpResponse:
     # The waiting changes are read before the gifts: if a webhook commits in between, the page
     # shows the new state still marked "waiting", never the old state unmarked.
+    monthly.expire_unfinished_card_updates(monthly.gifts_of(email))
+    newest: dict[tuple[int, str], GiftChange] = {}
+    for change in monthly.pending_changes_of(email):  # oldest first: the newest of a kind stays
+        newest[change.gift_id, change.kind] = change
     pending: dict[int, list[GiftChange]] = {}
-    for change in monthly.pending_changes_of(email):
+    for change in sorted(newest.values(), key=lambda change: (change.requested_at, change.pk)):
         pending.setdefault(change.gift_id, []).append(change)
     gifts = list(
         monthly.gifts_of(email).prefetch_related(

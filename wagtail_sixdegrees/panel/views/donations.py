@@ -17,8 +17,8 @@ from wagtail.admin.widgets.button import Button
 
 from ... import conf
 from ...allocation.models import LedgerEntry
-from ...giving import fulfilment, gateway, payment_methods, refunds
-from ...giving.models import Donation, StripeEvent
+from ...giving import fulfilment, gateway, monthly, payment_methods, refunds
+from ...giving.models import Donation, GiftChange, RecurringGift, StripeEvent
 from .. import names, permissions
 from ..columns import MoneyColumn, StatusColumn, format_amount
 from ..filters import DonationFilterSet
@@ -253,6 +253,16 @@ class DonationInspectView(GivingInspectView):
     def get_page_subtitle(self) -> str:
         return str(_("Donation %(reference)s") % {"reference": short_reference(self.object)})
 
+    @staticmethod
+    def _gift_changes(donation: Donation) -> list[GiftChange] | None:
+        """The monthly gift's history, its unfinished card updates marked expired first."""
+        if not donation.recurring_gift_id:
+            return None
+        monthly.expire_unfinished_card_updates(
+            RecurringGift.objects.filter(pk=donation.recurring_gift_id)
+        )
+        return list(GiftChange.objects.filter(gift_id=donation.recurring_gift_id))
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         donation = self.object
@@ -270,9 +280,7 @@ class DonationInspectView(GivingInspectView):
             events=events_for(donation),
             refund_requests=refunds.refund_log(donation),
             stripe_links=stripe_links(donation),
-            gift_changes=list(donation.recurring_gift.changes.all())
-            if donation.recurring_gift_id
-            else None,
+            gift_changes=self._gift_changes(donation),
             refund_refusal=refunds.refusal(donation),
             refundable=format_amount(remaining, donation.currency) if remaining else "",
             refund_url=names.url(names.DONATIONS, "refund", donation.pk)
