@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wagtail_sixdegrees', '0022_offline_fingerprint_keys'),
+        ('wagtail_sixdegrees', '0023_keyed_card_and_term_digests'),
     ]
 
     operations = [
