@@ -42,6 +42,12 @@ CONTROL_SIZES = """(form) => [...form.querySelectorAll('input, select, button, s
   })"""
 
 
+def small_controls(form) -> list[dict]:
+    """Every visible control in ``form`` (its disclosures opened) under 44x44 CSS px."""
+    form.evaluate("(f) => f.querySelectorAll('details').forEach(d => { d.open = true; })")
+    return [c for c in form.evaluate(CONTROL_SIZES) if c["width"] < 44 or c["height"] < 44]
+
+
 class Donor:
     """Drives the form as a donor does, counting each tap, typed field and chosen option."""
 
@@ -154,9 +160,7 @@ def test_the_form_opens_on_one_clear_default_and_a_gift_takes_few_taps(
     # 2. Every control, disclosures open, is at least 44x44 CSS px; axe finds nothing serious
     #    with the disclosures closed or open.
     assert serious_violations(page) == []
-    form.evaluate("(f) => f.querySelectorAll('details').forEach(d => { d.open = true; })")
-    small = [c for c in form.evaluate(CONTROL_SIZES) if c["width"] < 44 or c["height"] < 44]
-    assert small == []
+    assert small_controls(form) == []
     assert serious_violations(page) == []
 
     # 3. A preset one-off gift to the page's need: amount, email, give.
@@ -225,6 +229,9 @@ def test_without_javascript_every_disclosure_opens_and_every_option_works(
     form.locator("input[name=dedication]").fill("Fictional grandmother")
     form.locator("details:has([name=cover_fees]) > summary").click()
     form.locator("input[name=cover_fees]").check()
+    # The other currencies' links are tap targets too, not just inline text.
+    expect(form.locator("noscript a[href^='?currency=']").first).to_be_visible()
+    assert small_controls(form) == []
     form.locator("button[type=submit]").click()
     page.wait_for_url("**/checkout/**")
 
@@ -233,4 +240,27 @@ def test_without_javascript_every_disclosure_opens_and_every_option_works(
     assert gift.anonymous and gift.dedication == "Fictional grandmother"
     assert gift.dedication_kind == "memory"
     assert [p.kind for p in gift.preferences.all()] == ["general"]
+    page.context.close()
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["javascript", "no-javascript"])
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_after_an_error_the_summary_links_and_every_control_stay_tap_sized(
+    browser, live_server, checkout_server, language, script
+):
+    currency = LANGUAGES[language][0]
+    site = build_story_site(currency, presets=True)
+    page = open_story(
+        browser, live_server, site["story"], language, (360, 740), java_script_enabled=script
+    )
+    form = page.locator(FORM)
+    form.locator("input[name=amount]").fill("twenty")
+    form.locator("input[name=email]").fill("not an email")
+    form.locator("button[type=submit]").click()
+
+    summary = page.locator(f"{FORM} .sd-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.locator("a[href]")).to_have_count(2)
+    assert small_controls(page.locator(FORM)) == []
+    assert not Donation.objects.exists()
     page.context.close()
