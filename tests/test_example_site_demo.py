@@ -78,6 +78,9 @@ print(json.dumps({
     "payment problem": list(RecurringGift.objects.filter(status="past_due").values_list(
         "donor__email", flat=True
     )),
+    "units by language": {code: sorted(Need.objects.filter(
+        locale__language_code=code, unit_cost__isnull=False
+    ).values_list("unit_name", flat=True)) for code in ("en", "th", "vi")},
     "offline gifts": sorted(
         Donation.objects.exclude(channel="online").values_list("channel", "currency", "status")
     ),
@@ -152,6 +155,12 @@ def test_the_demo_holds_a_month_of_giving_work_and_is_idempotent(tmp_path):
     assert first["statement gifts"] >= 2
     # The closed need has a live Thai translation: Thai readers see its choice in Thai.
     assert first["closed need in thai"] is True
+    # Thai and Vietnamese readers see what a gift buys in their own words.
+    assert first["units by language"] == {
+        "en": ["counselling session", "night of safe shelter"],
+        "th": ["ครั้งการให้คำปรึกษา", "คืนในที่พักพิงปลอดภัย"],
+        "vi": ["buổi tư vấn", "đêm ở nơi trú ẩn an toàn"],
+    }
     # A small offline batch (bank transfer, cash, cheque), imported once and allocated.
     assert first["offline gifts"] == [
         ["bank_transfer", "THB", "paid"],

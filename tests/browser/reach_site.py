@@ -3,6 +3,9 @@ a long story with images, a needs callout and the donate form, and a second stor
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from django.core.files.base import ContentFile
 from wagtail.images import get_image_model
 from wagtail.rich_text import RichText
@@ -18,17 +21,34 @@ from tests.factories import (
     make_story_index,
 )
 
-#: Suggested amounts per currency and what one shelter night costs (minor units), for
-#: ``build_story_site(presets=True)``: the phone-first form as the demo shows it.
-PRESETS = {"USD": ("10 25 50", "0.30"), "THB": ("300 500 1000", "10"), "VND": ("100000 250000", "")}
-NIGHT_COST = {"USD": 500, "THB": 15_000, "VND": 120_000}
+# The phone-first form as the demo shows it: the example site's suggested amounts, its story
+# heading and its shelter unit, read from the demo's own content so the two cannot drift apart.
+sys.path.append(str(Path(__file__).resolve().parents[2] / "example_site"))
+from demo.content.giving import CURRENCY_OPTIONS
+from demo.content.needs import UNITS
+from demo.content.stories import DONATE_HEADING
+from demo.content.translations import TRANSLATIONS
+
+#: Suggested amounts per currency, for ``build_story_site(presets=True)``.
+PRESETS = {option["currency"]: option for option in CURRENCY_OPTIONS}
+#: The donate block's heading and the shelter unit (name, plural) per language.
+HEADINGS = {"en": DONATE_HEADING} | {
+    code: texts["story"]["donate_heading"] for code, texts in TRANSLATIONS.items()
+}
+SHELTER = "Six months of safe shelter"
+SHELTER_UNITS = {"en": UNITS[SHELTER][:2]} | {
+    code: texts["units"][SHELTER] for code, texts in TRANSLATIONS.items()
+}
+#: What one shelter night costs (minor units); in baht, the demo's own figure.
+NIGHT_COST = {"USD": 500, "THB": UNITS[SHELTER][2], "VND": 120_000}
 
 
-def build_story_site(currency: str = "USD", *, presets: bool = False) -> dict:
+def build_story_site(currency: str = "USD", *, presets: bool = False, language: str = "en") -> dict:
     """A story index with two causes, and a long story carrying images, a callout and the form;
     its needs are in `currency` (a need takes money only in its own currency). With
     ``presets``, the site suggests amounts per currency and the shelter need has a unit (a
-    shelter night), so the form says what each amount buys."""
+    shelter night) named in ``language``, so the form says what each amount buys, under the
+    demo's heading in that language."""
     ensure_wagtail_tree()
     default_locale()
     shelter, legal = make_cause("Shelter"), make_cause("Legal aid")
@@ -42,7 +62,7 @@ def build_story_site(currency: str = "USD", *, presets: bool = False) -> dict:
         )
     )
     if presets:
-        beds.unit_name, beds.unit_name_plural = "shelter night", "shelter nights"
+        beds.unit_name, beds.unit_name_plural = SHELTER_UNITS[language]
         beds.unit_cost = NIGHT_COST[currency]
         beds.save()
         _suggest_amounts()
@@ -69,9 +89,10 @@ def build_story_site(currency: str = "USD", *, presets: bool = False) -> dict:
         5, ("image", {"image": images[1], "alt_text": "A river under a pale sky.", "caption": ""})
     )
     body.append(("needs_callout", {"heading": "", "needs": [beds, lawyers]}))
-    body.append(
-        ("donate", {"mode": "split", "needs": [beds, lawyers], "frequencies": ["once", "monthly"]})
-    )
+    donate = {"mode": "split", "needs": [beds, lawyers], "frequencies": ["once", "monthly"]}
+    if presets:
+        donate["heading"] = HEADINGS[language]
+    body.append(("donate", donate))
     story = make_live_story(
         index,
         title="Mai's story",
@@ -102,8 +123,7 @@ def _suggest_amounts() -> None:
 
     settings = GivingSettings.for_site(Site.objects.get(is_default_site=True))
     settings.currency_options = [
-        ("currency", {"currency": code, "amounts": amounts, "fixed_fee": fixed, "impact_lines": ""})
-        for code, (amounts, fixed) in PRESETS.items()
+        ("currency", {"impact_lines": "", **option}) for option in PRESETS.values()
     ]
     settings.save()
 

@@ -173,8 +173,14 @@ def test_options_wait_behind_disclosures_that_errors_open(client, give, stripe_a
 
     body = response.content.decode()
     opened = re.findall(r'<details class="sd-details" open>\s*<summary>([^<]*)<', body)
-    assert "Dedication (optional)" in opened
-    assert "Your name, anonymity and updates" in opened  # the donor gave a name
+    assert opened == ["More options"]  # the dedication's error (and the name given)
+    more = body.split("<summary>More options</summary>")[1].split("</details>")[0]
+    legends = re.findall(r"<legend>([^<]*)</legend>", more)
+    assert legends == [
+        "Your name, anonymity and updates",
+        "Dedication (optional)",
+        "Cover the payment fee",
+    ]
 
 
 # --- Trust near the button --------------------------------------------------------------

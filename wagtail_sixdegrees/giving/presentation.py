@@ -415,7 +415,5 @@ def _open_disclosures(form: DonateForm, rows: list[SplitRow]) -> dict[str, bool]
         "where": bool(form.non_field_errors())
         or any(row.target or row.share for row in rows[1:])
         or given("allow_flexible_use"),
-        "you": given("name", "anonymous", "wants_updates"),
-        "dedication": given("dedication"),
-        "fee": given("cover_fees"),
+        "more": given("name", "anonymous", "wants_updates", "dedication", "cover_fees"),
     }

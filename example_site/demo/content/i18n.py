@@ -28,7 +28,7 @@ from wagtail_sixdegrees.models import (
     TransparencyPage,
 )
 
-from .needs import CAUSES, NEEDS, REGIONS
+from .needs import CAUSES, NEEDS, REGIONS, UNITS
 from .stories import STORIES, demo_reviewer, review_and_publish
 from .translations import TRANSLATIONS
 
@@ -47,6 +47,7 @@ def missing_texts(texts: dict) -> list[str]:
     missing = [f"cause {slug}" for slug, *_ in CAUSES if slug not in texts["causes"]]
     missing += [f"region {slug}" for slug, *_ in REGIONS if slug not in texts["regions"]]
     missing += [f"need {title!r}" for title, *_ in NEEDS if title not in texts["needs"]]
+    missing += [f"unit of {title!r}" for title in UNITS if title not in texts.get("units", {})]
     for slug, *_rest, paragraphs, _quote in STORIES:
         translated = texts["stories"].get(slug)
         if translated is None:
@@ -102,7 +103,9 @@ class Translator:
     def needs(self) -> None:
         default = Locale.get_default()
         for need in Need.objects.filter(locale=default, title__in=self.texts["needs"]):
+            unit = self.texts["units"].get(need.title, ("", ""))
             if need.has_translation(self.locale):
+                self.translate_unit(need, unit)
                 continue
             title, summary = self.texts["needs"][need.title]
             # A new draft in its own right: nothing of the source's publishing history.
@@ -112,6 +115,8 @@ class Translator:
                 summary=summary,
                 cause=self.translated(need.cause),
                 region=self.translated(need.region),
+                unit_name=unit[0] or need.unit_name,
+                unit_name_plural=unit[1] or need.unit_name_plural,
                 live=False,
                 has_unpublished_changes=True,
                 live_revision=None,
@@ -119,6 +124,16 @@ class Translator:
                 last_published_at=None,
             )
             translation.save_revision().publish()
+
+    def translate_unit(self, source: Need, unit: tuple[str, str]) -> None:
+        """Give a translation made before units were translated its unit in this language
+        (it still carries the English one, copied from its source)."""
+        translation = source.get_translation(self.locale)
+        if not unit[0] or not source.unit_name or translation.unit_name != source.unit_name:
+            return
+        translation.unit_name, translation.unit_name_plural = unit
+        translation.save()
+        translation.save_revision().publish()
 
     def translated(self, obj):
         """The translation of a need (or cause, region) in this locale, or the object itself

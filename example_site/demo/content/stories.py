@@ -32,6 +32,9 @@ from wagtail_sixdegrees.stories.workflow import CHECKLIST, REVIEWERS_GROUP_NAME
 
 FICTIONAL = "Fictional story for the demonstration: this person does not exist."
 
+#: The heading of every story's donate block (the browser tests measure the form under it).
+DONATE_HEADING = "Fund the work behind this story"
+
 # (slug, pseudonym, title, region slug, cause slugs, need titles, palette, teaser, paragraphs, quote)
 STORIES = [
     (
@@ -236,7 +239,7 @@ def ensure_stories(home: Page) -> dict[str, int]:
             (
                 "donate",
                 {
-                    "heading": "Fund the work behind this story",
+                    "heading": DONATE_HEADING,
                     "mode": "split",
                     "needs": need_objects,
                     "frequencies": ["once", "monthly"],

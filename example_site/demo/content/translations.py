@@ -11,6 +11,8 @@ Shape of each language's dict:
 * ``home`` and ``story_index``: ``title`` and ``intro`` (HTML, as in English);
 * ``causes``: slug -> (name, description); ``regions``: slug -> name;
 * ``needs``: English title -> (title, summary);
+* ``units``: English title of a need with an impact unit -> (unit name, plural): what the donate
+  form counts ("pays for 3 ..."); Thai and Vietnamese nouns do not inflect, so both are the same;
 * ``story``: what every story shares (the fictional label, the teaser's label, the content
   warning, the illustration's alternative text, the donate block's heading);
 * ``stories``: slug -> ``title``, ``teaser``, ``paragraphs`` (in the English order) and
@@ -61,6 +63,10 @@ TH = {
         "an-giang": "จังหวัดอานซาง",
         "battambang": "จังหวัดพระตะบอง",
         "mekong-border": "พื้นที่ชายแดนลุ่มแม่น้ำโขง",
+    },
+    "units": {
+        "Six months of safe shelter": ("คืนในที่พักพิงปลอดภัย", "คืนในที่พักพิงปลอดภัย"),
+        "Trauma counselling sessions": ("ครั้งการให้คำปรึกษา", "ครั้งการให้คำปรึกษา"),
     },
     "needs": {
         "Six months of safe shelter": (
@@ -228,6 +234,10 @@ VI = {
         "an-giang": "Tỉnh An Giang",
         "battambang": "Tỉnh Battambang",
         "mekong-border": "Vùng biên giới sông Mê Kông",
+    },
+    "units": {
+        "Six months of safe shelter": ("đêm ở nơi trú ẩn an toàn", "đêm ở nơi trú ẩn an toàn"),
+        "Trauma counselling sessions": ("buổi tư vấn", "buổi tư vấn"),
     },
     "needs": {
         "Six months of safe shelter": (
