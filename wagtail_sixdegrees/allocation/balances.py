@@ -219,10 +219,12 @@ def canonical_needs() -> NeedQuerySet:
 
 
 class Canonical:
-    """Source records of every need, cause and region, loaded once (bounded by needs).
+    """Source records of every need, cause and region, loaded once (bounded by needs), for
+    the allocation planner.
 
     Also remembers each need's canonical cause and region, so a share for a need that has
-    closed can follow them, and totals can count a need towards its cause and region.
+    closed can follow them. (The public totals look these up in SQL instead, in the query that
+    reads the balances: :func:`currency_figures`.)
     """
 
     def __init__(self) -> None:
