@@ -95,7 +95,7 @@ def test_payments_and_allocations_at_the_same_time_converge_without_deadlock():
 
     def pay(donation: Donation) -> None:
         with transaction.atomic():  # as the webhook does: lock the donation, then save it
-            locked = Donation.objects.select_for_update().get(pk=donation.pk)
+            locked = Donation.objects.select_for_update(no_key=True).get(pk=donation.pk)
             locked.status, locked.paid_at = "paid", timezone.now()
             locked.settlement_currency, locked.settlement_amount = "USD", locked.amount
             locked.fee_amount, locked.net_amount = 20, locked.amount - 20
@@ -110,7 +110,9 @@ def test_payments_and_allocations_at_the_same_time_converge_without_deadlock():
                 pay(donation)
         else:  # fees learnt late, while the run may be allocating these very donations
             for donation in paid:
-                Donation.objects.filter(pk=donation.pk).update(net_amount=F("net_amount") - 1)
+                with transaction.atomic():  # locked as the package's writers lock donations
+                    ledger.lock(donations=[donation.pk])
+                    Donation.objects.filter(pk=donation.pk).update(net_amount=F("net_amount") - 1)
 
     for round_ in range(2):
         run_concurrently(lambda index, now=round_: work(index, now), 3)  # fails on a deadlock

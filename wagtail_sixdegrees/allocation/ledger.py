@@ -75,9 +75,12 @@ from .models import (
 #:    currency order; PostgreSQL): an allocation takes it before it reads which donations are
 #:    unallocated, and so does anything that voids a gift. The donation table's triggers
 #:    (``allocation/waiting.py``) take the rows they change after the donation's own row
-#:    (a payment), so a payment waits for a running allocation and then sees what it wrote;
-#:    the allocation never waits for such a payment's row lock, since it only reads donations
-#:    (its foreign keys take a key-share lock, which a payment's update does not block);
+#:    (a payment), so a payment waits for a running allocation and then sees what it wrote.
+#:    The allocation never waits for such a payment's row lock: it only reads donations, and
+#:    the key-share locks its ledger lines' foreign keys take are not blocked by an UPDATE or
+#:    by the package's donation locks (FOR NO KEY UPDATE: :func:`lock`, ``giving/fulfilment``).
+#:    Code that locks a donation FOR UPDATE (a plain ``select_for_update()``) and then changes
+#:    what it brings would block it, and PostgreSQL would abort one of the two as a deadlock;
 #: 1. the allocation run being committed (its row);
 #: 2. the allocation lock (allocators only; a transaction-scoped advisory lock on PostgreSQL,
 #:    which makes "is this donation allocated yet?" and the write that answers it atomic
@@ -156,10 +159,14 @@ def lock(
 def _lock_rows(model: type[models.Model], ids: Iterable[int]) -> None:
     wanted = sorted(set(ids))
     if wanted:
+        # FOR NO KEY UPDATE: writers exclude each other, but a transaction writing ledger
+        # lines that reference these rows (their foreign keys take a key-share lock) does not
+        # wait for them; an allocation holding the waiting money must never wait for a
+        # writer that may wait for it.
         list(
             model._default_manager.filter(pk__in=wanted)
             .order_by("pk")
-            .select_for_update()
+            .select_for_update(no_key=True)
             .values_list("pk", flat=True)
         )
 
