@@ -28,7 +28,15 @@ from typing import TypedDict, overload
 
 from django.db import connection, models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, Collate, Concat, Greatest, NullIf, TruncMonth
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Collate,
+    Concat,
+    Greatest,
+    NullIf,
+    TruncMonth,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -1204,7 +1212,9 @@ def _needs_holding() -> NeedQuerySet:
     )
     return (
         canonical_needs()
-        .annotate(allocated=Coalesce(Subquery(held, output_field=_BIG), Value(0)))
+        # Cast: PostgreSQL sums bigints as numeric, and the share below must divide integers
+        # (5 of 6,000 is 0 per mille, not 0.83), as the dashboard's Python fallback does.
+        .annotate(allocated=Coalesce(Cast(Subquery(held), output_field=_BIG), Value(0)))
         .annotate(
             gap=Greatest(
                 models.F("target_amount") - models.F("allocated"), Value(0), output_field=_BIG
