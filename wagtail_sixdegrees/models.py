@@ -5,7 +5,13 @@ The models live with their domain (``needs/``, ``giving/``, ``stories/``, ``allo
 (docs/concepts.md#public-contracts).
 """
 
-from .allocation.models import AccountBalance, AllocationRun, Disbursement, LedgerEntry
+from .allocation.models import (
+    AccountBalance,
+    AllocationRun,
+    Disbursement,
+    LedgerEntry,
+    UnallocatedMoney,
+)
 from .display import DisplayVersion
 from .giving.models import (
     Donation,
@@ -66,5 +72,6 @@ __all__ = [
     "StripeEvent",
     "SurvivorStoryPage",
     "TransparencyPage",
+    "UnallocatedMoney",
     "WithdrawalCard",
 ]

@@ -519,6 +519,9 @@ def _movements(rows) -> dict:
 def _dashboard_agrees_with_the_raw_rows(now) -> None:
     assert rollups.day_differences() == []
     assert balances.month_differences() == []
+    # What waits for allocation, kept per currency (allocation/waiting.py).
+    assert balances.unallocated_differences() == []
+    assert balances.kept_unallocated_by_currency() == balances.unallocated_by_currency()
     for months in (12, 1):  # the dashboard and the home panel
         assert dashboard.giving_totals(now, months) == dashboard.giving_totals_from_donations(
             now, months

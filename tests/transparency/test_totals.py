@@ -16,8 +16,10 @@ from tests.factories import (
     need_pref,
     region_pref,
     site_root,
+    translate,
 )
-from wagtail_sixdegrees.allocation import ledger
+from wagtail_sixdegrees.allocation import balances, ledger
+from wagtail_sixdegrees.allocation.balances import PlaceTotals
 from wagtail_sixdegrees.models import DonatePage, TransparencyPage
 from wagtail_sixdegrees.transparency.totals import cache_key, public_totals
 
@@ -82,6 +84,39 @@ def test_paid_gifts_not_yet_allocated_count_as_raised(settings):
     make_paid_donation(2_500, "USD", fee=100)
     (usd,) = public_totals()
     assert (usd.raised, usd.unallocated, usd.in_needs) == (2_400, 2_400, 0)
+
+
+def test_figures_take_two_queries_and_count_translated_places_at_their_source(
+    giving, settings, django_assert_num_queries
+):
+    """Computing the figures reads the kept balances, each with its need's (or pool's) cause
+    and region mapped to the source record in the same query, and the kept money waiting for
+    allocation: two queries, whatever the number of needs, pools, causes or translations."""
+    settings.WAGTAIL_SIXDEGREES = {**settings.WAGTAIL_SIXDEGREES, "AUTO_ALLOCATE": False}
+    for name in ("shelter", "legal", "north", "south"):
+        translate(giving[name], "fr", name=f"{giving[name].name} (fr)")
+    french_beds = translate(giving["beds"], "fr", title="Lits")
+    french_legal = translate(giving["legal"], "de", name="Rechtshilfe")
+    # A USD legal need, made on the German record: it takes the 50.00 that waited for legal
+    # aid in USD, and a new gift.
+    room = make_need(cause=french_legal, region=giving["south"], target_amount=10**6)
+    make_paid_donation(4_000, "USD", preferences=[need_pref(room)])
+    ledger.allocate()
+    make_paid_donation(1_000, "USD", fee=50)  # paid, not allocated yet
+    assert french_beds.pk != giving["beds"].pk
+    with django_assert_num_queries(2):
+        figures = {row.currency: row for row in balances.currency_figures()}
+    usd = figures["USD"]
+    assert usd.unallocated == 950
+    shelter, legal, north, south = (giving[n].pk for n in ("shelter", "legal", "north", "south"))
+    assert usd.by_cause == {
+        shelter: PlaceTotals(in_needs=8_760, disbursed=2_000),
+        legal: PlaceTotals(in_needs=9_000),  # the German record's need counts at the source
+    }
+    assert usd.by_region == {
+        north: PlaceTotals(in_needs=8_760, disbursed=2_000),
+        south: PlaceTotals(in_needs=9_000),
+    }
 
 
 def test_refunds_lower_what_was_raised(giving):

@@ -71,6 +71,7 @@ def run_audit() -> AuditReport:
     _check_needs(report)
     _check_kept_balances(report)
     _check_rollups(report)
+    _check_unallocated(report)
     _notes(report)
     check_payment_mismatches(report)
     check_voided_gifts(report)
@@ -371,6 +372,34 @@ def _check_rollups(report: AuditReport) -> None:
                         "month": month.strftime("%Y-%m"),
                         "kept": _fmt(kept_month.held if kept_month else 0, currency),
                         "truth": _fmt(truth_month.held if truth_month else 0, currency),
+                    }
+                ),
+            )
+        )
+
+
+def _check_unallocated(report: AuditReport) -> None:
+    """The money kept as waiting for allocation must equal what the donations and the ledger
+    say (allocation/waiting.py)."""
+    for currency, kept, truth in balances.unallocated_differences():
+        report.violations.append(
+            Finding(
+                "kept-unallocated",
+                str(
+                    _(
+                        "Money waiting for allocation in %(currency)s is kept as %(kept_net)s "
+                        "net in %(kept_count)d donation(s) (gross %(kept_gross)s); the "
+                        "donations and the ledger say %(net)s net in %(count)d (gross "
+                        "%(gross)s). Run sixdegrees_audit --rebuild-rollups to recompute it."
+                    )
+                    % {
+                        "currency": currency,
+                        "kept_net": _fmt(kept.net, currency),
+                        "kept_count": kept.net_count,
+                        "kept_gross": _fmt(kept.gross, currency),
+                        "net": _fmt(truth.net, currency),
+                        "count": truth.net_count,
+                        "gross": _fmt(truth.gross, currency),
                     }
                 ),
             )

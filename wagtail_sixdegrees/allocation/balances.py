@@ -28,7 +28,15 @@ from typing import TypedDict, overload
 
 from django.db import connection, models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, Collate, Concat, Greatest, NullIf, TruncMonth
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Collate,
+    Concat,
+    Greatest,
+    NullIf,
+    TruncMonth,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,7 +45,14 @@ from ..giving.models import Donation
 from ..needs.models import Cause, Need, NeedQuerySet, Region
 from . import engine
 from .engine import Account, AccountKind
-from .models import AccountBalance, AccountMonth, Disbursement, LedgerEntry, balance_key
+from .models import (
+    AccountBalance,
+    AccountMonth,
+    Disbursement,
+    LedgerEntry,
+    UnallocatedMoney,
+    balance_key,
+)
 
 #: Statuses whose money is (still, at least in part) the organisation's to allocate.
 ALLOCATABLE_STATUSES = (
@@ -212,10 +227,12 @@ def canonical_needs() -> NeedQuerySet:
 
 
 class Canonical:
-    """Source records of every need, cause and region, loaded once (bounded by needs).
+    """Source records of every need, cause and region, loaded once (bounded by needs), for
+    the allocation planner.
 
     Also remembers each need's canonical cause and region, so a share for a need that has
-    closed can follow them, and totals can count a need towards its cause and region.
+    closed can follow them. (The public totals look these up in SQL instead, in the query that
+    reads the balances: :func:`currency_figures`.)
     """
 
     def __init__(self) -> None:
@@ -261,6 +278,66 @@ def unallocated_by_currency() -> dict[str, int]:
         .values("settlement_currency")
         .annotate(total=Sum(conf.allocatable_field()))
     }
+
+
+@dataclass(frozen=True)
+class Unallocated:
+    """What paid donations not allocated yet bring in one settlement currency: settled gross
+    and net, each with the number of donations in it (an amount of zero or less counts as
+    none, as :func:`unallocated_donations` leaves such a donation out)."""
+
+    gross: int = 0
+    gross_count: int = 0
+    net: int = 0
+    net_count: int = 0
+
+
+def recomputed_unallocated() -> dict[str, Unallocated]:
+    """Per settlement currency, what paid donations with no allocation yet bring, summed from
+    the donations and the ledger (the truth the kept rows are checked against)."""
+    allocated = LedgerEntry.objects.filter(donation=OuterRef("pk"), kind=LedgerEntry.Kind.ALLOCATE)
+
+    def positive(column: str, then: object) -> Sum:
+        return Sum(Case(When(**{f"{column}__gt": 0}, then=then), default=0, output_field=_BIG))
+
+    rows = (
+        Donation.objects.filter(status__in=ALLOCATABLE_STATUSES, paid_at__isnull=False)
+        .exclude(settlement_currency="")
+        .exclude(Exists(allocated))
+        .order_by()
+        .values_list("settlement_currency")
+        .annotate(
+            gross=positive("settlement_amount", models.F("settlement_amount")),
+            gross_count=positive("settlement_amount", Value(1)),
+            net=positive("net_amount", models.F("net_amount")),
+            net_count=positive("net_amount", Value(1)),
+        )
+    )
+    return {
+        currency: Unallocated(int(gross or 0), int(gc or 0), int(net or 0), int(nc or 0))
+        for currency, gross, gc, net, nc in rows
+    }
+
+
+def kept_unallocated() -> dict[str, Unallocated]:
+    """The kept rows (:class:`~.models.UnallocatedMoney`), by settlement currency."""
+    return {
+        currency: Unallocated(gross, gc, net, nc)
+        for currency, gross, gc, net, nc in UnallocatedMoney.objects.values_list(
+            "currency", "gross", "gross_count", "net", "net_count"
+        )
+    }
+
+
+def unallocated_differences() -> list[tuple[str, Unallocated, Unallocated]]:
+    """(currency, kept, recomputed) wherever the kept waiting money differs from the donations
+    and the ledger; an all-zero row missing on one side is not a difference."""
+    kept, truth = kept_unallocated(), recomputed_unallocated()
+    return [
+        (currency, kept.get(currency, Unallocated()), truth.get(currency, Unallocated()))
+        for currency in sorted(set(kept) | set(truth))
+        if kept.get(currency, Unallocated()) != truth.get(currency, Unallocated())
+    ]
 
 
 # --- Needs (kept balances) ------------------------------------------------------------------
@@ -480,9 +557,26 @@ def accounts() -> list[AccountTotal]:
     ]
 
 
-def currency_figures(canonical: Canonical | None = None) -> list[CurrencyFigures]:
-    """Public totals per currency from the kept balances, plus what waits for allocation."""
-    canonical = canonical or Canonical()
+def _source_of(model: type[models.Model], key: str) -> Subquery:
+    """The id of the source record (oldest) of the translation group whose key is the outer
+    query's ``key``: one indexed lookup."""
+    first = model._default_manager.filter(translation_key=OuterRef(key)).order_by("pk").values("pk")
+    return Subquery(first[:1], output_field=models.BigIntegerField())
+
+
+def kept_unallocated_by_currency() -> dict[str, int]:
+    """What paid donations not allocated yet will bring, per settlement currency, read from
+    the kept rows (:class:`~.models.UnallocatedMoney`): the same figures as
+    :func:`unallocated_by_currency`, in one small query."""
+    column = "net" if conf.allocatable_field() == "net_amount" else "gross"
+    rows = UnallocatedMoney.objects.exclude(**{column: 0}).values_list("currency", column)
+    return dict(rows)
+
+
+def currency_figures() -> list[CurrencyFigures]:
+    """Public totals per currency from the kept balances, plus what waits for allocation (the
+    kept rows). Two queries: each need's and pool's canonical cause and region are looked up
+    in the query that reads the balances."""
     figures: dict[str, CurrencyFigures] = {}
 
     def of(currency: str) -> CurrencyFigures:
@@ -493,29 +587,39 @@ def currency_figures(canonical: Canonical | None = None) -> list[CurrencyFigures
             total = places.setdefault(key, PlaceTotals())
             setattr(total, slot, getattr(total, slot) + amount)
 
-    for total in accounts():
-        account, totals = total.account, of(total.currency)
-        if account.kind == AccountKind.SHORTFALL:
-            totals.shortfall += total.held
-            continue
-        if account.kind == AccountKind.GENERAL:
-            totals.general += total.held
-            continue
-        if account.kind == AccountKind.NEED:
-            totals.in_needs += total.held
-            totals.disbursed += total.disbursed
-            place = canonical.need_place.get(account.need_id) if account.need_id else None
-            cause, region = place or (None, None)
+    # A need counts at its cause and region, a restricted pool at its own: the translation
+    # group of either, mapped to its source record as money is (see canonical_ids).
+    rows = (
+        AccountBalance.objects.order_by()
+        .annotate(
+            cause_key=Coalesce(models.F("need__cause__translation_key"), "cause__translation_key"),
+            region_key=Coalesce(
+                models.F("need__region__translation_key"), "region__translation_key"
+            ),
+        )
+        .annotate(cause_source=_source_of(Cause, "cause_key"))
+        .annotate(region_source=_source_of(Region, "region_key"))
+        .values_list(
+            "account_kind", "currency", "held", "disbursed", "cause_source", "region_source"
+        )
+    )
+    for kind, currency, held, disbursed, cause, region in rows:
+        totals = of(currency)
+        if kind == AccountKind.SHORTFALL:
+            totals.shortfall += held
+        elif kind == AccountKind.GENERAL:
+            totals.general += held
+        elif kind == AccountKind.NEED:
+            totals.in_needs += held
+            totals.disbursed += disbursed
             for places, key in ((totals.by_cause, cause), (totals.by_region, region)):
-                add(places, key, "in_needs", total.held)
-                add(places, key, "disbursed", total.disbursed)
+                add(places, key, "in_needs", held)
+                add(places, key, "disbursed", disbursed)
         else:
-            totals.restricted += total.held
-            cause = canonical.causes.get(account.cause_id) if account.cause_id else None
-            region = canonical.regions.get(account.region_id) if account.region_id else None
-            add(totals.by_cause, cause, "waiting", total.held)
-            add(totals.by_region, region, "waiting", total.held)
-    for currency, amount in unallocated_by_currency().items():
+            totals.restricted += held
+            add(totals.by_cause, cause, "waiting", held)
+            add(totals.by_region, region, "waiting", held)
+    for currency, amount in kept_unallocated_by_currency().items():
         of(currency).unallocated += amount
     return [figures[currency] for currency in sorted(figures)]
 
@@ -873,6 +977,7 @@ __all__ = [
     "KeptBalance",
     "NeedProgress",
     "PlaceTotals",
+    "Unallocated",
     "account_label",
     "accounts",
     "attach_progress",
@@ -883,6 +988,8 @@ __all__ = [
     "donation_balances",
     "donation_ledger",
     "kept_months",
+    "kept_unallocated",
+    "kept_unallocated_by_currency",
     "month_differences",
     "movements_in_months",
     "movements_since",
@@ -895,6 +1002,9 @@ __all__ = [
     "progress",
     "recomputed_balances",
     "recomputed_months",
+    "recomputed_unallocated",
+    "unallocated_by_currency",
+    "unallocated_differences",
     "unallocated_donations",
     "with_progress",
 ]
@@ -1102,7 +1212,9 @@ def _needs_holding() -> NeedQuerySet:
     )
     return (
         canonical_needs()
-        .annotate(allocated=Coalesce(Subquery(held, output_field=_BIG), Value(0)))
+        # Cast: PostgreSQL sums bigints as numeric, and the share below must divide integers
+        # (5 of 6,000 is 0 per mille, not 0.83), as the dashboard's Python fallback does.
+        .annotate(allocated=Coalesce(Cast(Subquery(held), output_field=_BIG), Value(0)))
         .annotate(
             gap=Greatest(
                 models.F("target_amount") - models.F("allocated"), Value(0), output_field=_BIG

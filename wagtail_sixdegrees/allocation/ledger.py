@@ -46,6 +46,7 @@ from ..giving.models import Donation
 from ..needs.fill_order import configured_policy
 from ..needs.models import Cause, Need, Region
 from . import balances, engine, planning
+from . import waiting as unallocated
 from .balances import (
     Canonical,
     canonical_ids,
@@ -62,24 +63,45 @@ from .models import (
     AllocationRun,
     Disbursement,
     LedgerEntry,
+    UnallocatedMoney,
     balance_key,
 )
 
 #: The order every writer takes its locks in, so that no two writers can deadlock. Every lock
-#: is taken through :func:`lock` (steps 0-4) or, for step 5, by :func:`_keep_balances`. Each step
-#: is optional; none is ever taken after a later one, whether in one call or in several:
+#: is taken through :func:`lock` (steps 0-5) or, for steps 6 and 7, by :func:`_keep_balances`
+#: and :func:`_keep_months`. Each step is optional; none is ever taken after a later one,
+#: whether in one call or in several (taking again a lock already held waits for nothing):
 #:
-#: 0. the allocation run being committed (its row);
-#: 1. the allocation lock (allocators only; a transaction-scoped advisory lock on PostgreSQL,
+#: 0. the money waiting for allocation (every :class:`~.models.UnallocatedMoney` row, in
+#:    currency order; PostgreSQL): an allocation takes it before it reads which donations are
+#:    unallocated, and so does anything that voids a gift. The donation table's triggers
+#:    (``allocation/waiting.py``) take the rows they change after the donation's own row
+#:    (a payment), so a payment waits for a running allocation and then sees what it wrote.
+#:    The allocation never waits for such a payment's row lock: it only reads donations, and
+#:    the key-share locks its ledger lines' foreign keys take are not blocked by an UPDATE or
+#:    by the package's donation locks (FOR NO KEY UPDATE: :func:`lock`, ``giving/fulfilment``).
+#:    Code that locks a donation FOR UPDATE (a plain ``select_for_update()``) and then changes
+#:    what it brings would block it, and PostgreSQL would abort one of the two as a deadlock;
+#: 1. the allocation run being committed (its row);
+#: 2. the allocation lock (allocators only; a transaction-scoped advisory lock on PostgreSQL,
 #:    which makes "is this donation allocated yet?" and the write that answers it atomic
 #:    across processes without locking every donation row of a large run);
-#: 2. donations, by id;
-#: 3. needs, by id (the source record of the translation group);
-#: 4. disbursements, by id (reversing one);
-#: 5. account balance rows, by key (taken by the upsert in :func:`_keep_balances`, in key
+#: 3. donations, by id;
+#: 4. needs, by id (the source record of the translation group);
+#: 5. disbursements, by id (reversing one);
+#: 6. account balance rows, by key (taken by the upsert in :func:`_keep_balances`, in key
 #:    order, inside the transaction that writes the rows they sum);
-#: 6. account month rows, by month and key (:func:`_keep_months`, last).
-LOCK_ORDER = ("run", "allocation", "donations", "needs", "disbursements", "balances", "months")
+#: 7. account month rows, by month and key (:func:`_keep_months`, last).
+LOCK_ORDER = (
+    "waiting",
+    "run",
+    "allocation",
+    "donations",
+    "needs",
+    "disbursements",
+    "balances",
+    "months",
+)
 AUTOMATIC_LABEL = "automatic"
 # Above this many rows, PostgreSQL gets them through COPY instead of INSERT.
 COPY_THRESHOLD = 2_000
@@ -114,6 +136,7 @@ def _actor(user: Actor) -> tuple[int | None, str]:
 
 def lock(
     *,
+    waiting: bool = False,
     run: AllocationRun | None = None,
     allocation: bool = False,
     donations: Iterable[int] = (),
@@ -123,6 +146,8 @@ def lock(
     """Take the row locks a write depends on, in :data:`LOCK_ORDER`, inside the caller's
     transaction. A writer that learns what else to lock from what it locked first calls again
     for the later steps only."""
+    if waiting:
+        unallocated.lock_rows()
     if run is not None:
         _lock_rows(AllocationRun, [run.pk])
     if allocation and connection.vendor == "postgresql":  # SQLite serialises writers itself
@@ -135,10 +160,14 @@ def lock(
 def _lock_rows(model: type[models.Model], ids: Iterable[int]) -> None:
     wanted = sorted(set(ids))
     if wanted:
+        # FOR NO KEY UPDATE: writers exclude each other, but a transaction writing ledger
+        # lines that reference these rows (their foreign keys take a key-share lock) does not
+        # wait for them; an allocation holding the waiting money must never wait for a
+        # writer that may wait for it.
         list(
             model._default_manager.filter(pk__in=wanted)
             .order_by("pk")
-            .select_for_update()
+            .select_for_update(no_key=True)
             .values_list("pk", flat=True)
         )
 
@@ -637,7 +666,9 @@ def _items(
     if donation_ids is not None:
         donations = donations.filter(pk__in=list(donation_ids))
     if locked:
-        lock(allocation=True)
+        # The waiting money first: a payment of one of these donations written meanwhile
+        # waits for this run, then sees it allocated (allocation/waiting.py).
+        lock(waiting=True, allocation=True)
         donations = _fixed_set(donations)
     currencies = set(donations.order_by().values_list("settlement_currency", flat=True).distinct())
     pools = planning.pool_items() if include_pools else []
@@ -661,10 +692,13 @@ def _placed(
     batch: Sequence[engine.AllocationItem],
     digest: engine.PlanDigest,
     moved: list[Posting],
+    allocated: list[int],
 ) -> Iterator[Posting]:
     """Plan ``batch`` as it is written: yield the new money's postings (allocations) and put
     the postings of money that waited in a pool and moves on (reallocations, all of a pool
-    item's postings are FROM_POOL ones) in ``moved``. Every posting goes into ``digest``."""
+    item's postings are FROM_POOL ones) in ``moved``. Every posting goes into ``digest``; the
+    id of every donation allocated (for the first time: it was unallocated) into
+    ``allocated``."""
     for postings in allocator.each(batch):
         if not postings:
             continue
@@ -672,6 +706,7 @@ def _placed(
         if postings[0].rule == engine.Rule.FROM_POOL:
             moved.extend(postings)
         else:
+            allocated.append(postings[0].donation_id)
             yield from postings
 
 
@@ -730,9 +765,10 @@ def _plan_and_write(
                 digest.extend(postings)
             continue
         moved: list[Posting] = []
+        allocated: list[int] = []
         outcome.entries.extend(
             _write(
-                _placed(allocator, batch, digest, moved),
+                _placed(allocator, batch, digest, moved, allocated),
                 kind=LedgerEntry.Kind.ALLOCATE,
                 run=run,
                 actor=actor,
@@ -751,6 +787,9 @@ def _plan_and_write(
                 pending_balances=pending,
             )
         )
+        # What these donations brought no longer waits: one statement per batch, under the
+        # waiting rows' lock taken before they were read (step 0 of LOCK_ORDER).
+        unallocated.take_off(allocated)
 
 
 def plan_allocation(
@@ -838,7 +877,7 @@ def commit_run(run: AllocationRun, actor: Actor = None) -> AllocationRun:
     """
     try:
         with transaction.atomic():
-            lock(run=run)
+            lock(waiting=True, run=run)
             run = AllocationRun.objects.get(pk=run.pk)
             if run.status == AllocationRun.Status.COMMITTED:
                 return run
@@ -1076,7 +1115,8 @@ def void_offline_gift(donation: Donation, *, actor: Actor, reason: str) -> list[
     with transaction.atomic():
         # The allocation lock first: an allocation running now must not place a gift that is
         # being voided (it would read it as still paid).
-        lock(allocation=True, donations=[donation.pk])
+        # The waiting money before that: the void takes the gift off it (allocation/waiting.py).
+        lock(waiting=True, allocation=True, donations=[donation.pk])
         donation = Donation.objects.get(pk=donation.pk)
         record = OfflineGift.objects.filter(donation=donation).first()  # under the donation's lock
         if record is None:
@@ -1199,11 +1239,30 @@ def reverse_disbursement(disbursement: Disbursement, *, actor: Actor, reason: st
 
 
 def rebuild_balances() -> int:
-    """Replace every kept balance and monthly movement by the ones recomputed from the ledger;
-    returns the number of accounts. For rows written around this module (a bulk import, a
-    benchmark's COPY) and after a change of ``TIME_ZONE`` (months are local)."""
+    """Replace every kept balance and monthly movement, and the money waiting for allocation,
+    by the ones recomputed from the ledger and the donations (reinstalling the donation
+    table's triggers that keep the waiting money); returns the number of accounts. For rows
+    written around this module (a bulk import, a benchmark's COPY) and after a change of
+    ``TIME_ZONE`` (months are local)."""
     with transaction.atomic():
-        lock(allocation=True)
+        # The triggers first: recreating them locks the donation table until this commits,
+        # so no donation changes under the recomputation below. A payment in flight finishes
+        # first (it may wait for a running allocation, which waits for nothing held here).
+        unallocated.install_triggers()
+        lock(waiting=True, allocation=True)
+        UnallocatedMoney.objects.all().delete()
+        UnallocatedMoney.objects.bulk_create(
+            [
+                UnallocatedMoney(
+                    currency=currency,
+                    gross=row.gross,
+                    gross_count=row.gross_count,
+                    net=row.net,
+                    net_count=row.net_count,
+                )
+                for currency, row in sorted(balances.recomputed_unallocated().items())
+            ]
+        )
         AccountMonth.objects.all().delete()
         AccountMonth.objects.bulk_create(
             [

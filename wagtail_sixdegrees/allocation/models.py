@@ -448,3 +448,31 @@ class AccountMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.month:%Y-%m}: {money.format_money(self.moved, self.currency)}"
+
+
+class UnallocatedMoney(models.Model):
+    """What paid donations not allocated yet will bring, in one settlement currency: the
+    figure "received, not yet allocated" of the public totals, kept so that page reads one
+    row per currency instead of every paid donation against the ledger.
+
+    Triggers on the donation table (``allocation/waiting.py``) add a donation when it becomes
+    paid and counted (and follow any change of its amounts or currency); ``allocation/ledger.py``
+    takes it off in the same transaction as its first allocation. Both amounts are kept
+    (``ALLOCATE_FROM`` chooses which one is read), each with the number of donations in it.
+    ``sixdegrees_audit`` recomputes every row from the donations and the ledger and reports
+    any difference; ``--rebuild-rollups`` replaces them.
+    """
+
+    currency = models.CharField(_("currency"), max_length=3, unique=True)
+    gross = models.BigIntegerField(_("gross"), default=0)
+    gross_count = models.BigIntegerField(_("donations (gross)"), default=0)
+    net = models.BigIntegerField(_("net"), default=0)
+    net_count = models.BigIntegerField(_("donations (net)"), default=0)
+
+    class Meta:
+        verbose_name = _("money waiting for allocation")
+        verbose_name_plural = _("money waiting for allocation")
+        ordering = ["currency"]
+
+    def __str__(self) -> str:
+        return f"{self.currency}: {money.format_money(self.net, self.currency)}"

@@ -90,14 +90,18 @@ def _after_commit(callback: Callable[[], Any]) -> None:
 
 
 def _lock_donation(**lookup: Any) -> Donation | None:
-    return Donation.objects.select_for_update().filter(**lookup).first()
+    # FOR NO KEY UPDATE: it excludes every other writer of the donation as FOR UPDATE does,
+    # but not the key-share lock that writing ledger lines for it takes (their foreign key),
+    # so an allocation placing this donation never waits for a payment that holds it while
+    # the payment waits for the allocation (the waiting money, allocation/ledger.py LOCK_ORDER).
+    return Donation.objects.select_for_update(no_key=True).filter(**lookup).first()
 
 
 def _lock_donation_with_donor(**lookup: Any) -> Donation | None:
     """Lock a donation (its row only, as ``_lock_donation``) and read its donor in the same
     statement: a payment joins the donor's record (``checkout.join_donor_record``)."""
     return (
-        Donation.objects.select_for_update(of=("self",))
+        Donation.objects.select_for_update(of=("self",), no_key=True)
         .select_related("donor")
         .filter(**lookup)
         .first()
@@ -164,7 +168,7 @@ def resolve_mismatch(donation: Donation, *, note: str, user: Any = None) -> None
     from wagtail.log_actions import log
 
     with transaction.atomic():
-        donation = Donation.objects.select_for_update().get(pk=donation.pk)
+        donation = Donation.objects.select_for_update(no_key=True).get(pk=donation.pk)
         if not donation.payment_mismatch:
             return
         log(
@@ -423,7 +427,7 @@ def _subscription_mismatch(gift: RecurringGift, subscription_id: str, confirmed:
 
 def _first_donation(gift: RecurringGift) -> Donation | None:
     return (
-        Donation.objects.select_for_update()
+        Donation.objects.select_for_update(no_key=True)
         .filter(recurring_gift=gift)
         .order_by("created_at", "pk")
         .first()
@@ -497,7 +501,7 @@ def _apply_invoice(
     if donation is None and invoice.get("billing_reason") == "subscription_create":
         first = parse_reference(metadata.get("donation"))
         candidate = (
-            Donation.objects.select_for_update()
+            Donation.objects.select_for_update(no_key=True)
             .filter(
                 recurring_gift=gift, stripe_invoice_id="", **({"reference": first} if first else {})
             )

@@ -108,7 +108,7 @@ def send_receipt(donation_pk: int) -> bool:
     """Send the receipt once. False when there is nothing to send (unpaid, sent, erased)."""
     with transaction.atomic():
         donation = (
-            Donation.objects.select_for_update(of=("self",))
+            Donation.objects.select_for_update(of=("self",), no_key=True)
             .select_related("donor", "site", "recurring_gift")
             .filter(pk=donation_pk)
             .first()

@@ -1,7 +1,8 @@
 """Public totals: what was raised, where it is, and what was paid out, per currency.
 
 Every figure comes from the balances kept with the ledger (``allocation/balances.py``) and from
-paid gifts not allocated yet; currencies are never added together. Figures are cached under a key made of the newest ledger row, the newest
+the money kept as waiting for allocation (paid gifts not allocated yet, ``allocation/waiting.py``):
+two queries; currencies are never added together. Figures are cached under a key made of the newest ledger row, the newest
 disbursement and the latest payment: any committed write changes the key, so a stale total can
 never be served after a commit, and nothing has to remember to clear the cache. Names are looked
 up after the cache, in the reader's language.

@@ -24,8 +24,9 @@ class Command(BaseCommand):
             action="store_true",
             help=(
                 "First recompute the Giving dashboard's roll-ups (given per day, ledger "
-                "movements per month) from the donations and the ledger, and reinstall the "
-                "triggers that keep them for the current TIME_ZONE. Needed after changing "
+                "movements per month), the kept balances and the money waiting for "
+                "allocation from the donations and the ledger, and reinstall the triggers "
+                "that keep them (days for the current TIME_ZONE). Needed after changing "
                 "TIME_ZONE or writing ledger rows around the package."
             ),
         )
