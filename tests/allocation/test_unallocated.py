@@ -254,7 +254,7 @@ def test_the_migration_fills_the_rows_from_the_donations_and_the_ledger():
     make_paid_donation(1_500, fee=100)
     make_paid_donation(9_000, "THB")
     UnallocatedMoney.objects.all().delete()  # as before the migration
-    migration = importlib.import_module("wagtail_sixdegrees.migrations.0023_waiting_rows")
+    migration = importlib.import_module("wagtail_sixdegrees.migrations.0025_waiting_rows")
     migration.backfill(apps, SimpleNamespace(connection=connection))
     assert kept_matches_the_donations() == {"USD": 1_400, "THB": 9_000}
     make_paid_donation(100)

@@ -67,7 +67,7 @@ def remove_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wagtail_sixdegrees", "0022_offline_fingerprint_keys"),
+        ("wagtail_sixdegrees", "0024_gift_change_superseded_expired"),
     ]
 
     operations = [
