@@ -41,6 +41,7 @@ from typing import Any
 from django.db import connection as default_connection
 
 from ..giving.models import Donation
+from ..giving.rollups import statement_triggers
 from .models import LedgerEntry, UnallocatedMoney
 
 TRIGGER = "wagtail_sixdegrees_waiting"
@@ -137,18 +138,13 @@ def trigger_statements(connection: Any) -> list[str]:
 
         return [
             *drop_statements(connection),
-            f"CREATE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"IF TG_OP = 'INSERT' THEN {keep(rows('new_rows', ''), True)} "
-            f"ELSIF TG_OP = 'DELETE' THEN {keep(rows('old_rows', '-'), False)} "
-            f"ELSE {keep(rows('old_rows', '-') + ' UNION ALL ' + rows('new_rows', ''), True)} "
-            "END IF; RETURN NULL; END $$;",
-            f"CREATE TRIGGER {TRIGGER}_insert AFTER INSERT ON {donations} "
-            f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}();",
-            f"CREATE TRIGGER {TRIGGER}_update AFTER UPDATE ON {donations} "
-            "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}();",
-            f"CREATE TRIGGER {TRIGGER}_delete AFTER DELETE ON {donations} "
-            f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}();",
+            *statement_triggers(
+                TRIGGER,
+                donations,
+                on_insert=keep(rows("new_rows", ""), True),
+                on_delete=keep(rows("old_rows", "-"), False),
+                on_update=keep(rows("old_rows", "-") + " UNION ALL " + rows("new_rows", ""), True),
+            ),
         ]
     if connection.vendor == "sqlite":
         added = ", ".join(f"{c} = {kept}.{c} + excluded.{c}" for c in COLUMNS) + ";"

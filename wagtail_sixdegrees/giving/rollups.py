@@ -114,18 +114,13 @@ def trigger_statements(connection: Any, zone_name: str) -> list[str]:
 
         return [
             *drop_statements(connection),
-            f"CREATE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"IF TG_OP = 'INSERT' THEN {upsert(rows('new_rows', ''))} "
-            f"ELSIF TG_OP = 'DELETE' THEN {upsert(rows('old_rows', '-'), only_existing=True)} "
-            f"ELSE {upsert(rows('old_rows', '-') + ' UNION ALL ' + rows('new_rows', ''))} "
-            "END IF; RETURN NULL; END $$;",
-            f"CREATE TRIGGER {TRIGGER}_insert AFTER INSERT ON {donations} "
-            f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}();",
-            f"CREATE TRIGGER {TRIGGER}_update AFTER UPDATE ON {donations} "
-            "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}();",
-            f"CREATE TRIGGER {TRIGGER}_delete AFTER DELETE ON {donations} "
-            f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}();",
+            *statement_triggers(
+                TRIGGER,
+                donations,
+                on_insert=upsert(rows("new_rows", "")),
+                on_delete=upsert(rows("old_rows", "-"), only_existing=True),
+                on_update=upsert(rows("old_rows", "-") + " UNION ALL " + rows("new_rows", "")),
+            ),
         ]
     if connection.vendor == "sqlite":
         source = connection.timezone_name or "UTC"
@@ -145,6 +140,28 @@ def trigger_statements(connection: Any, zone_name: str) -> list[str]:
             f"{_upsert(days, '', 'NEW', day('NEW'))} END;",
         ]
     raise NotImplementedError(f"No donation-day triggers for {connection.vendor}")
+
+
+def statement_triggers(
+    trigger: str, table: str, *, on_insert: str, on_delete: str, on_update: str
+) -> list[str]:
+    """PostgreSQL: a PL/pgSQL function ``trigger`` that runs one of three bodies by operation,
+    and the three statement-level triggers on ``table`` that call it, the changed rows given as
+    transition tables ``new_rows`` and ``old_rows``."""
+    return [
+        f"CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF TG_OP = 'INSERT' THEN {on_insert} "
+        f"ELSIF TG_OP = 'DELETE' THEN {on_delete} "
+        f"ELSE {on_update} "
+        "END IF; RETURN NULL; END $$;",
+        f"CREATE TRIGGER {trigger}_insert AFTER INSERT ON {table} "
+        f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {trigger}();",
+        f"CREATE TRIGGER {trigger}_update AFTER UPDATE ON {table} "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {trigger}();",
+        f"CREATE TRIGGER {trigger}_delete AFTER DELETE ON {table} "
+        f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {trigger}();",
+    ]
 
 
 def drop_statements(connection: Any) -> list[str]:
