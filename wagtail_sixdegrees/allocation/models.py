@@ -11,13 +11,13 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import money
+from ..fields import actor_field
 from . import engine
 
 
@@ -51,20 +51,6 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError(f"{type(self).__name__} rows are append-only: add a correcting row")
-
-
-def _actor_field() -> models.ForeignKey:
-    # No database constraint: deleting a user must not require changing (or block) money rows,
-    # which keep the name they were written with in `actor_label`.
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
 
 
 class AccountKind(models.TextChoices):
@@ -103,10 +89,10 @@ class AllocationRun(models.Model):
     donation_count = models.PositiveIntegerField(_("donations"), default=0)
     posting_count = models.PositiveIntegerField(_("ledger lines"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
-    created_by = _actor_field()
+    created_by = actor_field()
     created_by_label = models.CharField(_("created by"), max_length=150, blank=True)
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
-    committed_by = _actor_field()
+    committed_by = actor_field()
     committed_by_label = models.CharField(_("committed by"), max_length=150, blank=True)
 
     class Meta:
@@ -190,7 +176,7 @@ class LedgerEntry(AppendOnlyModel):
     transfer = models.UUIDField(
         _("transfer"), default=uuid.uuid4, db_index=True, help_text=_("Rows written together.")
     )
-    actor = _actor_field()
+    actor = actor_field()
     actor_label = models.CharField(_("by"), max_length=150, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
@@ -304,7 +290,7 @@ class Disbursement(AppendOnlyModel):
         related_name="reversed_by",
     )
     reason = models.TextField(_("reason"), blank=True)
-    actor = _actor_field()
+    actor = actor_field()
     actor_label = models.CharField(_("by"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 

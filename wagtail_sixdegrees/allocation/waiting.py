@@ -41,7 +41,7 @@ from typing import Any
 from django.db import connection as default_connection
 
 from ..giving.models import Donation
-from ..giving.rollups import statement_triggers
+from ..giving.rollups import statement_triggers, trigger_drops
 from .models import LedgerEntry, UnallocatedMoney
 
 TRIGGER = "wagtail_sixdegrees_waiting"
@@ -177,15 +177,7 @@ def trigger_statements(connection: Any) -> list[str]:
 
 def drop_statements(connection: Any) -> list[str]:
     donations, _kept, _ledger = _names(connection)
-    if connection.vendor == "postgresql":
-        return [
-            *(
-                f"DROP TRIGGER IF EXISTS {TRIGGER}_{name} ON {donations};"
-                for name in ("insert", "update", "delete")
-            ),
-            f"DROP FUNCTION IF EXISTS {TRIGGER}();",
-        ]
-    return [f"DROP TRIGGER IF EXISTS {TRIGGER}_{name};" for name in ("insert", "delete", "change")]
+    return trigger_drops(connection, TRIGGER, donations)
 
 
 def install_triggers(connection: Any = None) -> None:

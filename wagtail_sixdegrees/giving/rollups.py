@@ -166,15 +166,21 @@ def statement_triggers(
 
 def drop_statements(connection: Any) -> list[str]:
     donations, _days = _names(connection)
+    return trigger_drops(connection, TRIGGER, donations)
+
+
+def trigger_drops(connection: Any, trigger: str, table: str) -> list[str]:
+    """What removes the triggers named ``trigger`` on ``table``: PostgreSQL's three statement
+    triggers and their function (:func:`statement_triggers`), or SQLite's three row triggers."""
     if connection.vendor == "postgresql":
         return [
             *(
-                f"DROP TRIGGER IF EXISTS {TRIGGER}_{name} ON {donations};"
+                f"DROP TRIGGER IF EXISTS {trigger}_{name} ON {table};"
                 for name in ("insert", "update", "delete")
             ),
-            f"DROP FUNCTION IF EXISTS {TRIGGER}();",
+            f"DROP FUNCTION IF EXISTS {trigger}();",
         ]
-    return [f"DROP TRIGGER IF EXISTS {TRIGGER}_{name};" for name in ("insert", "delete", "change")]
+    return [f"DROP TRIGGER IF EXISTS {trigger}_{name};" for name in ("insert", "delete", "change")]
 
 
 def install_triggers(connection: Any = None, zone_name: str | None = None) -> None:

@@ -9,27 +9,15 @@ gift.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ...fields import actor_field
+
 REFERENCE_MAX_LENGTH = 200
 VOID_REASON_MAX_LENGTH = 500
-
-
-def _actor() -> models.ForeignKey:
-    # Like the ledger's: deleting a user must not touch money rows, which keep the name.
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
 
 
 class OfflineBatch(models.Model):
@@ -51,10 +39,10 @@ class OfflineBatch(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.PREVIEW
     )
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
-    created_by = _actor()
+    created_by = actor_field()
     created_by_label = models.CharField(_("uploaded by"), max_length=150, blank=True)
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
-    committed_by = _actor()
+    committed_by = actor_field()
     committed_by_label = models.CharField(_("committed by"), max_length=150, blank=True)
     created_count = models.PositiveIntegerField(_("gifts created"), default=0)
     stale_reason = models.CharField(_("why it is out of date"), max_length=500, blank=True)
@@ -105,10 +93,10 @@ class OfflineGift(models.Model):
     )
     row_number = models.PositiveIntegerField(_("row in the file"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-    recorded_by = _actor()
+    recorded_by = actor_field()
     recorded_by_label = models.CharField(_("recorded by"), max_length=150, blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
-    voided_by = _actor()
+    voided_by = actor_field()
     voided_by_label = models.CharField(_("voided by"), max_length=150, blank=True)
     void_reason = models.CharField(_("why it was voided"), max_length=VOID_REASON_MAX_LENGTH)
 
