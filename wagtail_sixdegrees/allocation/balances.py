@@ -65,8 +65,10 @@ ALLOCATABLE_STATUSES = (
 _BIG = models.BigIntegerField()
 
 
-def _positive(column: str = "amount") -> Case:
-    return Case(When(**{f"{column}__gt": 0}, then=column), default=0, output_field=_BIG)
+def _positive(column: str = "amount", then: object = None) -> Case:
+    """``column`` where it is above zero (or ``then`` there: ``Value(1)`` counts), else 0."""
+    value = column if then is None else then
+    return Case(When(**{f"{column}__gt": 0}, then=value), default=0, output_field=_BIG)
 
 
 # --- Typed values ---------------------------------------------------------------------------
@@ -297,9 +299,6 @@ def recomputed_unallocated() -> dict[str, Unallocated]:
     the donations and the ledger (the truth the kept rows are checked against)."""
     allocated = LedgerEntry.objects.filter(donation=OuterRef("pk"), kind=LedgerEntry.Kind.ALLOCATE)
 
-    def positive(column: str, then: object) -> Sum:
-        return Sum(Case(When(**{f"{column}__gt": 0}, then=then), default=0, output_field=_BIG))
-
     rows = (
         Donation.objects.filter(status__in=ALLOCATABLE_STATUSES, paid_at__isnull=False)
         .exclude(settlement_currency="")
@@ -307,10 +306,10 @@ def recomputed_unallocated() -> dict[str, Unallocated]:
         .order_by()
         .values_list("settlement_currency")
         .annotate(
-            gross=positive("settlement_amount", models.F("settlement_amount")),
-            gross_count=positive("settlement_amount", Value(1)),
-            net=positive("net_amount", models.F("net_amount")),
-            net_count=positive("net_amount", Value(1)),
+            gross=Sum(_positive("settlement_amount")),
+            gross_count=Sum(_positive("settlement_amount", Value(1))),
+            net=Sum(_positive("net_amount")),
+            net_count=Sum(_positive("net_amount", Value(1))),
         )
     )
     return {

@@ -378,7 +378,10 @@ def _record(
         recorded_by_label=actor_label,
     )
     money_log.log_on_commit(
-        "offline_recorded", donation=donation, channel=request.channel, batch=batch and batch.pk
+        "offline_recorded",
+        donation=donation,
+        channel=request.channel,
+        batch=batch.pk if batch is not None else None,
     )
     fulfilment.announce_paid(donation)
     return donation
